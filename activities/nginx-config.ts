@@ -1,0 +1,28 @@
+// Pure rendering of an nginx upstream block from its members. No I/O here.
+
+export interface UpstreamMember {
+  name: string;
+  port: number;
+}
+
+/** A placeholder keeps nginx's config valid while a service has no instances. */
+const EMPTY_UPSTREAM_PLACEHOLDER = 'server 127.0.0.1:9 down; # no instances';
+
+export function sortMembers(members: readonly UpstreamMember[]): UpstreamMember[] {
+  return [...members].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
+
+export function renderUpstream(service: string, members: readonly UpstreamMember[]): string {
+  const servers = members.length
+    ? sortMembers(members).map((m) => `server 127.0.0.1:${m.port} max_fails=3 fail_timeout=5s; # ${m.name}`)
+    : [EMPTY_UPSTREAM_PLACEHOLDER];
+  return [
+    '# Managed by jarvis-scale (activities/nginx.ts); edits here are overwritten.',
+    `upstream ${service} {`,
+    `    zone ${service} 64k;`,
+    '    keepalive 32;',
+    ...servers.map((line) => `    ${line}`),
+    '}',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,35 @@
+// The catalogue of services this control plane may scale, from the worker's configuration.
+import type { WorkerConfig } from '../config/worker-config';
+import { FailureType, permanentFailure } from './errors';
+
+export interface ServiceSpec {
+  service: string;
+  basePort: number;
+  minInstances: number;
+  maxInstances: number;
+  version: string;
+  healthPath: string;
+  loadBalancerUrl: string;
+}
+
+export function createServiceCatalog(config: WorkerConfig) {
+  return {
+    async describeService(service: string): Promise<ServiceSpec> {
+      if (!config.services.includes(service)) {
+        throw permanentFailure(
+          FailureType.UnknownService,
+          `unknown service "${service}"; this worker scales: ${config.services.join(', ')} (set SERVICES to change that)`,
+        );
+      }
+      return {
+        service,
+        basePort: config.appBasePort,
+        minInstances: config.minInstances,
+        maxInstances: config.maxInstances,
+        version: config.appVersion,
+        healthPath: '/api/health',
+        loadBalancerUrl: `http://127.0.0.1:${config.nginxPort}/api/whoami`,
+      };
+    },
+  };
+}

@@ -1,0 +1,98 @@
+# Shared settings for the stack scripts. Source it; do not run it.
+# Every value can be overridden from the environment.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STATE_DIR="${JARVIS_STATE_DIR:-$REPO_ROOT/.state}"
+LOG_DIR="$STATE_DIR/logs"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
+TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+PG_PRIMARY_PORT="${PG_PRIMARY_PORT:-5432}"
+PG_REPLICA1_PORT="${PG_REPLICA1_PORT:-5433}"
+PG_REPLICA2_PORT="${PG_REPLICA2_PORT:-5434}"
+REDIS_BASE_PORT="${REDIS_BASE_PORT:-7000}"
+NGINX_PORT="${NGINX_PORT:-8080}"
+PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
+WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9464}"
+APP_BASE_PORT="${APP_BASE_PORT:-3100}"
+
+export JARVIS_STATE_DIR="$STATE_DIR"
+
+log() { printf '[%s] %s\n' "${LOG_TAG:-stack}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_port PORT SECONDS WHAT
+wait_port() {
+  local port=$1 secs=$2 what=$3 i
+  for ((i = 0; i < secs * 10; i++)); do
+    port_open "$port" && return 0
+    sleep 0.1
+  done
+  die "$what did not open 127.0.0.1:$port within ${secs}s (see $LOG_DIR)"
+}
+
+# pid_alive PIDFILE: true when the pid file names a live process.
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+random_secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# Creates the stack's secrets once (mode 600) and exports them. They are never
+# put on a command line, in a workflow input, or in a log.
+load_secrets() {
+  mkdir -p "$STATE_DIR"
+  local file="$STATE_DIR/secrets.env"
+  if [ ! -f "$file" ]; then
+    umask 077
+    {
+      echo "REDIS_PASSWORD=$(random_secret)"
+      echo "PG_SUPERUSER_PASSWORD=$(random_secret)"
+      echo "PG_REPLICATION_PASSWORD=$(random_secret)"
+      echo "PG_APP_PASSWORD=$(random_secret)"
+      echo "ADMIN_TOKEN=$(random_secret)"
+    } > "$file"
+    umask 022
+  fi
+  set -a
+  # shellcheck disable=SC1090
+  . "$file"
+  set +a
+}
+
+mkdir -p "$LOG_DIR"
+
+# start_bg NAME PIDFILE CMD...: runs CMD detached in its own session, logging to $LOG_DIR/NAME.log.
+start_bg() {
+  local name=$1 pidfile=$2; shift 2
+  mkdir -p "$(dirname "$pidfile")"
+  setsid nohup "$@" >>"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! > "$pidfile"
+}
+
+# stop_pid PIDFILE WHAT [SECONDS]: SIGTERM, then SIGKILL after the grace period.
+stop_pid() {
+  local pidfile=$1 what=$2 secs=${3:-20} pid i
+  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+  pid=$(cat "$pidfile")
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < secs * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; log "$what stopped"; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+  log "$what did not stop within ${secs}s; killed"
+}
+
+# require_free_port PORT WHAT PIDFILE: fails when another program holds a port we are about to use.
+require_free_port() {
+  local port=$1 what=$2 pidfile=$3
+  if port_open "$port" && ! pid_alive "$pidfile"; then
+    die "port $port for $what is taken by another program; stop it, or set the port variable (see infra/local/common.sh)"
+  fi
+}
+
+TEMPORAL_BIN="${TEMPORAL_BIN:-$(bash "$REPO_ROOT/infra/local/install-deps.sh" temporal-path)}"

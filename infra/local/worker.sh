@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The control plane's Temporal worker, as a background process with its own log.
+set -euo pipefail
+LOG_TAG=worker
+. "$(dirname "$0")/common.sh"
+
+pidfile="$STATE_DIR/worker/worker.pid"
+
+case "${1:-status}" in
+  start)
+    if pid_alive "$pidfile"; then log "already running (pid $(cat "$pidfile"))"; exit 0; fi
+    [ -f "$REPO_ROOT/dist/workers/main.js" ] || die "the worker is not built; run: npm run build"
+    load_secrets
+    export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" NGINX_PORT APP_BASE_PORT WORKER_METRICS_PORT
+    start_bg worker "$pidfile" node "$REPO_ROOT/dist/workers/main.js"
+    for _ in $(seq 1 150); do
+      grep -q "worker ready" "$LOG_DIR/worker.log" 2>/dev/null && tail -n 5 "$LOG_DIR/worker.log" | grep -q "worker ready" && break
+      pid_alive "$pidfile" || die "the worker exited at start; see $LOG_DIR/worker.log"
+      sleep 0.2
+    done
+    wait_port "$WORKER_METRICS_PORT" 30 "worker metrics"
+    log "worker serving task queue ${TASK_QUEUE:-jarvis-scaling}; metrics on http://127.0.0.1:$WORKER_METRICS_PORT/metrics"
+    ;;
+  stop) stop_pid "$pidfile" "worker" 30 ;;
+  status)
+    if pid_alive "$pidfile"; then echo "worker: up (pid $(cat "$pidfile"))"; else echo "worker: down"; fi ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# create-replica.sh <name> <port>
+#
+# Makes (when missing) and starts a streaming replica of the local primary:
+# a physical slot <name> on the primary, pg_basebackup as `replicator`
+# (password from a passfile, never on a command line), standby.signal and a
+# primary_conninfo with application_name=<name>, so it counts for
+# synchronous_standby_names = 'ANY 1 (replica1, replica2)'.
+# An existing replica is left as it is (only its managed config is refreshed)
+# and started if it is down.
+set -euo pipefail
+LOG_TAG=postgres
+HERE="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=../local/common.sh
+. "$(dirname "$0")/../local/common.sh"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+[ $# -eq 2 ] || die "usage: $0 <name> <port>   (e.g. replica1 $PG_REPLICA1_PORT)"
+name=$1
+port=$2
+[[ "$name" =~ ^replica[0-9]+$ ]] || die "replica name must look like replica1, replica2 (got '$name')"
+[[ "$port" =~ ^[0-9]+$ ]] || die "bad port: '$port'"
+[ "$port" != "$PG_PRIMARY_PORT" ] || die "port $port is the primary's port"
+# node_port / write_config read the port from these variables.
+case "$name" in
+  replica1) PG_REPLICA1_PORT=$port ;;
+  replica2) PG_REPLICA2_PORT=$port ;;
+  *) die "only replica1 and replica2 are part of the local cluster" ;;
+esac
+
+load_secrets
+prepare_root
+write_passfile
+
+node_running primary && [ "$(node_role primary 2>/dev/null)" = primary ] ||
+  die "$name: the primary is not running as a primary on port $PG_PRIMARY_PORT (run replication-setup.sh)"
+
+dir="$(node_dir "$name")"
+ensure_slot "$name"
+
+if node_exists "$name"; then
+  log "$name: data folder exists ($dir)"
+  # Refuse a replica cloned from a different primary (e.g. the primary was re-made).
+  mine="$(as_pg "$PG_BIN/pg_controldata" -D "$dir" | awk -F': *' '/^Database system identifier/ {print $2}')"
+  theirs="$(psql_node primary -At -c 'SELECT system_identifier FROM pg_control_system()')"
+  [ "$mine" = "$theirs" ] ||
+    die "$name: $dir was cloned from another cluster (system id $mine, primary has $theirs); stop it and delete the folder to re-create it"
+else
+  [ ! -e "$dir" ] || die "$name: $dir exists but holds no cluster; move it away first"
+  scratch="$PG_DATA_ROOT/.$name.basebackup"
+  rm -rf "$scratch"
+  log "$name: pg_basebackup from 127.0.0.1:$PG_PRIMARY_PORT (slot $name)"
+  as_pg env PGPASSFILE="$PG_PASSFILE" PGAPPNAME="$name-basebackup" \
+    "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U replicator -w \
+    -D "$scratch" -X stream -S "$name" -c fast ||
+    { rm -rf "$scratch"; die "$name: pg_basebackup failed"; }
+
+  # Standby settings, written once at creation time: a later rerun must not
+  # turn a promoted server back into a standby.
+  auto="$scratch/postgresql.auto.conf"
+  tmp="$auto.tmp"
+  { grep -Ev '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' "$auto" || true
+    printf "primary_conninfo = 'host=127.0.0.1 port=%s user=replicator passfile=''%s'' application_name=%s'\n" \
+      "$PG_PRIMARY_PORT" "$PG_PASSFILE" "$name"
+    printf "primary_slot_name = '%s'\n" "$name"
+  } >"$tmp"
+  mv -f "$tmp" "$auto"
+  : >"$scratch/standby.signal"
+  chown -R postgres:postgres "$scratch"
+  chmod 600 "$auto" "$scratch/standby.signal"
+  mv "$scratch" "$dir"
+fi
+chmod 700 "$dir"
+
+write_config "$name"
+start_node "$name"

@@ -1,0 +1,244 @@
+# Shared Redis Cluster helpers. Source it after infra/local/common.sh; do not run it.
+#
+# The password lives only in each node's redis.conf (mode 600) and, for
+# redis-cli, in the REDISCLI_AUTH variable of that one command. It is never put
+# on a command line and never printed.
+
+REDIS_STATE_DIR="$STATE_DIR/redis"
+REDIS_HOST=127.0.0.1
+REDIS_NODE_COUNT=6
+REDIS_START_TIMEOUT="${REDIS_START_TIMEOUT:-30}"
+REDIS_STOP_TIMEOUT="${REDIS_STOP_TIMEOUT:-30}"
+REDIS_CLUSTER_TIMEOUT="${REDIS_CLUSTER_TIMEOUT:-60}"
+
+command -v redis-server >/dev/null || die "redis-server not found (run infra/local/install-deps.sh)"
+command -v redis-cli >/dev/null || die "redis-cli not found (run infra/local/install-deps.sh)"
+
+# The base cluster's ports: REDIS_BASE_PORT .. REDIS_BASE_PORT+5.
+redis_base_ports() {
+  local i
+  for ((i = 0; i < REDIS_NODE_COUNT; i++)); do echo $((REDIS_BASE_PORT + i)); done
+}
+
+# REDIS_CLUSTER_NODES value for the base cluster.
+redis_cluster_nodes() {
+  redis_base_ports | sed "s/^/$REDIS_HOST:/" | paste -sd, -
+}
+
+# Ports of every node that has a folder under $REDIS_STATE_DIR, sorted.
+redis_known_ports() {
+  local d
+  [ -d "$REDIS_STATE_DIR" ] || return 0
+  for d in "$REDIS_STATE_DIR"/*/; do
+    d=${d%/}; d=${d##*/}
+    [[ $d =~ ^[0-9]+$ ]] && echo "$d"
+  done | sort -n
+}
+
+# Base ports plus any other configured node, sorted and unique.
+redis_all_ports() { { redis_base_ports; redis_known_ports; } | sort -nu; }
+
+redis_check_port() {
+  [[ ${1:-} =~ ^[0-9]+$ ]] && [ "$1" -ge 1024 ] && [ "$1" -le 55535 ] ||
+    die "port must be an integer in 1024..55535 (its cluster bus uses port+10000), got '${1:-}'"
+}
+
+redis_node_dir() { echo "$REDIS_STATE_DIR/$1"; }
+redis_pid_file() { echo "$REDIS_STATE_DIR/$1/redis.pid"; }
+
+# redis_cli PORT ARGS...: redis-cli against one local node, authenticated through
+# the environment. A node that does not answer within 5 s counts as an error.
+redis_cli() {
+  local port=$1; shift
+  REDISCLI_AUTH="$REDIS_PASSWORD" timeout 5 redis-cli -h "$REDIS_HOST" -p "$port" "$@"
+}
+
+# True while PID is a live process. A zombie counts as gone: it has exited and
+# only waits for its parent (init, for a daemon) to reap it.
+redis_proc_alive() {
+  kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# Prints the pid of our redis-server on PORT (from its pid file) when it is alive.
+redis_node_pid() {
+  local file pid
+  file=$(redis_pid_file "$1")
+  [ -f "$file" ] || return 1
+  pid=$(cat "$file" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  redis_proc_alive "$pid" || return 1
+  # Guard against a recycled pid: redis sets its title to "redis-server HOST:PORT [cluster]".
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "redis-server .*:$1\b" || return 1
+  echo "$pid"
+}
+
+# True when the node on PORT answers PING with PONG (not LOADING, not an auth error).
+redis_node_up() { [ "$(redis_cli "$1" ping 2>/dev/null)" = PONG ]; }
+
+# Writes the node's redis.conf (mode 600), replacing it only when it changed.
+redis_write_conf() {
+  local port=$1 dir conf tmp
+  dir=$(redis_node_dir "$port")
+  conf="$dir/redis.conf"
+  [[ $REDIS_PASSWORD =~ ^[A-Za-z0-9._~+=-]+$ ]] ||
+    die "REDIS_PASSWORD may only hold letters, digits and ._~+=- (edit $STATE_DIR/secrets.env)"
+  (umask 077 && mkdir -p "$dir")
+  chmod 700 "$dir"
+  tmp=$(umask 077 && mktemp "$dir/.redis.conf.XXXXXX")
+  cat > "$tmp" <<EOF
+# Written by infra/redis/lib.sh; edits are overwritten at the next start.
+bind $REDIS_HOST
+protected-mode yes
+port $port
+daemonize yes
+pidfile "$dir/redis.pid"
+logfile "$LOG_DIR/redis-$port.log"
+loglevel notice
+dir "$dir"
+
+cluster-enabled yes
+cluster-config-file nodes.conf
+cluster-node-timeout 5000
+cluster-announce-ip $REDIS_HOST
+
+appendonly yes
+appendfsync everysec
+# A new replica syncs at once instead of waiting 5 s for others to join the transfer.
+repl-diskless-sync-delay 0
+dbfilename dump.rdb
+
+requirepass "$REDIS_PASSWORD"
+masterauth "$REDIS_PASSWORD"
+EOF
+  if [ -f "$conf" ] && cmp -s "$tmp" "$conf"; then
+    rm -f "$tmp"
+  else
+    chmod 600 "$tmp"
+    mv -f "$tmp" "$conf"
+    redis_node_pid "$port" >/dev/null && log "node $port: redis.conf changed; it applies at the node's next start"
+  fi
+  return 0
+}
+
+# redis_start_node PORT: starts the node unless it already runs. Does not join it
+# to any cluster; a node with a nodes.conf rejoins its cluster by itself.
+redis_start_node() {
+  local port=$1 pid i
+  redis_check_port "$port"
+  if pid=$(redis_node_pid "$port"); then
+    redis_node_up "$port" || redis_wait_node_up "$port"
+    log "node $port: already running (pid $pid)"
+    return 0
+  fi
+  port_open "$port" && die "127.0.0.1:$port is in use by a process that is not this stack's redis node"
+  port_open $((port + 10000)) && die "cluster bus port 127.0.0.1:$((port + 10000)) is in use (choose another REDIS_BASE_PORT)"
+  rm -f "$(redis_pid_file "$port")"
+  redis_write_conf "$port"
+  redis-server "$(redis_node_dir "$port")/redis.conf" ||
+    die "node $port: redis-server failed to start (see $LOG_DIR/redis-$port.log)"
+  redis_wait_node_up "$port"
+  pid=$(redis_node_pid "$port") || die "node $port: no live pid in $(redis_pid_file "$port")"
+  log "node $port: started (pid $pid)"
+}
+
+redis_wait_node_up() {
+  local port=$1 i
+  for ((i = 0; i < REDIS_START_TIMEOUT * 10; i++)); do
+    redis_node_up "$port" && return 0
+    sleep 0.1
+  done
+  die "node $port did not answer PING within ${REDIS_START_TIMEOUT}s (see $LOG_DIR/redis-$port.log)"
+}
+
+# redis_stop_node PORT: SHUTDOWN SAVE, then waits until the process is gone.
+# Falls back to SIGTERM (which also saves) when the node does not take the command.
+redis_stop_node() {
+  local port=$1 pid i
+  if ! pid=$(redis_node_pid "$port"); then
+    port_open "$port" && log "node $port: no pid file of ours, but something listens on 127.0.0.1:$port; left alone"
+    rm -f "$(redis_pid_file "$port")"
+    return 0
+  fi
+  redis_cli "$port" shutdown save >/dev/null 2>&1 || true
+  for ((i = 0; i < REDIS_STOP_TIMEOUT * 10; i++)); do
+    redis_proc_alive "$pid" || break
+    [ "$i" -eq 50 ] && kill -TERM "$pid" 2>/dev/null
+    sleep 0.1
+  done
+  redis_proc_alive "$pid" && die "node $port (pid $pid) did not exit within ${REDIS_STOP_TIMEOUT}s"
+  rm -f "$(redis_pid_file "$port")"
+  log "node $port: stopped"
+}
+
+# redis_info_field TEXT FIELD: value of "field:value" in INFO-style output.
+redis_info_field() { printf '%s\n' "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
+
+# Slot count of the "myself" line of CLUSTER NODES on PORT.
+redis_node_slots() {
+  redis_cli "$1" cluster nodes 2>/dev/null | awk '
+    / myself/ {
+      n = 0
+      for (i = 9; i <= NF; i++) {
+        if ($i ~ /^\[/) continue
+        split($i, r, "-")
+        n += (r[2] == "" ? 1 : r[2] - r[1] + 1)
+      }
+      print n
+    }'
+}
+
+# Prints "fresh" when no base node belongs to a cluster yet, "formed" when all do,
+# and dies when some do and some do not (a node lost its state).
+redis_cluster_formation() {
+  local port info known slots fresh=() joined=()
+  for port in $(redis_base_ports); do
+    info=$(redis_cli "$port" cluster info) || die "node $port: CLUSTER INFO failed"
+    known=$(redis_info_field "$info" cluster_known_nodes)
+    slots=$(redis_info_field "$info" cluster_slots_assigned)
+    if [ "$known" = 1 ] && [ "$slots" = 0 ]; then fresh+=("$port"); else joined+=("$port"); fi
+  done
+  if [ ${#joined[@]} -eq 0 ]; then echo fresh; return; fi
+  if [ ${#fresh[@]} -eq 0 ]; then echo formed; return; fi
+  die "nodes ${joined[*]} belong to a cluster but ${fresh[*]} do not (lost state?). Join them with
+  redis-cli --cluster add-node, or start over: manage-cluster.sh stop && rm -rf '$REDIS_STATE_DIR'"
+}
+
+# Waits until every base node reports cluster_state:ok, all 16384 slots assigned
+# and the same number (at least 6) of known nodes, and every base replica has its
+# replication link up.
+redis_wait_cluster_ok() {
+  local timeout=${1:-$REDIS_CLUSTER_TIMEOUT} deadline port info state slots known seen problem next_note=""
+  deadline=$((SECONDS + timeout))
+  while :; do
+    problem=""
+    seen=""
+    for port in $(redis_base_ports); do
+      if ! info=$(redis_cli "$port" cluster info 2>/dev/null); then
+        problem="node $port unreachable"; break
+      fi
+      state=$(redis_info_field "$info" cluster_state)
+      slots=$(redis_info_field "$info" cluster_slots_assigned)
+      known=$(redis_info_field "$info" cluster_known_nodes)
+      if [ "$state" != ok ]; then problem="node $port: cluster_state:$state"; break; fi
+      if [ "$slots" != 16384 ]; then problem="node $port: cluster_slots_assigned:$slots"; break; fi
+      if [ "${known:-0}" -lt "$REDIS_NODE_COUNT" ]; then problem="node $port: sees $known nodes"; break; fi
+      if [ -n "$seen" ] && [ "$known" != "$seen" ]; then problem="nodes disagree on node count ($seen vs $known)"; break; fi
+      seen=$known
+      info=$(redis_cli "$port" info replication 2>/dev/null) || { problem="node $port unreachable"; break; }
+      if [ "$(redis_info_field "$info" role)" = slave ] &&
+        [ "$(redis_info_field "$info" master_link_status)" != up ]; then
+        problem="replica $port: link to its master is not up yet"; break
+      fi
+    done
+    if [ -z "$problem" ]; then
+      log "cluster ok: 16384 slots assigned, every node sees $seen nodes, replicas in sync"
+      return 0
+    fi
+    [ "$SECONDS" -ge "$deadline" ] && die "cluster not ok after ${timeout}s: $problem (see $LOG_DIR/redis-*.log)"
+    if [ "$SECONDS" -ge "${next_note:=$((SECONDS + 3))}" ]; then
+      log "waiting for the cluster: $problem"
+      next_note=$((SECONDS + 5))
+    fi
+    sleep 0.5
+  done
+}

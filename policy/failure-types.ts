@@ -1,0 +1,16 @@
+/**
+ * Failure types a caller must be able to tell apart, shared by workflows, activities,
+ * the CLI and tests. Each is raised as non-retryable: the input or the world must change first.
+ */
+export const FailureType = {
+  InvalidInput: 'InvalidInput',
+  UnknownService: 'UnknownService',
+  LimitExceeded: 'LimitExceeded',
+  OperationInProgress: 'OperationInProgress',
+  InstanceUnhealthy: 'InstanceUnhealthy',
+  NameConflict: 'NameConflict',
+  LoadBalancerConfigInvalid: 'LoadBalancerConfigInvalid',
+  NotServedThroughLoadBalancer: 'NotServedThroughLoadBalancer',
+} as const;
+
+export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];

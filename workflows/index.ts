@@ -1,0 +1,1 @@
+export { scaleUp } from './scale-up';
