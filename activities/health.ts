@@ -45,7 +45,7 @@ export async function waitForHealthy(request: WaitForHealthyRequest): Promise<Wa
     if (Date.now() + request.pollIntervalMs > request.deadlineEpochMs) {
       throw permanentFailure(
         FailureType.InstanceUnhealthy,
-        `${request.name} did not become healthy at ${request.url} before its deadline; last answer: ${progress.lastAnswer} after ${progress.attempts} probes`,
+        `no healthy answer from ${request.url}; last answer: ${progress.lastAnswer} after ${progress.attempts} probes`,
         progress,
       );
     }

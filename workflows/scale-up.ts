@@ -4,7 +4,6 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  ChildWorkflowFailure,
   ParentClosePolicy,
   executeChild,
   proxyActivities,
@@ -21,6 +20,7 @@ import { planNewInstances } from '../policy/instance-plan';
 import { scaleMutexId } from '../policy/names';
 import { parseScaleUpInput, type ScaleUpInput } from '../policy/scale-input';
 import { progressQuery, type OperationProgress } from './definitions';
+import { surfaceApplicationFailure } from './failures';
 import { OperationKey, ServiceKey } from './search-attributes';
 
 // Quick calls to Docker, nginx and files. Ten attempts over about a minute ride out a
@@ -67,8 +67,7 @@ async function runUnderMutex(input: ScaleUpInput): Promise<ScaleUpResult> {
         nonRetryable: true,
       });
     }
-    if (error instanceof ChildWorkflowFailure && error.cause instanceof ApplicationFailure) throw error.cause;
-    throw error;
+    throw surfaceApplicationFailure(error);
   }
 }
 
@@ -77,7 +76,14 @@ export async function scaleUp(rawInput: unknown): Promise<ScaleUpResult> {
   if (!parsed.ok) throw invalidInput(parsed.problems);
   const input = parsed.value;
   if (workflowInfo().workflowId !== scaleMutexId(input.service)) return runUnderMutex(input);
+  try {
+    return await scaleUpUnderMutex(input);
+  } catch (error) {
+    throw surfaceApplicationFailure(error);
+  }
+}
 
+async function scaleUpUnderMutex(input: ScaleUpInput): Promise<ScaleUpResult> {
   const progress: OperationProgress = { step: 'starting', detail: '', done: [] };
   setHandler(progressQuery, () => progress);
   const report = (step: string, detail: string) => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole local stack: up | down | status.
+# The whole local stack: up | services | down | status.
 #   up      installs what is missing, builds, starts every part, the worker and
 #           APP_INSTANCES (default 3) app instances, then prints where to look.
+#   services  starts the services only (no worker, no app instances); the tests use it.
 #   down    stops everything and removes the app containers; state stays for next time.
 #   status  one line per part.
 set -euo pipefail
@@ -25,8 +26,8 @@ ensure_app_instances() {
     || die "scaleUp failed; see $LOG_DIR/stack-scale-up.log and the Temporal UI"
 }
 
-up() {
-  local started=$SECONDS
+# Every service of the stack, without the worker and the app instances.
+up_services() {
   (cd "$REPO_ROOT" && npm run --silent build >"$LOG_DIR/build.log" 2>&1) || die "build failed; see $LOG_DIR/build.log"
   load_secrets
   bash "$here/temporal.sh" start
@@ -36,6 +37,11 @@ up() {
   bash "$infra/redis/cluster-setup.sh" >/dev/null
   bash "$infra/nginx/nginx.sh" start
   bash "$infra/prometheus/prometheus.sh" start
+}
+
+up() {
+  local started=$SECONDS
+  up_services
   bash "$here/worker.sh" start
   ensure_app_instances
   log "stack up in $((SECONDS - started)) s"
@@ -65,8 +71,8 @@ down() {
     ids=$(docker ps -aq --filter "label=jarvis.service")
     [ -z "$ids" ] || { docker rm -f $ids >/dev/null; log "removed app containers"; }
   fi
-  rm -f "$STATE_DIR"/nginx/upstreams/* "$STATE_DIR"/prometheus/targets/*
   bash "$infra/nginx/nginx.sh" stop
+  rm -f "$STATE_DIR"/nginx/upstreams/* "$STATE_DIR"/prometheus/targets/*
   bash "$infra/prometheus/prometheus.sh" stop
   [ -d "$STATE_DIR/redis" ] && bash "$infra/redis/manage-cluster.sh" stop || true
   [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ] && bash "$infra/postgres/manage-replication.sh" stop-all || true
@@ -87,7 +93,8 @@ status() {
 
 case "${1:-}" in
   up) up ;;
+  services) up_services ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|services|down|status" >&2; exit 2 ;;
 esac

@@ -31,9 +31,9 @@ case "${1:-status}" in
     log "nginx on http://127.0.0.1:$NGINX_PORT"
     ;;
   stop)
-    if pid_alive "$pidfile"; then "$NGINX_BIN" -p "$prefix" -c "$conf" -s quit || true; fi
-    for _ in $(seq 1 100); do pid_alive "$pidfile" || break; sleep 0.1; done
-    log "nginx stopped"
+    pid_alive "$pidfile" || exit 0
+    # A signal, not "nginx -s stop", which would re-parse a config whose upstreams may be gone.
+    stop_pid "$pidfile" "nginx" 10
     ;;
   status)
     if pid_alive "$pidfile"; then echo "nginx: up, http://127.0.0.1:$NGINX_PORT"; else echo "nginx: down"; fi ;;

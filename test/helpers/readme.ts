@@ -1,0 +1,21 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from './stack';
+
+const run = promisify(execFile);
+
+/** The shell lines of the code block that follows `<!-- recipe: NAME -->` in the README. */
+export function readmeRecipe(name: string): string[] {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const match = readme.match(new RegExp(`<!-- recipe: ${name} -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\``));
+  if (!match) throw new Error(`README.md has no recipe "${name}"`);
+  return match[1].split('\n').filter((line) => line.trim() && !line.trim().startsWith('#'));
+}
+
+/** Runs one README line with bash, the Temporal CLI on PATH, as a reader would. */
+export async function runReadmeLine(line: string): Promise<{ stdout: string; stderr: string }> {
+  const temporalDir = path.join(process.env.HOME ?? '/root', '.cache', 'jarvis-scale', 'temporal-v1.5.1');
+  return run('bash', ['-c', line], { env: { ...process.env, PATH: `${temporalDir}:${process.env.PATH}` }, cwd: repoRoot });
+}

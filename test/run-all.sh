@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, builds, starts a fresh stack of real
+# services in its own state folder, runs every test, and stops the stack again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JARVIS_STATE_DIR="${JARVIS_TEST_STATE_DIR:-$PWD/.state-test}"
+
+started=$SECONDS
+if (exec 3<>/dev/tcp/127.0.0.1/"${TEMPORAL_PORT:-7233}") 2>/dev/null; then
+  echo "Something already listens on 127.0.0.1:${TEMPORAL_PORT:-7233}, probably the main stack, whose ports the tests use. Stop it first: bash infra/local/stack.sh down" >&2
+  exit 1
+fi
+
+bash infra/local/install-deps.sh all
+rm -rf "$JARVIS_STATE_DIR"
+trap 'bash infra/local/stack.sh down >"$JARVIS_STATE_DIR/stack-down.log" 2>&1 || true' EXIT
+bash infra/local/stack.sh services
+echo "[test] stack ready after $((SECONDS - started)) s"
+
+mapfile -t files < <(find dist/test -name '*.test.js' | sort)
+[ ${#files[@]} -gt 0 ] || { echo "no test files under dist/test" >&2; exit 1; }
+# One file at a time: the tests share one Docker Engine, nginx and Temporal server.
+node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+echo "[test] finished in $((SECONDS - started)) s"

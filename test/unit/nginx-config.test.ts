@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { renderUpstream } from '../../activities/nginx-config';
+import { renderScrapeTargets } from '../../activities/scrape-targets';
+
+describe('rendering the nginx upstream', () => {
+  it('lists members sorted by instance number, whatever order they came in', () => {
+    const text = renderUpstream('jarvis-app', [
+      { name: 'jarvis-app-10', port: 3110 },
+      { name: 'jarvis-app-2', port: 3102 },
+    ]);
+    const servers = text.split('\n').filter((l) => l.trim().startsWith('server '));
+    assert.deepEqual(servers.map((l) => l.trim()), [
+      'server 127.0.0.1:3102 max_fails=3 fail_timeout=5s; # jarvis-app-2',
+      'server 127.0.0.1:3110 max_fails=3 fail_timeout=5s; # jarvis-app-10',
+    ]);
+    assert.match(text, /^upstream jarvis-app \{$/m);
+  });
+
+  it('keeps a valid upstream with a down placeholder when there are no members', () => {
+    const text = renderUpstream('jarvis-app', []);
+    assert.match(text, /server 127\.0\.0\.1:9 down;/);
+  });
+
+  it('renders Prometheus file_sd targets on loopback only', () => {
+    const groups = JSON.parse(renderScrapeTargets('jarvis-app', [{ name: 'jarvis-app-1', port: 3101 }]));
+    assert.deepEqual(groups, [{ targets: ['127.0.0.1:3101'], labels: { service: 'jarvis-app', instance_name: 'jarvis-app-1' } }]);
+  });
+});

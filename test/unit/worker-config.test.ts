@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, readWorkerConfig } from '../../config/worker-config';
+
+describe('worker configuration', () => {
+  it('has working defaults', () => {
+    const config = readWorkerConfig({});
+    assert.equal(config.taskQueue, 'jarvis-scaling');
+    assert.equal(config.temporalAddress, '127.0.0.1:7233');
+    assert.deepEqual(config.services, ['jarvis-app']);
+    assert.equal(config.maxInstances, 10);
+  });
+
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ MAX_INSTANCES: 'ten' }, /MAX_INSTANCES/],
+    [{ MIN_INSTANCES: '5', MAX_INSTANCES: '4' }, /MAX_INSTANCES \(4\) must not be below MIN_INSTANCES \(5\)/],
+    [{ TEMPORAL_ADDRESS: '10.1.2.3:7233' }, /TEMPORAL_ADDRESS must be a loopback/],
+    [{ SERVICES: 'jarvis-app,Bad Name' }, /SERVICES/],
+    [{ ORCHESTRATOR: 'nomad' }, /ORCHESTRATOR/],
+    [{ APP_BASE_PORT: '-1' }, /APP_BASE_PORT/],
+  ];
+  for (const [env, message] of bad) {
+    it(`refuses ${JSON.stringify(env)} naming the variable`, () => {
+      assert.throws(() => readWorkerConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+    });
+  }
+});
