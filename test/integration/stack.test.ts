@@ -95,9 +95,15 @@ describe('the local stack', () => {
     assert.equal(await nginx.text(), 'ok\n');
     const prom = await fetch('http://127.0.0.1:9090/-/ready');
     assert.equal(prom.status, 200);
-    const targets = (await (await fetch('http://127.0.0.1:9090/api/v1/targets')).json()) as { data: { activeTargets: Array<{ labels: { job: string } }> } };
-    const jobs = new Set(targets.data.activeTargets.map((t) => t.labels.job));
-    for (const job of ['prometheus', 'jarvis-worker', 'temporal-server']) assert.ok(jobs.has(job), `Prometheus scrapes ${job}`);
+    // Prometheus lists its targets after its first discovery pass; give it a few seconds.
+    const wanted = ['jarvis-worker', 'prometheus', 'temporal-server'];
+    let jobs: string[] = [];
+    for (let i = 0; i < 100 && wanted.some((job) => !jobs.includes(job)); i++) {
+      const targets = (await (await fetch('http://127.0.0.1:9090/api/v1/targets')).json()) as { data: { activeTargets: Array<{ labels: { job: string } }> } };
+      jobs = [...new Set(targets.data.activeTargets.map((t) => t.labels.job))].sort();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    for (const job of wanted) assert.ok(jobs.includes(job), `Prometheus scrapes ${job}; it has ${jobs.join(', ')}`);
   });
 
   it('registers the Service and Operation search attributes in Temporal', async () => {
