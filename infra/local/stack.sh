@@ -31,8 +31,11 @@ up_services() {
   (cd "$REPO_ROOT" && npm run --silent build >"$LOG_DIR/build.log" 2>&1) || die "build failed; see $LOG_DIR/build.log"
   load_secrets
   bash "$here/temporal.sh" start
-  bash "$infra/docker/dockerd.sh" start
-  bash "$infra/docker/build-app-image.sh"
+  # JARVIS_WITHOUT_DOCKER=1 leaves Docker alone (a second stack on other ports shares the one engine).
+  if [ "${JARVIS_WITHOUT_DOCKER:-0}" != 1 ]; then
+    bash "$infra/docker/dockerd.sh" start
+    bash "$infra/docker/build-app-image.sh"
+  fi
   bash "$infra/postgres/replication-setup.sh"
   bash "$infra/redis/cluster-setup.sh" >/dev/null
   bash "$infra/nginx/nginx.sh" start
@@ -66,7 +69,7 @@ MSG
 
 down() {
   bash "$here/worker.sh" stop
-  if docker version >/dev/null 2>&1; then
+  if [ "${JARVIS_WITHOUT_DOCKER:-0}" != 1 ] && docker version >/dev/null 2>&1; then
     local ids
     ids=$(docker ps -aq --filter "label=jarvis.service")
     [ -z "$ids" ] || { docker rm -f $ids >/dev/null; log "removed app containers"; }
@@ -77,7 +80,7 @@ down() {
   [ -d "$STATE_DIR/redis" ] && bash "$infra/redis/manage-cluster.sh" stop || true
   [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ] && bash "$infra/postgres/manage-replication.sh" stop-all || true
   bash "$here/temporal.sh" stop
-  bash "$infra/docker/dockerd.sh" stop
+  [ "${JARVIS_WITHOUT_DOCKER:-0}" = 1 ] || bash "$infra/docker/dockerd.sh" stop
 }
 
 status() {

@@ -15,7 +15,7 @@ case "${1:-status}" in
     mkdir -p "$dir"
     start_bg temporal "$pidfile" "$TEMPORAL_BIN" server start-dev \
       --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
-      --http-port "${TEMPORAL_HTTP_PORT:-7243}" --metrics-port "${TEMPORAL_METRICS_PORT:-7235}" \
+      --http-port "$TEMPORAL_HTTP_PORT" --metrics-port "$TEMPORAL_METRICS_PORT" \
       --db-filename "$dir/temporal.db" \
       --search-attribute Service=Keyword --search-attribute Operation=Keyword
     wait_port "$TEMPORAL_PORT" 60 "Temporal"

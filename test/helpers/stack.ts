@@ -5,13 +5,14 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import Dockerode from 'dockerode';
 import { readWorkerConfig, type WorkerConfig } from '../../config/worker-config';
+import { temporalAddress } from './ports';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 export const stateDir = process.env.JARVIS_STATE_DIR ?? path.join(repoRoot, '.state-test');
 
 /** The configuration a worker in this test run uses, with per-test overrides. */
 export function testWorkerConfig(overrides: Record<string, string> = {}): WorkerConfig {
-  return readWorkerConfig({ ...process.env, JARVIS_STATE_DIR: stateDir, WORKER_METRICS_PORT: '0', ...overrides });
+  return readWorkerConfig({ ...process.env, TEMPORAL_ADDRESS: temporalAddress, JARVIS_STATE_DIR: stateDir, WORKER_METRICS_PORT: '0', ...overrides });
 }
 
 /** The stack's secrets, read from the state folder the way the services got them. */

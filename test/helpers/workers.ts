@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { workflowSource } from '../../workers/workflow-source';
+import { temporalAddress } from './ports';
 import { repoRoot, stateDir, testWorkerConfig } from './stack';
 
 // Worker state changes at INFO would bury the test report.
@@ -38,7 +39,7 @@ export interface WorkerProcess {
 export async function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   let output = '';
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'workers', 'main.js')], {
-    env: { ...process.env, JARVIS_STATE_DIR: stateDir, TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', ...env },
+    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, JARVIS_STATE_DIR: stateDir, TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<void>((resolve, reject) => {

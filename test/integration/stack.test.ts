@@ -5,10 +5,23 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import Redis, { Cluster } from 'ioredis';
 import { Client as PgClient } from 'pg';
+import { ports } from '../helpers/ports';
 import { stackSecrets, temporalClient } from '../helpers/stack';
 
 const pgUrl = (user: string, password: string, port: number) =>
   `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${user === 'postgres' ? 'postgres' : 'jarvis'}`;
+
+const pgPorts = () => [ports.pgPrimary, ports.pgReplica1, ports.pgReplica2];
+
+/** Later tests may fail over, so the primary is whichever server is not in recovery. */
+async function findPrimary(password: string): Promise<{ primary: number; replicas: number[] }> {
+  const roles = await Promise.all(
+    pgPorts().map((port) => withPg(pgUrl('postgres', password, port), async (pg) => (await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r as boolean)),
+  );
+  const primaries = pgPorts().filter((_, i) => !roles[i]);
+  assert.equal(primaries.length, 1, `exactly one writable server, found ${primaries.join(', ') || 'none'}`);
+  return { primary: primaries[0], replicas: pgPorts().filter((_, i) => roles[i]) };
+}
 
 async function withPg<T>(url: string, fn: (pg: PgClient) => Promise<T>): Promise<T> {
   const pg = new PgClient({ connectionString: url });
@@ -28,26 +41,26 @@ describe('the local stack', () => {
   after(async () => connection.close());
 
   it('runs PostgreSQL with two replicas in synchronous quorum', async () => {
-    const rows = await withPg(pgUrl('postgres', secrets.PG_SUPERUSER_PASSWORD, 5432), async (pg) => {
+    const { primary } = await findPrimary(secrets.PG_SUPERUSER_PASSWORD);
+    const rows = await withPg(pgUrl('postgres', secrets.PG_SUPERUSER_PASSWORD, primary), async (pg) => {
       const setting = await pg.query('SHOW synchronous_standby_names');
       assert.equal(setting.rows[0].synchronous_standby_names, 'ANY 1 (replica1, replica2)');
       const walHints = await pg.query('SHOW wal_log_hints');
       assert.equal(walHints.rows[0].wal_log_hints, 'on');
       return (await pg.query('SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY application_name')).rows;
     });
-    assert.deepEqual(rows, [
-      { application_name: 'replica1', state: 'streaming', sync_state: 'quorum' },
-      { application_name: 'replica2', state: 'streaming', sync_state: 'quorum' },
-    ]);
+    assert.equal(rows.length, 2, JSON.stringify(rows));
+    for (const row of rows) assert.deepEqual([row.state, row.sync_state], ['streaming', 'quorum'], JSON.stringify(row));
   });
 
   it('replicates an acknowledged write to both replicas, which refuse writes themselves', async () => {
     const marker = `stack-test-${Date.now()}`;
-    await withPg(pgUrl('jarvis', secrets.PG_APP_PASSWORD, 5432), async (pg) => {
+    const { primary, replicas } = await findPrimary(secrets.PG_SUPERUSER_PASSWORD);
+    await withPg(pgUrl('jarvis', secrets.PG_APP_PASSWORD, primary), async (pg) => {
       await pg.query('CREATE TABLE IF NOT EXISTS stack_check (marker text PRIMARY KEY)');
       await pg.query('INSERT INTO stack_check VALUES ($1)', [marker]);
     });
-    for (const port of [5433, 5434]) {
+    for (const port of replicas) {
       await withPg(pgUrl('jarvis', secrets.PG_APP_PASSWORD, port), async (pg) => {
         assert.equal((await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r, true);
         let found = 0;
@@ -62,11 +75,11 @@ describe('the local stack', () => {
   });
 
   it('refuses a wrong PostgreSQL password', async () => {
-    await assert.rejects(withPg(pgUrl('jarvis', 'wrong-password', 5432), async () => undefined), /password authentication failed/);
+    await assert.rejects(withPg(pgUrl('jarvis', 'wrong-password', ports.pgPrimary), async () => undefined), /password authentication failed/);
   });
 
   it('runs a Redis Cluster of 3 masters and 3 replicas covering all 16384 slots, behind a password', async () => {
-    const nodes = [0, 1, 2, 3, 4, 5].map((i) => ({ host: '127.0.0.1', port: 7000 + i }));
+    const nodes = ports.redis.map((port) => ({ host: '127.0.0.1', port }));
     const cluster = new Cluster(nodes, { redisOptions: { password: secrets.REDIS_PASSWORD }, lazyConnect: true });
     try {
       await cluster.connect();
@@ -82,7 +95,7 @@ describe('the local stack', () => {
     } finally {
       cluster.disconnect();
     }
-    const anonymous = new Redis({ host: '127.0.0.1', port: 7000, lazyConnect: true, maxRetriesPerRequest: 0 });
+    const anonymous = new Redis({ host: '127.0.0.1', port: ports.redis[0], lazyConnect: true, maxRetriesPerRequest: 0 });
     try {
       await assert.rejects(anonymous.ping(), /NOAUTH/);
     } finally {
@@ -91,15 +104,15 @@ describe('the local stack', () => {
   });
 
   it('runs nginx and Prometheus on loopback', async () => {
-    const nginx = await fetch('http://127.0.0.1:8080/nginx-health');
+    const nginx = await fetch(`http://127.0.0.1:${ports.nginx}/nginx-health`);
     assert.equal(await nginx.text(), 'ok\n');
-    const prom = await fetch('http://127.0.0.1:9090/-/ready');
+    const prom = await fetch(`http://127.0.0.1:${ports.prometheus}/-/ready`);
     assert.equal(prom.status, 200);
     // Prometheus lists its targets after its first discovery pass; give it a few seconds.
     const wanted = ['jarvis-worker', 'prometheus', 'temporal-server'];
     let jobs: string[] = [];
     for (let i = 0; i < 100 && wanted.some((job) => !jobs.includes(job)); i++) {
-      const targets = (await (await fetch('http://127.0.0.1:9090/api/v1/targets')).json()) as { data: { activeTargets: Array<{ labels: { job: string } }> } };
+      const targets = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: { job: string } }> } };
       jobs = [...new Set(targets.data.activeTargets.map((t) => t.labels.job))].sort();
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -1,0 +1,20 @@
+// The stack's ports, from the same variables the stack scripts read (infra/local/common.sh).
+function port(name: string, fallback: number): number {
+  const value = process.env[name];
+  return value ? Number(value) : fallback;
+}
+
+const temporal = port('TEMPORAL_PORT', 7233);
+const redisBase = port('REDIS_BASE_PORT', 7000);
+
+export const ports = {
+  temporal,
+  pgPrimary: port('PG_PRIMARY_PORT', 5432),
+  pgReplica1: port('PG_REPLICA1_PORT', 5433),
+  pgReplica2: port('PG_REPLICA2_PORT', 5434),
+  redis: [0, 1, 2, 3, 4, 5].map((i) => redisBase + i),
+  nginx: port('NGINX_PORT', 8080),
+  prometheus: port('PROMETHEUS_PORT', 9090),
+};
+
+export const temporalAddress = process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${temporal}`;
