@@ -2,33 +2,21 @@
 // state first, so a retried or resumed activity never starts a second container.
 import type Dockerode from 'dockerode';
 import { FailureType, permanentFailure } from './errors';
+import {
+  instanceEnvironment,
+  sortInstances,
+  type InstanceInfo,
+  type InstanceLaunchSettings,
+  type Orchestrator,
+  type StartInstanceRequest,
+} from './orchestrator';
 
 export const LABEL_SERVICE = 'jarvis.service';
 export const LABEL_PORT = 'jarvis.port';
 export const LABEL_VERSION = 'jarvis.version';
 
-export interface InstanceInfo {
-  name: string;
-  port: number;
-  version: string;
-  running: boolean;
-}
-
-export interface StartInstanceRequest {
-  service: string;
-  name: string;
-  port: number;
-  version: string;
-}
-
-export interface StartInstanceResult extends InstanceInfo {
-  created: boolean;
-}
-
-export interface DockerOrchestratorSettings {
+export interface DockerOrchestratorSettings extends InstanceLaunchSettings {
   image: string;
-  appDir: string;
-  startupDelayMs: number;
 }
 
 /** The host folders a container needs to run the host's own node binary. */
@@ -42,7 +30,7 @@ function toInfo(name: string, labels: Record<string, string>, running: boolean):
   return { name, port: Number(labels[LABEL_PORT]), version: labels[LABEL_VERSION] ?? 'unknown', running };
 }
 
-export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrchestratorSettings) {
+export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrchestratorSettings): Orchestrator {
   async function inspect(name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
     try {
       return await docker.getContainer(name).inspect();
@@ -53,38 +41,33 @@ export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrch
   }
 
   async function create(request: StartInstanceRequest): Promise<void> {
+    const env = instanceEnvironment(request, settings);
     await docker.createContainer({
       name: request.name,
       Image: settings.image,
       Cmd: ['/usr/bin/node', '/app/dist/app/server.js'],
-      Env: [
-        `PORT=${request.port}`,
-        'HOST=127.0.0.1',
-        `INSTANCE_ID=${request.name}`,
-        `APP_VERSION=${request.version}`,
-        `STARTUP_DELAY_MS=${settings.startupDelayMs}`,
-      ],
+      Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
       Labels: { [LABEL_SERVICE]: request.service, [LABEL_PORT]: String(request.port), [LABEL_VERSION]: request.version },
       StopSignal: 'SIGTERM',
       HostConfig: {
         NetworkMode: 'host',
-        Binds: [...HOST_RUNTIME_MOUNTS.map((dir) => `${dir}:${dir}:ro`), `${settings.appDir}:/app:ro`],
+        Binds: [
+          ...HOST_RUNTIME_MOUNTS.map((dir) => `${dir}:${dir}:ro`),
+          `${settings.appDir}:/app:ro`,
+          `${settings.secretsFile}:${settings.secretsFile}:ro`,
+        ],
         RestartPolicy: { Name: 'no' },
       },
     });
   }
 
   return {
-    /** Every container of the service, running or not, so that orphans are visible too. */
-    async listInstances(service: string): Promise<InstanceInfo[]> {
+    async listInstances(service) {
       const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_SERVICE}=${service}`] } });
-      return containers
-        .map((c) => toInfo((c.Names[0] ?? c.Id).replace(/^\//, ''), c.Labels, c.State === 'running'))
-        .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+      return sortInstances(containers.map((c) => toInfo((c.Names[0] ?? c.Id).replace(/^\//, ''), c.Labels, c.State === 'running')));
     },
 
-    /** Creates and starts the named container unless it already exists; starts it if it stopped. */
-    async ensureInstanceStarted(request: StartInstanceRequest): Promise<StartInstanceResult> {
+    async ensureInstanceStarted(request) {
       let existing = await inspect(request.name);
       let created = false;
       if (!existing) {
@@ -115,8 +98,21 @@ export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrch
       return { ...toInfo(request.name, labels, true), created };
     },
 
-    /** Removes the container; a container that is already gone counts as removed. */
-    async removeInstance(name: string): Promise<{ removed: boolean }> {
+    async stopInstance(name, graceSeconds) {
+      const before = await inspect(name);
+      if (!before?.State.Running) return { stopped: false, forced: false };
+      try {
+        await docker.getContainer(name).stop({ t: Math.ceil(graceSeconds) });
+      } catch (error) {
+        const code = statusCode(error);
+        if (code !== 304 && code !== 404) throw error; // already stopped, or gone
+      }
+      const after = await inspect(name);
+      // Docker reports 137 (SIGKILL) when the grace period ran out.
+      return { stopped: true, forced: after?.State.ExitCode === 137 };
+    },
+
+    async removeInstance(name) {
       try {
         await docker.getContainer(name).remove({ force: true });
         return { removed: true };

@@ -5,6 +5,8 @@ import { createDockerOrchestrator } from './docker-orchestrator';
 import { waitForHealthy } from './health';
 import { checkServedThroughLoadBalancer } from './load-balancer-check';
 import { createNginxActivities } from './nginx';
+import type { InstanceLaunchSettings, Orchestrator } from './orchestrator';
+import { createProcessOrchestrator } from './process-orchestrator';
 import { createScrapeTargetActivities } from './scrape-targets';
 import { createServiceCatalog } from './services';
 
@@ -16,14 +18,29 @@ export function createClients(config: WorkerConfig): ActivityClients {
   return { docker: new Dockerode({ socketPath: config.dockerSocket }) };
 }
 
-export function createActivities(config: WorkerConfig, clients: ActivityClients = createClients(config)) {
+export function launchSettings(config: WorkerConfig): InstanceLaunchSettings {
+  return {
+    appDir: config.appDir,
+    startupDelayMs: config.appStartupDelayMs,
+    shutdownDeadlineMs: config.appShutdownDeadlineMs,
+    redisClusterNodes: config.redisClusterNodes,
+    databaseUrl: config.databaseUrl,
+    readReplicaUrls: config.readReplicaUrls,
+    secretsFile: config.secretsFile,
+  };
+}
+
+export function createOrchestrator(driver: 'docker' | 'process', config: WorkerConfig, clients: ActivityClients): Orchestrator {
+  return driver === 'docker'
+    ? createDockerOrchestrator(clients.docker, { ...launchSettings(config), image: config.appImage })
+    : createProcessOrchestrator({ ...launchSettings(config), logDir: config.logDir });
+}
+
+/** `driver` is the resolved orchestrator (see chooseOrchestrator), never "auto". */
+export function createActivities(config: WorkerConfig, driver: 'docker' | 'process', clients: ActivityClients = createClients(config)) {
   return {
     ...createServiceCatalog(config),
-    ...createDockerOrchestrator(clients.docker, {
-      image: config.appImage,
-      appDir: config.appDir,
-      startupDelayMs: config.appStartupDelayMs,
-    }),
+    ...createOrchestrator(driver, config, clients),
     waitForHealthy,
     ...createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix }),
     checkServedThroughLoadBalancer,

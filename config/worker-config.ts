@@ -2,11 +2,21 @@
 // start-up with a message that names the variable.
 import path from 'node:path';
 import { z } from 'zod';
+import type { AutoscaleConfig } from '../policy/autoscale';
+import { AUTOSCALE_DEFAULTS, validateAutoscaleConfig } from '../policy/autoscale-config';
 import { SERVICE_NAME_PATTERN, TASK_QUEUE, NAMESPACE } from '../policy/names';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const num = () => z.coerce.number({ error: 'must be a number' });
+
+/** Instances get URLs without passwords; they read PG_APP_PASSWORD from the secrets file. */
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  parsed.password = '';
+  return parsed.toString();
+}
 
 const schema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^127\.0\.0\.1:\d+$|^localhost:\d+$/, 'must be a loopback host:port such as 127.0.0.1:7233').default('127.0.0.1:7233'),
@@ -17,9 +27,30 @@ const schema = z.object({
     .string()
     .default('jarvis-app')
     .refine((v) => v.split(',').every((s) => SERVICE_NAME_PATTERN.test(s.trim())), 'must be a comma-separated list of service names'),
-  ORCHESTRATOR: z.enum(['docker']).default('docker'),
-  MIN_INSTANCES: int(0, 100).default(3),
-  MAX_INSTANCES: int(1, 100).default(10),
+  ORCHESTRATOR: z.enum(['auto', 'docker', 'process']).default('auto'),
+  MIN_INSTANCES: int(0, 100).default(AUTOSCALE_DEFAULTS.minInstances),
+  MAX_INSTANCES: int(1, 100).default(AUTOSCALE_DEFAULTS.maxInstances),
+  AUTOSCALE_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
+  SCALE_UP_THRESHOLD: num().default(AUTOSCALE_DEFAULTS.scaleUpThreshold),
+  SCALE_DOWN_THRESHOLD: num().default(AUTOSCALE_DEFAULTS.scaleDownThreshold),
+  COOLDOWN_PERIOD: num().default(AUTOSCALE_DEFAULTS.cooldownSeconds),
+  CHECK_INTERVAL: num().default(AUTOSCALE_DEFAULTS.checkIntervalSeconds),
+  TARGET_CPU: num().default(AUTOSCALE_DEFAULTS.targetCPU),
+  TARGET_MEMORY: num().default(AUTOSCALE_DEFAULTS.targetMemory),
+  TARGET_REQUEST_RATE: num().default(AUTOSCALE_DEFAULTS.targetRequestRate),
+  STABILIZATION_WINDOW: num().default(AUTOSCALE_DEFAULTS.stabilizationWindowSeconds),
+  SCALE_STEP: num().default(AUTOSCALE_DEFAULTS.maxStep),
+  METRIC_MAX_AGE: num().default(AUTOSCALE_DEFAULTS.metricMaxAgeSeconds),
+  DRAIN_TIMEOUT: num().default(30),
+  REDIS_BASE_PORT: int(1, 65000).default(7000),
+  REDIS_CLUSTER_NODES: z.string().regex(/^(127\.0\.0\.1|localhost):\d+(,(127\.0\.0\.1|localhost):\d+)*$/, 'must be a comma-separated list of loopback host:port').optional(),
+  PG_PRIMARY_PORT: int(1, 65535).default(5432),
+  PG_REPLICA1_PORT: int(1, 65535).default(5433),
+  PG_REPLICA2_PORT: int(1, 65535).default(5434),
+  DATABASE_URL: z.string().url().optional(),
+  READ_REPLICA_1_URL: z.string().url().optional(),
+  READ_REPLICA_2_URL: z.string().url().optional(),
+  APP_SHUTDOWN_DEADLINE_MS: int(0, 600_000).default(30_000),
   APP_BASE_PORT: int(1024, 60000).default(3100),
   APP_IMAGE: z.string().min(1).default('jarvis-app:local'),
   APP_DIR: z.string().min(1).default(repoRoot),
@@ -37,9 +68,18 @@ export interface WorkerConfig {
   taskQueue: string;
   stateDir: string;
   services: string[];
-  orchestrator: 'docker';
+  orchestrator: 'auto' | 'docker' | 'process';
   minInstances: number;
   maxInstances: number;
+  autoscaleEnabled: boolean;
+  autoscale: AutoscaleConfig;
+  drainTimeoutSeconds: number;
+  redisClusterNodes: string;
+  databaseUrl: string;
+  readReplicaUrls: string[];
+  secretsFile: string;
+  logDir: string;
+  appShutdownDeadlineMs: number;
   appBasePort: number;
   appImage: string;
   appDir: string;
@@ -67,6 +107,31 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   if (e.MAX_INSTANCES < e.MIN_INSTANCES) {
     throw new ConfigError(`invalid configuration: MAX_INSTANCES (${e.MAX_INSTANCES}) must not be below MIN_INSTANCES (${e.MIN_INSTANCES})`);
   }
+  const autoscale = validateAutoscaleConfig({
+    minInstances: e.MIN_INSTANCES,
+    maxInstances: e.MAX_INSTANCES,
+    targetCPU: e.TARGET_CPU,
+    targetMemory: e.TARGET_MEMORY,
+    targetRequestRate: e.TARGET_REQUEST_RATE,
+    scaleUpThreshold: e.SCALE_UP_THRESHOLD,
+    scaleDownThreshold: e.SCALE_DOWN_THRESHOLD,
+    cooldownSeconds: e.COOLDOWN_PERIOD,
+    checkIntervalSeconds: e.CHECK_INTERVAL,
+    stabilizationWindowSeconds: e.STABILIZATION_WINDOW,
+    maxStep: e.SCALE_STEP,
+    metricMaxAgeSeconds: e.METRIC_MAX_AGE,
+  });
+  if (!autoscale.ok) {
+    const names: Record<string, string> = {
+      scaleUpThreshold: 'SCALE_UP_THRESHOLD', scaleDownThreshold: 'SCALE_DOWN_THRESHOLD', cooldownSeconds: 'COOLDOWN_PERIOD',
+      checkIntervalSeconds: 'CHECK_INTERVAL', targetCPU: 'TARGET_CPU', targetMemory: 'TARGET_MEMORY', targetRequestRate: 'TARGET_REQUEST_RATE',
+      stabilizationWindowSeconds: 'STABILIZATION_WINDOW', maxStep: 'SCALE_STEP', metricMaxAgeSeconds: 'METRIC_MAX_AGE',
+    };
+    const problems = autoscale.problems.map((p) => Object.entries(names).reduce((text, [field, env]) => text.replace(field, `${env} (${field})`), p));
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const redisNodes = e.REDIS_CLUSTER_NODES ?? [0, 1, 2, 3, 4, 5].map((i) => `127.0.0.1:${e.REDIS_BASE_PORT + i}`).join(',');
+  const pgUrl = (port: number) => `postgresql://jarvis@127.0.0.1:${port}/jarvis`;
   return {
     temporalAddress: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,
@@ -76,6 +141,15 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     orchestrator: e.ORCHESTRATOR,
     minInstances: e.MIN_INSTANCES,
     maxInstances: e.MAX_INSTANCES,
+    autoscaleEnabled: e.AUTOSCALE_ENABLED === 'true',
+    autoscale: autoscale.value,
+    drainTimeoutSeconds: e.DRAIN_TIMEOUT,
+    redisClusterNodes: redisNodes,
+    databaseUrl: withoutPassword(e.DATABASE_URL ?? pgUrl(e.PG_PRIMARY_PORT)),
+    readReplicaUrls: [e.READ_REPLICA_1_URL ?? pgUrl(e.PG_REPLICA1_PORT), e.READ_REPLICA_2_URL ?? pgUrl(e.PG_REPLICA2_PORT)].map(withoutPassword),
+    secretsFile: path.join(e.JARVIS_STATE_DIR, 'secrets.env'),
+    logDir: path.join(e.JARVIS_STATE_DIR, 'logs'),
+    appShutdownDeadlineMs: e.APP_SHUTDOWN_DEADLINE_MS,
     appBasePort: e.APP_BASE_PORT,
     appImage: e.APP_IMAGE,
     appDir: e.APP_DIR,

@@ -1,22 +1,25 @@
 // The worker: serves the jarvis-scaling task queue with every workflow and activity.
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, createClients } from '../activities';
+import { chooseOrchestrator } from '../activities/orchestrator-choice';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { serveWorkerMetrics } from './worker-metrics';
 import { workflowSource } from './workflow-source';
 
 async function main(): Promise<void> {
   const config = readWorkerConfig(process.env);
+  const clients = createClients(config);
+  const driver = await chooseOrchestrator(config, clients.docker);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: createActivities(config),
+    activities: createActivities(config, driver, clients),
     ...workflowSource(),
   });
   const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort) : undefined;
-  process.stdout.write(`worker ready: task queue ${config.taskQueue} on ${config.temporalAddress}, namespace ${config.namespace}\n`);
+  process.stdout.write(`worker ready: task queue ${config.taskQueue} on ${config.temporalAddress}, namespace ${config.namespace}, orchestrator ${driver}\n`);
   await worker.run(); // returns after SIGINT/SIGTERM, which the SDK handles with a graceful shutdown
   metrics?.close();
   await connection.close();

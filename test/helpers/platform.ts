@@ -1,8 +1,8 @@
 // Reads and resets the platform the scaling workflows change: containers, nginx, Prometheus targets.
 import type { Client } from '@temporalio/client';
-import { createDockerOrchestrator } from '../../activities/docker-orchestrator';
+import { createClients, createOrchestrator } from '../../activities';
 import { createNginxActivities } from '../../activities/nginx';
-import { docker, testWorkerConfig } from './stack';
+import { testWorkerConfig } from './stack';
 
 export const SERVICE = 'jarvis-app';
 
@@ -10,7 +10,7 @@ function parts() {
   const config = testWorkerConfig();
   return {
     config,
-    orchestrator: createDockerOrchestrator(docker(), { image: config.appImage, appDir: config.appDir, startupDelayMs: 0 }),
+    orchestrator: createOrchestrator(config.orchestrator === 'process' ? 'process' : 'docker', config, createClients(config)),
     nginx: createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix }),
   };
 }

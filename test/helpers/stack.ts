@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import Dockerode from 'dockerode';
 import { readWorkerConfig, type WorkerConfig } from '../../config/worker-config';
 import { temporalAddress } from './ports';
 
@@ -25,10 +24,6 @@ export async function temporalClient(): Promise<{ client: Client; connection: Co
   const config = testWorkerConfig();
   const connection = await Connection.connect({ address: config.temporalAddress });
   return { client: new Client({ connection, namespace: config.namespace }), connection };
-}
-
-export function docker(): Dockerode {
-  return new Dockerode({ socketPath: testWorkerConfig().dockerSocket });
 }
 
 /** A task queue of its own for each test, named after it. */

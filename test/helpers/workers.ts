@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, createClients } from '../../activities';
+import { chooseOrchestrator } from '../../activities/orchestrator-choice';
 import { workflowSource } from '../../workers/workflow-source';
 import { temporalAddress } from './ports';
 import { repoRoot, stateDir, testWorkerConfig } from './stack';
@@ -20,7 +21,7 @@ export async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, env
       connection,
       namespace: config.namespace,
       taskQueue,
-      activities: createActivities(config),
+      activities: createActivities(config, await chooseOrchestrator(config, createClients(config).docker)),
       ...workflowSource(),
     });
     return await worker.runUntil(fn());

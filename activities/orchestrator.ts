@@ -1,0 +1,71 @@
+// The interface every orchestrator driver implements. Each action is idempotent:
+// starting an instance that exists, or removing one that is gone, has no second effect.
+
+export interface InstanceInfo {
+  name: string;
+  port: number;
+  version: string;
+  running: boolean;
+}
+
+export interface StartInstanceRequest {
+  service: string;
+  name: string;
+  port: number;
+  version: string;
+}
+
+export interface StartInstanceResult extends InstanceInfo {
+  created: boolean;
+}
+
+export interface StopInstanceResult {
+  /** False when the instance was already stopped or gone. */
+  stopped: boolean;
+  /** True when it outlived its grace period and was killed. */
+  forced: boolean;
+}
+
+export interface Orchestrator {
+  /** Every instance of the service, running or not, so that orphans are visible too. */
+  listInstances(service: string): Promise<InstanceInfo[]>;
+  ensureInstanceStarted(request: StartInstanceRequest): Promise<StartInstanceResult>;
+  /** SIGTERM, then SIGKILL once graceSeconds have passed. */
+  stopInstance(name: string, graceSeconds: number): Promise<StopInstanceResult>;
+  removeInstance(name: string): Promise<{ removed: boolean }>;
+}
+
+/** What every instance is started with, whatever the driver. Holds no secret: those come from the secrets file. */
+export interface InstanceLaunchSettings {
+  appDir: string;
+  startupDelayMs: number;
+  shutdownDeadlineMs: number;
+  redisClusterNodes: string;
+  databaseUrl: string;
+  readReplicaUrls: string[];
+  secretsFile: string;
+}
+
+export const MANAGED_BY = 'jarvis-scale';
+
+export function instanceEnvironment(request: StartInstanceRequest, settings: InstanceLaunchSettings): Record<string, string> {
+  return {
+    PORT: String(request.port),
+    HOST: '127.0.0.1',
+    INSTANCE_ID: request.name,
+    SERVICE_NAME: request.service,
+    APP_VERSION: request.version,
+    STARTUP_DELAY_MS: String(settings.startupDelayMs),
+    SHUTDOWN_DEADLINE_MS: String(settings.shutdownDeadlineMs),
+    REDIS_CLUSTER_NODES: settings.redisClusterNodes,
+    DATABASE_URL: settings.databaseUrl,
+    READ_REPLICA_1_URL: settings.readReplicaUrls[0] ?? '',
+    READ_REPLICA_2_URL: settings.readReplicaUrls[1] ?? '',
+    JARVIS_SECRETS_FILE: settings.secretsFile,
+    JARVIS_MANAGED_BY: MANAGED_BY,
+  };
+}
+
+export function sortInstances<T extends { name: string }>(instances: T[]): T[] {
+  return instances.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
