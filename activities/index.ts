@@ -3,6 +3,7 @@ import Dockerode from 'dockerode';
 import type { WorkerConfig } from '../config/worker-config';
 import { createDockerOrchestrator } from './docker-orchestrator';
 import { waitForHealthy } from './health';
+import { createInstanceAdmin } from './instance-admin';
 import { checkServedThroughLoadBalancer } from './load-balancer-check';
 import { createNginxActivities } from './nginx';
 import type { InstanceLaunchSettings, Orchestrator } from './orchestrator';
@@ -44,6 +45,7 @@ export function createActivities(config: WorkerConfig, driver: 'docker' | 'proce
     waitForHealthy,
     ...createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix }),
     checkServedThroughLoadBalancer,
+    ...createInstanceAdmin({ adminToken: config.adminToken }),
     ...createScrapeTargetActivities(config.prometheusTargetsDir),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readSecret } from '../config/secrets';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535),
@@ -7,6 +8,9 @@ const schema = z.object({
   APP_VERSION: z.string().default('v1'),
   STARTUP_DELAY_MS: z.coerce.number().int().min(0).default(500),
   SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(0).default(30_000),
+  SERVICE_NAME: z.string().default('jarvis-app'),
+  ADMIN_TOKEN: z.string().optional(),
+  JARVIS_SECRETS_FILE: z.string().optional(),
 });
 
 export interface AppSettings {
@@ -16,6 +20,8 @@ export interface AppSettings {
   version: string;
   startupDelayMs: number;
   shutdownDeadlineMs: number;
+  service: string;
+  adminToken: string;
 }
 
 export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
@@ -33,5 +39,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
     version: e.APP_VERSION,
     startupDelayMs: e.STARTUP_DELAY_MS,
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+    service: e.SERVICE_NAME,
+    adminToken: readSecret('ADMIN_TOKEN', env, e.JARVIS_SECRETS_FILE),
   };
 }

@@ -2,6 +2,7 @@
 // start-up with a message that names the variable.
 import path from 'node:path';
 import { z } from 'zod';
+import { readSecret } from './secrets';
 import type { AutoscaleConfig } from '../policy/autoscale';
 import { AUTOSCALE_DEFAULTS, validateAutoscaleConfig } from '../policy/autoscale-config';
 import { SERVICE_NAME_PATTERN, TASK_QUEUE, NAMESPACE } from '../policy/names';
@@ -80,6 +81,8 @@ export interface WorkerConfig {
   secretsFile: string;
   logDir: string;
   appShutdownDeadlineMs: number;
+  /** Held by the worker's activities only; never passed to a workflow. */
+  adminToken: string;
   appBasePort: number;
   appImage: string;
   appDir: string;
@@ -150,6 +153,7 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     secretsFile: path.join(e.JARVIS_STATE_DIR, 'secrets.env'),
     logDir: path.join(e.JARVIS_STATE_DIR, 'logs'),
     appShutdownDeadlineMs: e.APP_SHUTDOWN_DEADLINE_MS,
+    adminToken: readSecret('ADMIN_TOKEN', env, path.join(e.JARVIS_STATE_DIR, 'secrets.env')),
     appBasePort: e.APP_BASE_PORT,
     appImage: e.APP_IMAGE,
     appDir: e.APP_DIR,

@@ -62,7 +62,7 @@ describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
       assert.equal(metadata.currentDetails, 'cooldown: holding the jarvis-app scaling lock for 60 s');
 
       const second = client.workflow.execute('scaleUp', { taskQueue, workflowId: `scale-up-second-${Date.now()}`, args: [{ service: SERVICE, cooldownSeconds: 0 }] });
-      await assertFailsWith(second, 'OperationInProgress', /another scaling operation for jarvis-app is running as workflow scale\/jarvis-app/);
+      await assertFailsWith(second, 'OperationInProgress', /another operation for jarvis-app is running as workflow scale\/jarvis-app/);
       await first.cancel();
     });
     assert.equal((await listContainers()).length, 1, 'the refused operation must not start a container');
