@@ -10,6 +10,8 @@ export interface ServiceSpec {
   version: string;
   healthPath: string;
   loadBalancerUrl: string;
+  /** How long an instance may take to exit after SIGTERM: its own shutdown deadline plus a margin. */
+  shutdownGraceSeconds: number;
 }
 
 export function createServiceCatalog(config: WorkerConfig) {
@@ -29,6 +31,7 @@ export function createServiceCatalog(config: WorkerConfig) {
         version: config.appVersion,
         healthPath: '/api/health',
         loadBalancerUrl: `http://127.0.0.1:${config.nginxPort}/api/whoami`,
+        shutdownGraceSeconds: Math.ceil(config.appShutdownDeadlineMs / 1000) + 5,
       };
     },
   };

@@ -5,6 +5,7 @@
 export const FailureType = {
   InvalidInput: 'InvalidInput',
   UnknownService: 'UnknownService',
+  UnknownInstance: 'UnknownInstance',
   LimitExceeded: 'LimitExceeded',
   OperationInProgress: 'OperationInProgress',
   InstanceUnhealthy: 'InstanceUnhealthy',

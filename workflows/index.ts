@@ -1,1 +1,2 @@
 export { scaleUp } from './scale-up';
+export { scaleDown, drainInstance } from './scale-down';

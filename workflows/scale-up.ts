@@ -1,16 +1,16 @@
 // scaleUp: start instances one at a time, wait until each is healthy, put it behind
 // nginx, prove that the load balancer reaches it, then hold the cooldown. The workflow
 // ID scale/<service> is the service's mutex, cooldown included.
-import { ApplicationFailure, setCurrentDetails, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { FailureType } from '../policy/failure-types';
 import { planNewInstances } from '../policy/instance-plan';
 import { scaleMutexId } from '../policy/names';
 import { parseScaleUpInput, type ScaleUpInput } from '../policy/scale-input';
 import { quick } from './activity-options';
-import { progressQuery, type OperationProgress } from './definitions';
 import { surfaceApplicationFailure } from './failures';
 import { bringUpInstance } from './instance-steps';
 import { holdsMutex, runUnderMutex } from './mutex';
+import { trackProgress } from './progress';
 import { invalidInput } from './validation';
 import { OperationKey, ServiceKey } from './search-attributes';
 
@@ -40,13 +40,7 @@ export async function scaleUp(rawInput: unknown): Promise<ScaleUpResult> {
 }
 
 async function scaleUpUnderMutex(input: ScaleUpInput): Promise<ScaleUpResult> {
-  const progress: OperationProgress = { step: 'starting', detail: '', done: [] };
-  setHandler(progressQuery, () => progress);
-  const report = (step: string, detail: string) => {
-    progress.step = step;
-    progress.detail = detail;
-    setCurrentDetails(detail);
-  };
+  const { progress, report } = trackProgress();
   upsertSearchAttributes([
     { key: ServiceKey, value: input.service },
     { key: OperationKey, value: 'scaleUp' },
