@@ -9,6 +9,7 @@ export const FailureType = {
   LimitExceeded: 'LimitExceeded',
   OperationInProgress: 'OperationInProgress',
   InstanceUnhealthy: 'InstanceUnhealthy',
+  RollingUpdateRolledBack: 'RollingUpdateRolledBack',
   NameConflict: 'NameConflict',
   LoadBalancerConfigInvalid: 'LoadBalancerConfigInvalid',
   NotServedThroughLoadBalancer: 'NotServedThroughLoadBalancer',

@@ -1,5 +1,5 @@
 // Queries and signals shared by the workflows and their callers (CLI, tests).
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export interface OperationProgress {
   /** A short machine-readable step name, such as "health-wait". */
@@ -10,3 +10,19 @@ export interface OperationProgress {
 }
 
 export const progressQuery = defineQuery<OperationProgress>('progress');
+
+export interface RollingUpdateProgress extends OperationProgress {
+  version: string;
+  total: number;
+  /** Pairs of the old instance and the one that replaced it. */
+  replaced: Array<{ old: string; new: string }>;
+  paused: boolean;
+  rollingBack: boolean;
+}
+
+export const rollingUpdateProgressQuery = defineQuery<RollingUpdateProgress>('rollingUpdateProgress');
+/** Pause at the next instance boundary; the instance being replaced finishes first. */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** Stop and roll every replaced instance back to its old version. */
+export const abortSignal = defineSignal<[reason?: string]>('abort');

@@ -1,2 +1,3 @@
 export { scaleUp } from './scale-up';
 export { scaleDown, drainInstance } from './scale-down';
+export { rollingUpdate } from './rolling-update';
