@@ -6,11 +6,14 @@ set -euo pipefail
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 CACHE_DIR="${JARVIS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/jarvis-scale}"
 TEMPORAL_BIN="$CACHE_DIR/temporal-$TEMPORAL_CLI_VERSION/temporal"
+# kubernetes-validate checks infra/k8s against the Kubernetes schemas it ships (no network, no cluster).
+K8S_VALIDATE_VERSION="${K8S_VALIDATE_VERSION:-1.37.0}"
+K8S_VALIDATE_BIN="$CACHE_DIR/kubernetes-validate-$K8S_VALIDATE_VERSION/bin/kubernetes-validate"
 
 log() { printf '[install] %s\n' "$*" >&2; }
 
 install_debian_packages() {
-  local wanted=(redis-server redis-tools nginx docker.io prometheus postgresql-15 postgresql-client-15 postgresql-15-auto-failover procps curl)
+  local wanted=(redis-server redis-tools nginx docker.io prometheus postgresql-15 postgresql-client-15 postgresql-15-auto-failover procps curl docker-compose python3-venv)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -57,6 +60,19 @@ install_temporal_cli() {
   cp "$found" "$TEMPORAL_BIN"
 }
 
+install_k8s_validator() {
+  if [ -x "$K8S_VALIDATE_BIN" ]; then
+    log "kubernetes-validate $K8S_VALIDATE_VERSION cached at $K8S_VALIDATE_BIN"
+    return
+  fi
+  local venv="$CACHE_DIR/kubernetes-validate-$K8S_VALIDATE_VERSION"
+  log "installing kubernetes-validate $K8S_VALIDATE_VERSION from PyPI into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "kubernetes-validate==$K8S_VALIDATE_VERSION"
+  [ -x "$K8S_VALIDATE_BIN" ] || { log "kubernetes-validate did not install its command"; exit 1; }
+}
+
 install_npm_packages() {
   local root; root="$(cd "$(dirname "$0")/../.." && pwd)"
   if [ -d "$root/node_modules" ] && [ "$root/node_modules/.package-lock.json" -nt "$root/package-lock.json" ]; then
@@ -71,7 +87,9 @@ case "${1:-all}" in
   debian) install_debian_packages ;;
   temporal) install_temporal_cli ;;
   npm) install_npm_packages ;;
+  k8s-validate) install_k8s_validator ;;
   temporal-path) echo "$TEMPORAL_BIN" ;;
-  all) install_debian_packages; install_temporal_cli; install_npm_packages ;;
-  *) echo "usage: $0 [all|debian|temporal|npm|temporal-path]" >&2; exit 2 ;;
+  k8s-validate-path) echo "$K8S_VALIDATE_BIN" ;;
+  all) install_debian_packages; install_temporal_cli; install_k8s_validator; install_npm_packages ;;
+  *) echo "usage: $0 [all|debian|temporal|k8s-validate|npm|temporal-path|k8s-validate-path]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Starts nginx in its container on the prefix it shares with the worker. The first time,
+# it seeds the upstream with the three instances of docker-compose.yml; after that the
+# worker owns the file.
+set -eu
+prefix=/var/lib/jarvis/nginx
+mkdir -p "$prefix/upstreams" "$prefix/tmp"
+cp /etc/jarvis/nginx.conf "$prefix/nginx.conf"
+if [ ! -f "$prefix/upstreams/jarvis-app.conf" ]; then
+  printf 'upstream jarvis-app {\n    zone jarvis-app 64k;\n    keepalive 32;\n    server 127.0.0.1:3101 max_fails=3 fail_timeout=5s;\n    server 127.0.0.1:3102 max_fails=3 fail_timeout=5s;\n    server 127.0.0.1:3103 max_fails=3 fail_timeout=5s;\n}\n' > "$prefix/upstreams/jarvis-app.conf"
+fi
+exec nginx -p "$prefix" -c "$prefix/nginx.conf" -g 'daemon off;'

@@ -1,0 +1,170 @@
+// The deployment files are checked with the real tools that run here without a Docker
+// daemon or the network: docker-compose config (Debian's docker-compose), docker stack
+// config (the docker CLI, pointed at a socket that does not exist), kubernetes-validate
+// (PyPI, ships its schemas), nginx -t and promtool check config. Building the image and
+// starting the stacks need a Docker Engine and a registry, so they are not done here.
+import assert from 'node:assert/strict';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { repoRoot } from '../helpers/stack';
+import { filesIn, runTool } from '../helpers/tools';
+
+const composeFile = path.join(repoRoot, 'docker-compose.yml');
+const swarmFile = path.join(repoRoot, 'infra', 'docker', 'docker-compose.swarm.yml');
+const k8sDir = path.join(repoRoot, 'infra', 'k8s');
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'jarvis-deploy-'));
+// No daemon: docker stack config must work from the file alone, and never reach the shared engine.
+const noDaemon = { ...process.env, DOCKER_HOST: `unix://${path.join(scratch, 'no-docker.sock')}` };
+
+const composeServices = [
+  'grafana', 'jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3', 'nginx', 'pg-primary', 'pg-replica1', 'pg-replica2', 'prometheus',
+  'redis-1', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6', 'redis-cluster-create',
+  'temporal', 'temporal-postgresql', 'temporal-setup', 'temporal-ui', 'worker',
+];
+const swarmServices = composeServices.filter((s) => !/^jarvis-app-\d$/.test(s)).concat('jarvis-app').sort();
+
+async function composeConfig(file: string, ...extra: string[]): Promise<{ code: number; out: string }> {
+  const result = await runTool('docker-compose', ['-f', file, 'config', ...extra], { cwd: path.dirname(file) });
+  return { code: result.code, out: result.stdout + result.stderr };
+}
+
+/** The service names of a resolved compose file (docker-compose config prints them at indent 2 under services:). */
+function servicesOf(resolved: string): string[] {
+  const block = resolved.split(/^services:\n/m)[1]?.split(/^\S/m)[0] ?? '';
+  return [...block.matchAll(/^ {2}([\w-]+):$/gm)].map((m) => m[1]).sort();
+}
+
+function k8sValidatorPath(): Promise<string> {
+  return runTool('bash', [path.join(repoRoot, 'infra', 'local', 'install-deps.sh'), 'k8s-validate-path']).then((r) => r.stdout.trim());
+}
+
+/** Lines that set a secret-looking variable to a literal value rather than a file or a reference. */
+function inlineSecrets(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => /^\s*-?\s*[A-Z_]*(PASSWORD|TOKEN|SECRET|PWD)[A-Z_]*\s*[:=]\s*\S/.test(line))
+    .filter((line) => !/_FILE\s*:\s*\/run\/secrets\//.test(line));
+}
+
+describe('the deployment files', () => {
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('docker-compose.yml passes docker-compose config and holds the whole stack', async () => {
+    const resolved = await composeConfig(composeFile);
+    assert.equal(resolved.code, 0, resolved.out);
+    assert.deepEqual(servicesOf(resolved.out), composeServices);
+    assert.match(resolved.out, /GF_SERVER_HTTP_PORT: '3001'/, 'Grafana listens on 3001');
+    // Every file the stack bind-mounts from the repository exists.
+    const mounts = [...resolved.out.matchAll(/- (\/[^:\s]+):\/[^\s]*/g)].map((m) => m[1]).filter((p) => p.startsWith(repoRoot));
+    assert.ok(mounts.length >= 6, `bind mounts from the repository: ${mounts.join(', ')}`);
+    for (const mount of mounts) assert.ok(existsSync(mount), `docker-compose.yml mounts ${mount}, which does not exist`);
+  });
+
+  it('docker-compose config rejects a broken file, so the check above can fail', async () => {
+    const broken = path.join(scratch, 'broken-compose.yml');
+    writeFileSync(broken, 'services:\n  app:\n    image: x\n    restartt: always\n');
+    const result = await composeConfig(broken, '-q');
+    assert.notEqual(result.code, 0, result.out);
+    assert.match(result.out, /restartt/);
+  });
+
+  it('the Swarm file passes docker stack config (no daemon) and docker-compose config', async (t) => {
+    const check = await composeConfig(swarmFile, '-q');
+    assert.equal(check.code, 0, check.out);
+    // docker stack config came with docker CLI 23; Debian's docker.io 20.10 lacks it, the machine's 28.x has it.
+    const help = await runTool('docker', ['stack', 'config', '--help'], { env: noDaemon });
+    const supported = help.code === 0 && help.stdout.includes('--compose-file');
+    if (!supported) {
+      const version = (await runTool('docker', ['--version'], { env: noDaemon })).stdout.trim();
+      t.diagnostic(`docker stack config not checked: the docker on PATH (${version}) has no "stack config"; docker-compose config checked the Swarm file`);
+      return;
+    }
+    const stack = await runTool('docker', ['stack', 'config', '-c', swarmFile], { env: noDaemon, cwd: path.dirname(swarmFile) });
+    assert.equal(stack.code, 0, stack.stdout + stack.stderr);
+    assert.match(stack.stdout, /replicas: 3/);
+    assert.deepEqual(servicesOf(stack.stdout), swarmServices);
+    // The top-level file uses Compose-only features (depends_on conditions), which Swarm refuses:
+    // proof that docker stack config does check what it reads.
+    const refused = await runTool('docker', ['stack', 'config', '-c', composeFile], { env: noDaemon, cwd: repoRoot });
+    assert.notEqual(refused.code, 0, 'docker stack config refuses docker-compose.yml');
+  });
+
+  it('every Swarm config file that the stack ships exists', () => {
+    const text = readFileSync(swarmFile, 'utf8');
+    const files = [...text.matchAll(/\{ file: (\S+) \}/g)].map((m) => path.resolve(path.dirname(swarmFile), m[1]));
+    assert.ok(files.length >= 10, files.join(', '));
+    for (const file of files) assert.ok(existsSync(file), `the Swarm stack ships ${file}, which does not exist`);
+  });
+
+  it('the Kubernetes manifests pass kubernetes-validate --strict, and a broken one does not', async () => {
+    const validator = await k8sValidatorPath();
+    assert.ok(existsSync(validator), `kubernetes-validate is installed by infra/local/install-deps.sh at ${validator}`);
+    const manifests = filesIn(k8sDir, '.yaml');
+    const result = await runTool(validator, ['--strict', ...manifests]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    for (const resource of ['deployment/jarvis-worker', 'deployment/jarvis-app', 'service/jarvis-app', 'service/jarvis-worker', 'role/jarvis-worker', 'configmap/jarvis-config']) {
+      assert.match(result.stdout + result.stderr, new RegExp(`passed for resource ${resource} `), `${resource} was validated`);
+    }
+    const broken = path.join(scratch, 'broken.yaml');
+    writeFileSync(broken, readFileSync(path.join(k8sDir, 'app-deployment.yaml'), 'utf8').replace('replicas: 3', 'replicas: three'));
+    const refused = await runTool(validator, ['--strict', broken]);
+    assert.notEqual(refused.code, 0, refused.stdout + refused.stderr);
+    assert.match(refused.stdout + refused.stderr, /spec\.replicas/);
+  });
+
+  it('keeps every secret out of the files: Docker secrets, Kubernetes secret references, ignored secret folders', () => {
+    for (const file of [composeFile, swarmFile, ...filesIn(k8sDir, '.yaml')]) {
+      assert.deepEqual(inlineSecrets(readFileSync(file, 'utf8')), [], `${path.relative(repoRoot, file)} sets a secret inline`);
+    }
+    for (const file of filesIn(k8sDir, '.yaml')) assert.doesNotMatch(readFileSync(file, 'utf8'), /^kind: Secret$/m, `${file} holds a Secret`);
+    assert.match(readFileSync(path.join(repoRoot, '.gitignore'), 'utf8'), /^secrets\/$/m);
+    assert.match(readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8'), /^secrets$/m);
+    // The check itself catches an inline password.
+    assert.equal(inlineSecrets('      REDIS_PASSWORD: hunter2\n').length, 1);
+  });
+
+  it("the image's entrypoint turns secret files into variables, and an explicit variable wins", async () => {
+    const secrets = path.join(scratch, 'run-secrets');
+    mkdirSync(secrets);
+    writeFileSync(path.join(secrets, 'redis_password'), 'from-file\n');
+    writeFileSync(path.join(secrets, 'admin_token'), 'from-file');
+    writeFileSync(path.join(secrets, 'not a name'), 'ignored');
+    const result = await runTool('sh', [path.join(repoRoot, 'infra', 'docker', 'secrets-entrypoint.sh'), 'sh', '-c', 'printf "%s|%s" "$REDIS_PASSWORD" "$ADMIN_TOKEN"'], {
+      env: { PATH: process.env.PATH, JARVIS_SECRETS_DIR: secrets, ADMIN_TOKEN: 'explicit' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'from-file|explicit');
+  });
+
+  it('the Dockerfile copies only what exists and starts what the build produces', () => {
+    const dockerfile = readFileSync(path.join(repoRoot, 'infra', 'docker', 'Dockerfile'), 'utf8');
+    const stages = [...dockerfile.matchAll(/^FROM \S+(?: AS (\S+))?$/gm)].map((m) => m[1]).filter(Boolean);
+    for (const m of dockerfile.matchAll(/^COPY --from=(\S+)/gm)) assert.ok(stages.includes(m[1]), `COPY --from=${m[1]} names a stage`);
+    for (const m of dockerfile.matchAll(/^COPY (?!--from)(\S+) /gm)) {
+      if (m[1] !== '.') assert.ok(existsSync(path.join(repoRoot, m[1])), `the Dockerfile copies ${m[1]}, which does not exist`);
+    }
+    accessSync(path.join(repoRoot, 'infra', 'docker', 'secrets-entrypoint.sh'), constants.X_OK);
+    // The commands the image and the deployment files run are what npm run build makes.
+    for (const entry of ['dist/app/server.js', 'dist/workers/main.js']) assert.ok(existsSync(path.join(repoRoot, entry)), `${entry} is built`);
+    assert.match(dockerfile, /CMD \["node", "dist\/app\/server\.js"\]/);
+  });
+
+  it("nginx accepts the Compose stack's configuration (nginx -t)", async () => {
+    const prefix = path.join(scratch, 'nginx');
+    mkdirSync(path.join(prefix, 'upstreams'), { recursive: true });
+    mkdirSync(path.join(prefix, 'tmp'));
+    copyFileSync(path.join(repoRoot, 'infra', 'nginx', 'nginx.compose.conf'), path.join(prefix, 'nginx.conf'));
+    writeFileSync(path.join(prefix, 'upstreams', 'jarvis-app.conf'), 'upstream jarvis-app {\n    server 127.0.0.1:3101;\n}\n');
+    const result = await runTool(process.env.NGINX_BIN ?? '/usr/sbin/nginx', ['-t', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')]);
+    assert.equal(result.code, 0, result.stderr);
+  });
+
+  it("promtool accepts the Compose and Swarm stacks' Prometheus configurations", async () => {
+    for (const name of ['prometheus.compose.yml', 'prometheus.swarm.yml']) {
+      const result = await runTool('promtool', ['check', 'config', path.join(repoRoot, 'infra', 'prometheus', name)]);
+      assert.equal(result.code, 0, `${name}: ${result.stdout}${result.stderr}`);
+    }
+  });
+});
