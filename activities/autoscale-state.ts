@@ -1,0 +1,24 @@
+// What the autoscale check needs from the worker: its configuration and the recent
+// recommendations of the stabilisation window, kept in a file per service.
+import path from 'node:path';
+import type { WorkerConfig } from '../config/worker-config';
+import type { AutoscaleConfig, Recommendation } from '../policy/autoscale';
+import { readFileOr, writeFileAtomic } from './atomic-file';
+
+export function createAutoscaleState(config: WorkerConfig) {
+  const file = (service: string) => path.join(config.stateDir, 'autoscale', `${service}.recommendations.json`);
+  return {
+    async describeAutoscale(_service: string): Promise<{ enabled: boolean; config: AutoscaleConfig }> {
+      return { enabled: config.autoscaleEnabled, config: config.autoscale };
+    },
+
+    async loadRecommendations(service: string): Promise<Recommendation[]> {
+      return JSON.parse(await readFileOr(file(service), '[]')) as Recommendation[];
+    },
+
+    /** Overwrites the window: writing the same list twice is harmless. */
+    async saveRecommendations(service: string, recommendations: Recommendation[]): Promise<void> {
+      await writeFileAtomic(file(service), `${JSON.stringify(recommendations)}\n`);
+    },
+  };
+}
