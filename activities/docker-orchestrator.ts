@@ -29,7 +29,14 @@ export interface DockerOrchestratorSettings {
   image: string;
   appDir: string;
   startupDelayMs: number;
+  /** Extra non-secret variables for every instance (Redis and PostgreSQL addresses). */
+  instanceEnv?: Record<string, string>;
+  /** The host's secrets file, mounted read-only; the instance reads it through JARVIS_SECRETS_FILE. */
+  secretsFile?: string;
 }
+
+/** Where an instance container finds the secrets file. */
+const CONTAINER_SECRETS_FILE = '/run/jarvis/secrets.env';
 
 /** The host folders a container needs to run the host's own node binary. */
 const HOST_RUNTIME_MOUNTS = ['/usr', '/lib', '/lib64', '/bin'];
@@ -63,12 +70,19 @@ export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrch
         `INSTANCE_ID=${request.name}`,
         `APP_VERSION=${request.version}`,
         `STARTUP_DELAY_MS=${settings.startupDelayMs}`,
+        `SERVICE_NAME=${request.service}`,
+        ...Object.entries(settings.instanceEnv ?? {}).map(([key, value]) => `${key}=${value}`),
+        ...(settings.secretsFile ? [`JARVIS_SECRETS_FILE=${CONTAINER_SECRETS_FILE}`] : []),
       ],
       Labels: { [LABEL_SERVICE]: request.service, [LABEL_PORT]: String(request.port), [LABEL_VERSION]: request.version },
       StopSignal: 'SIGTERM',
       HostConfig: {
         NetworkMode: 'host',
-        Binds: [...HOST_RUNTIME_MOUNTS.map((dir) => `${dir}:${dir}:ro`), `${settings.appDir}:/app:ro`],
+        Binds: [
+          ...HOST_RUNTIME_MOUNTS.map((dir) => `${dir}:${dir}:ro`),
+          `${settings.appDir}:/app:ro`,
+          ...(settings.secretsFile ? [`${settings.secretsFile}:${CONTAINER_SECRETS_FILE}:ro`] : []),
+        ],
         RestartPolicy: { Name: 'no' },
       },
     });

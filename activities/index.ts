@@ -23,6 +23,8 @@ export function createActivities(config: WorkerConfig, clients: ActivityClients 
       image: config.appImage,
       appDir: config.appDir,
       startupDelayMs: config.appStartupDelayMs,
+      instanceEnv: config.appInstance.env,
+      secretsFile: config.appInstance.secretsFile,
     }),
     waitForHealthy,
     ...createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix }),

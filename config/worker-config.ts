@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { SERVICE_NAME_PATTERN, TASK_QUEUE, NAMESPACE } from '../policy/names';
+import { readInstanceEnvironment, type InstanceEnvironment } from './instance-env';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -51,6 +52,8 @@ export interface WorkerConfig {
   prometheusTargetsDir: string;
   dockerSocket: string;
   workerMetricsPort: number;
+  /** Connection settings and the secrets file every app instance gets (config/instance-env.ts). */
+  appInstance: InstanceEnvironment;
 }
 
 export class ConfigError extends Error {
@@ -87,5 +90,6 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     prometheusTargetsDir: path.join(e.JARVIS_STATE_DIR, 'prometheus', 'targets'),
     dockerSocket: e.DOCKER_SOCKET,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    appInstance: readInstanceEnvironment(env, e.JARVIS_STATE_DIR),
   };
 }

@@ -66,6 +66,13 @@ redis.call('zadd', KEYS[2], ARGV[2], ARGV[3])
 return 1
 `;
 
+// Drops an index entry whose record no longer exists, atomically with the check, so a
+// record re-registered in between keeps its entry.
+const PRUNE_IF_GONE = `
+if redis.call('exists', KEYS[2]) == 0 then return redis.call('zrem', KEYS[1], ARGV[1]) end
+return 0
+`;
+
 function toFields(values: Record<string, string | number>): string[] {
   return Object.entries(values).flatMap(([k, v]) => [k, String(v)]);
 }
@@ -122,15 +129,14 @@ export function createInstanceRegistry(redis: Cluster, options: InstanceRegistry
     for (const id of ids) pipeline.hgetall(keys.record(id));
     const replies = (await pipeline.exec()) ?? [];
     const records: InstanceRecord[] = [];
-    let gone = 0;
-    for (const [error, hash] of replies) {
+    const gone: string[] = [];
+    replies.forEach(([error, hash], i) => {
       if (error) throw error;
       const record = parseRecord(hash as Record<string, string>);
       if (record) records.push(record);
-      else gone += 1;
-    }
-    // Prune only entries past their expiry, so a record being registered right now stays.
-    if (gone) await redis.zremrangebyscore(keys.index, '-inf', Date.now() - 1000).catch(() => undefined);
+      else gone.push(ids[i]);
+    });
+    await Promise.all(gone.map((id) => redis.eval(PRUNE_IF_GONE, 2, keys.index, keys.record(id), id).catch(() => undefined)));
     return records.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
   }
 
