@@ -112,6 +112,33 @@ export async function removeFromNginx(instance: AppInstance): Promise<void> {
 
 export const nginxUrl = `http://127.0.0.1:${ports.nginx}`;
 
+/**
+ * Waits until nginx's reloaded workers route to exactly `expected` (instance ids): requests
+ * without a cookie hash on a per-request id, so they reach every member.
+ */
+export async function waitNginxServes(expected: string[], timeoutMs = 15_000): Promise<void> {
+  const want = [...expected].sort().join(',');
+  let seen = '';
+  await eventually(
+    `nginx routing to ${want}`,
+    async () => {
+      const ids = new Set<string>();
+      for (let i = 0; i < 30; i++) {
+        const res = await fetch(`${nginxUrl}/api/ping`, { headers: { connection: 'close' } });
+        await res.arrayBuffer();
+        if (res.status !== 200) return undefined;
+        ids.add(res.headers.get('x-instance-id') ?? '?');
+      }
+      seen = [...ids].sort().join(',');
+      return seen === want ? true : undefined;
+    },
+    timeoutMs,
+    200,
+  ).catch((error) => {
+    throw new Error(`${(error as Error).message}; last seen ${seen}`);
+  });
+}
+
 /** Kills every instance this test file started and takes the test members out of nginx. */
 export async function cleanUpInstances(): Promise<void> {
   await Promise.all([...running].map((i) => i.stop('SIGKILL', 5_000)));
