@@ -80,12 +80,15 @@ export function gracefulShutdown(server: Server, options: GracefulShutdownOption
     }, options.deadlineMs);
     deadline.unref();
     shuttingDown = (async () => {
-      await drain();
+      // Readiness fails at once (drain() sets the flag synchronously); the server stops
+      // accepting right away too, while the registry update is still on its way.
+      const marked = drain();
       currentStep = 'closing the server';
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await marked;
       options.log('server closed: every in-flight request answered', { afterMs: Date.now() - started });
       for (const step of options.steps) {
         currentStep = step.name;
