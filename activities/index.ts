@@ -1,8 +1,13 @@
 // Builds every activity from the clients it needs, so a test can hand in others.
 import Dockerode from 'dockerode';
+import type { Cluster } from 'ioredis';
+import { createRedisCluster } from '../app/lib/redis-cluster';
+import { readSecret } from '../config/secrets';
 import type { WorkerConfig } from '../config/worker-config';
 import { createDockerOrchestrator } from './docker-orchestrator';
+import { createAutoscaleState } from './autoscale-state';
 import { waitForHealthy } from './health';
+import { createInstanceMetrics } from './instance-metrics';
 import { createInstanceAdmin } from './instance-admin';
 import { checkServedThroughLoadBalancer } from './load-balancer-check';
 import { createNginxActivities } from './nginx';
@@ -13,10 +18,25 @@ import { createServiceCatalog } from './services';
 
 export interface ActivityClients {
   docker: Dockerode;
+  /** Connected on first use, so a worker that never reads the registry never dials Redis. */
+  redis: () => Cluster;
 }
 
 export function createClients(config: WorkerConfig): ActivityClients {
-  return { docker: new Dockerode({ socketPath: config.dockerSocket }) };
+  let redis: Cluster | undefined;
+  return {
+    docker: new Dockerode({ socketPath: config.dockerSocket }),
+    redis: () => {
+      redis ??= createRedisCluster({
+        nodes: config.redisClusterNodes.split(',').map((hostPort) => {
+          const [host, port] = hostPort.split(':');
+          return { host, port: Number(port) };
+        }),
+        password: readSecret('REDIS_PASSWORD', process.env, config.secretsFile),
+      });
+      return redis;
+    },
+  };
 }
 
 export function launchSettings(config: WorkerConfig): InstanceLaunchSettings {
@@ -47,6 +67,8 @@ export function createActivities(config: WorkerConfig, driver: 'docker' | 'proce
     checkServedThroughLoadBalancer,
     ...createInstanceAdmin({ adminToken: config.adminToken }),
     ...createScrapeTargetActivities(config.prometheusTargetsDir),
+    ...createAutoscaleState(config),
+    ...createInstanceMetrics(clients.redis),
   };
 }
 

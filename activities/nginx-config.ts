@@ -5,6 +5,9 @@ export interface UpstreamMember {
   port: number;
 }
 
+/** Set in infra/nginx/nginx.conf.template from the session cookie (app/lib/cookies.ts). */
+export const AFFINITY_KEY = '$affinity_key';
+
 /** A placeholder keeps nginx's config valid while a service has no instances. */
 const EMPTY_UPSTREAM_PLACEHOLDER = 'server 127.0.0.1:9 down; # no instances';
 
@@ -20,6 +23,11 @@ export function renderUpstream(service: string, members: readonly UpstreamMember
     '# Managed by jarvis-scale (activities/nginx.ts); edits here are overwritten.',
     `upstream ${service} {`,
     `    zone ${service} 64k;`,
+    // Session affinity: $affinity_key is the session cookie, or a per-request id for a
+    // request without one (nginx.conf's map), so only sessions stick. Consistent hashing
+    // moves about 1/N of sessions when an instance comes or goes. Before keepalive, as
+    // nginx requires for a balancing method.
+    `    hash ${AFFINITY_KEY} consistent;`,
     '    keepalive 32;',
     ...servers.map((line) => `    ${line}`),
     '}',

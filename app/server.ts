@@ -1,119 +1,215 @@
-// The minimal Jarvis app instance: enough for the control plane to start, probe,
-// route to and stop it. The instance issue grows it into the reference app.
-import { timingSafeEqual } from 'node:crypto';
+// The reference Jarvis app instance, built on the instance library in app/lib. The control
+// plane starts it with PORT, HOST, INSTANCE_ID, APP_VERSION and STARTUP_DELAY_MS (and the
+// connection settings); see the README's "Instance library" section for every variable.
 import http from 'node:http';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { handleAdmin } from './admin-routes';
+import { createAdminAuth } from './lib/admin-auth';
+import { createDbRouter } from './lib/db-router';
+import { createDistributedLock } from './lib/distributed-lock';
+import { gracefulShutdown, type GracefulShutdown } from './lib/graceful-shutdown';
+import { HttpError, requestUrl, sendJson } from './lib/http-kit';
+import { createInstanceAgent } from './lib/instance-agent';
+import { createInstanceRegistry } from './lib/instance-registry';
+import { createInstanceMetrics } from './lib/metrics';
+import { followTopology, type TopologyFollower } from './lib/pg-topology';
+import { createRedisCluster } from './lib/redis-cluster';
+import { sessionAffinityMiddleware } from './lib/session-affinity';
+import { createSessionStore } from './lib/session-store';
+import { ensureNotesTable } from './notes-schema';
+import { appRoutes } from './routes';
 import { readAppSettings } from './settings';
 
 const settings = readAppSettings(process.env);
-const registry = new Registry();
-collectDefaultMetrics({ register: registry });
-const requests = new Counter({
-  name: 'jarvis_requests_total',
-  help: 'HTTP requests served by this instance',
-  labelNames: ['route', 'status'],
-  registers: [registry],
+
+function log(message: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), instance: settings.instanceId, msg: message, ...fields })}\n`);
+}
+
+// Connection errors repeat while a dependency is down; log each kind once every 10 s.
+const lastLogged = new Map<string, number>();
+function logError(source: string) {
+  return (error: Error) => {
+    const key = `${source}:${(error as NodeJS.ErrnoException).code ?? error.message}`;
+    if (Date.now() - (lastLogged.get(key) ?? 0) < 10_000) return;
+    lastLogged.set(key, Date.now());
+    log(`${source} error`, { error: error.message });
+  };
+}
+
+const metrics = createInstanceMetrics();
+const redis = createRedisCluster({ nodes: settings.redisNodes, password: settings.redisPassword, commandCounter: metrics.redisCommands, onError: logError('redis') });
+const registry = createInstanceRegistry(redis, { service: settings.service, ttlSeconds: settings.registryTtlSeconds });
+const db = createDbRouter({
+  primaryUrl: settings.databaseUrl,
+  replicaUrls: settings.replicaUrls,
+  password: settings.pgPassword,
+  poolSize: settings.dbPoolSize,
+  maxLagMs: settings.replicaMaxLagMs,
+  applicationName: settings.instanceId,
+  metrics,
+  onError: logError('postgres'),
 });
+const sessions = createSessionStore(redis);
+const locks = createDistributedLock(redis, { counter: metrics.lockAcquisitions });
+const auth = createAdminAuth(settings.adminToken);
+let schemaReady = false;
+let topology: TopologyFollower | undefined;
+let requestsServed = 0;
 
-type Status = 'starting' | 'ready' | 'draining' | 'stopping';
-let status: Status = 'starting';
-let activeConnections = 0;
-let inFlightRequests = 0;
-const startedAt = new Date().toISOString();
+const routes = appRoutes({ instanceId: settings.instanceId, version: settings.version, db, sessions, locks, maxBodyBytes: settings.maxBodyBytes });
+const withSession = sessionAffinityMiddleware({ store: sessions, instanceId: settings.instanceId, sessionsCreated: metrics.sessionsCreated });
 
-function authorized(req: http.IncomingMessage): boolean {
-  const expected = Buffer.from(`Bearer ${settings.adminToken}`);
-  const given = Buffer.from(req.headers.authorization ?? '');
-  return settings.adminToken !== '' && given.length === expected.length && timingSafeEqual(given, expected);
+function routeLabel(path: string): string {
+  if (path === '/api/health' || path === '/api/live' || path === '/metrics') return path;
+  if (path.startsWith('/api/admin/')) return '/api/admin';
+  if (path.startsWith('/api/notes/')) return '/api/notes/:id';
+  if (path.startsWith('/api/jobs/')) return '/api/jobs/:name/run';
+  return routes.some((r) => r.pattern.test(path)) ? path : 'other';
 }
 
-function admin(req: http.IncomingMessage, res: http.ServerResponse, url: string): void {
-  if (!authorized(req)) return send(res, 401, { error: 'missing or wrong bearer token for /api/admin' });
-  if (url === '/api/admin/status' && req.method === 'GET') {
-    return send(res, 200, { id: settings.instanceId, service: settings.service, status, version: settings.version, activeConnections, inFlightRequests, startedAt });
+async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = requestUrl(req);
+  const path = url.pathname;
+  if (path === '/api/health') {
+    const ready = agent.isReady() && !shutdown.isDraining();
+    metrics.instanceReady.set(ready ? 1 : 0);
+    return sendJson(res, ready ? 200 : 503, { status: shutdown.isDraining() && agent.status() === 'ready' ? 'draining' : agent.status(), ready, instance: settings.instanceId, version: settings.version, checks: agent.checks() });
   }
-  if (url === '/api/admin/drain' && req.method === 'POST') {
-    if (status === 'starting' || status === 'ready') {
-      status = 'draining';
-      log('drain requested: readiness now fails; serving in-flight and keep-alive requests until SIGTERM');
-    }
-    return send(res, 200, { id: settings.instanceId, status });
+  if (path === '/api/live') return sendJson(res, 200, { alive: true, instance: settings.instanceId });
+  if (path === '/metrics') {
+    const text = await metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    return;
   }
-  return send(res, 404, { error: `no admin route ${req.method} ${url}` });
-}
-
-function send(res: http.ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, {
-    'content-type': 'application/json',
-    'x-instance-id': settings.instanceId,
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+  if (path.startsWith('/api/admin/')) {
+    return handleAdmin(req, res, path, { instanceId: settings.instanceId, service: settings.service, version: settings.version, agent, shutdown: () => shutdown, metrics, db, allows: auth.allows });
+  }
+  const matching = routes.filter((r) => r.pattern.test(path));
+  if (matching.length === 0) throw new HttpError(404, 'not_found', `no route for ${path}`);
+  const route = matching.find((r) => r.method === req.method);
+  if (!route) throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}; use ${matching.map((r) => r.method).join(' or ')}`, { allow: matching.map((r) => r.method).join(', ') });
+  const params = route.pattern.exec(path)!.slice(1);
+  if (route.session) {
+    let failed: unknown;
+    let passed = false;
+    await withSession(req, res, (error) => {
+      failed = error;
+      passed = error === undefined;
+    });
+    if (failed) throw failed;
+    if (!passed) return; // the middleware answered (a malformed cookie)
+  }
+  await route.handler(req, res, url, params);
 }
 
 const server = http.createServer((req, res) => {
-  const url = (req.url ?? '/').split('?')[0];
-  inFlightRequests += 1;
-  res.on('close', () => (inFlightRequests -= 1));
-  if (url.startsWith('/api/admin/')) return admin(req, res, url);
-  const route = ['/api/health', '/api/live', '/metrics'].includes(url) ? url : 'other';
-  res.on('finish', () => requests.inc({ route, status: String(res.statusCode) }));
-  if (status !== 'ready') res.setHeader('connection', 'close');
-  if (url === '/api/slow') {
-    // A deliberately slow request, so tests can prove that a drain lets it finish.
-    const ms = Math.min(Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? 1000) || 1000, 30_000);
-    setTimeout(() => send(res, 200, { instance: settings.instanceId, sleptMs: ms }), ms);
-    return;
-  }
-  if (url === '/api/health') {
-    send(res, status === 'ready' ? 200 : 503, { status, instance: settings.instanceId, version: settings.version });
-  } else if (url === '/api/live') {
-    send(res, 200, { alive: true, instance: settings.instanceId });
-  } else if (url === '/metrics') {
-    registry.metrics().then(
-      (text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      },
-      () => send(res, 500, { error: 'metrics unavailable' }),
-    );
-  } else {
-    send(res, 200, { instance: settings.instanceId, version: settings.version, path: url });
-  }
-});
-
-server.on('connection', (socket) => {
-  activeConnections += 1;
-  socket.on('close', () => (activeConnections -= 1));
-});
-server.keepAliveTimeout = 5_000;
-server.listen(settings.port, settings.host, () => {
-  log(`listening on http://${settings.host}:${settings.port}, ready in ${settings.startupDelayMs} ms`);
-  setTimeout(() => {
-    if (status === 'starting') status = 'ready';
-  }, settings.startupDelayMs);
-});
-
-function shutdown(signal: string): void {
-  if (status === 'stopping') return;
-  status = 'stopping';
-  log(`${signal}: draining; in-flight requests finish, new connections are refused`);
-  const deadline = setTimeout(() => {
-    log(`shutdown deadline of ${settings.shutdownDeadlineMs} ms passed; exiting with connections still open`);
-    process.exit(0);
-  }, settings.shutdownDeadlineMs);
-  deadline.unref();
-  server.close(() => {
-    log('all connections closed; exiting');
-    process.exit(0);
+  const started = process.hrtime.bigint();
+  res.setHeader('x-instance-id', settings.instanceId);
+  res.once('finish', () => {
+    requestsServed += 1;
+    const route = routeLabel((req.url ?? '/').split('?')[0]);
+    metrics.requests.inc({ method: req.method ?? 'OTHER', route, status: String(res.statusCode) });
+    metrics.requestDuration.observe({ method: req.method ?? 'OTHER', route }, Number(process.hrtime.bigint() - started) / 1e9);
   });
-  server.closeIdleConnections();
+  handle(req, res).catch((error: unknown) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof HttpError) return sendJson(res, error.status, { error: error.code, message: error.message }, error.headers);
+    log('request failed', { path: (req.url ?? '').slice(0, 200), error: String(error) });
+    sendJson(res, 503, { error: 'unavailable', message: 'a dependency failed; retry' });
+  });
+});
+server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout (60 s), so nginx closes first
+server.headersTimeout = 66_000;
+server.requestTimeout = 60_000;
+server.on('clientError', (_error, socket) => {
+  // A malformed request line or oversized headers: answer 400 instead of dropping it.
+  if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  else socket.destroy();
+});
+
+const agent = createInstanceAgent({
+  registry,
+  id: settings.instanceId,
+  host: settings.host,
+  port: settings.port,
+  version: settings.version,
+  startupDelayMs: settings.startupDelayMs,
+  heartbeatIntervalMs: settings.heartbeatIntervalMs,
+  checks: {
+    redis: async () => (await redis.ping()) === 'PONG',
+    database: async () => schemaReady && (await db.pingPrimary()),
+  },
+  activeConnections: () => shutdown.activeConnections(),
+  requestsServed: () => requestsServed,
+  log,
+});
+
+const shutdown: GracefulShutdown = gracefulShutdown(server, {
+  deadlineMs: settings.shutdownDeadlineMs,
+  onDrain: () => agent.setStatus('draining'),
+  steps: [
+    { name: 'flush sessions', run: async () => ({ renewalsFlushed: await sessions.flush() }) },
+    { name: 'release locks', run: async () => ({ released: await locks.releaseAll() }) },
+    {
+      name: 'close database and Redis pools',
+      run: async () => {
+        await agent.setStatus('stopping').catch(() => undefined);
+        await agent.stop();
+        sessions.stop();
+        await topology?.stop();
+        await db.close();
+      },
+    },
+    {
+      name: 'deregister',
+      run: async () => {
+        await agent.deregister();
+        await redis.quit().catch(() => redis.disconnect());
+      },
+    },
+  ],
+  log,
+});
+
+// Gauges read at scrape time (prom-client calls collect() before each scrape).
+metrics.onScrape(() => {
+  metrics.activeConnections.set(shutdown.activeConnections());
+  metrics.inFlightRequests.set(shutdown.inFlightRequests());
+});
+
+async function ensureSchema(): Promise<void> {
+  for (let attempt = 1; !schemaReady && !shutdown.isDraining(); attempt++) {
+    try {
+      await ensureNotesTable(db);
+      schemaReady = true;
+    } catch (error) {
+      if (attempt === 1 || attempt % 20 === 0) log('database not ready yet', { error: String(error), attempt });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
-
-function log(message: string): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), instance: settings.instanceId, msg: message })}\n`);
+async function followDbTopology(): Promise<void> {
+  for (let attempt = 1; !topology && !shutdown.isDraining(); attempt++) {
+    try {
+      topology = await followTopology(redis, 'main', db.currentEpoch, (t) => {
+        log('applying PostgreSQL topology', { epoch: t.epoch, primary: `${t.primary.name} ${t.primary.host}:${t.primary.port}`, replicas: t.replicas.map((r) => r.name) });
+        db.applyTopology(t);
+      }, logError('topology'));
+    } catch (error) {
+      if (attempt === 1 || attempt % 20 === 0) log('cannot follow the PostgreSQL topology yet', { error: String(error) });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
+
+server.listen(settings.port, settings.host, () => {
+  log(`listening on http://${settings.host}:${settings.port}; readiness held back at least ${settings.startupDelayMs} ms`);
+  void followDbTopology();
+  void ensureSchema();
+  void agent.start();
+});

@@ -1,45 +1,133 @@
+// The instance's configuration, parsed and validated in one place. Secrets come from the
+// environment or else from the KEY=VALUE file named by JARVIS_SECRETS_FILE. A bad value
+// stops start-up with a message that names the variable (never its value when secret).
 import { z } from 'zod';
-import { readSecret } from '../config/secrets';
+import { readSecretsFile } from './lib/secrets-file';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const postgresUrl = z
+  .string()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '' && u.pathname.length > 1;
+    } catch {
+      return false;
+    }
+  }, 'must be a URL like postgres://user@127.0.0.1:5432/database');
 
 const schema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535),
+  PORT: int(1, 65535),
   HOST: z.string().default('127.0.0.1'),
   INSTANCE_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
-  APP_VERSION: z.string().default('v1'),
-  STARTUP_DELAY_MS: z.coerce.number().int().min(0).default(500),
-  SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(0).default(30_000),
-  SERVICE_NAME: z.string().default('jarvis-app'),
-  ADMIN_TOKEN: z.string().optional(),
-  JARVIS_SECRETS_FILE: z.string().optional(),
+  SERVICE_NAME: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes').default('jarvis-app'),
+  APP_VERSION: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1-40 letters, digits, dots, dashes or underscores').default('v1'),
+  STARTUP_DELAY_MS: int(0, 3_600_000).default(500),
+  SHUTDOWN_DEADLINE_MS: int(0, 3_600_000).default(30_000),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .default('127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003,127.0.0.1:7004,127.0.0.1:7005')
+    .refine((v) => v.split(',').every((n) => hostPort.test(n.trim())), 'must be a comma-separated list of host:port'),
+  DATABASE_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5432/jarvis'),
+  READ_REPLICA_1_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5433/jarvis'),
+  READ_REPLICA_2_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5434/jarvis'),
+  REDIS_PASSWORD: z.string().min(1, 'must be set (in the environment or JARVIS_SECRETS_FILE)'),
+  PG_APP_PASSWORD: z.string().min(1).optional(),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (in the environment or JARVIS_SECRETS_FILE)'),
+  REGISTRY_TTL_SECONDS: int(2, 3600).default(15),
+  HEARTBEAT_INTERVAL_MS: int(100, 600_000).default(3_000),
+  REPLICA_MAX_LAG_MS: int(0, 3_600_000).default(1_000),
+  DB_POOL_SIZE: int(1, 50).default(5),
+  MAX_BODY_BYTES: int(1, 10 * 1024 * 1024).default(64 * 1024),
 });
+
+const SECRET_KEYS = ['REDIS_PASSWORD', 'PG_APP_PASSWORD', 'ADMIN_TOKEN'] as const;
 
 export interface AppSettings {
   port: number;
   host: string;
   instanceId: string;
+  service: string;
   version: string;
   startupDelayMs: number;
   shutdownDeadlineMs: number;
-  service: string;
+  redisNodes: { host: string; port: number }[];
+  redisPassword: string;
+  databaseUrl: string;
+  replicaUrls: { name: string; url: string }[];
+  pgPassword: string | undefined;
   adminToken: string;
+  registryTtlSeconds: number;
+  heartbeatIntervalMs: number;
+  replicaMaxLagMs: number;
+  dbPoolSize: number;
+  maxBodyBytes: number;
 }
 
-export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
-  const parsed = schema.safeParse(env);
+export class AppConfigError extends Error {
+  override name = 'AppConfigError';
+}
+
+/** Parses the instance's environment; throws AppConfigError naming every bad variable. */
+export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
+  const merged: Record<string, string | undefined> = { ...env };
+  if (env.JARVIS_SECRETS_FILE) {
+    let fromFile: Record<string, string>;
+    try {
+      fromFile = readSecretsFile(env.JARVIS_SECRETS_FILE);
+    } catch (error) {
+      throw new AppConfigError(`invalid app configuration: ${(error as Error).message}`);
+    }
+    for (const key of SECRET_KEYS) if (!merged[key] && fromFile[key]) merged[key] = fromFile[key];
+  }
+  const parsed = schema.safeParse(merged);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    process.stderr.write(`invalid app configuration: ${problems}\n`);
-    process.exit(2);
+    const problems = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      const shown = (SECRET_KEYS as readonly string[]).includes(name) ? '' : ` (got ${JSON.stringify(merged[name])})`;
+      return `${name}: ${i.message}${shown}`;
+    });
+    throw new AppConfigError(`invalid app configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.HEARTBEAT_INTERVAL_MS >= e.REGISTRY_TTL_SECONDS * 1000) {
+    throw new AppConfigError(`invalid app configuration: HEARTBEAT_INTERVAL_MS (${e.HEARTBEAT_INTERVAL_MS}) must be shorter than REGISTRY_TTL_SECONDS (${e.REGISTRY_TTL_SECONDS} s)`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     instanceId: e.INSTANCE_ID,
+    service: e.SERVICE_NAME,
     version: e.APP_VERSION,
     startupDelayMs: e.STARTUP_DELAY_MS,
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
-    service: e.SERVICE_NAME,
-    adminToken: readSecret('ADMIN_TOKEN', env, e.JARVIS_SECRETS_FILE),
+    redisNodes: e.REDIS_CLUSTER_NODES.split(',').map((n) => {
+      const [host, port] = n.trim().split(':');
+      return { host, port: Number(port) };
+    }),
+    redisPassword: e.REDIS_PASSWORD,
+    databaseUrl: e.DATABASE_URL,
+    replicaUrls: [
+      { name: 'replica1', url: e.READ_REPLICA_1_URL },
+      { name: 'replica2', url: e.READ_REPLICA_2_URL },
+    ],
+    pgPassword: e.PG_APP_PASSWORD,
+    adminToken: e.ADMIN_TOKEN,
+    registryTtlSeconds: e.REGISTRY_TTL_SECONDS,
+    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    replicaMaxLagMs: e.REPLICA_MAX_LAG_MS,
+    dbPoolSize: e.DB_POOL_SIZE,
+    maxBodyBytes: e.MAX_BODY_BYTES,
   };
+}
+
+/** For the server's entry point: a bad value prints the message and exits 2. */
+export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
+  try {
+    return parseAppSettings(env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
 }

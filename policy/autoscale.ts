@@ -36,6 +36,7 @@ export interface InstanceSample {
   cpuPercent: number;
   memoryPercent: number;
   requestRate: number;
+  activeConnections?: number;
   /** Epoch milliseconds of the last heartbeat. */
   updatedAtMs: number;
 }

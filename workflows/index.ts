@@ -1,3 +1,4 @@
 export { scaleUp } from './scale-up';
 export { scaleDown, drainInstance } from './scale-down';
 export { rollingUpdate } from './rolling-update';
+export { autoscaleCheck } from './autoscale-check';

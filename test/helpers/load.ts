@@ -1,4 +1,39 @@
-// Steady HTTP load through the load balancer, bounded in time, counting every failure.
+// autocannon (a devDependency, untyped) behind a small typed wrapper.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<AutocannonResult> & { stop?: () => void };
+
+export interface AutocannonResult {
+  requests: { total: number; average: number; mean: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  duration: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  headers?: Record<string, string>;
+  method?: string;
+  /** Request sequence each connection cycles through (autocannon's `requests`). */
+  requests?: { method?: string; path: string; headers?: Record<string, string> }[];
+}
+
+export function runLoad(options: LoadOptions): Promise<AutocannonResult> {
+  return autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    headers: options.headers,
+    method: options.method ?? 'GET',
+    requests: options.requests,
+    timeout: 10,
+  });
+}
+// A steady fetch load that runs until stopped (bounded in time), for tests that load a service while a workflow runs.
 export interface LoadResult {
   ok: number;
   failed: number;

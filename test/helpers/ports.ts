@@ -15,6 +15,8 @@ export const ports = {
   redis: [0, 1, 2, 3, 4, 5].map((i) => redisBase + i),
   nginx: port('NGINX_PORT', 8080),
   prometheus: port('PROMETHEUS_PORT', 9090),
+  /** App instances the app tests start as child processes: APP_BASE_PORT + 50 + n, clear of the scaling tests' instances. */
+  appTestBase: port('APP_BASE_PORT', 3100) + 50,
 };
 
 export const temporalAddress = process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${temporal}`;

@@ -17,6 +17,13 @@ describe('rendering the nginx upstream', () => {
     assert.match(text, /^upstream jarvis-app \{$/m);
   });
 
+  it('routes by a consistent hash of the affinity key, declared before keepalive as nginx requires', () => {
+    const lines = renderUpstream('jarvis-app', [{ name: 'jarvis-app-1', port: 3101 }]).split('\n').map((l) => l.trim());
+    const hash = lines.indexOf('hash $affinity_key consistent;');
+    assert.ok(hash > 0, 'the upstream must hash $affinity_key consistently');
+    assert.ok(hash < lines.indexOf('keepalive 32;'), 'hash must come before keepalive');
+  });
+
   it('keeps a valid upstream with a down placeholder when there are no members', () => {
     const text = renderUpstream('jarvis-app', []);
     assert.match(text, /server 127\.0\.0\.1:9 down;/);

@@ -43,7 +43,7 @@ describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
     );
     assert.deepEqual(result.added, ['jarvis-app-1', 'jarvis-app-2']);
     assert.deepEqual(result.instances, ['jarvis-app-1', 'jarvis-app-2']);
-    const seen = new Set(await instancesSeenThroughLoadBalancer(8));
+    const seen = new Set(await instancesSeenThroughLoadBalancer(30));
     assert.deepEqual([...seen].sort(), ['jarvis-app-1', 'jarvis-app-2']);
   });
 

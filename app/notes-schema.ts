@@ -1,0 +1,18 @@
+// The reference app's one table. Several instances may start at once, so the DDL runs
+// under a transaction-scoped advisory lock instead of racing on CREATE TABLE IF NOT EXISTS.
+import type { DbRouter } from './lib/db-router';
+
+const SCHEMA_LOCK = 7_311_001;
+
+export async function ensureNotesTable(db: DbRouter): Promise<void> {
+  await db.transaction(async (query) => {
+    await query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+    await query(`CREATE TABLE IF NOT EXISTS notes (
+      id bigserial PRIMARY KEY,
+      session_id text NOT NULL,
+      body text NOT NULL,
+      created_by text NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  });
+}
