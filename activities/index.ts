@@ -20,6 +20,7 @@ export interface ActivityClients {
   docker: Dockerode;
   /** Connected on first use, so a worker that never reads the registry never dials Redis. */
   redis: () => Cluster;
+  close: () => Promise<void>;
 }
 
 export function createClients(config: WorkerConfig): ActivityClients {
@@ -35,6 +36,10 @@ export function createClients(config: WorkerConfig): ActivityClients {
         password: readSecret('REDIS_PASSWORD', process.env, config.secretsFile),
       });
       return redis;
+    },
+    close: async () => {
+      await redis?.quit().catch(() => redis?.disconnect());
+      redis = undefined;
     },
   };
 }

@@ -30,7 +30,7 @@ export function createServiceCatalog(config: WorkerConfig) {
         maxInstances: config.maxInstances,
         version: config.appVersion,
         healthPath: '/api/health',
-        loadBalancerUrl: `http://127.0.0.1:${config.nginxPort}/api/whoami`,
+        loadBalancerUrl: `http://127.0.0.1:${config.nginxPort}/api/ping`,
         shutdownGraceSeconds: Math.ceil(config.appShutdownDeadlineMs / 1000) + 5,
       };
     },

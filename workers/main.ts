@@ -1,8 +1,10 @@
 // The worker: serves the jarvis-scaling task queue with every workflow and activity.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, createClients } from '../activities';
 import { chooseOrchestrator } from '../activities/orchestrator-choice';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
+import { ensureAutoscaleSchedules } from './schedules';
 import { serveWorkerMetrics } from './worker-metrics';
 import { workflowSource } from './workflow-source';
 
@@ -19,9 +21,18 @@ async function main(): Promise<void> {
     ...workflowSource(),
   });
   const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort) : undefined;
+  if (process.env.CREATE_SCHEDULES !== 'false') {
+    const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
+    for (const outcome of await ensureAutoscaleSchedules(client, config)) {
+      process.stdout.write(`schedule ${outcome.scheduleId}: ${outcome.created ? 'created' : 'up to date'}, ${outcome.paused ? 'paused (AUTOSCALE_ENABLED=false)' : 'running'}
+`);
+    }
+    await client.connection.close();
+  }
   process.stdout.write(`worker ready: task queue ${config.taskQueue} on ${config.temporalAddress}, namespace ${config.namespace}, orchestrator ${driver}\n`);
   await worker.run(); // returns after SIGINT/SIGTERM, which the SDK handles with a graceful shutdown
   metrics?.close();
+  await clients.close();
   await connection.close();
 }
 

@@ -28,7 +28,7 @@ export async function instancesSeenThroughLoadBalancer(tries: number): Promise<s
   const { config } = parts();
   const seen: string[] = [];
   for (let i = 0; i < tries; i++) {
-    const res = await fetch(`http://127.0.0.1:${config.nginxPort}/whoami`, { headers: { connection: 'close' } });
+    const res = await fetch(`http://127.0.0.1:${config.nginxPort}/api/ping`, { headers: { connection: 'close' } });
     await res.arrayBuffer();
     seen.push(res.headers.get('x-instance-id') ?? `HTTP ${res.status}`);
   }
@@ -41,10 +41,14 @@ export async function healthOf(port: number): Promise<number> {
   return res.status;
 }
 
-/** Terminates running scaling workflows, removes every instance and empties the upstream. */
+const SCALING_TYPES = ['scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate', 'autoscaleCheck'];
+
+/** Deletes the autoscale schedule, terminates running scaling workflows, removes every instance and empties the upstream. */
 export async function resetPlatform(client: Client, service = SERVICE): Promise<void> {
   const { orchestrator, nginx } = parts();
-  for await (const wf of client.workflow.list({ query: `ExecutionStatus = "Running" AND WorkflowType = "scaleUp"` })) {
+  await client.schedule.getHandle(`autoscale/${service}`).delete().catch(() => undefined);
+  const types = SCALING_TYPES.map((t) => `"${t}"`).join(', ');
+  for await (const wf of client.workflow.list({ query: `ExecutionStatus = "Running" AND WorkflowType IN (${types})` })) {
     await client.workflow.getHandle(wf.workflowId, wf.runId).terminate('test reset').catch(() => undefined);
   }
   for (const instance of await orchestrator.listInstances(service)) await orchestrator.removeInstance(instance.name);

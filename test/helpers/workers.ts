@@ -16,16 +16,18 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 export async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, env: Record<string, string> = {}): Promise<T> {
   const config = testWorkerConfig({ TASK_QUEUE: taskQueue, ...env });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const clients = createClients(config);
   try {
     const worker = await Worker.create({
       connection,
       namespace: config.namespace,
       taskQueue,
-      activities: createActivities(config, await chooseOrchestrator(config, createClients(config).docker)),
+      activities: createActivities(config, await chooseOrchestrator(config, clients.docker), clients),
       ...workflowSource(),
     });
     return await worker.runUntil(fn());
   } finally {
+    await clients.close();
     await connection.close();
   }
 }
@@ -40,7 +42,7 @@ export interface WorkerProcess {
 export async function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   let output = '';
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'workers', 'main.js')], {
-    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, JARVIS_STATE_DIR: stateDir, TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', ...env },
+    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, JARVIS_STATE_DIR: stateDir, TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', CREATE_SCHEDULES: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<void>((resolve, reject) => {

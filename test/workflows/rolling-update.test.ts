@@ -4,7 +4,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { abortSignal, rollingUpdateProgressQuery, resumeSignal } from '../../workflows/definitions';
 import { assertFailsWith } from '../helpers/failures';
 import { waitForPendingActivity } from '../helpers/history';
-import { startLoad } from '../helpers/load';
+import { failedRequests, runLoad } from '../helpers/load';
 import { listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
 import { ports } from '../helpers/ports';
 import { taskQueueFor, temporalClient } from '../helpers/stack';
@@ -52,13 +52,14 @@ describe('rollingUpdate against the real stack', () => {
       taskQueue,
       async () => {
         await scaleUpTo(taskQueue, 2);
-        const load = startLoad(`http://127.0.0.1:${ports.nginx}/api/load`, { concurrency: 8, maxSeconds: 90 });
+        const load = runLoad({ url: `http://127.0.0.1:${ports.nginx}/api/ping`, connections: 8, durationSeconds: 90 });
         const run = client.workflow.execute('rollingUpdate', { taskQueue, workflowId: `rollout-${Date.now()}`, args: [{ service: SERVICE, version: 'v2' }] });
         const { value: result, min, max } = await countRange(run);
-        const traffic = await load.stop();
+        load.stop();
+        const traffic = await load;
         assert.deepEqual(result.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-3' }, { old: 'jarvis-app-2', new: 'jarvis-app-1' }]);
-        assert.equal(traffic.failed, 0, `failed requests: ${traffic.failures.join('; ')}`);
-        assert.ok(traffic.ok > 50, `the load ran (${traffic.ok} requests)`);
+        assert.equal(failedRequests(traffic), 0, `failed requests: ${JSON.stringify({ errors: traffic.errors, timeouts: traffic.timeouts, non2xx: traffic.non2xx })}`);
+        assert.ok(traffic['2xx'] > 50, `the load ran (${traffic['2xx']} requests)`);
         assert.ok(min >= 2 && max <= 3, `instance count stayed within [2, 3], saw [${min}, ${max}]`);
       },
       env,
@@ -66,7 +67,7 @@ describe('rollingUpdate against the real stack', () => {
     const containers = await listContainers();
     assert.deepEqual(containers.map((c) => [c.name, c.version, c.running]), [['jarvis-app-1', 'v2', true], ['jarvis-app-3', 'v2', true]]);
     assert.deepEqual((await upstreamMembers()).map((m) => m.name), ['jarvis-app-1', 'jarvis-app-3']);
-    const res = await fetch(`http://127.0.0.1:${ports.nginx}/version`);
+    const res = await fetch(`http://127.0.0.1:${ports.nginx}/api/ping`);
     assert.equal(((await res.json()) as { version: string }).version, 'v2');
   });
 

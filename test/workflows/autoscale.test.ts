@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client, Connection } from '@temporalio/client';
+import { ensureAutoscaleSchedule } from '../../workers/schedules';
+import type { AutoscaleCheckResult } from '../../workflows/autoscale-check';
+import { failedRequests, runLoad } from '../helpers/load';
+import { listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
+import { ports } from '../helpers/ports';
+import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
+import { withWorker } from '../helpers/workers';
+
+// Short loops so the ramp fits in a test: a 2 s check, a 2 s cooldown, an 8 s scale-down
+// window, and a request-rate target low enough for one load generator on 2 cores.
+const autoscaleEnv = {
+  MIN_INSTANCES: '3',
+  MAX_INSTANCES: '5',
+  TARGET_REQUEST_RATE: '20',
+  CHECK_INTERVAL: '2',
+  COOLDOWN_PERIOD: '2',
+  STABILIZATION_WINDOW: '8',
+  METRIC_MAX_AGE: '10',
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Instances that serve: running and in nginx's upstream. A container that is still booting does not count. */
+async function waitForServing(predicate: (n: number) => boolean, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let n = -1;
+  while (Date.now() < deadline) {
+    const running = new Set((await listContainers()).filter((c) => c.running).map((c) => c.name));
+    const serving = (await upstreamMembers()).filter((m) => running.has(m.name)).length;
+    n = running.size === serving ? serving : -1;
+    if (predicate(n)) return n;
+    await sleep(250);
+  }
+  return n;
+}
+
+describe('the autoscale schedule', () => {
+  let client: Client;
+  let connection: Connection;
+  before(async () => {
+    ({ client, connection } = await temporalClient());
+    await resetPlatform(client);
+  });
+  after(async () => {
+    await client.schedule.getHandle('autoscale/jarvis-app').delete().catch(() => undefined);
+    await resetPlatform(client);
+    await connection.close();
+  });
+
+  it('is created paused when AUTOSCALE_ENABLED=false, and unpaused when it is true', async () => {
+    const taskQueue = taskQueueFor('autoscale schedule pause');
+    const paused = await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: taskQueue, AUTOSCALE_ENABLED: 'false' }), SERVICE);
+    assert.equal(paused.paused, true);
+    const handle = client.schedule.getHandle('autoscale/jarvis-app');
+    const described = await handle.describe();
+    assert.equal(described.state.paused, true);
+    assert.equal(described.policies.overlap, 'SKIP');
+    const resumed = await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: taskQueue, AUTOSCALE_ENABLED: 'true' }), SERVICE);
+    assert.deepEqual([resumed.created, resumed.paused], [false, false]);
+    assert.equal((await handle.describe()).state.paused, false);
+    await handle.delete();
+  });
+
+  it('scales 3 → 4 under load through nginx and back to 3 after it, failing no request', async () => {
+    const taskQueue = taskQueueFor('autoscale load ramp');
+    await withWorker(
+      taskQueue,
+      async () => {
+        await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }] });
+        await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: taskQueue, ...autoscaleEnv }), SERVICE);
+
+        const load = runLoad({ url: `http://127.0.0.1:${ports.nginx}/api/ping`, connections: 8, durationSeconds: 90 });
+        const peak = await waitForServing((n) => n >= 4, 80_000);
+        load.stop();
+        const traffic = await load;
+        assert.ok(peak >= 4, `scaled up to ${peak} instances under load`);
+        assert.equal(failedRequests(traffic), 0, `failed requests under load: ${JSON.stringify({ errors: traffic.errors, timeouts: traffic.timeouts, non2xx: traffic.non2xx })}`);
+
+        // A light probe (about 10 req/s) watches the scale-down without holding it back.
+        const probe = runLoad({ url: `http://127.0.0.1:${ports.nginx}/api/ping`, connections: 1, durationSeconds: 120, overallRate: 10 });
+        const settled = await waitForServing((n) => n === 3, 90_000);
+        probe.stop();
+        const probed = await probe;
+        assert.equal(settled, 3, 'back to MIN_INSTANCES once the load stopped');
+        assert.equal(failedRequests(probed), 0, `failed requests during the scale-down: ${JSON.stringify({ errors: probed.errors, timeouts: probed.timeouts, non2xx: probed.non2xx })}`);
+        assert.ok(probed['2xx'] > 10, `the probe ran (${probed['2xx']} requests)`);
+      },
+      autoscaleEnv,
+    );
+
+    // The checks recorded their decisions with their inputs.
+    const reasons: string[] = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowType = "autoscaleCheck" AND ExecutionStatus = "Completed"` })) {
+      const result = (await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as AutoscaleCheckResult;
+      if (result.started) reasons.push(`${result.started.workflowType}:${result.decision.reason}`);
+      if (reasons.length > 20) break;
+    }
+    assert.ok(reasons.includes('scaleUp:ScaleUp'), `an autoscale check started a scaleUp: ${reasons.join(', ')}`);
+    assert.ok(reasons.includes('scaleDown:ScaleDown'), `an autoscale check started a scaleDown: ${reasons.join(', ')}`);
+  });
+});
