@@ -20,6 +20,8 @@ export interface LoadOptions {
   method?: string;
   /** Request sequence each connection cycles through (autocannon's `requests`). */
   requests?: { method?: string; path: string; headers?: Record<string, string> }[];
+  /** Called once per connection (autocannon's setupClient), e.g. to give each its own cookie. */
+  setupClient?: (client: { setHeaders: (headers: Record<string, string>) => void }) => void;
 }
 
 export function runLoad(options: LoadOptions): Promise<AutocannonResult> {
@@ -30,6 +32,7 @@ export function runLoad(options: LoadOptions): Promise<AutocannonResult> {
     headers: options.headers,
     method: options.method ?? 'GET',
     requests: options.requests,
+    setupClient: options.setupClient,
     timeout: 10,
   });
 }
