@@ -41,7 +41,7 @@ export function appRoutes(deps: AppRouteDeps): { method: string; pattern: RegExp
   return [
     {
       method: 'GET',
-      pattern: /^\/api\/ping$/,
+      pattern: /^\/api\/(?:ping|whoami)$/,
       session: false,
       handler: async (_req, res) => sendJson(res, 200, { ...me, pong: true }),
     },
