@@ -100,3 +100,21 @@ describe('instance settings', () => {
     );
   });
 });
+
+describe('what the control plane hands each instance', () => {
+  it('derives Redis and PostgreSQL addresses from the stack’s port variables, and names the secrets file', async () => {
+    const { readInstanceEnvironment } = await import('../../config/instance-env');
+    const env = readInstanceEnvironment({ REDIS_BASE_PORT: '7300', PG_PRIMARY_PORT: '5462', PG_REPLICA1_PORT: '5463', PG_REPLICA2_PORT: '5464' }, '/state');
+    assert.deepEqual(env, {
+      env: {
+        REDIS_CLUSTER_NODES: '127.0.0.1:7300,127.0.0.1:7301,127.0.0.1:7302,127.0.0.1:7303,127.0.0.1:7304,127.0.0.1:7305',
+        DATABASE_URL: 'postgres://jarvis@127.0.0.1:5462/jarvis',
+        READ_REPLICA_1_URL: 'postgres://jarvis@127.0.0.1:5463/jarvis',
+        READ_REPLICA_2_URL: 'postgres://jarvis@127.0.0.1:5464/jarvis',
+      },
+      secretsFile: '/state/secrets.env',
+    });
+    // No secret travels as a plain variable: the instance reads them from the mounted file.
+    assert.ok(!Object.keys(env.env).some((k) => /PASSWORD|TOKEN/.test(k)));
+  });
+});
