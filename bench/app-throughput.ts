@@ -6,7 +6,7 @@
 //   set -a; . <your env file>; set +a   # the stack's ports
 //   bash infra/local/stack.sh services && npm run build
 //   node dist/bench/app-throughput.js [seconds per scenario, default 10] [connections, default 50]
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { addToNginx, cleanUpInstances, nginxUrl, startReadyInstances, waitNginxServes, type AppInstance } from '../test/helpers/app-instances';
@@ -33,6 +33,21 @@ function nginxWorkerPids(): number[] {
   return children ? children.split(/\s+/).map(Number) : [];
 }
 
+function redisPids(): number[] {
+  const dir = path.join(stateDir, 'redis');
+  return readdirSync(dir)
+    .filter((d) => /^\d+$/.test(d) && existsSync(path.join(dir, d, 'redis.pid')))
+    .map((d) => Number(readFileSync(path.join(dir, d, 'redis.pid'), 'utf8').trim()));
+}
+
+/** Busy and total CPU time of the whole machine, in seconds (first line of /proc/stat). */
+function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0) / TICKS;
+  const idle = (fields[3] + fields[4]) / TICKS;
+  return { busy: total - idle, total };
+}
+
 interface Groups {
   [name: string]: number[];
 }
@@ -43,6 +58,7 @@ function cpuOf(groups: Groups): Record<string, number> {
 
 async function measure(name: string, url: string, groups: Groups, setupCookies?: string[]) {
   const before = cpuOf(groups);
+  const machineBefore = machineCpu();
   const selfBefore = process.cpuUsage();
   const started = Date.now();
   let next = 0;
@@ -58,6 +74,12 @@ async function measure(name: string, url: string, groups: Groups, setupCookies?:
   const cpu: Record<string, number> = {};
   for (const key of Object.keys(groups)) cpu[key] = Math.round(((after[key] - before[key]) / wallSeconds) * 100) / 100;
   cpu.loadGenerator = Math.round(((self.user + self.system) / 1e6 / wallSeconds) * 100) / 100;
+  // Everything else on the machine (other work on this shared host, PostgreSQL, the kernel's softirqs).
+  const machineAfter = machineCpu();
+  const machineBusy = (machineAfter.busy - machineBefore.busy) / wallSeconds;
+  const ours = Object.values(cpu).reduce((a, b) => a + b, 0);
+  cpu.wholeMachineBusy = Math.round(machineBusy * 100) / 100;
+  cpu.everythingElse = Math.round((machineBusy - ours) * 100) / 100;
   const figures = {
     scenario: name,
     url,
@@ -94,14 +116,14 @@ async function main(): Promise<void> {
     // nginx → 1 instance separates the proxy hop's cost from the cost of running 3 instances on 2 cores.
     await addToNginx(direct);
     await waitNginxServes([direct.id]);
-    let groups: Groups = { instances: pids, nginxWorkers: nginxWorkerPids() };
+    let groups: Groups = { instances: pids, nginxWorkers: nginxWorkerPids(), redis: redisPids() };
     const cookies = await createSessions(connections, nginxUrl);
     results.push(await measure('ping: one instance, direct', `${direct.url}/api/ping`, groups));
     results.push(await measure('ping: nginx → 1 instance', `${nginxUrl}/api/ping`, groups));
 
     for (const i of instances.slice(1)) await addToNginx(i);
     await waitNginxServes(instances.map((i) => i.id));
-    groups = { instances: pids, nginxWorkers: nginxWorkerPids() };
+    groups = { instances: pids, nginxWorkers: nginxWorkerPids(), redis: redisPids() };
     results.push(await measure('ping: nginx → 3 instances', `${nginxUrl}/api/ping`, groups));
     results.push(await measure('session read (Redis): one instance, direct', `${direct.url}/api/session`, groups, cookies));
     results.push(await measure('session read (Redis): nginx → 3 instances', `${nginxUrl}/api/session`, groups, cookies));

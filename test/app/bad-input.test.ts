@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cleanUpInstances, instanceEnv, startReadyInstances, type AppInstance } from '../helpers/app-instances';
+import { cleanUpInstances, eventually, instanceEnv, startInstance, startReadyInstances, type AppInstance } from '../helpers/app-instances';
 import { repoRoot, stackSecrets } from '../helpers/stack';
 
 interface Case {
@@ -76,6 +76,23 @@ describe('bad input gets a clear 4xx and crashes nothing', () => {
     assert.equal(app.child.exitCode, null);
     assert.equal((await fetch(`${app.url}/api/live`)).status, 200);
     assert.equal((await fetch(`${app.url}/api/health`)).status, 200);
+  });
+
+  it('stays live but not ready while Redis is unreachable, and still stops on SIGTERM', async () => {
+    const lonely = startInstance(8, { REDIS_CLUSTER_NODES: '127.0.0.1:9', SHUTDOWN_DEADLINE_MS: '5000' });
+    const health = await eventually('a health answer', async () => {
+      const res = await fetch(`${lonely.url}/api/health`).catch(() => undefined);
+      return res ? { status: res.status, body: (await res.json()) as { ready: boolean; checks: Record<string, boolean> } } : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 2_500)); // past a full check round with the Redis timeout
+    const later = await fetch(`${lonely.url}/api/health`);
+    const body = (await later.json()) as { ready: boolean; checks: Record<string, boolean> };
+    assert.equal(health.status, 503);
+    assert.equal(later.status, 503);
+    assert.equal(body.checks.redis, false, JSON.stringify(body));
+    assert.equal((await fetch(`${lonely.url}/api/live`)).status, 200);
+    const exit = await lonely.stop('SIGTERM', 10_000);
+    assert.ok(exit.code === 0 || exit.code === 1, `exited by itself (code ${exit.code}, signal ${exit.signal})`);
   });
 
   const badEnv: [string, Record<string, string>, RegExp][] = [
