@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Cluster } from 'ioredis';
 import { readInstanceEnvironment } from '../../config/instance-env';
+import { createInstanceRegistry } from '../../app/lib/instance-registry';
 import { createNginxActivities } from '../../activities/nginx';
 import { ports } from './ports';
 import { repoRoot, stackSecrets, stateDir, testWorkerConfig } from './stack';
@@ -165,6 +166,14 @@ export async function cleanUpInstances(): Promise<void> {
   const lb = nginx();
   for (const member of await lb.listUpstreamMembers(APP_SERVICE)) {
     if (member.name.startsWith('app-test-')) await lb.removeUpstreamMember(APP_SERVICE, member.name);
+  }
+  // Killed instances leave records until their TTL; later test files must not count them.
+  const redis = testRedis();
+  try {
+    const registry = createInstanceRegistry(redis, { service: APP_SERVICE });
+    for (const record of await registry.getAllInstances()) if (record.id.startsWith('app-test-')) await registry.deregister(record.id);
+  } finally {
+    await redis.quit();
   }
 }
 
