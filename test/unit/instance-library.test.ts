@@ -85,6 +85,7 @@ describe('instance settings', () => {
   });
   const bad: [Record<string, string>, RegExp][] = [
     [{ PORT: '0' }, /PORT/],
+    [{ HOST: '0.0.0.0' }, /HOST: must be a loopback address/],
     [{ INSTANCE_ID: 'Jarvis_1' }, /INSTANCE_ID: must be lowercase letters, digits and dashes/],
     [{ REDIS_PASSWORD: '' }, /REDIS_PASSWORD: must be set/],
     [{ HEARTBEAT_INTERVAL_MS: '20000' }, /HEARTBEAT_INTERVAL_MS \(20000\) must be shorter than REGISTRY_TTL_SECONDS \(15 s\)/],
