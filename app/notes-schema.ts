@@ -1,4 +1,4 @@
-// The reference app's one table. Several instances may start at once, so the DDL runs
+// The reference app's tables. Several instances may start at once, so the DDL runs
 // under a transaction-scoped advisory lock instead of racing on CREATE TABLE IF NOT EXISTS.
 import type { DbRouter } from './lib/db-router';
 
@@ -13,6 +13,14 @@ export async function ensureNotesTable(db: DbRouter): Promise<void> {
       body text NOT NULL,
       created_by text NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    // The resource the lock-protected jobs write: a write carrying an older fencing token
+    // than the last accepted one is refused, so a holder whose lock expired cannot clobber.
+    await query(`CREATE TABLE IF NOT EXISTS job_runs (
+      name text PRIMARY KEY,
+      last_fence bigint NOT NULL,
+      last_run_by text NOT NULL,
+      last_run_at timestamptz NOT NULL DEFAULT now()
     )`);
   });
 }

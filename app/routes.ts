@@ -41,7 +41,7 @@ export function appRoutes(deps: AppRouteDeps): { method: string; pattern: RegExp
   return [
     {
       method: 'GET',
-      pattern: /^\/api\/ping$/,
+      pattern: /^\/api\/(?:ping|whoami)$/,
       session: false,
       handler: async (_req, res) => sendJson(res, 200, { ...me, pong: true }),
     },
@@ -143,8 +143,15 @@ export function appRoutes(deps: AppRouteDeps): { method: string; pattern: RegExp
         if (!JOB_NAME.test(name)) throw new HttpError(400, 'bad_job', 'job name must be lowercase letters, digits and dashes');
         try {
           const result = await deps.locks.withLock(`job:${name}`, async ({ fencingToken }) => {
-            const { rows } = await deps.db.write<{ n: string }>('SELECT count(*) AS n FROM notes');
-            return { fencingToken, notes: Number(rows[0].n) };
+            // A fenced write: accepted only when this token is newer than the last accepted one.
+            const { rows } = await deps.db.write<{ last_fence: string }>(
+              `INSERT INTO job_runs (name, last_fence, last_run_by) VALUES ($1, $2, $3)
+               ON CONFLICT (name) DO UPDATE SET last_fence = EXCLUDED.last_fence, last_run_by = EXCLUDED.last_run_by, last_run_at = now()
+               WHERE job_runs.last_fence < EXCLUDED.last_fence
+               RETURNING last_fence`,
+              [name, fencingToken, deps.instanceId],
+            );
+            return { fencingToken, accepted: rows.length === 1 };
           }, { ttlMs: 5_000 });
           sendJson(res, 200, { ...me, job: name, ...result });
         } catch (error) {

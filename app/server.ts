@@ -125,10 +125,11 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout (60 s), so nginx closes first
 server.headersTimeout = 66_000;
 server.requestTimeout = 60_000;
-server.on('clientError', (_error, socket) => {
-  // A malformed request line or oversized headers: answer 400 instead of dropping it.
-  if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-  else socket.destroy();
+server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+  // A malformed request line or oversized headers: answer instead of dropping the connection.
+  if (!socket.writable) return socket.destroy();
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\nx-instance-id: ${settings.instanceId}\r\n\r\n`);
 });
 
 const agent = createInstanceAgent({

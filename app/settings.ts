@@ -19,7 +19,7 @@ const postgresUrl = z
 
 const schema = z.object({
   PORT: int(1, 65535),
-  HOST: z.string().default('127.0.0.1'),
+  HOST: z.string().regex(/^127(\.\d{1,3}){3}$|^localhost$/, 'must be a loopback address such as 127.0.0.1').default('127.0.0.1'),
   INSTANCE_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
   SERVICE_NAME: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes').default('jarvis-app'),
   APP_VERSION: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1-40 letters, digits, dots, dashes or underscores').default('v1'),

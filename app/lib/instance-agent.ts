@@ -20,7 +20,17 @@ export interface InstanceAgentOptions {
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
+/** Rejects when `promise` takes longer than ms: a dependency that hangs counts as down. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function createInstanceAgent(options: InstanceAgentOptions) {
+  const callTimeoutMs = Math.max(500, Math.min(2_000, options.heartbeatIntervalMs));
   const startedAt = new Date().toISOString();
   const bootedAtMs = Date.now();
   const sampler = createProcessSampler();
@@ -31,13 +41,13 @@ export function createInstanceAgent(options: InstanceAgentOptions) {
   let beating: Promise<void> = Promise.resolve();
 
   async function register(): Promise<void> {
-    await options.registry.register({ id: options.id, host: options.host, port: options.port, version: options.version, startedAt, status });
+    await within(options.registry.register({ id: options.id, host: options.host, port: options.port, version: options.version, startedAt, status }), callTimeoutMs, 'registration');
     registered = true;
   }
 
   async function runChecks(): Promise<void> {
     const entries = await Promise.all(
-      Object.entries(options.checks).map(async ([name, check]) => [name, await check().catch(() => false)] as const),
+      Object.entries(options.checks).map(async ([name, check]) => [name, await within(check(), callTimeoutMs, `check ${name}`).catch(() => false)] as const),
     );
     checkResults = Object.fromEntries(entries);
   }
@@ -58,7 +68,7 @@ export function createInstanceAgent(options: InstanceAgentOptions) {
     if (!registered) return;
     const figures = sampler.sample(options.requestsServed());
     try {
-      const present = await options.registry.heartbeat(options.id, { ...figures, activeConnections: options.activeConnections(), status });
+      const present = await within(options.registry.heartbeat(options.id, { ...figures, activeConnections: options.activeConnections(), status }), callTimeoutMs, 'heartbeat');
       if (!present && status !== 'stopping') await register();
     } catch (error) {
       options.log('heartbeat failed', { error: String(error) });
@@ -90,7 +100,7 @@ export function createInstanceAgent(options: InstanceAgentOptions) {
     /** Moves to draining or stopping and tells the registry at once. */
     async setStatus(next: InstanceStatus): Promise<void> {
       status = next;
-      if (registered) await options.registry.setStatus(options.id, next);
+      if (registered) await within(options.registry.setStatus(options.id, next), callTimeoutMs, 'status update');
     },
     /** Stops heartbeats (before deregistering, so none re-creates the record). */
     async stop(): Promise<void> {
@@ -101,7 +111,7 @@ export function createInstanceAgent(options: InstanceAgentOptions) {
     },
     async deregister(): Promise<void> {
       registered = false;
-      await options.registry.deregister(options.id);
+      await within(options.registry.deregister(options.id), callTimeoutMs, 'deregistration');
     },
   };
 }

@@ -21,7 +21,7 @@ export interface InstanceMetrics {
 
 export function createInstanceMetrics(options: { defaultMetrics?: boolean } = {}): InstanceMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'jarvis_process_' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry }); // process_*/nodejs_*, the names the minimal app exposed
   const registers = [registry];
   const scrapeHooks: (() => void)[] = [];
   return {

@@ -60,7 +60,7 @@ export async function followTopology(
     const topology = parseTopology(text);
     if (!topology) return;
     const epoch = currentEpoch();
-    if (topology.cluster === cluster && (epoch === undefined || topology.epoch > epoch)) apply(topology);
+    if (isNewerTopology(epoch === undefined ? undefined : { ...topology, epoch }, topology, cluster)) apply(topology);
   };
   subscriber.on('message', (channel: string, message: string) => {
     if (channel === TOPOLOGY_CHANNEL) consider(message);

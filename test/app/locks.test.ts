@@ -5,7 +5,9 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Cluster } from 'ioredis';
 import { createDistributedLock, lockKeys, LockLostError, LockNotAcquiredError } from '../../app/lib/distributed-lock';
-import { instanceEnv, testRedis } from '../helpers/app-instances';
+import { Client } from 'pg';
+import { cleanUpInstances, instanceEnv, startReadyInstances, testRedis } from '../helpers/app-instances';
+import { ports } from '../helpers/ports';
 import { stackSecrets } from '../helpers/stack';
 
 const run = promisify(execFile);
@@ -78,6 +80,37 @@ describe('distributed locks in the Redis Cluster', () => {
     assert.ok(aborted instanceof LockLostError, `the work's signal was aborted with LockLostError, got ${String(aborted)}`);
     assert.equal(await redis.get(lockKeys(name).lock), 'someone-else', 'the other holder’s lock was not released');
     await redis.del(lockKeys(name).lock, lockKeys(name).fence);
+  });
+
+  it('hands the app’s job route increasing fencing tokens, and its fenced write refuses a stale one', async () => {
+    const [app] = await startReadyInstances([1]);
+    try {
+      const job = `fence-${process.pid}-${Date.now()}`;
+      const runs: { fencingToken: number; accepted: boolean }[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${app.url}/api/jobs/${job}/run`, { method: 'POST' });
+        assert.equal(res.status, 200);
+        runs.push((await res.json()) as { fencingToken: number; accepted: boolean });
+      }
+      assert.deepEqual(runs.map((r) => r.accepted), [true, true, true]);
+      assert.ok(runs[1].fencingToken > runs[0].fencingToken && runs[2].fencingToken > runs[1].fencingToken);
+      // A holder with an old token (its lock expired while it stalled) is refused by the resource.
+      const db = new Client({ host: '127.0.0.1', port: ports.pgPrimary, user: 'jarvis', password: stackSecrets().PG_APP_PASSWORD, database: 'jarvis' });
+      await db.connect();
+      try {
+        const stale = await db.query(
+          `INSERT INTO job_runs (name, last_fence, last_run_by) VALUES ($1, $2, 'stale') ON CONFLICT (name) DO UPDATE SET last_fence = EXCLUDED.last_fence WHERE job_runs.last_fence < EXCLUDED.last_fence`,
+          [job, runs[0].fencingToken],
+        );
+        assert.equal(stale.rowCount, 0);
+        const stored = await db.query('SELECT last_fence::int AS f FROM job_runs WHERE name = $1', [job]);
+        assert.equal(stored.rows[0].f, runs[2].fencingToken);
+      } finally {
+        await db.end();
+      }
+    } finally {
+      await cleanUpInstances();
+    }
   });
 
   it('refuses bad names and TTLs before touching Redis', async () => {

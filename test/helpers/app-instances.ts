@@ -2,11 +2,13 @@
 // nginx with the same activities the control plane uses, for the instance-side tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Cluster } from 'ioredis';
+import { createInstanceRegistry } from '../../app/lib/instance-registry';
 import { createNginxActivities } from '../../activities/nginx';
 import { ports } from './ports';
-import { repoRoot, stackSecrets, testWorkerConfig } from './stack';
+import { repoRoot, stackSecrets, stateDir, testWorkerConfig } from './stack';
 
 export const APP_SERVICE = 'jarvis-app';
 
@@ -104,12 +106,31 @@ function nginx() {
   return createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix });
 }
 
+/** nginx's worker processes now (children of the master named in nginx.pid). */
+function nginxWorkers(): number[] {
+  const master = Number(readFileSync(path.join(stateDir, 'nginx', 'nginx.pid'), 'utf8').trim());
+  const children = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim();
+  return children ? children.split(/\s+/).map(Number) : [];
+}
+
+/**
+ * Applies an upstream change and waits until the workers that ran the old config have
+ * exited: `nginx -s reload` returns before they stop, and a request they still accept is
+ * routed by the old member list.
+ */
+async function changeNginx(change: () => Promise<{ reloaded: boolean }>): Promise<void> {
+  const before = nginxWorkers();
+  const { reloaded } = await change();
+  if (!reloaded) return;
+  await eventually('nginx workers of the previous config exiting', async () => (before.some((pid) => existsSync(`/proc/${pid}`)) ? undefined : true), 15_000, 50);
+}
+
 export async function addToNginx(instance: AppInstance): Promise<void> {
-  await nginx().ensureUpstreamMember(APP_SERVICE, { name: instance.id, port: instance.port });
+  await changeNginx(() => nginx().ensureUpstreamMember(APP_SERVICE, { name: instance.id, port: instance.port }));
 }
 
 export async function removeFromNginx(instance: AppInstance): Promise<void> {
-  await nginx().removeUpstreamMember(APP_SERVICE, instance.id);
+  await changeNginx(() => nginx().removeUpstreamMember(APP_SERVICE, instance.id));
 }
 
 export const nginxUrl = `http://127.0.0.1:${ports.nginx}`;
@@ -147,6 +168,14 @@ export async function cleanUpInstances(): Promise<void> {
   const lb = nginx();
   for (const member of await lb.listUpstreamMembers(APP_SERVICE)) {
     if (member.name.startsWith('app-test-')) await lb.removeUpstreamMember(APP_SERVICE, member.name);
+  }
+  // Killed instances leave records until their TTL; later test files must not count them.
+  const redis = testRedis();
+  try {
+    const registry = createInstanceRegistry(redis, { service: APP_SERVICE });
+    for (const record of await registry.getAllInstances()) if (record.id.startsWith('app-test-')) await registry.deregister(record.id);
+  } finally {
+    await redis.quit();
   }
 }
 

@@ -22,6 +22,8 @@ export interface LoadOptions {
   overallRate?: number;
   /** Request sequence each connection cycles through (autocannon's `requests`). */
   requests?: { method?: string; path: string; headers?: Record<string, string> }[];
+  /** Called once per connection (autocannon's setupClient), e.g. to give each its own cookie. */
+  setupClient?: (client: { setHeaders: (headers: Record<string, string>) => void }) => void;
 }
 
 /** A thenable run that can also be stopped early (autocannon's tracker). */
@@ -34,6 +36,7 @@ export function runLoad(options: LoadOptions): PromiseLike<AutocannonResult> & {
     method: options.method ?? 'GET',
     requests: options.requests,
     overallRate: options.overallRate,
+    setupClient: options.setupClient,
     timeout: 10,
   });
 }
