@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { resumeSignal, rollingUpdateProgressQuery } from '../workflows/definitions';
 import { resetPlatform, SERVICE } from './helpers/platform';
 import { repoRoot, taskQueueFor, temporalClient } from './helpers/stack';
 import { withWorker } from './helpers/workers';
@@ -43,10 +44,41 @@ async function recordScaleUp(client: Client): Promise<void> {
   await resetPlatform(client);
 }
 
+/** scaleDown, drainInstance, rollingUpdate (with a canary pause and resume) and autoscaleCheck. */
+async function recordScalingOperations(client: Client): Promise<void> {
+  const taskQueue = taskQueueFor('record scaling operations');
+  await resetPlatform(client);
+  await withWorker(
+    taskQueue,
+    async () => {
+      await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }] });
+      const down = await client.workflow.start('scaleDown', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, cooldownSeconds: 1 }] });
+      await down.result();
+      await save(down, 'scaleDown');
+      const drain = await client.workflow.start('drainInstance', { taskQueue, workflowId: `record-drain-${Date.now()}`, args: [{ instance: 'jarvis-app-1' }] });
+      await drain.result();
+      await save(drain, 'drainInstance-started-without-mutex-id');
+      await save(client.workflow.getHandle('scale/jarvis-app'), 'drainInstance');
+      const rollout = await client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v2', pauseAfter: 1 }] });
+      for (let i = 0; i < 300 && !(await rollout.query(rollingUpdateProgressQuery)).paused; i++) await new Promise((r) => setTimeout(r, 100));
+      await rollout.signal(resumeSignal);
+      await rollout.result();
+      await save(rollout, 'rollingUpdate-paused-and-resumed');
+      const check = await client.workflow.start('autoscaleCheck', { taskQueue, workflowId: `record-autoscale-check-${Date.now()}`, args: [{ service: SERVICE }] });
+      await check.result();
+      await save(check, 'autoscaleCheck');
+    },
+    { MIN_INSTANCES: '1' },
+  );
+  await resetPlatform(client);
+}
+
 async function main(): Promise<void> {
   const { client, connection } = await temporalClient();
   try {
-    await recordScaleUp(client);
+    const only = process.argv[2];
+    if (!only || only === 'scaleUp') await recordScaleUp(client);
+    if (!only || only === 'scaling') await recordScalingOperations(client);
   } finally {
     await connection.close();
   }
