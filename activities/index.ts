@@ -53,6 +53,7 @@ export function launchSettings(config: WorkerConfig): InstanceLaunchSettings {
     databaseUrl: config.databaseUrl,
     readReplicaUrls: config.readReplicaUrls,
     secretsFile: config.secretsFile,
+    stackId: config.stateDir,
   };
 }
 

@@ -44,6 +44,8 @@ export interface InstanceLaunchSettings {
   databaseUrl: string;
   readReplicaUrls: string[];
   secretsFile: string;
+  /** Tells this stack's instances from another stack's on the same machine (the state folder). */
+  stackId: string;
 }
 
 export const MANAGED_BY = 'jarvis-scale';
@@ -63,6 +65,7 @@ export function instanceEnvironment(request: StartInstanceRequest, settings: Ins
     READ_REPLICA_2_URL: settings.readReplicaUrls[1] ?? '',
     JARVIS_SECRETS_FILE: settings.secretsFile,
     JARVIS_MANAGED_BY: MANAGED_BY,
+    JARVIS_STACK_ID: settings.stackId,
   };
 }
 

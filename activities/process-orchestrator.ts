@@ -22,11 +22,12 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 export function createProcessOrchestrator(settings: ProcessOrchestratorSettings): Orchestrator {
-  const byName = (name: string) => findProcesses({ JARVIS_MANAGED_BY: MANAGED_BY, INSTANCE_ID: name });
+  const ours = { JARVIS_MANAGED_BY: MANAGED_BY, JARVIS_STACK_ID: settings.stackId };
+  const byName = (name: string) => findProcesses({ ...ours, INSTANCE_ID: name });
 
   return {
     async listInstances(service) {
-      const processes = await findProcesses({ JARVIS_MANAGED_BY: MANAGED_BY, SERVICE_NAME: service });
+      const processes = await findProcesses({ ...ours, SERVICE_NAME: service });
       return sortInstances(processes.map((p) => ({ name: p.env.INSTANCE_ID, port: Number(p.env.PORT), version: p.env.APP_VERSION, running: true })));
     },
 
