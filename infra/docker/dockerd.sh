@@ -4,7 +4,9 @@ set -euo pipefail
 LOG_TAG=docker
 . "$(dirname "$0")/../local/common.sh"
 
-dir="$STATE_DIR/docker"
+# One engine per machine, whatever stack uses it: its data lives outside any stack's state
+# folder, so deleting a state folder never meets a mount that dockerd left behind.
+dir="${JARVIS_DOCKER_ROOT:-/var/lib/jarvis-scale/docker}"
 pidfile="$dir/dockerd.pid"
 socket="${DOCKER_SOCKET:-/var/run/docker.sock}"
 
@@ -24,6 +26,8 @@ case "${1:-status}" in
     ;;
   stop)
     pid_alive "$pidfile" && stop_pid "$pidfile" "dockerd" 30 || true
+    # dockerd leaves its network namespace mounted under the exec root.
+    for mnt in $(awk -v root="$dir/exec" '$2 ~ "^"root {print $2}' /proc/mounts); do umount "$mnt" 2>/dev/null || true; done
     ;;
   status)
     if engine_answers; then echo "docker: up ($(docker -H "unix://$socket" version --format '{{.Server.Version}}'), $socket)"; else echo "docker: down"; fi ;;
