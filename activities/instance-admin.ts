@@ -48,9 +48,10 @@ export function createInstanceAdmin(settings: { adminToken: string }) {
     },
 
     /**
-     * Waits until only our own status request is open on the instance, or until the
-     * deadline; a drain that times out is reported, and SIGTERM's graceful shutdown
-     * still finishes what is in flight.
+     * Waits until no request but our own status request is in flight on the instance, or
+     * until the deadline. Idle keep-alive connections (nginx keeps some to every instance)
+     * do not count: graceful shutdown closes them without losing a request. A drain that
+     * times out is reported, and SIGTERM's graceful shutdown still finishes what is in flight.
      */
     async waitForConnectionsDrained(instance: InstanceAddress & { deadlineEpochMs: number }): Promise<DrainProgress & { drained: boolean }> {
       const ctx = Context.current();
@@ -62,8 +63,8 @@ export function createInstanceAdmin(settings: { adminToken: string }) {
         progress.activeConnections = status.activeConnections;
         progress.inFlightRequests = status.inFlightRequests;
         ctx.heartbeat(progress);
-        // The status request itself holds one connection and one request.
-        if (status.activeConnections <= 1 && status.inFlightRequests <= 1) return { ...progress, drained: true };
+        // The status request itself is one request in flight.
+        if (status.inFlightRequests <= 1) return { ...progress, drained: true };
         if (Date.now() >= instance.deadlineEpochMs) return { ...progress, drained: false };
         await sleep(200);
       }

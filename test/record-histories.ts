@@ -59,6 +59,7 @@ async function recordScalingOperations(client: Client): Promise<void> {
       await drain.result();
       await save(drain, 'drainInstance-started-without-mutex-id');
       await save(client.workflow.getHandle('scale/jarvis-app'), 'drainInstance');
+      await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
       const rollout = await client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v2', pauseAfter: 1 }] });
       for (let i = 0; i < 300 && !(await rollout.query(rollingUpdateProgressQuery)).paused; i++) await new Promise((r) => setTimeout(r, 100));
       await rollout.signal(resumeSignal);

@@ -45,3 +45,68 @@ export function runLoad(options: LoadOptions): PromiseLike<AutocannonResult> & {
 export function failedRequests(result: AutocannonResult): number {
   return result.errors + result.timeouts + result.non2xx;
 }
+
+export interface SteadyLoadResult {
+  ok: number;
+  failed: number;
+  /** Requests retried once because a reused keep-alive connection closed before any answer. */
+  retriedStaleConnections: number;
+  failures: string[];
+}
+
+export interface SteadyLoad {
+  stop(): Promise<SteadyLoadResult>;
+}
+
+/** A connection that closed before any byte of an answer: the request never reached the application. */
+function closedBeforeAnswer(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET' || /other side closed/.test(cause?.message ?? '');
+}
+
+/**
+ * Steady GET load that behaves like a browser: an idempotent request whose reused
+ * keep-alive connection closes before any answer is sent again (RFC 9112 9.3.1), up to 3 times.
+ * An nginx reload closes its old workers' idle connections, so this is what a real
+ * client sees during a scale event. Every other error, and every non-200, is a failure.
+ */
+export function startSteadyLoad(url: string, options: { concurrency: number; maxSeconds: number; pauseMs?: number }): SteadyLoad {
+  const result: SteadyLoadResult = { ok: 0, failed: 0, retriedStaleConnections: 0, failures: [] };
+  const deadline = Date.now() + options.maxSeconds * 1000;
+  let stopped = false;
+  const fail = (why: string) => {
+    result.failed += 1;
+    if (result.failures.length < 20) result.failures.push(why);
+  };
+  // The pool may hold several idle connections that one reload closed, so a retry can meet another.
+  const once = async (triesLeft = 3): Promise<Response> => {
+    try {
+      return await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      if (!closedBeforeAnswer(error) || triesLeft === 0) throw error;
+      result.retriedStaleConnections += 1;
+      return once(triesLeft - 1);
+    }
+  };
+  const worker = async () => {
+    while (!stopped && Date.now() < deadline) {
+      try {
+        const res = await once();
+        await res.arrayBuffer();
+        if (res.status === 200) result.ok += 1;
+        else fail(`HTTP ${res.status} from ${res.headers.get('x-instance-id') ?? 'nginx'}`);
+      } catch (error) {
+        fail(String((error as Error).cause ?? error));
+      }
+      if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
+    }
+  };
+  const workers = Array.from({ length: options.concurrency }, worker);
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.all(workers);
+      return result;
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { ensureAutoscaleSchedule } from '../../workers/schedules';
 import type { AutoscaleCheckResult } from '../../workflows/autoscale-check';
-import { failedRequests, runLoad } from '../helpers/load';
+import { startSteadyLoad } from '../helpers/load';
 import { listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
 import { ports } from '../helpers/ports';
 import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
@@ -72,21 +72,20 @@ describe('the autoscale schedule', () => {
         await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }] });
         await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: taskQueue, ...autoscaleEnv }), SERVICE);
 
-        const load = runLoad({ url: `http://127.0.0.1:${ports.nginx}/api/ping`, connections: 8, durationSeconds: 90 });
+        const load = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 8, maxSeconds: 90 });
         const peak = await waitForServing((n) => n >= 4, 80_000);
-        load.stop();
-        const traffic = await load;
+        const traffic = await load.stop();
         assert.ok(peak >= 4, `scaled up to ${peak} instances under load`);
-        assert.equal(failedRequests(traffic), 0, `failed requests under load: ${JSON.stringify({ errors: traffic.errors, timeouts: traffic.timeouts, non2xx: traffic.non2xx })}`);
+        assert.equal(traffic.failed, 0, `failed requests under load: ${traffic.failures.join('; ')}`);
+        process.stdout.write(`# ramp load: ${traffic.ok} requests, 0 failed, ${traffic.retriedStaleConnections} retried after a reload\n`);
 
         // A light probe (about 10 req/s) watches the scale-down without holding it back.
-        const probe = runLoad({ url: `http://127.0.0.1:${ports.nginx}/api/ping`, connections: 1, durationSeconds: 120, overallRate: 10 });
+        const probe = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 1, maxSeconds: 120, pauseMs: 100 });
         const settled = await waitForServing((n) => n === 3, 90_000);
-        probe.stop();
-        const probed = await probe;
+        const probed = await probe.stop();
         assert.equal(settled, 3, 'back to MIN_INSTANCES once the load stopped');
-        assert.equal(failedRequests(probed), 0, `failed requests during the scale-down: ${JSON.stringify({ errors: probed.errors, timeouts: probed.timeouts, non2xx: probed.non2xx })}`);
-        assert.ok(probed['2xx'] > 10, `the probe ran (${probed['2xx']} requests)`);
+        assert.equal(probed.failed, 0, `failed requests during the scale-down: ${probed.failures.join('; ')}`);
+        assert.ok(probed.ok > 10, `the probe ran (${probed.ok} requests)`);
       },
       autoscaleEnv,
     );

@@ -5,8 +5,11 @@ import { TASK_QUEUE } from '../../policy/names';
 import { progressQuery } from '../../workflows/definitions';
 import { listContainers, resetPlatform, upstreamMembers } from '../helpers/platform';
 import { readmeRecipe, runReadmeLine } from '../helpers/readme';
-import { temporalClient } from '../helpers/stack';
+import { ensureAutoscaleSchedule } from '../../workers/schedules';
+import { temporalClient, testWorkerConfig } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
+
+const names = async () => (await listContainers()).filter((c) => c.running).map((c) => c.name);
 
 describe('the README recipes work as written', () => {
   let client: Client;
@@ -20,24 +23,52 @@ describe('the README recipes work as written', () => {
     await connection.close();
   });
 
-  it('scales jarvis-app up by one with the plain temporal CLI command', async () => {
+  it('scales, rolls out, drains and checks jarvis-app with the plain temporal CLI commands, in README order', async () => {
     const lines = readmeRecipe('scale-up');
     assert.deepEqual(lines, [`temporal workflow start --type scaleUp --task-queue ${TASK_QUEUE} --input '{"service":"jarvis-app"}'`]);
-    // The recipe needs the worker on the real task queue, as the main job runs it.
-    await withWorker(TASK_QUEUE, async () => {
-      await runReadmeLine(lines[0]);
-      const handle = client.workflow.getHandle('scale/jarvis-app');
-      let step = '';
-      for (let i = 0; i < 300 && step !== 'cooldown'; i++) {
-        step = await handle.query(progressQuery).then((p) => p.step, () => '');
-        if (step !== 'cooldown') await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.equal(step, 'cooldown', 'the operation reached its 300 s cooldown');
-      const query = await runReadmeLine('temporal workflow query --workflow-id scale/jarvis-app --type progress');
-      assert.match(query.stdout, /cooldown/);
-      await handle.cancel();
-    });
-    assert.deepEqual((await listContainers()).map((c) => c.name), ['jarvis-app-1']);
-    assert.deepEqual((await upstreamMembers()).map((m) => m.name), ['jarvis-app-1']);
+    // The recipes need a worker on the real task queue, as the main job runs it; a minimum of 1 keeps it small.
+    await withWorker(
+      TASK_QUEUE,
+      async () => {
+        await runReadmeLine(lines[0]);
+        const handle = client.workflow.getHandle('scale/jarvis-app');
+        let step = '';
+        for (let i = 0; i < 300 && step !== 'cooldown'; i++) {
+          step = await handle.query(progressQuery).then((p) => p.step, () => '');
+          if (step !== 'cooldown') await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(step, 'cooldown', 'the operation reached its 300 s cooldown');
+        const query = await runReadmeLine('temporal workflow query --workflow-id scale/jarvis-app --type progress');
+        assert.match(query.stdout, /cooldown/);
+        assert.deepEqual(await names(), ['jarvis-app-1']);
+
+        for (const line of readmeRecipe('cancel-cooldown')) await runReadmeLine(line);
+        await assert.rejects(handle.result(), /cancelled/i);
+
+        for (const line of readmeRecipe('scale-up-two')) await runReadmeLine(line);
+        assert.deepEqual(await names(), ['jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3']);
+
+        for (const line of readmeRecipe('rolling-update')) await runReadmeLine(line);
+        const rolled = await listContainers();
+        assert.deepEqual(rolled.map((c) => c.version), ['v2', 'v2', 'v2'], JSON.stringify(rolled));
+        assert.ok(rolled.some((c) => c.name === 'jarvis-app-2'), 'the drain recipe names an instance that exists');
+
+        for (const line of readmeRecipe('drain-and-scale-down')) await runReadmeLine(line);
+        assert.equal((await names()).length, 1);
+        assert.ok(!(await names()).includes('jarvis-app-2'));
+
+        const [check, schedule] = readmeRecipe('autoscale');
+        const checked = await runReadmeLine(check);
+        assert.match(checked.stdout, /COMPLETED/);
+        assert.match(checked.stdout, /"reason":"(BelowMinimum|NoFreshMetrics|AtMinimum|BetweenThresholds|WithinTolerance|ScaleDownStabilizing)"/);
+        // The main job's worker creates the schedule at start; here it is created paused, as AUTOSCALE_ENABLED=false would.
+        await ensureAutoscaleSchedule(client, testWorkerConfig({ AUTOSCALE_ENABLED: 'false' }), 'jarvis-app');
+        const described = await runReadmeLine(schedule);
+        assert.match(described.stdout, /autoscaleCheck/);
+        assert.match(described.stdout, /Paused\s+true/);
+      },
+      { MIN_INSTANCES: '1' },
+    );
+    assert.deepEqual((await upstreamMembers()).length, 1);
   });
 });
