@@ -7,6 +7,11 @@ import { checkServedThroughLoadBalancer } from './load-balancer-check';
 import { createNginxActivities } from './nginx';
 import { createScrapeTargetActivities } from './scrape-targets';
 import { createServiceCatalog } from './services';
+import { createPgMetricsActivities } from './pg-metrics';
+import { createPgTopologyActivities } from './pg-topology';
+import { createPgControlActivities } from './postgres-control';
+import { createPgProbeActivities } from './postgres-probe';
+import { createPgRejoinActivities } from './postgres-rejoin';
 
 export interface ActivityClients {
   docker: Dockerode;
@@ -28,6 +33,12 @@ export function createActivities(config: WorkerConfig, clients: ActivityClients 
     ...createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix }),
     checkServedThroughLoadBalancer,
     ...createScrapeTargetActivities(config.prometheusTargetsDir),
+    // PostgreSQL HA
+    ...createPgProbeActivities(config),
+    ...createPgControlActivities(config),
+    ...createPgRejoinActivities(config),
+    ...createPgTopologyActivities(config),
+    ...createPgMetricsActivities(),
   };
 }
 

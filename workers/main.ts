@@ -2,6 +2,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
+import { bootstrapPgMonitorSchedule } from './pg-monitor-schedule';
 import { serveWorkerMetrics } from './worker-metrics';
 import { workflowSource } from './workflow-source';
 
@@ -16,6 +17,13 @@ async function main(): Promise<void> {
     ...workflowSource(),
   });
   const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort) : undefined;
+  if (config.postgres.monitorSchedule) {
+    // The monitor is optional for the rest of the worker: report and carry on.
+    await bootstrapPgMonitorSchedule(config).then(
+      (line) => process.stdout.write(`${line}\n`),
+      (error: Error) => process.stderr.write(`pg-monitor schedule not set up: ${error.message}\n`),
+    );
+  }
   process.stdout.write(`worker ready: task queue ${config.taskQueue} on ${config.temporalAddress}, namespace ${config.namespace}\n`);
   await worker.run(); // returns after SIGINT/SIGTERM, which the SDK handles with a graceful shutdown
   metrics?.close();

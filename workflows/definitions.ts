@@ -1,5 +1,5 @@
 // Queries and signals shared by the workflows and their callers (CLI, tests).
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export interface OperationProgress {
   /** A short machine-readable step name, such as "health-wait". */
@@ -10,3 +10,6 @@ export interface OperationProgress {
 }
 
 export const progressQuery = defineQuery<OperationProgress>('progress');
+
+/** An operator approves a failover whose candidate lags more than the threshold (or when approval is required). */
+export const approveFailoverSignal = defineSignal<[{ approvedBy?: string }]>('approveFailover');

@@ -39,7 +39,7 @@ export interface WorkerProcess {
 export async function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   let output = '';
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'workers', 'main.js')], {
-    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, JARVIS_STATE_DIR: stateDir, TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', ...env },
+    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, JARVIS_STATE_DIR: stateDir, TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', PG_MONITOR_SCHEDULE: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<void>((resolve, reject) => {
