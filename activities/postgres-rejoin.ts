@@ -86,6 +86,11 @@ async function rewind(config: WorkerConfig, server: PgServer, upstream: PgServer
   // pg_rewind first runs crash recovery in single-user mode, which refuses standby.signal.
   await fs.rm(path.join(server.dataDir, 'standby.signal'), { force: true });
   const source = `host=${config.postgres.socketDir} port=${upstream.port} user=postgres dbname=postgres`;
+  // pg_rewind reads the source's timeline from its control file, which a fresh promotion
+  // updates only at its (asynchronous) end-of-recovery checkpoint: without this it may
+  // answer "no rewind required" and leave a server that cannot follow the new timeline.
+  beat('checkpoint');
+  await withSuperuser(config.postgres, upstream, (c) => c.query('CHECKPOINT'), 5_000);
   beat('pg_rewind');
   const result = await runAsPostgres(config.postgres, 'pg_rewind', ['--target-pgdata', server.dataDir, '--source-server', source], { timeoutMs: 180_000 });
   const output = `${result.stdout}\n${result.stderr}`;
@@ -138,7 +143,7 @@ export function createPgRejoinActivities(config: WorkerConfig) {
         await writeStandbyConfig(config, server, upstream);
         beat('start');
         const startedOk = await startServer(config, server).then(() => true, () => false);
-        if (startedOk && (await waitForStreaming(config, server, upstream, 30_000))) return { name: server.name, to: upstream.name, method, seconds: seconds() };
+        if (startedOk && (await waitForStreaming(config, server, upstream, 20_000))) return { name: server.name, to: upstream.name, method, seconds: seconds() };
         await stopServer(config, server, true, 10);
         await waitUntilUnused(server, 30_000);
       }

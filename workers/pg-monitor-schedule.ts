@@ -26,7 +26,9 @@ export async function ensurePgMonitorSchedule(client: Client, options: PgMonitor
     workflowId: `pg-monitor-run/${options.cluster}`,
     taskQueue: options.taskQueue,
     args,
-    workflowExecutionTimeout: '5 minutes' as const,
+    // A run lasts at most maxRunMs (30 s); one stuck on a task queue nobody serves must not
+    // hold the SKIP overlap for long.
+    workflowExecutionTimeout: '2 minutes' as const,
   };
   const spec = { intervals: [{ every: options.intervalSeconds * 1000 }] };
   const handle = client.schedule.getHandle(scheduleId);
@@ -40,6 +42,7 @@ export async function ensurePgMonitorSchedule(client: Client, options: PgMonitor
       Number(currentEvery) === options.intervalSeconds * 1000 &&
       current.policies.overlap === ScheduleOverlapPolicy.SKIP;
     if (same) return 'unchanged';
+    await terminateRunning(client, current.info.runningActions, 'pg-monitor schedule updated');
     await handle.update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
     return 'updated';
   } catch (error) {
@@ -54,9 +57,19 @@ export async function ensurePgMonitorSchedule(client: Client, options: PgMonitor
   return 'created';
 }
 
+/** Runs of the old configuration (e.g. on a task queue no worker serves any more) would block SKIP. */
+async function terminateRunning(client: Client, running: Array<{ workflow: { workflowId: string; runId?: string } }>, reason: string): Promise<void> {
+  for (const action of running) {
+    await client.workflow.getHandle(action.workflow.workflowId, action.workflow.runId).terminate(reason).catch(() => undefined);
+  }
+}
+
 export async function deletePgMonitorSchedule(client: Client, cluster: string): Promise<boolean> {
   try {
-    await client.schedule.getHandle(pgMonitorScheduleId(cluster)).delete();
+    const handle = client.schedule.getHandle(pgMonitorScheduleId(cluster));
+    const current = await handle.describe();
+    await handle.delete();
+    await terminateRunning(client, current.info.runningActions, 'pg-monitor schedule deleted');
     return true;
   } catch (error) {
     if (error instanceof ScheduleNotFoundError) return false;
