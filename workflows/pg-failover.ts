@@ -145,6 +145,8 @@ async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverRes
     }
     done(describeTransition(t));
   }
+  // A last look: it also records the new primary's WAL position, the lag reference of the next failover.
+  await probe.observePgCluster(input.cluster);
   timings.doneAtMs = Date.now();
   report('done', `${newPrimary} is the primary of ${input.cluster}; ${outcome === 'failed-over' ? `${oldPrimary} rejoined as a replica` : `${oldPrimary} did not rejoin: ${record.rejoinError}`}`);
   return { cluster: input.cluster, outcome, reason: input.reason, oldPrimary, newPrimary, candidate, ...record, steps: [...progress.done], timings };

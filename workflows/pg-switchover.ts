@@ -90,6 +90,8 @@ async function switchoverUnderMutex(input: PgSwitchoverInput): Promise<PgSwitcho
     if (t.kind === 'promote') promoted = true;
     progress.done.push(describeTransition(t));
   }
+  // A last look: it also records the new primary's WAL position, the lag reference of the next failover.
+  await probe.observePgCluster(input.cluster);
   timings.doneAtMs = Date.now();
   report('done', `${input.target} is the primary of ${input.cluster}; ${oldPrimary} rejoined as a replica`);
   return { cluster: input.cluster, oldPrimary, newPrimary: input.target, ...record, steps: [...progress.done], timings };
