@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../workers/pg-monitor-schedule';
-import { pgWorkerEnv, postmasterPid, waitClusterHealthy, waitForFailoverRun } from '../test/helpers/pg-cluster';
+import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun } from '../test/helpers/pg-cluster';
 import { ports } from '../test/helpers/ports';
 import { repoRoot, stackSecrets, stateDir, taskQueueFor, temporalClient } from '../test/helpers/stack';
 import { withWorker } from '../test/helpers/workers';
@@ -98,6 +98,7 @@ async function benchOurs(runs: number): Promise<RunFigures[]> {
     await withWorker(
       taskQueue,
       async () => {
+        await primeMonitor(client, taskQueue);
         await ensurePgMonitorSchedule(client, { cluster: 'main', taskQueue, intervalSeconds: 1 });
         for (let i = 1; i <= runs; i++) {
           const primary = await waitClusterHealthy(120_000);

@@ -253,3 +253,13 @@ export async function failoverStartedSince(client: import('@temporalio/client').
   const d = await client.workflow.getHandle('pg-failover/main').describe().catch(() => undefined);
   return d !== undefined && d.startTime.getTime() >= sinceMs - 1000;
 }
+
+/**
+ * One pgMonitor run on `taskQueue` (a worker must serve it): on a fresh stack it publishes
+ * the first topology and records the primary's WAL position, which a failover needs to
+ * know which server failed and how far behind the candidate is.
+ */
+export async function primeMonitor(client: import('@temporalio/client').Client, taskQueue: string): Promise<void> {
+  const result = await client.workflow.execute('pgMonitor', { taskQueue, workflowId: `prime-pg-monitor-${Date.now()}`, args: [{ cluster: 'main' }] });
+  if ((result as { verdict: string }).verdict !== 'healthy') throw new Error(`pgMonitor did not find the cluster healthy: ${JSON.stringify(result)}`);
+}

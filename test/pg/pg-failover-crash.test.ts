@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { highestActivityAttempt, waitForPendingActivity } from '../helpers/history';
-import { pgWorkerEnv, postmasterPid, sleep, waitClusterHealthy, WritableProber, writableNow } from '../helpers/pg-cluster';
+import { pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, WritableProber, writableNow } from '../helpers/pg-cluster';
 import { taskQueueFor, temporalClient } from '../helpers/stack';
 import { startWorkerProcess } from '../helpers/workers';
 
@@ -31,10 +31,11 @@ describe('pgFailover survives a worker killed with SIGKILL', () => {
   it('completes with exactly one primary when the worker dies before the promotion', async () => {
     const taskQueue = taskQueueFor('pgFailover crash before promotion');
     const oldPrimary = await waitClusterHealthy();
+    const first = await startWorkerProcess(taskQueue, pgWorkerEnv());
+    await primeMonitor(client, taskQueue);
     const prober = new WritableProber();
     prober.start();
     process.kill(postmasterPid(oldPrimary), 'SIGKILL');
-    const first = await startWorkerProcess(taskQueue, pgWorkerEnv());
     let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
     try {
       // requireApproval holds the run between the fence and the promotion.
@@ -69,10 +70,11 @@ describe('pgFailover survives a worker killed with SIGKILL', () => {
   it('completes with exactly one primary when the worker dies after the promotion, during the rejoin', async () => {
     const taskQueue = taskQueueFor('pgFailover crash after promotion');
     const oldPrimary = await waitClusterHealthy();
+    const first = await startWorkerProcess(taskQueue, pgWorkerEnv());
+    await primeMonitor(client, taskQueue);
     const prober = new WritableProber();
     prober.start();
     process.kill(postmasterPid(oldPrimary), 'SIGKILL');
-    const first = await startWorkerProcess(taskQueue, pgWorkerEnv());
     let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
     try {
       const handle = await client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main' }] });

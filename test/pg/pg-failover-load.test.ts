@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/pg-monitor-schedule';
-import { pgWorkerEnv, postmasterPid, waitClusterHealthy, waitForFailoverRun, Writer, WritableProber, sleep, clusterHealth } from '../helpers/pg-cluster';
+import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun, Writer, WritableProber, sleep, clusterHealth } from '../helpers/pg-cluster';
 import { stateDir, taskQueueFor, temporalClient } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
 
@@ -45,6 +45,7 @@ describe('pgFailover under write load', () => {
     await withWorker(
       taskQueue,
       async () => {
+        await primeMonitor(client, taskQueue);
         await ensurePgMonitorSchedule(client, { cluster: 'main', taskQueue, intervalSeconds: 1 });
         prober.start();
         try {

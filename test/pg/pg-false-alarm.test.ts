@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/pg-monitor-schedule';
-import { failoverStartedSince, pgWorkerEnv, postmasterPid, sleep, waitClusterHealthy, writableNow } from '../helpers/pg-cluster';
+import { failoverStartedSince, pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, writableNow } from '../helpers/pg-cluster';
 import { taskQueueFor, temporalClient } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
 
@@ -30,6 +30,7 @@ describe('pgMonitor and a paused primary', () => {
     await withWorker(
       taskQueue,
       async () => {
+        await primeMonitor(client, taskQueue);
         await ensurePgMonitorSchedule(client, { cluster: 'main', taskQueue, intervalSeconds: 1, monitorInput: { detectionWindowMs: WINDOW_MS, failedProbes: 3, probeIntervalMs: 500 } });
         await sleep(2500); // a healthy run first, so the topology is published
         const pid = postmasterPid(primary);
