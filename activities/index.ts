@@ -15,6 +15,11 @@ import type { InstanceLaunchSettings, Orchestrator } from './orchestrator';
 import { createProcessOrchestrator } from './process-orchestrator';
 import { createScrapeTargetActivities } from './scrape-targets';
 import { createServiceCatalog } from './services';
+import { createPgMetricsActivities } from './pg-metrics';
+import { createPgTopologyActivities } from './pg-topology';
+import { createPgControlActivities } from './postgres-control';
+import { createPgProbeActivities } from './postgres-probe';
+import { createPgRejoinActivities } from './postgres-rejoin';
 
 export interface ActivityClients {
   docker: Dockerode;
@@ -75,6 +80,12 @@ export function createActivities(config: WorkerConfig, driver: 'docker' | 'proce
     ...createScrapeTargetActivities(config.prometheusTargetsDir),
     ...createAutoscaleState(config),
     ...createInstanceMetrics(clients.redis),
+    // PostgreSQL HA
+    ...createPgProbeActivities(config),
+    ...createPgControlActivities(config),
+    ...createPgRejoinActivities(config),
+    ...createPgTopologyActivities(config),
+    ...createPgMetricsActivities(),
   };
 }
 

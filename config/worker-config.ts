@@ -43,11 +43,6 @@ const schema = z.object({
   SCALE_STEP: num().default(AUTOSCALE_DEFAULTS.maxStep),
   METRIC_MAX_AGE: num().default(AUTOSCALE_DEFAULTS.metricMaxAgeSeconds),
   DRAIN_TIMEOUT: num().default(30),
-  REDIS_BASE_PORT: int(1, 65000).default(7000),
-  REDIS_CLUSTER_NODES: z.string().regex(/^(127\.0\.0\.1|localhost):\d+(,(127\.0\.0\.1|localhost):\d+)*$/, 'must be a comma-separated list of loopback host:port').optional(),
-  PG_PRIMARY_PORT: int(1, 65535).default(5432),
-  PG_REPLICA1_PORT: int(1, 65535).default(5433),
-  PG_REPLICA2_PORT: int(1, 65535).default(5434),
   DATABASE_URL: z.string().url().optional(),
   READ_REPLICA_1_URL: z.string().url().optional(),
   READ_REPLICA_2_URL: z.string().url().optional(),
@@ -61,6 +56,23 @@ const schema = z.object({
   NGINX_PORT: int(1, 65535).default(8080),
   DOCKER_SOCKET: z.string().min(1).default('/var/run/docker.sock'),
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
+  // PostgreSQL HA (pgFailover, pgSwitchover, pgMonitor)
+  PG_PRIMARY_PORT: int(1, 65535).default(5432),
+  PG_REPLICA1_PORT: int(1, 65535).default(5433),
+  PG_REPLICA2_PORT: int(1, 65535).default(5434),
+  PG_BIN: z.string().min(1).default('/usr/lib/postgresql/15/bin'),
+  PG_DATA_ROOT: z.string().min(1).optional(),
+  PG_SOCKET_DIR: z.string().min(1).optional(),
+  PG_SUPERUSER_PASSWORD: z.string().default(''),
+  PG_PROBE_TIMEOUT_MS: int(100, 30_000).default(1000),
+  PG_MONITOR_SCHEDULE: z.enum(['on', 'off']).default('on'),
+  PG_MONITOR_INTERVAL_SECONDS: int(1, 3600).default(2),
+  REDIS_BASE_PORT: int(1, 65535).default(7000),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^(127\.0\.0\.1|localhost):\d+(,(127\.0\.0\.1|localhost):\d+)*$/, 'must be a comma-separated list of loopback host:port such as 127.0.0.1:7000,127.0.0.1:7001')
+    .optional(),
+  REDIS_PASSWORD: z.string().default(''),
 });
 
 export interface WorkerConfig {
@@ -94,6 +106,23 @@ export interface WorkerConfig {
   prometheusTargetsDir: string;
   dockerSocket: string;
   workerMetricsPort: number;
+  postgres: PgSettings;
+  redis: { nodes: Array<{ host: string; port: number }>; password: string };
+}
+
+export interface PgSettings {
+  ports: { primary: number; replica1: number; replica2: number };
+  bin: string;
+  dataRoot: string;
+  socketDir: string;
+  /** The replicator's libpq passfile written by infra/postgres (never the password itself in a conninfo). */
+  replicationPassfile: string;
+  logDir: string;
+  /** From the environment (secrets.env); never put in a workflow input or a log. */
+  superuserPassword: string;
+  probeTimeoutMs: number;
+  monitorSchedule: boolean;
+  monitorIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -165,5 +194,28 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     prometheusTargetsDir: path.join(e.JARVIS_STATE_DIR, 'prometheus', 'targets'),
     dockerSocket: e.DOCKER_SOCKET,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    postgres: pgSettings(e),
+    redis: {
+      nodes: (e.REDIS_CLUSTER_NODES ?? [0, 1, 2, 3, 4, 5].map((i) => `127.0.0.1:${e.REDIS_BASE_PORT + i}`).join(','))
+        .split(',')
+        .map((hp) => ({ host: hp.split(':')[0], port: Number(hp.split(':')[1]) })),
+      password: e.REDIS_PASSWORD,
+    },
+  };
+}
+
+function pgSettings(e: z.output<typeof schema>): PgSettings {
+  const dataRoot = e.PG_DATA_ROOT ?? path.join(e.JARVIS_STATE_DIR, 'postgres');
+  return {
+    ports: { primary: e.PG_PRIMARY_PORT, replica1: e.PG_REPLICA1_PORT, replica2: e.PG_REPLICA2_PORT },
+    bin: e.PG_BIN,
+    dataRoot,
+    socketDir: e.PG_SOCKET_DIR ?? path.join(dataRoot, 'sockets'),
+    replicationPassfile: path.join(dataRoot, 'replicator.pgpass'),
+    logDir: path.join(e.JARVIS_STATE_DIR, 'logs'),
+    superuserPassword: e.PG_SUPERUSER_PASSWORD,
+    probeTimeoutMs: e.PG_PROBE_TIMEOUT_MS,
+    monitorSchedule: e.PG_MONITOR_SCHEDULE === 'on',
+    monitorIntervalSeconds: e.PG_MONITOR_INTERVAL_SECONDS,
   };
 }

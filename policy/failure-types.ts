@@ -13,6 +13,14 @@ export const FailureType = {
   NameConflict: 'NameConflict',
   LoadBalancerConfigInvalid: 'LoadBalancerConfigInvalid',
   NotServedThroughLoadBalancer: 'NotServedThroughLoadBalancer',
+  // PostgreSQL HA (pgFailover, pgSwitchover, pgMonitor)
+  NoPrimaryKnown: 'NoPrimaryKnown',
+  NoFailoverCandidate: 'NoFailoverCandidate',
+  FailoverNotApproved: 'FailoverNotApproved',
+  SwitchoverTargetNotReady: 'SwitchoverTargetNotReady',
+  PgServerUnreachable: 'PgServerUnreachable',
+  PgPromotionFailed: 'PgPromotionFailed',
+  PgRejoinFailed: 'PgRejoinFailed',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { resumeSignal, rollingUpdateProgressQuery } from '../workflows/definitions';
+import { pgWorkerEnv, postmasterPid, waitClusterHealthy, PG_NAMES } from './helpers/pg-cluster';
 import { resetPlatform, SERVICE } from './helpers/platform';
 import { repoRoot, taskQueueFor, temporalClient } from './helpers/stack';
 import { withWorker } from './helpers/workers';
@@ -74,12 +75,43 @@ async function recordScalingOperations(client: Client): Promise<void> {
   await resetPlatform(client);
 }
 
+/** pgMonitor (a healthy run), pgSwitchover (started under another ID) and pgFailover (after a SIGKILL of the primary). */
+async function recordPgHa(client: Client): Promise<void> {
+  const taskQueue = taskQueueFor('record pg ha');
+  await withWorker(
+    taskQueue,
+    async () => {
+      await waitClusterHealthy();
+      const monitor = await client.workflow.start('pgMonitor', { taskQueue, workflowId: `record-pg-monitor-${Date.now()}`, args: [{ cluster: 'main' }] });
+      await monitor.result();
+      await save(monitor, 'pgMonitor');
+
+      const primary = await waitClusterHealthy();
+      const target = PG_NAMES.filter((n) => n !== primary)[0];
+      const switchover = await client.workflow.start('pgSwitchover', { taskQueue, workflowId: `record-pg-switchover-${Date.now()}`, args: [{ cluster: 'main', target }] });
+      await switchover.result();
+      await save(switchover, 'pgSwitchover-started-without-mutex-id');
+      await save(client.workflow.getHandle('pg-failover/main'), 'pgSwitchover');
+
+      const killed = await waitClusterHealthy();
+      process.kill(postmasterPid(killed), 'SIGKILL');
+      const failover = await client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main', reason: 'recording a history' }] });
+      await failover.result();
+      await save(failover, 'pgFailover');
+      await waitClusterHealthy();
+    },
+    pgWorkerEnv(),
+  );
+}
+
 async function main(): Promise<void> {
   const { client, connection } = await temporalClient();
+  // One family only: `scaleUp`, `scaling` (scaleDown, drain, rollout, autoscale) or `pg` (no Docker needed).
+  const only = process.argv[2];
   try {
-    const only = process.argv[2];
     if (!only || only === 'scaleUp') await recordScaleUp(client);
     if (!only || only === 'scaling') await recordScalingOperations(client);
+    if (!only || only === 'pg') await recordPgHa(client);
   } finally {
     await connection.close();
   }

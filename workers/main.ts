@@ -5,6 +5,7 @@ import { createActivities, createClients } from '../activities';
 import { chooseOrchestrator } from '../activities/orchestrator-choice';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { ensureAutoscaleSchedules } from './schedules';
+import { bootstrapPgMonitorSchedule } from './pg-monitor-schedule';
 import { serveWorkerMetrics } from './worker-metrics';
 import { workflowSource } from './workflow-source';
 
@@ -28,6 +29,13 @@ async function main(): Promise<void> {
 `);
     }
     await client.connection.close();
+  }
+  if (config.postgres.monitorSchedule) {
+    // The monitor is optional for the rest of the worker: report and carry on.
+    await bootstrapPgMonitorSchedule(config).then(
+      (line) => process.stdout.write(`${line}\n`),
+      (error: Error) => process.stderr.write(`pg-monitor schedule not set up: ${error.message}\n`),
+    );
   }
   process.stdout.write(`worker ready: task queue ${config.taskQueue} on ${config.temporalAddress}, namespace ${config.namespace}, orchestrator ${driver}\n`);
   await worker.run(); // returns after SIGINT/SIGTERM, which the SDK handles with a graceful shutdown

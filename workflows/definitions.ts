@@ -26,3 +26,5 @@ export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 /** Stop and roll every replaced instance back to its old version. */
 export const abortSignal = defineSignal<[reason?: string]>('abort');
+/** An operator approves a failover whose candidate lags more than the threshold (or when approval is required). */
+export const approveFailoverSignal = defineSignal<[{ approvedBy?: string }]>('approveFailover');

@@ -5,7 +5,7 @@
 # a physical slot <name> on the primary, pg_basebackup as `replicator`
 # (password from a passfile, never on a command line), standby.signal and a
 # primary_conninfo with application_name=<name>, so it counts for
-# synchronous_standby_names = 'ANY 1 (replica1, replica2)'.
+# synchronous_standby_names = 'ANY 1 (primary, replica1, replica2)'.
 # An existing replica is left as it is (only its managed config is refreshed)
 # and started if it is down.
 set -euo pipefail
@@ -37,7 +37,6 @@ node_running primary && [ "$(node_role primary 2>/dev/null)" = primary ] ||
   die "$name: the primary is not running as a primary on port $PG_PRIMARY_PORT (run replication-setup.sh)"
 
 dir="$(node_dir "$name")"
-ensure_slot "$name"
 
 if node_exists "$name"; then
   log "$name: data folder exists ($dir)"
@@ -48,6 +47,9 @@ if node_exists "$name"; then
     die "$name: $dir was cloned from another cluster (system id $mine, primary has $theirs); stop it and delete the folder to re-create it"
 else
   [ ! -e "$dir" ] || die "$name: $dir exists but holds no cluster; move it away first"
+  # The slot only for a new replica: one that exists may have been re-pointed by a
+  # failover (no slot), and an unused slot would hold WAL back for nobody.
+  ensure_slot "$name"
   scratch="$PG_DATA_ROOT/.$name.basebackup"
   rm -rf "$scratch"
   log "$name: pg_basebackup from 127.0.0.1:$PG_PRIMARY_PORT (slot $name)"

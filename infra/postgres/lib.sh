@@ -11,7 +11,9 @@
 PG_DATA_ROOT="${PG_DATA_ROOT:-$STATE_DIR/postgres}"
 PG_SOCKET_DIR="${PG_SOCKET_DIR:-$PG_DATA_ROOT/sockets}"
 PG_PASSFILE="$PG_DATA_ROOT/replicator.pgpass"
-PG_SYNC_NAMES="ANY 1 (replica1, replica2)"
+# Every node name is listed: an old primary that rejoins as a replica (application_name
+# "primary") then counts for the quorum too. A primary is never its own standby.
+PG_SYNC_NAMES="ANY 1 (primary, replica1, replica2)"
 export PG_DATA_ROOT PG_SOCKET_DIR PG_PRIMARY_PORT PG_REPLICA1_PORT PG_REPLICA2_PORT
 
 PG_NODES=(primary replica1 replica2)
@@ -156,6 +158,13 @@ max_replication_slots = 10
 max_slot_wal_keep_size = 1GB       # a dead replica cannot fill the disk
 hot_standby = on
 hot_standby_feedback = on
+wal_keep_size = 256MB              # re-pointed replicas stream without a slot
+# A dead or hung primary is noticed by the standbys within seconds (the second
+# vantage point of the failover detection): they reply every second and drop a
+# silent sender after 5 s.
+wal_receiver_status_interval = 1s
+wal_receiver_timeout = 5s
+wal_sender_timeout = 5s
 
 synchronous_commit = on
 synchronous_standby_names = '$PG_SYNC_NAMES'
@@ -257,12 +266,13 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '$1');
 EOF
 }
 
-# wait_quorum SECONDS [NODE]: wait until replica1 and replica2 both stream from
+# wait_quorum SECONDS [NODE]: wait until the two other servers both stream from
 # NODE (default primary) with sync_state = quorum. Fails on timeout.
 wait_quorum() {
   local secs=$1 node=${2:-primary} i n
   local q="SELECT count(*) FROM pg_stat_replication
-           WHERE application_name IN ('replica1', 'replica2')
+           WHERE application_name IN ('primary', 'replica1', 'replica2')
+             AND application_name <> current_setting('cluster_name')
              AND state = 'streaming' AND sync_state = 'quorum'"
   for ((i = 0; i < secs * 4; i++)); do
     n="$(psql_node "$node" -At -c "$q" 2>/dev/null || echo 0)"

@@ -7,7 +7,8 @@
 #   status      per server: port, up/down, primary or standby; then the
 #               primary's pg_stat_replication rows. Exits 0 when all three are
 #               up, 3 otherwise.
-#   promote     placeholder: promotion runs as the pgSwitchover workflow
+#   promote     starts the pgSwitchover workflow (through the temporal CLI) that makes
+#               <name> the primary, and waits for its result
 set -euo pipefail
 LOG_TAG=postgres
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -101,8 +102,13 @@ case "${1:-}" in
   status) [ $# -eq 1 ] || usage; status ;;
   promote)
     [ $# -eq 2 ] || usage
-    echo "promotion runs as the pgSwitchover workflow; not available yet"
-    exit 2
+    # The steps run in the durable pgSwitchover workflow, never here by hand. The name goes
+    # into the JSON input only after a whitelist check, so nothing is built from free text.
+    case "$2" in primary|replica1|replica2) ;; *) die "unknown server name: $2 (expected primary, replica1 or replica2)" ;; esac
+    temporal_bin="$(bash "$HERE/../local/install-deps.sh" temporal-path)"
+    exec "$temporal_bin" workflow execute --address "${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}" \
+      --type pgSwitchover --task-queue "${TASK_QUEUE:-jarvis-scaling}" \
+      --input "{\"cluster\":\"main\",\"target\":\"$2\"}"
     ;;
   *) usage ;;
 esac

@@ -38,8 +38,12 @@ chmod 700 "$primary_dir"
 # 2. Config (shared settings, port, pg_hba) and start.
 write_config primary
 start_node primary
-[ "$(node_role primary)" = primary ] ||
-  die "primary: the server on port $PG_PRIMARY_PORT is in recovery (after a failover?); this script does not change roles"
+if [ "$(node_role primary)" != primary ]; then
+  # After a failover or switchover another server is the primary; roles are the
+  # workflows' business, so only start what exists and check the quorum.
+  log "primary: in recovery (a failover or switchover made another server the primary); starting the others as they are"
+  exec bash "$HERE/manage-replication.sh" start-all
+fi
 
 # 3. Roles and database. The session commits with synchronous_commit = local,
 #    so it never waits for a standby that is not there yet. Passwords go

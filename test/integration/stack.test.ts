@@ -44,7 +44,7 @@ describe('the local stack', () => {
     const { primary } = await findPrimary(secrets.PG_SUPERUSER_PASSWORD);
     const rows = await withPg(pgUrl('postgres', secrets.PG_SUPERUSER_PASSWORD, primary), async (pg) => {
       const setting = await pg.query('SHOW synchronous_standby_names');
-      assert.equal(setting.rows[0].synchronous_standby_names, 'ANY 1 (replica1, replica2)');
+      assert.equal(setting.rows[0].synchronous_standby_names, 'ANY 1 (primary, replica1, replica2)');
       const walHints = await pg.query('SHOW wal_log_hints');
       assert.equal(walHints.rows[0].wal_log_hints, 'on');
       return (await pg.query('SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY application_name')).rows;

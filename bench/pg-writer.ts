@@ -1,0 +1,139 @@
+// The benchmark's writer and prober, for any set of loopback PostgreSQL servers: commits
+// numbered rows to whichever server accepts writes, records each acknowledgement and
+// which server gave it, and probes every server for writability.
+import { Client } from 'pg';
+
+export interface ServerRef {
+  name: string;
+  port: number;
+}
+
+export interface Login {
+  user: string;
+  password?: string;
+  database: string;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function withClient<T>(port: number, login: Login, fn: (c: Client) => Promise<T>, timeoutMs = 800): Promise<T> {
+  const c = new Client({ host: '127.0.0.1', port, ...login, connectionTimeoutMillis: timeoutMs, query_timeout: 20_000 });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    void c.end().catch(() => undefined);
+  }
+}
+
+export async function writable(servers: ServerRef[], login: Login): Promise<string[]> {
+  const flags = await Promise.all(servers.map((s) => withClient(s.port, login, async (c) => (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(() => false)));
+  return servers.filter((_, i) => flags[i]).map((s) => s.name);
+}
+
+export class BenchWriter {
+  acked: Array<{ n: number; atMs: number; server: string }> = [];
+  private running = false;
+  private loop?: Promise<void>;
+  private next = 1;
+
+  constructor(private readonly servers: ServerRef[], private readonly login: Login, private readonly table: string) {}
+
+  async prepare(): Promise<void> {
+    const [primary] = await writable(this.servers, this.login);
+    if (!primary) throw new Error('no writable server to prepare the bench table on');
+    const port = this.servers.find((s) => s.name === primary)!.port;
+    await withClient(port, this.login, async (c) => {
+      await c.query(`CREATE TABLE IF NOT EXISTS ${this.table} (n bigint PRIMARY KEY)`);
+      await c.query(`TRUNCATE ${this.table}`);
+    });
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      let client: Client | undefined;
+      let server = '';
+      while (this.running) {
+        if (!client) {
+          for (const s of this.servers) {
+            const c = new Client({ host: '127.0.0.1', port: s.port, ...this.login, connectionTimeoutMillis: 500, query_timeout: 20_000 });
+            c.on('error', () => undefined);
+            try {
+              await c.connect();
+              if ((await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false) {
+                client = c;
+                server = s.name;
+                break;
+              }
+            } catch {
+              /* not up */
+            }
+            void c.end().catch(() => undefined);
+          }
+          if (!client) {
+            await sleep(20);
+            continue;
+          }
+        }
+        try {
+          await client.query(`INSERT INTO ${this.table} (n) VALUES ($1) ON CONFLICT DO NOTHING`, [this.next]);
+          this.acked.push({ n: this.next, atMs: Date.now(), server });
+          this.next += 1;
+        } catch {
+          void client.end().catch(() => undefined);
+          client = undefined;
+        }
+      }
+      if (client) void client.end().catch(() => undefined);
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  async waitForAcks(count: number, timeoutMs = 30_000): Promise<void> {
+    const target = this.acked.length + count;
+    const deadline = Date.now() + timeoutMs;
+    while (this.acked.length < target) {
+      if (Date.now() > deadline) throw new Error(`writer: fewer than ${count} acknowledgements in ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
+  async firstAckAfter(sinceMs: number, notBy: string, timeoutMs = 180_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.acked.find((a) => a.atMs >= sinceMs && a.server !== notBy);
+      if (found) return found.atMs;
+      if (Date.now() > deadline) throw new Error(`no acknowledged write on another server within ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
+  async lostOn(port: number): Promise<number> {
+    const wanted = this.acked.map((a) => a.n);
+    const present = await withClient(port, this.login, async (c) => (await c.query(`SELECT count(*)::int AS k FROM ${this.table} WHERE n = ANY($1::bigint[])`, [wanted])).rows[0].k as number, 5000);
+    return wanted.length - present;
+  }
+}
+
+/** Polls until some server other than `old` accepts writes; returns when. */
+export async function waitNewWritable(servers: ServerRef[], login: Login, old: string, timeoutMs = 180_000): Promise<{ name: string; atMs: number }> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const w = (await writable(servers, login)).filter((n) => n !== old);
+    if (w.length > 0) return { name: w[0], atMs: Date.now() };
+    await sleep(50);
+  }
+  throw new Error(`no server other than ${old} accepted writes within ${timeoutMs} ms`);
+}
+
+export function summarize(values: number[]): { n: number; min: number; p50: number; p90: number; max: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { n: s.length, min: s[0], p50: at(0.5), p90: at(0.9), max: s[s.length - 1] };
+}

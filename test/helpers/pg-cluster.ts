@@ -1,0 +1,265 @@
+// The PostgreSQL cluster as the HA tests see it, probed independently of the code under
+// test: which servers accept writes, who streams from whom, killing and pausing servers.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client as PgClient } from 'pg';
+import { ports } from './ports';
+import { stackSecrets, stateDir } from './stack';
+
+export const PG_NAMES = ['primary', 'replica1', 'replica2'] as const;
+export type PgName = (typeof PG_NAMES)[number];
+
+export const pgPort = (name: PgName): number => ({ primary: ports.pgPrimary, replica1: ports.pgReplica1, replica2: ports.pgReplica2 })[name];
+export const pgNameOfPort = (port: number): PgName | undefined => PG_NAMES.find((n) => pgPort(n) === port);
+
+/** What the HA workers need from the environment: the secrets (never in an input) and the ports. */
+export function pgWorkerEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const secrets = stackSecrets();
+  return {
+    PG_SUPERUSER_PASSWORD: secrets.PG_SUPERUSER_PASSWORD,
+    REDIS_PASSWORD: secrets.REDIS_PASSWORD,
+    PG_PRIMARY_PORT: String(ports.pgPrimary),
+    PG_REPLICA1_PORT: String(ports.pgReplica1),
+    PG_REPLICA2_PORT: String(ports.pgReplica2),
+    REDIS_BASE_PORT: String(ports.redis[0]),
+    ...extra,
+  };
+}
+
+export async function withPg<T>(port: number, user: 'postgres' | 'jarvis', fn: (pg: PgClient) => Promise<T>, timeoutMs = 1000): Promise<T> {
+  const secrets = stackSecrets();
+  const pg = new PgClient({
+    host: '127.0.0.1',
+    port,
+    user,
+    password: user === 'postgres' ? secrets.PG_SUPERUSER_PASSWORD : secrets.PG_APP_PASSWORD,
+    database: user === 'postgres' ? 'postgres' : 'jarvis',
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: 15_000,
+  });
+  pg.on('error', () => undefined);
+  await pg.connect();
+  try {
+    return await fn(pg);
+  } finally {
+    void pg.end().catch(() => undefined);
+  }
+}
+
+/** The servers that accept writes right now (unreachable ones are not counted). */
+export async function writableNow(): Promise<PgName[]> {
+  const roles = await Promise.all(
+    PG_NAMES.map((name) => withPg(pgPort(name), 'postgres', async (pg) => (await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(() => false)),
+  );
+  return PG_NAMES.filter((_, i) => roles[i]);
+}
+
+export interface ClusterHealth {
+  healthy: boolean;
+  primary?: PgName;
+  detail: string;
+}
+
+/** Healthy: exactly one writable server, the other two streaming from it in quorum. */
+export async function clusterHealth(): Promise<ClusterHealth> {
+  const writable = await writableNow();
+  if (writable.length !== 1) return { healthy: false, detail: `writable: ${writable.join(', ') || 'none'}` };
+  const primary = writable[0];
+  const rows = await withPg(pgPort(primary), 'postgres', async (pg) => (await pg.query("SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = 'quorum' ORDER BY 1")).rows).catch(() => []);
+  const streaming = rows.map((r) => r.application_name as string);
+  const expected = PG_NAMES.filter((n) => n !== primary);
+  const healthy = expected.every((n) => streaming.includes(n));
+  return { healthy, primary, detail: `primary ${primary}; streaming in quorum: ${streaming.join(', ') || 'none'}` };
+}
+
+export async function waitClusterHealthy(timeoutMs = 60_000): Promise<PgName> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ClusterHealth = { healthy: false, detail: 'not probed' };
+  while (Date.now() < deadline) {
+    last = await clusterHealth();
+    if (last.healthy && last.primary) return last.primary;
+    await sleep(200);
+  }
+  throw new Error(`the PostgreSQL cluster is not healthy after ${timeoutMs} ms: ${last.detail}`);
+}
+
+export function postmasterPid(name: PgName): number {
+  const dataRoot = process.env.PG_DATA_ROOT ?? path.join(stateDir, 'postgres');
+  return Number(readFileSync(path.join(dataRoot, name, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Probes all three servers every `intervalMs` and remembers the most writable servers
+ * seen at once: the "exactly one writable server at every moment" invariant.
+ */
+export class WritableProber {
+  samples = 0;
+  maxWritable = 0;
+  violations: string[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  start(intervalMs = 100): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        const writable = await writableNow();
+        this.samples += 1;
+        this.maxWritable = Math.max(this.maxWritable, writable.length);
+        if (writable.length > 1) this.violations.push(`${new Date().toISOString()}: ${writable.join(', ')}`);
+        await sleep(intervalMs);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
+
+/**
+ * Commits numbered rows to whichever server accepts writes and records each one
+ * PostgreSQL acknowledged. After a connection error it finds the writable server again
+ * and retries the same number (ON CONFLICT keeps a row that did commit single).
+ */
+export class Writer {
+  acked: Array<{ n: number; atMs: number; server: PgName }> = [];
+  errors = 0;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private next = 1;
+
+  constructor(readonly table: string) {}
+
+  static async create(table: string): Promise<Writer> {
+    const primary = await waitClusterHealthy();
+    await withPg(pgPort(primary), 'jarvis', async (pg) => {
+      await pg.query(`CREATE TABLE IF NOT EXISTS ${table} (n bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
+      await pg.query(`TRUNCATE ${table}`);
+    });
+    return new Writer(table);
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      let pg: PgClient | undefined;
+      let server: PgName = 'primary';
+      while (this.running) {
+        if (!pg) {
+          const found = await this.connectWritable();
+          pg = found?.pg;
+          if (found) server = found.name;
+          if (!pg) {
+            await sleep(20);
+            continue;
+          }
+        }
+        try {
+          await pg.query(`INSERT INTO ${this.table} (n) VALUES ($1) ON CONFLICT DO NOTHING`, [this.next]);
+          this.acked.push({ n: this.next, atMs: Date.now(), server });
+          this.next += 1;
+        } catch {
+          this.errors += 1;
+          void pg.end().catch(() => undefined);
+          pg = undefined;
+        }
+      }
+      if (pg) void pg.end().catch(() => undefined);
+    })();
+  }
+
+  private async connectWritable(): Promise<{ pg: PgClient; name: PgName } | undefined> {
+    const secrets = stackSecrets();
+    for (const name of PG_NAMES) {
+      const pg = new PgClient({ host: '127.0.0.1', port: pgPort(name), user: 'jarvis', password: secrets.PG_APP_PASSWORD, database: 'jarvis', connectionTimeoutMillis: 500, query_timeout: 20_000 });
+      pg.on('error', () => undefined);
+      try {
+        await pg.connect();
+        if ((await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false) return { pg, name };
+      } catch {
+        /* down or not ready */
+      }
+      void pg.end().catch(() => undefined);
+    }
+    return undefined;
+  }
+
+  async waitForAcks(count: number, timeoutMs = 30_000): Promise<void> {
+    const target = this.acked.length + count;
+    const deadline = Date.now() + timeoutMs;
+    while (this.acked.length < target) {
+      if (Date.now() > deadline) throw new Error(`the writer got ${count - (target - this.acked.length)} of ${count} acknowledgements within ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
+  /**
+   * The first acknowledgement at or after `sinceMs` by a server other than `notBy`, waiting
+   * for it up to `timeoutMs`. (A killed postmaster's backends can still acknowledge a
+   * commit or two in the milliseconds before they notice; those do not count.)
+   */
+  async firstAckAfter(sinceMs: number, notBy?: PgName, timeoutMs = 60_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.acked.find((a) => a.atMs >= sinceMs && a.server !== notBy);
+      if (found) return found.atMs;
+      if (Date.now() > deadline) throw new Error(`no acknowledged write within ${timeoutMs} ms after ${new Date(sinceMs).toISOString()}`);
+      await sleep(20);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** Acknowledged numbers missing from `name`'s table. */
+  async missingOn(name: PgName): Promise<number[]> {
+    const wanted = this.acked.map((a) => a.n);
+    const present = await withPg(pgPort(name), 'jarvis', async (pg) => (await pg.query(`SELECT n FROM ${this.table} WHERE n = ANY($1::bigint[])`, [wanted])).rows.map((r) => Number(r.n)), 5000);
+    const have = new Set(present);
+    return wanted.filter((n) => !have.has(n));
+  }
+}
+
+/**
+ * Waits for the run of pg-failover/main that started at or after `sinceMs` to close and
+ * returns its description and result.
+ */
+export async function waitForFailoverRun(
+  client: import('@temporalio/client').Client,
+  sinceMs: number,
+  timeoutMs = 90_000,
+): Promise<{ startedAtMs: number; status: string; result: unknown }> {
+  const handle = client.workflow.getHandle('pg-failover/main');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const d = await handle.describe().catch(() => undefined);
+    if (d && d.startTime.getTime() >= sinceMs - 1000 && d.status.name !== 'RUNNING') {
+      const result = await client.workflow.getHandle('pg-failover/main', d.runId).result().catch((e: Error) => ({ error: e.message, cause: (e.cause as Error | undefined)?.message }));
+      return { startedAtMs: d.startTime.getTime(), status: d.status.name, result };
+    }
+    await sleep(200);
+  }
+  throw new Error(`no pg-failover/main run started after ${new Date(sinceMs).toISOString()} closed within ${timeoutMs} ms`);
+}
+
+/** Whether any run of pg-failover/main started at or after `sinceMs`. */
+export async function failoverStartedSince(client: import('@temporalio/client').Client, sinceMs: number): Promise<boolean> {
+  const d = await client.workflow.getHandle('pg-failover/main').describe().catch(() => undefined);
+  return d !== undefined && d.startTime.getTime() >= sinceMs - 1000;
+}
+
+/**
+ * One pgMonitor run on `taskQueue` (a worker must serve it): on a fresh stack it publishes
+ * the first topology and records the primary's WAL position, which a failover needs to
+ * know which server failed and how far behind the candidate is.
+ */
+export async function primeMonitor(client: import('@temporalio/client').Client, taskQueue: string): Promise<void> {
+  const result = await client.workflow.execute('pgMonitor', { taskQueue, workflowId: `prime-pg-monitor-${Date.now()}`, args: [{ cluster: 'main' }] });
+  if ((result as { verdict: string }).verdict !== 'healthy') throw new Error(`pgMonitor did not find the cluster healthy: ${JSON.stringify(result)}`);
+}

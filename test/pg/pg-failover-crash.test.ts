@@ -1,0 +1,101 @@
+// pgFailover survives a worker killed with SIGKILL, once before the promotion (while it
+// waits for approval, after fencing) and once after it (during the rejoin).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client, Connection } from '@temporalio/client';
+import { highestActivityAttempt, waitForPendingActivity } from '../helpers/history';
+import { pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, WritableProber, writableNow } from '../helpers/pg-cluster';
+import { taskQueueFor, temporalClient } from '../helpers/stack';
+import { startWorkerProcess } from '../helpers/workers';
+
+interface FailoverResult {
+  outcome: string;
+  oldPrimary: string;
+  newPrimary: string;
+  candidate?: { approvedBy?: string };
+  rejoin?: { method: string };
+}
+
+describe('pgFailover survives a worker killed with SIGKILL', () => {
+  let client: Client;
+  let connection: Connection;
+  before(async () => {
+    ({ client, connection } = await temporalClient());
+    await waitClusterHealthy();
+  });
+  after(async () => {
+    await waitClusterHealthy(90_000);
+    await connection.close();
+  });
+
+  it('completes with exactly one primary when the worker dies before the promotion', async () => {
+    const taskQueue = taskQueueFor('pgFailover crash before promotion');
+    const oldPrimary = await waitClusterHealthy();
+    const first = await startWorkerProcess(taskQueue, pgWorkerEnv());
+    await primeMonitor(client, taskQueue);
+    const prober = new WritableProber();
+    prober.start();
+    process.kill(postmasterPid(oldPrimary), 'SIGKILL');
+    let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
+    try {
+      // requireApproval holds the run between the fence and the promotion.
+      const handle = await client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main', requireApproval: true, approvalTimeoutSeconds: 120 }] });
+      const deadline = Date.now() + 30_000;
+      let step = '';
+      while (step !== 'approval' && Date.now() < deadline) {
+        step = (await handle.query<{ step: string }>('progress').catch(() => ({ step: '' }))).step;
+        if (step !== 'approval') await sleep(100);
+      }
+      assert.equal(step, 'approval', 'the run reached the approval wait');
+      await first.kill('SIGKILL');
+      assert.deepEqual(await writableNow(), [], 'nothing was promoted before the crash');
+
+      second = await startWorkerProcess(taskQueue, pgWorkerEnv());
+      await handle.signal('approveFailover', { approvedBy: 'crash-test' });
+      const result = (await handle.result()) as FailoverResult;
+      assert.equal(result.outcome, 'failed-over', JSON.stringify(result));
+      assert.equal(result.candidate?.approvedBy, 'crash-test');
+      assert.equal(result.oldPrimary, oldPrimary);
+      assert.equal(await highestActivityAttempt(handle, 'promotePgServer'), 1, 'promoted once');
+      assert.equal(await highestActivityAttempt(handle, 'fencePgServer'), 1, 'fenced once: the replayed run did not fence again');
+      assert.equal(await waitClusterHealthy(60_000), result.newPrimary);
+    } finally {
+      await first.kill('SIGKILL');
+      await second?.kill('SIGTERM');
+      await prober.stop();
+    }
+    assert.equal(prober.maxWritable, 1, `never two writable servers: ${prober.violations.join('; ')}`);
+  });
+
+  it('completes with exactly one primary when the worker dies after the promotion, during the rejoin', async () => {
+    const taskQueue = taskQueueFor('pgFailover crash after promotion');
+    const oldPrimary = await waitClusterHealthy();
+    const first = await startWorkerProcess(taskQueue, pgWorkerEnv());
+    await primeMonitor(client, taskQueue);
+    const prober = new WritableProber();
+    prober.start();
+    process.kill(postmasterPid(oldPrimary), 'SIGKILL');
+    let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
+    try {
+      const handle = await client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main' }] });
+      await waitForPendingActivity(handle, 'rejoinPgServer', 60_000);
+      await first.kill('SIGKILL');
+      const writable = await writableNow();
+      assert.equal(writable.length, 1, `one writable server right after the crash: ${writable.join(', ')}`);
+      assert.notEqual(writable[0], oldPrimary);
+
+      second = await startWorkerProcess(taskQueue, pgWorkerEnv());
+      const result = (await handle.result()) as FailoverResult;
+      assert.equal(result.outcome, 'failed-over', JSON.stringify(result));
+      assert.equal(result.newPrimary, writable[0]);
+      assert.equal(await highestActivityAttempt(handle, 'promotePgServer'), 1, 'promoted once');
+      assert.ok((await highestActivityAttempt(handle, 'rejoinPgServer')) >= 2, 'the rejoin was interrupted and ran again on the second worker');
+      assert.equal(await waitClusterHealthy(60_000), result.newPrimary);
+    } finally {
+      await first.kill('SIGKILL');
+      await second?.kill('SIGTERM');
+      await prober.stop();
+    }
+    assert.equal(prober.maxWritable, 1, `never two writable servers: ${prober.violations.join('; ')}`);
+  });
+});

@@ -1,0 +1,45 @@
+// The README's pgFailover recipe works as written: the plain CLI form runs under the
+// mutex ID, re-checks the primary, and on a healthy cluster changes nothing.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client, Connection } from '@temporalio/client';
+import { TASK_QUEUE } from '../../policy/names';
+import { pgWorkerEnv, sleep, waitClusterHealthy } from '../helpers/pg-cluster';
+import { readmeRecipe, runReadmeLine } from '../helpers/readme';
+import { temporalClient } from '../helpers/stack';
+import { withWorker } from '../helpers/workers';
+
+describe('the README pgFailover recipe', () => {
+  let client: Client;
+  let connection: Connection;
+  before(async () => {
+    ({ client, connection } = await temporalClient());
+    await waitClusterHealthy();
+  });
+  after(async () => connection.close());
+
+  it('starts pgFailover under pg-failover/main, which finds the primary healthy and changes nothing', async () => {
+    const lines = readmeRecipe('pg-failover');
+    assert.deepEqual(lines, [`temporal workflow start --type pgFailover --task-queue ${TASK_QUEUE} --input '{"cluster":"main"}'`]);
+    const primary = await waitClusterHealthy();
+    const startedAt = Date.now();
+    await withWorker(
+      TASK_QUEUE,
+      async () => {
+        await runReadmeLine(lines[0]);
+        const handle = client.workflow.getHandle('pg-failover/main');
+        let description = await handle.describe();
+        for (let i = 0; i < 100 && description.startTime.getTime() < startedAt - 1000; i++) {
+          await sleep(100);
+          description = await handle.describe();
+        }
+        assert.ok(description.startTime.getTime() >= startedAt - 1000, 'a run of pg-failover/main started from the recipe');
+        const result = await handle.result();
+        assert.equal(result.outcome, 'not-needed');
+        assert.equal(result.oldPrimary, primary);
+      },
+      pgWorkerEnv(),
+    );
+    assert.equal(await waitClusterHealthy(), primary, 'the same primary');
+  });
+});

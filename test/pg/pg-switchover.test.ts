@@ -1,0 +1,74 @@
+// pgSwitchover under write load: zero acknowledged rows lost, never two writable
+// servers, the topology published in Redis (key and channel), the old primary streaming.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client, Connection } from '@temporalio/client';
+import { Cluster } from 'ioredis';
+import { ports } from '../helpers/ports';
+import { PG_NAMES, pgWorkerEnv, sleep, waitClusterHealthy, Writer, WritableProber } from '../helpers/pg-cluster';
+import { stackSecrets, taskQueueFor, temporalClient } from '../helpers/stack';
+import { withWorker } from '../helpers/workers';
+
+describe('pgSwitchover', () => {
+  let client: Client;
+  let connection: Connection;
+  before(async () => {
+    ({ client, connection } = await temporalClient());
+    await waitClusterHealthy();
+  });
+  after(async () => {
+    await waitClusterHealthy();
+    await connection.close();
+  });
+
+  it('moves the primary to the target under write load with zero acknowledged rows lost', async () => {
+    const taskQueue = taskQueueFor('pgSwitchover under load');
+    const oldPrimary = await waitClusterHealthy();
+    const target = PG_NAMES.filter((n) => n !== oldPrimary)[0];
+    const redisNodes = ports.redis.map((port) => ({ host: '127.0.0.1', port }));
+    const subscriber = new Cluster(redisNodes, { redisOptions: { password: stackSecrets().REDIS_PASSWORD } });
+    const messages: Array<{ epoch: number; primary: { name: string; port: number } }> = [];
+    await subscriber.subscribe('jarvis:pg:topology');
+    subscriber.on('message', (_channel, text: string) => messages.push(JSON.parse(text)));
+    const writer = await Writer.create('ha_switchover_writes');
+    const prober = new WritableProber();
+    try {
+      await withWorker(
+        taskQueue,
+        async () => {
+          prober.start();
+          writer.start();
+          await writer.waitForAcks(30);
+          const startedAt = Date.now();
+          // Started under another ID: the run moves itself under the mutex pg-failover/main.
+          const result = await client.workflow.execute('pgSwitchover', { taskQueue, workflowId: `switchover-test-${Date.now()}`, args: [{ cluster: 'main', target }] });
+          const firstAck = await writer.firstAckAfter(startedAt, oldPrimary);
+          await writer.waitForAcks(30);
+          await writer.stop();
+          process.stdout.write(`# switchover ${oldPrimary} -> ${target}: workflow ${result.timings.doneAtMs - result.timings.startedAtMs} ms, first write on the new primary ${firstAck - startedAt} ms after the start, ${writer.acked.length} rows acknowledged\n`);
+          assert.equal(result.newPrimary, target);
+          assert.equal(result.oldPrimary, oldPrimary);
+        },
+        pgWorkerEnv(),
+      );
+      assert.deepEqual(await writer.missingOn(target), [], 'every acknowledged row is on the new primary');
+      assert.equal(await waitClusterHealthy(30_000), target, 'the target is the primary and both others stream from it');
+      const redis = new Cluster(redisNodes, { redisOptions: { password: stackSecrets().REDIS_PASSWORD } });
+      const stored = JSON.parse((await redis.get('jarvis:pg:topology:main')) ?? 'null');
+      redis.disconnect();
+      assert.equal(stored.primary.name, target);
+      assert.deepEqual(stored.replicas.map((r: { name: string }) => r.name).sort(), PG_NAMES.filter((n) => n !== target).sort());
+      const deadline = Date.now() + 5000;
+      while (!messages.some((m) => m.epoch === stored.epoch) && Date.now() < deadline) await sleep(50);
+      assert.ok(messages.some((m) => m.primary.name === target && m.epoch === stored.epoch), `the final topology was published on the channel: ${JSON.stringify(messages)}`);
+      const epochs = messages.map((m) => m.epoch);
+      assert.deepEqual(epochs, [...epochs].sort((a, b) => a - b), 'epochs only grow');
+    } finally {
+      await writer.stop();
+      await prober.stop();
+      subscriber.disconnect();
+    }
+    assert.ok(prober.samples > 5);
+    assert.equal(prober.maxWritable, 1, `never two writable servers: ${prober.violations.join('; ')}`);
+  });
+});
