@@ -29,6 +29,13 @@ const schema = z.object({
   NGINX_PORT: int(1, 65535).default(8080),
   DOCKER_SOCKET: z.string().min(1).default('/var/run/docker.sock'),
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
+  REDIS_BASE_PORT: int(1024, 55535).default(7000),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^(127\.\d+\.\d+\.\d+:\d+)(,127\.\d+\.\d+\.\d+:\d+)*$/, 'must be a comma-separated list of loopback host:port such as 127.0.0.1:7000,127.0.0.1:7001')
+    .optional(),
+  REDIS_PASSWORD: z.string().default(''),
+  REDIS_MANAGE_SCRIPT: z.string().min(1).default(path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh')),
 });
 
 export interface WorkerConfig {
@@ -51,6 +58,13 @@ export interface WorkerConfig {
   prometheusTargetsDir: string;
   dockerSocket: string;
   workerMetricsPort: number;
+  /** Seed nodes of the Redis Cluster; REDIS_BASE_PORT..+5 when REDIS_CLUSTER_NODES is not set. */
+  redisClusterNodes: Array<{ host: string; port: number }>;
+  redisBasePort: number;
+  /** Only read by activities; never put in a workflow input, result or log. */
+  redisPassword: string;
+  redisManageScript: string;
+  redisStateDir: string;
 }
 
 export class ConfigError extends Error {
@@ -87,5 +101,12 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     prometheusTargetsDir: path.join(e.JARVIS_STATE_DIR, 'prometheus', 'targets'),
     dockerSocket: e.DOCKER_SOCKET,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    redisClusterNodes: (e.REDIS_CLUSTER_NODES ?? [0, 1, 2, 3, 4, 5].map((i) => `127.0.0.1:${e.REDIS_BASE_PORT + i}`).join(','))
+      .split(',')
+      .map((hp) => ({ host: hp.split(':')[0], port: Number(hp.split(':')[1]) })),
+    redisBasePort: e.REDIS_BASE_PORT,
+    redisPassword: e.REDIS_PASSWORD,
+    redisManageScript: e.REDIS_MANAGE_SCRIPT,
+    redisStateDir: path.join(e.JARVIS_STATE_DIR, 'redis'),
   };
 }

@@ -11,6 +11,14 @@ export const FailureType = {
   NameConflict: 'NameConflict',
   LoadBalancerConfigInvalid: 'LoadBalancerConfigInvalid',
   NotServedThroughLoadBalancer: 'NotServedThroughLoadBalancer',
+  // Redis Cluster topology operations
+  UnknownNode: 'UnknownNode',
+  NotAMaster: 'NotAMaster',
+  NotEnoughSlots: 'NotEnoughSlots',
+  NodeNotEmpty: 'NodeNotEmpty',
+  ClusterNotHealthy: 'ClusterNotHealthy',
+  SlotConflict: 'SlotConflict',
+  FixRefused: 'FixRefused',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, createClients } from '../../activities';
 import { workflowSource } from '../../workers/workflow-source';
 import { temporalAddress } from './ports';
 import { repoRoot, stateDir, testWorkerConfig } from './stack';
@@ -15,16 +15,19 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 export async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, env: Record<string, string> = {}): Promise<T> {
   const config = testWorkerConfig({ TASK_QUEUE: taskQueue, ...env });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  // Redis node connections would keep the test process alive; they are closed with the worker.
+  const clients = createClients(config);
   try {
     const worker = await Worker.create({
       connection,
       namespace: config.namespace,
       taskQueue,
-      activities: createActivities(config),
+      activities: createActivities(config, clients),
       ...workflowSource(),
     });
     return await worker.runUntil(fn());
   } finally {
+    await clients.redis.close();
     await connection.close();
   }
 }
