@@ -245,13 +245,20 @@ export function planDrain(view: ClusterView, nodeId: string): PlanResult {
   if (node.role !== 'master' || node.slots.length === 0) return finish([]);
   const others = masters(view).filter((n) => n.id !== nodeId);
   if (others.length === 0) return reject('NotEnoughSlots', `nodeId: ${nodeId} is the only master; its slots have nowhere to go`);
+  // Water-filling decides how many each master takes; contiguous runs keep the ranges few.
   const counts = others.map((n) => slotCount(n.slots));
-  const given: number[][] = others.map(() => []);
-  for (const slot of expandRanges(node.slots)) {
+  const takes = others.map(() => 0);
+  const slots = expandRanges(node.slots);
+  for (let k = 0; k < slots.length; k++) {
     let best = 0;
-    for (let i = 1; i < others.length; i++) if (counts[i] < counts[best]) best = i;
-    counts[best]++;
-    given[best].push(slot);
+    for (let i = 1; i < others.length; i++) if (counts[i] + takes[i] < counts[best] + takes[best]) best = i;
+    takes[best]++;
+  }
+  const given: number[][] = [];
+  let at = 0;
+  for (const n of takes) {
+    given.push(slots.slice(at, at + n));
+    at += n;
   }
   return finish(others.map((o, i) => ({ source: ref(node), target: ref(o), ranges: compressSlots(given[i]) })));
 }

@@ -152,6 +152,8 @@ describe('planning a drain and lanes', () => {
     assert.equal(after.get(A) ?? 0, 0);
     // Water-filling: the two empty masters take everything before the full ones get any.
     assert.deepEqual([B, C, D, E].map((n) => after.get(n) ?? 0), [5462, 5461, 2731, 2730]);
+    // Contiguous runs: slot-by-slot round robin would have produced thousands of ranges.
+    assert.deepEqual(result.plan.pairs.map((p) => p.ranges), [[[0, 2730]], [[2731, 5460]]]);
   });
 
   it('puts node-disjoint pairs into separate lanes and chained pairs into one', () => {
