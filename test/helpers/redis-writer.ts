@@ -45,7 +45,7 @@ export class ListWriter {
   private readonly firstErrors: string[] = [];
   private latencies: number[] = [];
 
-  constructor(private readonly keyCount: number, private readonly concurrency = 16) {
+  constructor(private readonly keyCount: number, private readonly concurrency = 4) {
     this.acked = Array.from({ length: keyCount }, () => []);
     this.next = new Array(keyCount).fill(0);
   }
