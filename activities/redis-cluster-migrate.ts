@@ -4,7 +4,7 @@
 // is heartbeated and a new attempt resumes at the exact slot from the heartbeat details.
 import { activityInfo, Context, heartbeat, sleep } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { parseClusterNodes, slotOwners } from '../policy/redis-cluster-view';
+import { parseClusterNodes } from '../policy/redis-cluster-view';
 import type { MigrationOptions } from '../policy/redis-input';
 import type { NodeRef } from '../policy/redis-slot-plan';
 import { nextSlotStep, type SlotSide } from '../policy/redis-slot-steps';
@@ -49,8 +49,9 @@ const MAX_WAITS_PER_SLOT = 100;
 async function slotSide(pool: RedisNodePool, node: NodeRef, slot: number): Promise<SlotSide> {
   const view = parseClusterNodes((await pool.node(node).call('CLUSTER', 'NODES')) as string, `${node.host}:${node.port}`);
   const me = view.nodes.find((n) => n.myself);
+  const owner = view.nodes.find((n) => n.role === 'master' && n.slots.some(([a, b]) => a <= slot && slot <= b));
   return {
-    owner: slotOwners(view)[slot],
+    owner: owner?.id ?? null,
     migratingTo: me?.migrating.find((m) => m.slot === slot)?.to ?? null,
     importingFrom: me?.importing.find((i) => i.slot === slot)?.from ?? null,
   };
@@ -123,8 +124,7 @@ export function createRedisMigrateActivities(pool: RedisNodePool) {
         if (aheadMs > 0) await sleep(Math.min(aheadMs, 5000));
       };
 
-      for (; progress.index < input.slots.length; progress.index++) {
-        const slot = input.slots[progress.index];
+      const migrateOne = async (slot: number) => {
         progress.slot = slot;
         heartbeat(progress);
         if (signal.aborted) throw new CancelledFailure(`migration cancelled at slot ${slot}`);
@@ -192,7 +192,22 @@ export function createRedisMigrateActivities(pool: RedisNodePool) {
             .filter((m) => m.id !== source.id && m.id !== target.id)
             .map((m) => pool.node(m).call('CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id)),
         );
-      }
+      };
+
+      // Several slots at a time (Redis allows many open slots between the same two nodes);
+      // the heartbeat's index is the first unfinished slot, so a resumed attempt redoes at
+      // most slotConcurrency slots, each of which the state machine finds done or half done.
+      const finished = input.slots.map((_, i) => i < progress.index);
+      let nextIndex = progress.index;
+      const runner = async () => {
+        while (nextIndex < input.slots.length) {
+          const i = nextIndex++;
+          await migrateOne(input.slots[i]);
+          finished[i] = true;
+          while (progress.index < finished.length && finished[progress.index]) progress.index++;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, options.slotConcurrency) }, runner));
       heartbeat(progress);
       return { slots: input.slots.length, keys: progress.keys, bytes: progress.bytes, ioerrRecoveries: progress.ioerrRecoveries, lastBatchSize: batch };
     },

@@ -42,6 +42,8 @@ const migrationShape = {
     .default(0),
   slotsPerActivity: z.number().int().min(1, 'slotsPerActivity must be at least 1').max(1024, 'slotsPerActivity must be at most 1024').default(32),
   maxParallel: z.number().int().min(1, 'maxParallel must be at least 1').max(16, 'maxParallel must be at most 16').default(4),
+  /** Slots of one source/target pair open at the same time inside one activity. */
+  slotConcurrency: z.number().int().min(1, 'slotConcurrency must be at least 1').max(32, 'slotConcurrency must be at most 32').default(8),
   /** Bytes aimed at per MIGRATE; the batch's key count follows the sampled key sizes. */
   batchBytes: z.number().int().min(1024, 'batchBytes must be at least 1024').max(64 * 1024 * 1024, 'batchBytes must be at most 64 MiB').default(512 * 1024),
   migrateTimeoutMs: z.number().int().min(100, 'migrateTimeoutMs must be at least 100').max(600_000, 'migrateTimeoutMs must be at most 600000').default(10_000),
@@ -119,6 +121,6 @@ export const parseRedisFailoverInput = parser(failoverSchema);
 export const parseRedisFixInput = parser(fixSchema);
 
 export function migrationOptionsOf(input: MigrationOptions): MigrationOptions {
-  const { throttleKeysPerSecond, slotsPerActivity, maxParallel, batchBytes, migrateTimeoutMs } = input;
-  return { throttleKeysPerSecond, slotsPerActivity, maxParallel, batchBytes, migrateTimeoutMs };
+  const { throttleKeysPerSecond, slotsPerActivity, maxParallel, slotConcurrency, batchBytes, migrateTimeoutMs } = input;
+  return { throttleKeysPerSecond, slotsPerActivity, maxParallel, slotConcurrency, batchBytes, migrateTimeoutMs };
 }
