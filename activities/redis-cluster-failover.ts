@@ -2,7 +2,7 @@
 import { heartbeat, sleep } from '@temporalio/activity';
 import { address, nodeById } from '../policy/redis-cluster-view';
 import { FailureType, permanentFailure } from './errors';
-import { anyView, viewFrom, type RedisNodePool } from './redis-cluster-connections';
+import { allViews, anyView, viewFrom, type RedisNodePool } from './redis-cluster-connections';
 
 export function createRedisFailoverActivities(pool: RedisNodePool) {
   return {
@@ -21,7 +21,10 @@ export function createRedisFailoverActivities(pool: RedisNodePool) {
         const me = mine.nodes.find((n) => n.myself);
         const them = theirs.nodes.find((n) => n.myself);
         if (me?.role === 'master' && them?.role === 'replica' && them.masterId === me.id) {
-          return { newMaster: address(replica), oldMaster: address(oldMaster) };
+          // Done once every node has heard of the swap, so the next operation reads the new roles.
+          const views = await allViews(pool);
+          const agreed = views.every((v) => nodeById(v, replica.id)?.role === 'master' && nodeById(v, oldMaster.id)?.masterId === replica.id);
+          if (agreed) return { newMaster: address(replica), oldMaster: address(oldMaster) };
         }
         if (me?.role === 'replica' && !asked) {
           // Without FORCE: the replica first catches up with its master, so no write is lost.

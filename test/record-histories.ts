@@ -48,10 +48,14 @@ async function recordScaleUp(client: Client): Promise<void> {
 
 async function recordRedis(client: Client): Promise<void> {
   const taskQueue = taskQueueFor('record redis topology');
-  await assertBaseCluster();
   await withWorker(
     taskQueue,
     async () => {
+      // A node left over from an interrupted recording goes first.
+      for (const node of (await clusterView()).nodes.filter((n) => !ports.redis.includes(n.port))) {
+        await client.workflow.execute('redisRemoveNode', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ nodeId: node.id }] });
+      }
+      await assertBaseCluster();
       const mutex = () => client.workflow.getHandle(REDIS_MUTEX_ID);
       const underMutex = async (type: string, input: unknown, name: string) => {
         const handle = await client.workflow.start(type, { taskQueue, workflowId: REDIS_MUTEX_ID, args: [input] });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { coverageProblems } from '../../policy/redis-cluster-view';
-import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
+import { REDIS_MUTEX_ID, type RedisProgress } from '../../workflows/redis-common';
 import { assertFailsWith } from '../helpers/failures';
 import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../helpers/redis';
 import { taskQueueFor, temporalClient } from '../helpers/stack';
@@ -73,6 +73,43 @@ describe('redisFailover and redisFix', () => {
         } finally {
           for (const port of [a.port, third.port]) await withNode(port, (r) => r.call('CLUSTER', 'SETSLOT', String(other), 'STABLE'));
         }
+      },
+      redisWorkerEnv(),
+    );
+  });
+
+  it('pauses a reshard at a chunk boundary, reports it in the progress query, and resumes to the end', async () => {
+    const view = await clusterView();
+    const [a, b] = view.nodes.filter((n) => n.role === 'master');
+    const first = a.slots[0][0];
+    const ranges = [`${first}-${first + 119}`];
+    await withWorker(
+      taskQueue,
+      async () => {
+        const handle = await client.workflow.start('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: b.id, ranges, slotsPerActivity: 10, slotConcurrency: 1 }] });
+        const deadline = Date.now() + 60_000;
+        let progress = await handle.query<RedisProgress>('progress');
+        while (progress.slotsDone < 10 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+          progress = await handle.query<RedisProgress>('progress');
+        }
+        await handle.signal('pause');
+        // The chunk in flight finishes; then nothing moves while paused.
+        let paused = await handle.query<RedisProgress>('progress');
+        while (paused.inFlight.length > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+          paused = await handle.query<RedisProgress>('progress');
+        }
+        assert.equal(paused.paused, true);
+        await new Promise((r) => setTimeout(r, 1500));
+        const later = await handle.query<RedisProgress>('progress');
+        assert.equal(later.slotsDone, paused.slotsDone, 'no slot moved while paused');
+        assert.ok(later.slotsDone < 120, `paused before the end (${later.slotsDone} of 120)`);
+        await handle.signal('resume');
+        const result = await handle.result();
+        assert.equal(result.slotsMoved, 120);
+        // Put them back, so the next test file finds the layout it expects.
+        await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, ranges }] });
       },
       redisWorkerEnv(),
     );
