@@ -21,6 +21,8 @@ const run = promisify(execFile);
 const KEYS = Number(process.env.BENCH_KEYS ?? 200_000);
 const VALUE_BYTES = Number(process.env.BENCH_VALUE_BYTES ?? 1024);
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 4096);
+/** Optional redisReshard tuning (its defaults when unset), recorded in the result. */
+const SLOT_CONCURRENCY = process.env.BENCH_SLOT_CONCURRENCY ? Number(process.env.BENCH_SLOT_CONCURRENCY) : undefined;
 
 interface Measured {
   seconds: number;
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
     taskQueue,
     () =>
       measure('redisReshard', async () => {
-        const result = await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, sources: [b.id], slots: SLOTS }] });
+        const result = await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, sources: [b.id], slots: SLOTS, ...(SLOT_CONCURRENCY ? { slotConcurrency: SLOT_CONCURRENCY } : {}) }] });
         return result.keysMoved as number;
       }),
     redisWorkerEnv(),
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
     keys: KEYS,
     valueBytes: VALUE_BYTES,
     slots: SLOTS,
+    redisReshardOptions: SLOT_CONCURRENCY ? { slotConcurrency: SLOT_CONCURRENCY } : 'defaults',
     note: 'same data, machine and run; redis-cli moves A->B at its defaults, redisReshard moves the same slots back B->A at its defaults',
     redisCli: cli,
     redisReshard: ours,
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
   };
   const dir = path.join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'redis-reshard.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(path.join(dir, process.env.BENCH_RESULT_NAME ?? 'redis-reshard.json'), `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`ratio (redisReshard / redis-cli keys/s): ${result.keysPerSecondRatio}\n`);
 }
 
