@@ -6,7 +6,8 @@ import type { Client, Connection } from '@temporalio/client';
 import { coverageProblems } from '../../policy/redis-cluster-view';
 import { REDIS_MUTEX_ID, type RedisProgress } from '../../workflows/redis-common';
 import { assertFailsWith } from '../helpers/failures';
-import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../helpers/redis';
+import { ports } from '../helpers/ports';
+import { assertBaseCluster, clusterView, extraNodeFolders, redisWorkerEnv, withNode } from '../helpers/redis';
 import { taskQueueFor, temporalClient } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
 
@@ -110,6 +111,26 @@ describe('redisFailover and redisFix', () => {
         assert.equal(result.slotsMoved, 120);
         // Put them back, so the next test file finds the layout it expects.
         await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, ranges }] });
+      },
+      redisWorkerEnv(),
+    );
+  });
+
+  it('adds a node as a replica of a master ("auto") and removes it again, its folder deleted', async () => {
+    const port = ports.redisExtra[0];
+    await withWorker(
+      taskQueue,
+      async () => {
+        const added = await run('redisAddNode', { port, replicaOf: 'auto' });
+        assert.equal(added.role, 'replica');
+        const view = await clusterView();
+        const node = view.nodes.find((n) => n.id === added.nodeId);
+        assert.equal(node?.role, 'replica');
+        assert.equal(node?.masterId, added.masterId);
+        assert.equal(view.nodes.find((n) => n.id === added.masterId)?.role, 'master');
+        const removed = await run('redisRemoveNode', { nodeId: added.nodeId });
+        assert.equal(removed.slotsMoved, 0);
+        assert.deepEqual(extraNodeFolders(), []);
       },
       redisWorkerEnv(),
     );
