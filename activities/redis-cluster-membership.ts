@@ -104,9 +104,12 @@ export function createRedisMembershipActivities(pool: RedisNodePool, config: Mem
       if (node.role !== 'replica' || node.masterId !== input.masterId) {
         await pool.node(local(input.port)).call('CLUSTER', 'REPLICATE', input.masterId);
       }
-      await waitUntil(`${input.port} replicates ${input.masterId} with its link up`, input.deadlineEpochMs, async () => {
+      await waitUntil(`${input.port} replicates ${input.masterId} with its link up, and every node knows it`, input.deadlineEpochMs, async () => {
         const info = (await pool.node(local(input.port)).call('INFO', 'replication')) as string;
-        return /master_link_status:up/.test(info) ? true : undefined;
+        if (!/master_link_status:up/.test(info)) return undefined;
+        const seed = await anyView(pool);
+        const views = await Promise.all(seed.nodes.filter((n) => !n.failing).map((n) => viewFrom(pool, n)));
+        return views.every((v) => v.nodes.some((n) => n.id === node.id && n.role === 'replica' && n.masterId === input.masterId)) ? true : undefined;
       });
     },
 

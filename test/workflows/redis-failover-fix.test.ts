@@ -8,6 +8,7 @@ import { REDIS_MUTEX_ID, type RedisProgress } from '../../workflows/redis-common
 import { assertFailsWith } from '../helpers/failures';
 import { ports } from '../helpers/ports';
 import { assertBaseCluster, clusterView, extraNodeFolders, redisWorkerEnv, withNode } from '../helpers/redis';
+import { restoreBaseCluster } from '../helpers/redis-restore';
 import { taskQueueFor, temporalClient } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
 
@@ -20,7 +21,7 @@ describe('redisFailover and redisFix', () => {
     await assertBaseCluster();
   });
   after(async () => {
-    await assertBaseCluster();
+    await restoreBaseCluster(client);
     await connection.close();
   });
 

@@ -7,6 +7,7 @@ import { slotCount, slotOwners } from '../../policy/redis-cluster-view';
 import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
 import { ports } from '../helpers/ports';
 import { assertBaseCluster, clusterView, redisWorkerEnv } from '../helpers/redis';
+import { restoreBaseCluster } from '../helpers/redis-restore';
 import { taskQueueFor, temporalClient } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
 
@@ -22,17 +23,7 @@ describe('redisRebalance onto empty masters', () => {
   });
   after(async () => {
     // Leave the base cluster whole even when an assertion failed half-way.
-    await withWorker(
-      taskQueue,
-      async () => {
-        for (const nodeId of added) {
-          const view = await clusterView();
-          if (view.nodes.some((n) => n.id === nodeId)) await client.workflow.execute('redisRemoveNode', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ nodeId }] });
-        }
-      },
-      redisWorkerEnv(),
-    );
-    await assertBaseCluster();
+    await restoreBaseCluster(client);
     await connection.close();
   });
 

@@ -11,6 +11,7 @@ import { highestActivityAttempt } from '../helpers/history';
 import { ports } from '../helpers/ports';
 import { assertBaseCluster, clusterView, extraNodeFolders, redisCliCheck, redisWorkerEnv } from '../helpers/redis';
 import { ListWriter } from '../helpers/redis-writer';
+import { restoreBaseCluster } from '../helpers/redis-restore';
 import { taskQueueFor, temporalClient } from '../helpers/stack';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/workers';
 
@@ -47,6 +48,7 @@ describe('Redis resharding under load', () => {
   after(async () => {
     writer?.close();
     await worker?.kill('SIGTERM');
+    await restoreBaseCluster(client);
     await connection.close();
   });
 
