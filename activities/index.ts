@@ -2,7 +2,6 @@
 import Dockerode from 'dockerode';
 import type { Cluster } from 'ioredis';
 import { createRedisCluster } from '../app/lib/redis-cluster';
-import { readSecret } from '../config/secrets';
 import type { WorkerConfig } from '../config/worker-config';
 import { createDockerOrchestrator } from './docker-orchestrator';
 import { createAutoscaleState } from './autoscale-state';
@@ -20,31 +19,37 @@ import { createPgTopologyActivities } from './pg-topology';
 import { createPgControlActivities } from './postgres-control';
 import { createPgProbeActivities } from './postgres-probe';
 import { createPgRejoinActivities } from './postgres-rejoin';
+import { createRedisNodePool, type RedisNodePool } from './redis-cluster-connections';
+import { createRedisFailoverActivities } from './redis-cluster-failover';
+import { createRedisFixActivities } from './redis-cluster-fix';
+import { createRedisMembershipActivities } from './redis-cluster-membership';
+import { createRedisMigrateActivities } from './redis-cluster-migrate';
+import { createRedisTopologyActivities } from './redis-cluster-topology';
 
 export interface ActivityClients {
   docker: Dockerode;
-  /** Connected on first use, so a worker that never reads the registry never dials Redis. */
-  redis: () => Cluster;
+  /** One connection per Redis node, for the cluster topology operations. */
+  redis: RedisNodePool;
+  /** A cluster client for the instance registry, connected on first use. */
+  cluster: () => Cluster;
   close: () => Promise<void>;
 }
 
 export function createClients(config: WorkerConfig): ActivityClients {
-  let redis: Cluster | undefined;
+  let cluster: Cluster | undefined;
+  const redis = createRedisNodePool(config.redisClusterNodes, config.redisPassword);
   return {
     docker: new Dockerode({ socketPath: config.dockerSocket }),
-    redis: () => {
-      redis ??= createRedisCluster({
-        nodes: config.redisClusterNodes.split(',').map((hostPort) => {
-          const [host, port] = hostPort.split(':');
-          return { host, port: Number(port) };
-        }),
-        password: readSecret('REDIS_PASSWORD', process.env, config.secretsFile),
-      });
-      return redis;
+    redis,
+    cluster: () => {
+      cluster ??= createRedisCluster({ nodes: config.redisClusterNodes, password: config.redisPassword });
+      return cluster;
     },
+    // Open Redis connections would keep a stopped worker's process alive.
     close: async () => {
-      await redis?.quit().catch(() => redis?.disconnect());
-      redis = undefined;
+      await cluster?.quit().catch(() => cluster?.disconnect());
+      cluster = undefined;
+      await redis.close();
     },
   };
 }
@@ -54,7 +59,7 @@ export function launchSettings(config: WorkerConfig): InstanceLaunchSettings {
     appDir: config.appDir,
     startupDelayMs: config.appStartupDelayMs,
     shutdownDeadlineMs: config.appShutdownDeadlineMs,
-    redisClusterNodes: config.redisClusterNodes,
+    redisClusterNodes: config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(','),
     databaseUrl: config.databaseUrl,
     readReplicaUrls: config.readReplicaUrls,
     secretsFile: config.secretsFile,
@@ -79,13 +84,28 @@ export function createActivities(config: WorkerConfig, driver: 'docker' | 'proce
     ...createInstanceAdmin({ adminToken: config.adminToken }),
     ...createScrapeTargetActivities(config.prometheusTargetsDir),
     ...createAutoscaleState(config),
-    ...createInstanceMetrics(clients.redis),
+    ...createInstanceMetrics(clients.cluster),
     // PostgreSQL HA
     ...createPgProbeActivities(config),
     ...createPgControlActivities(config),
     ...createPgRejoinActivities(config),
     ...createPgTopologyActivities(config),
     ...createPgMetricsActivities(),
+    // Redis Cluster topology
+    ...createRedisTopologyActivities(clients.redis),
+    ...createRedisMigrateActivities(clients.redis),
+    ...createRedisMembershipActivities(clients.redis, {
+      manageScript: config.redisManageScript,
+      redisStateDir: config.redisStateDir,
+      stateDir: config.stateDir,
+      basePort: config.redisBasePort,
+    }),
+    ...createRedisFailoverActivities(clients.redis),
+    ...createRedisFixActivities(clients.redis),
+    /** The base cluster's first port: nodes REDIS_BASE_PORT..+5 are never removed. */
+    async redisClusterSettings(): Promise<{ basePort: number }> {
+      return { basePort: config.redisBasePort };
+    },
   };
 }
 

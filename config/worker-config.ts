@@ -67,12 +67,13 @@ const schema = z.object({
   PG_PROBE_TIMEOUT_MS: int(100, 30_000).default(1000),
   PG_MONITOR_SCHEDULE: z.enum(['on', 'off']).default('on'),
   PG_MONITOR_INTERVAL_SECONDS: int(1, 3600).default(2),
-  REDIS_BASE_PORT: int(1, 65535).default(7000),
+  REDIS_BASE_PORT: int(1024, 55535).default(7000),
   REDIS_CLUSTER_NODES: z
     .string()
-    .regex(/^(127\.0\.0\.1|localhost):\d+(,(127\.0\.0\.1|localhost):\d+)*$/, 'must be a comma-separated list of loopback host:port such as 127.0.0.1:7000,127.0.0.1:7001')
+    .regex(/^(127\.\d+\.\d+\.\d+:\d+)(,127\.\d+\.\d+\.\d+:\d+)*$/, 'must be a comma-separated list of loopback host:port such as 127.0.0.1:7000,127.0.0.1:7001')
     .optional(),
   REDIS_PASSWORD: z.string().default(''),
+  REDIS_MANAGE_SCRIPT: z.string().min(1).default(path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh')),
 });
 
 export interface WorkerConfig {
@@ -87,7 +88,6 @@ export interface WorkerConfig {
   autoscaleEnabled: boolean;
   autoscale: AutoscaleConfig;
   drainTimeoutSeconds: number;
-  redisClusterNodes: string;
   databaseUrl: string;
   readReplicaUrls: string[];
   secretsFile: string;
@@ -108,6 +108,13 @@ export interface WorkerConfig {
   workerMetricsPort: number;
   postgres: PgSettings;
   redis: { nodes: Array<{ host: string; port: number }>; password: string };
+  /** Seed nodes of the Redis Cluster; REDIS_BASE_PORT..+5 when REDIS_CLUSTER_NODES is not set. */
+  redisClusterNodes: Array<{ host: string; port: number }>;
+  redisBasePort: number;
+  /** Only read by activities; never put in a workflow input, result or log. */
+  redisPassword: string;
+  redisManageScript: string;
+  redisStateDir: string;
 }
 
 export interface PgSettings {
@@ -162,7 +169,6 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     const problems = autoscale.problems.map((p) => Object.entries(names).reduce((text, [field, env]) => text.replace(field, `${env} (${field})`), p));
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
-  const redisNodes = e.REDIS_CLUSTER_NODES ?? [0, 1, 2, 3, 4, 5].map((i) => `127.0.0.1:${e.REDIS_BASE_PORT + i}`).join(',');
   const pgUrl = (port: number) => `postgresql://jarvis@127.0.0.1:${port}/jarvis`;
   return {
     temporalAddress: e.TEMPORAL_ADDRESS,
@@ -176,7 +182,6 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     autoscaleEnabled: e.AUTOSCALE_ENABLED === 'true',
     autoscale: autoscale.value,
     drainTimeoutSeconds: e.DRAIN_TIMEOUT,
-    redisClusterNodes: redisNodes,
     databaseUrl: withoutPassword(e.DATABASE_URL ?? pgUrl(e.PG_PRIMARY_PORT)),
     readReplicaUrls: [e.READ_REPLICA_1_URL ?? pgUrl(e.PG_REPLICA1_PORT), e.READ_REPLICA_2_URL ?? pgUrl(e.PG_REPLICA2_PORT)].map(withoutPassword),
     secretsFile: path.join(e.JARVIS_STATE_DIR, 'secrets.env'),
@@ -194,12 +199,19 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     prometheusTargetsDir: path.join(e.JARVIS_STATE_DIR, 'prometheus', 'targets'),
     dockerSocket: e.DOCKER_SOCKET,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    redisClusterNodes: (e.REDIS_CLUSTER_NODES ?? [0, 1, 2, 3, 4, 5].map((i) => `127.0.0.1:${e.REDIS_BASE_PORT + i}`).join(','))
+      .split(',')
+      .map((hp) => ({ host: hp.split(':')[0], port: Number(hp.split(':')[1]) })),
+    redisBasePort: e.REDIS_BASE_PORT,
+    redisPassword: e.REDIS_PASSWORD || readSecret('REDIS_PASSWORD', {}, path.join(e.JARVIS_STATE_DIR, 'secrets.env')),
+    redisManageScript: e.REDIS_MANAGE_SCRIPT,
+    redisStateDir: path.join(e.JARVIS_STATE_DIR, 'redis'),
     postgres: pgSettings(e),
     redis: {
       nodes: (e.REDIS_CLUSTER_NODES ?? [0, 1, 2, 3, 4, 5].map((i) => `127.0.0.1:${e.REDIS_BASE_PORT + i}`).join(','))
         .split(',')
         .map((hp) => ({ host: hp.split(':')[0], port: Number(hp.split(':')[1]) })),
-      password: e.REDIS_PASSWORD,
+      password: e.REDIS_PASSWORD || readSecret('REDIS_PASSWORD', {}, path.join(e.JARVIS_STATE_DIR, 'secrets.env')),
     },
   };
 }
@@ -213,7 +225,7 @@ function pgSettings(e: z.output<typeof schema>): PgSettings {
     socketDir: e.PG_SOCKET_DIR ?? path.join(dataRoot, 'sockets'),
     replicationPassfile: path.join(dataRoot, 'replicator.pgpass'),
     logDir: path.join(e.JARVIS_STATE_DIR, 'logs'),
-    superuserPassword: e.PG_SUPERUSER_PASSWORD,
+    superuserPassword: e.PG_SUPERUSER_PASSWORD || readSecret('PG_SUPERUSER_PASSWORD', {}, path.join(e.JARVIS_STATE_DIR, 'secrets.env')),
     probeTimeoutMs: e.PG_PROBE_TIMEOUT_MS,
     monitorSchedule: e.PG_MONITOR_SCHEDULE === 'on',
     monitorIntervalSeconds: e.PG_MONITOR_INTERVAL_SECONDS,

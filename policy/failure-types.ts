@@ -21,6 +21,14 @@ export const FailureType = {
   PgServerUnreachable: 'PgServerUnreachable',
   PgPromotionFailed: 'PgPromotionFailed',
   PgRejoinFailed: 'PgRejoinFailed',
+  // Redis Cluster topology operations
+  UnknownNode: 'UnknownNode',
+  NotAMaster: 'NotAMaster',
+  NotEnoughSlots: 'NotEnoughSlots',
+  NodeNotEmpty: 'NodeNotEmpty',
+  ClusterNotHealthy: 'ClusterNotHealthy',
+  SlotConflict: 'SlotConflict',
+  FixRefused: 'FixRefused',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];

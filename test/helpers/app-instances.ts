@@ -38,7 +38,7 @@ export function instanceEnv(n: number, overrides: Record<string, string> = {}): 
     STARTUP_DELAY_MS: '0',
     HEARTBEAT_INTERVAL_MS: '1000',
     REGISTRY_TTL_SECONDS: '5',
-    REDIS_CLUSTER_NODES: config.redisClusterNodes,
+    REDIS_CLUSTER_NODES: config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(","),
     DATABASE_URL: config.databaseUrl,
     READ_REPLICA_1_URL: config.readReplicaUrls[0],
     READ_REPLICA_2_URL: config.readReplicaUrls[1],

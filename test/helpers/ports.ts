@@ -13,6 +13,8 @@ export const ports = {
   pgReplica1: port('PG_REPLICA1_PORT', 5433),
   pgReplica2: port('PG_REPLICA2_PORT', 5434),
   redis: [0, 1, 2, 3, 4, 5].map((i) => redisBase + i),
+  /** Ports for nodes a test adds: REDIS_BASE_PORT+6 and up. */
+  redisExtra: [6, 7, 8, 9].map((i) => redisBase + i),
   nginx: port('NGINX_PORT', 8080),
   prometheus: port('PROMETHEUS_PORT', 9090),
   /** App instances the app tests start as child processes: APP_BASE_PORT + 50 + n, clear of the scaling tests' instances. */

@@ -1,0 +1,129 @@
+// A writer modelled on Redis's own resharding test (tests/unit/cluster/…): RPUSH numbered
+// values onto many keys through an ioredis Cluster client, recording every acknowledgement,
+// so that afterwards each list must hold every acknowledged value, in order.
+import { Cluster } from 'ioredis';
+import { ports } from './ports';
+import { redisPassword } from './redis';
+
+/**
+ * The client settings that keep a writer error-free while slots move (see README): ASK and
+ * MOVED redirections are followed (maxRedirections), TRYAGAIN and CLUSTERDOWN are retried
+ * after a short delay, and the slot map is refreshed on MOVED.
+ */
+export function resilientClusterClient(): Cluster {
+  return new Cluster(
+    ports.redis.map((port) => ({ host: '127.0.0.1', port })),
+    {
+      redisOptions: { password: redisPassword(), maxRetriesPerRequest: 20 },
+      maxRedirections: 64,
+      retryDelayOnMoved: 0,
+      retryDelayOnTryAgain: 100,
+      retryDelayOnClusterDown: 200,
+      retryDelayOnFailover: 200,
+      slotsRefreshTimeout: 2000,
+      enableOfflineQueue: true,
+      scaleReads: 'master',
+    },
+  );
+}
+
+export interface WriterReport {
+  writes: number;
+  errors: number;
+  firstErrors: string[];
+  p99Ms: number;
+}
+
+export class ListWriter {
+  private readonly client = resilientClusterClient();
+  private readonly acked: number[][];
+  private readonly next: number[];
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private errors = 0;
+  private writes = 0;
+  private readonly firstErrors: string[] = [];
+  private latencies: number[] = [];
+
+  constructor(private readonly keyCount: number, private readonly concurrency = 4) {
+    this.acked = Array.from({ length: keyCount }, () => []);
+    this.next = new Array(keyCount).fill(0);
+  }
+
+  key(i: number): string {
+    return `reshard-test:${i}`;
+  }
+
+  /** Deletes the keys and writes value 0 onto each, so every slot holds some. */
+  async populate(): Promise<void> {
+    for (let start = 0; start < this.keyCount; start += 2000) {
+      const batch = [];
+      for (let i = start; i < Math.min(start + 2000, this.keyCount); i++) {
+        batch.push(this.client.del(this.key(i)).then(() => this.write(i)));
+      }
+      await Promise.all(batch);
+    }
+  }
+
+  private async write(i: number): Promise<void> {
+    const value = this.next[i]++;
+    const began = performance.now();
+    try {
+      await this.client.rpush(this.key(i), String(value));
+      this.acked[i].push(value);
+      this.writes++;
+      this.latencies.push(performance.now() - began);
+    } catch (error) {
+      this.errors++;
+      if (this.firstErrors.length < 5) this.firstErrors.push((error as Error).message);
+    }
+  }
+
+  start(): void {
+    this.running = true;
+    this.latencies = [];
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    this.loops = Array.from({ length: this.concurrency }, async () => {
+      while (this.running) await this.write(Math.floor(random() * this.keyCount));
+    });
+  }
+
+  async stop(): Promise<WriterReport> {
+    this.running = false;
+    await Promise.all(this.loops);
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return { writes: this.writes, errors: this.errors, firstErrors: this.firstErrors, p99Ms: sorted.length ? Number(sorted[Math.floor(sorted.length * 0.99)].toFixed(2)) : 0 };
+  }
+
+  /** Every list holds exactly the values sent to it in order, with every acknowledged one present. */
+  async verify(): Promise<{ keysChecked: number; problems: string[] }> {
+    const problems: string[] = [];
+    for (let start = 0; start < this.keyCount; start += 2000) {
+      const lists = await Promise.all(
+        Array.from({ length: Math.min(2000, this.keyCount - start) }, (_, j) => this.client.lrange(this.key(start + j), 0, -1)),
+      );
+      lists.forEach((list, j) => {
+        const i = start + j;
+        const values = list.map(Number);
+        for (let k = 1; k < values.length; k++) if (values[k] <= values[k - 1]) problems.push(`${this.key(i)}: ${values[k]} after ${values[k - 1]}`);
+        const present = new Set(values);
+        const missing = this.acked[i].filter((v) => !present.has(v));
+        if (missing.length > 0) problems.push(`${this.key(i)}: acknowledged values missing: ${missing.slice(0, 5).join(',')}`);
+      });
+    }
+    return { keysChecked: this.keyCount, problems: problems.slice(0, 20) };
+  }
+
+  async cleanup(): Promise<void> {
+    for (let start = 0; start < this.keyCount; start += 2000) {
+      await Promise.all(Array.from({ length: Math.min(2000, this.keyCount - start) }, (_, j) => this.client.del(this.key(start + j))));
+    }
+    this.close();
+  }
+
+  close(): void {
+    this.running = false;
+    this.client.disconnect();
+  }
+}

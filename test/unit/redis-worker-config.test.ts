@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readWorkerConfig } from '../../config/worker-config';
+
+describe('the worker configuration for Redis', () => {
+  it('derives the seed nodes from REDIS_BASE_PORT when REDIS_CLUSTER_NODES is not set', () => {
+    const config = readWorkerConfig({ REDIS_BASE_PORT: '7200' });
+    assert.deepEqual(config.redisClusterNodes.map((n) => n.port), [7200, 7201, 7202, 7203, 7204, 7205]);
+    assert.equal(config.redisPassword, '');
+  });
+
+  it('takes REDIS_CLUSTER_NODES as given', () => {
+    const config = readWorkerConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7003' });
+    assert.deepEqual(config.redisClusterNodes, [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7003 }]);
+  });
+
+  it('refuses a REDIS_CLUSTER_NODES entry off loopback, naming the variable', () => {
+    assert.throws(() => readWorkerConfig({ REDIS_CLUSTER_NODES: '10.0.0.5:7000' }), /REDIS_CLUSTER_NODES must be a comma-separated list of loopback host:port/);
+  });
+});
