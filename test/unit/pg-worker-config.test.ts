@@ -18,7 +18,7 @@ describe('PostgreSQL HA worker configuration', () => {
   });
 
   const rejected: Array<[string, Record<string, string>, RegExp]> = [
-    ['a Redis node off loopback', { REDIS_CLUSTER_NODES: '10.0.0.1:7000' }, /REDIS_CLUSTER_NODES must be a comma-separated list of loopback/],
+    ['a Redis node off loopback', { REDIS_CLUSTER_NODES: '203.0.113.1:7000' }, /REDIS_CLUSTER_NODES must be a comma-separated list of loopback/],
     ['a non-numeric PostgreSQL port', { PG_REPLICA1_PORT: 'five' }, /PG_REPLICA1_PORT/],
     ['a monitor switch that is neither on nor off', { PG_MONITOR_SCHEDULE: 'yes' }, /PG_MONITOR_SCHEDULE/],
     ['a zero monitor interval', { PG_MONITOR_INTERVAL_SECONDS: '0' }, /PG_MONITOR_INTERVAL_SECONDS/],

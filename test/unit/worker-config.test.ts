@@ -14,7 +14,7 @@ describe('worker configuration', () => {
   const bad: Array<[Record<string, string>, RegExp]> = [
     [{ MAX_INSTANCES: 'ten' }, /MAX_INSTANCES/],
     [{ MIN_INSTANCES: '5', MAX_INSTANCES: '4' }, /MAX_INSTANCES \(4\) must not be below MIN_INSTANCES \(5\)/],
-    [{ TEMPORAL_ADDRESS: '10.1.2.3:7233' }, /TEMPORAL_ADDRESS must be a loopback/],
+    [{ TEMPORAL_ADDRESS: '203.0.113.9:7233' }, /TEMPORAL_ADDRESS must be a loopback/],
     [{ SERVICES: 'jarvis-app,Bad Name' }, /SERVICES/],
     [{ ORCHESTRATOR: 'nomad' }, /ORCHESTRATOR/],
     [{ APP_BASE_PORT: '-1' }, /APP_BASE_PORT/],
