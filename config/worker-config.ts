@@ -61,6 +61,10 @@ const schema = z.object({
   NGINX_PORT: int(1, 65535).default(8080),
   DOCKER_SOCKET: z.string().min(1).default('/var/run/docker.sock'),
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
+  /** The Temporal SDK runtime's own Prometheus endpoint (0: off); default WORKER_METRICS_PORT + 1 (9465), so stacks on other ports do not collide. */
+  WORKER_SDK_METRICS_PORT: int(0, 65535).optional(),
+  /** The admin HTTP API (workers/admin-api.ts), loopback only. */
+  ADMIN_API_PORT: int(0, 65535).default(3000),
 });
 
 export interface WorkerConfig {
@@ -94,6 +98,8 @@ export interface WorkerConfig {
   prometheusTargetsDir: string;
   dockerSocket: string;
   workerMetricsPort: number;
+  workerSdkMetricsPort: number;
+  adminApiPort: number;
 }
 
 export class ConfigError extends Error {
@@ -165,5 +171,7 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     prometheusTargetsDir: path.join(e.JARVIS_STATE_DIR, 'prometheus', 'targets'),
     dockerSocket: e.DOCKER_SOCKET,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    workerSdkMetricsPort: e.WORKER_SDK_METRICS_PORT ?? (e.WORKER_METRICS_PORT > 0 ? e.WORKER_METRICS_PORT + 1 : 0),
+    adminApiPort: e.ADMIN_API_PORT,
   };
 }
