@@ -55,7 +55,10 @@ program
   .command('drain <instance>')
   .description('drain one instance (its connections close), then remove it')
   .option('--drain-timeout <seconds>', 'how long to wait for its connections to close', int('--drain-timeout'))
-  .action(action((g, out, instance: string, o: { drainTimeout?: number }) => cmd.simpleOperation(g, out, () => ops.drainStart(instance, { drainTimeoutSeconds: o.drainTimeout }))));
+  .action(action((g, out, instance: string, o: { drainTimeout?: number }) => {
+    const op = ops.drainStart(instance, { drainTimeoutSeconds: o.drainTimeout });
+    return cmd.simpleOperation(g, out, () => op);
+  }));
 
 program
   .command('rollout <service-or-action> [service]')
