@@ -52,7 +52,7 @@ async function runOperation(session: Session, g: GlobalOptions, out: Output, op:
   });
 }
 
-export async function scaleCommand(g: GlobalOptions, out: Output, service: string, to: number, o: { cooldown?: number }): Promise<void> {
+export async function scaleCommand(g: GlobalOptions, out: Output, service: string, to: number, o: { cooldown?: number; drainTimeout?: number }): Promise<void> {
   if (!Number.isInteger(to) || to < 0) throw new CliError(`--to must be a whole number of instances, got ${to}`, ExitCode.usage, 'for example: jarvis-scale scale jarvis-app --to 5');
   await withSession(async (session) => {
     const { config } = session;
@@ -72,7 +72,7 @@ export async function scaleCommand(g: GlobalOptions, out: Output, service: strin
       return;
     }
     const count = Math.abs(to - current);
-    const op = to > current ? ops.scaleUpStart(service, count, { cooldownSeconds: o.cooldown }) : ops.scaleDownStart(service, count, { cooldownSeconds: o.cooldown });
+    const op = to > current ? ops.scaleUpStart(service, count, { cooldownSeconds: o.cooldown }) : ops.scaleDownStart(service, count, { cooldownSeconds: o.cooldown, drainTimeoutSeconds: o.drainTimeout });
     out.line(`${service}: ${current} → ${to} instance(s)`);
     await runOperation(session, g, out, op);
   });

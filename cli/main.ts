@@ -31,7 +31,8 @@ function action<A extends unknown[]>(fn: (g: cmd.GlobalOptions, out: ReturnType<
     const g = program.opts<{ json: boolean; taskQueue?: string; wait: boolean }>();
     const out = createOutput(g.json);
     try {
-      await fn({ json: g.json, taskQueue: g.taskQueue, wait: g.wait }, out, ...args);
+      // JARVIS_SCALE_NO_WAIT=1 makes every operation behave as --no-wait (scripts, CI).
+      await fn({ json: g.json, taskQueue: g.taskQueue, wait: g.wait && process.env.JARVIS_SCALE_NO_WAIT !== '1' }, out, ...args);
     } catch (error) {
       exitCode = reportError(error, g.json);
     }
@@ -49,7 +50,8 @@ program
   .description('scale a service to N instances: starts scaleUp or scaleDown by the difference')
   .requiredOption('--to <n>', 'the instance count to reach', int('--to'))
   .option('--cooldown <seconds>', 'how long the operation holds the service lock afterwards (default 300)', int('--cooldown'))
-  .action(action((g, out, service: string, o: { to: number; cooldown?: number }) => cmd.scaleCommand(g, out, service, o.to, o)));
+  .option('--drain-timeout <seconds>', 'scale-down: how long to wait for a removed instance\'s connections to close (default 30)', int('--drain-timeout'))
+  .action(action((g, out, service: string, o: { to: number; cooldown?: number; drainTimeout?: number }) => cmd.scaleCommand(g, out, service, o.to, o)));
 
 program
   .command('drain <instance>')
@@ -65,16 +67,17 @@ program
   .description('rollout <service> --version V starts a rolling update; rollout pause|resume|abort <service> signals the running one')
   .option('--version <v>', 'the version to roll out, such as v2')
   .option('--pause-after <n>', 'pause after this many instances', int('--pause-after'))
+  .option('--drain-timeout <seconds>', 'how long to wait for each old instance\'s connections to close (default 30)', int('--drain-timeout'))
   .option('--reason <text>', 'with abort: why')
   .action(
-    action(async (g, out, first: string, second: string | undefined, o: { version?: string; pauseAfter?: number; reason?: string }) => {
+    action(async (g, out, first: string, second: string | undefined, o: { version?: string; pauseAfter?: number; drainTimeout?: number; reason?: string }) => {
       if (first === 'pause' || first === 'resume' || first === 'abort') {
         if (!second) throw new CliError(`rollout ${first} needs a service`, ExitCode.usage, `for example: jarvis-scale rollout ${first} jarvis-app`);
         return cmd.rolloutSignal(g, out, first, second, o.reason);
       }
       if (second) throw new CliError(`unexpected argument "${second}"`, ExitCode.usage, 'rollout <service> --version V, or rollout pause|resume|abort <service>');
       if (!o.version) throw new CliError('rollout needs --version', ExitCode.usage, `for example: jarvis-scale rollout ${first} --version v2`);
-      const op = ops.rolloutStart(first, o.version, { pauseAfter: o.pauseAfter });
+      const op = ops.rolloutStart(first, o.version, { pauseAfter: o.pauseAfter, drainTimeoutSeconds: o.drainTimeout });
       return cmd.simpleOperation(g, out, () => op);
     }),
   );
