@@ -47,6 +47,7 @@ async function runOperation(session: Session, g: GlobalOptions, out: Output, op:
   const outcome: WatchOutcome = await watchOperation(handle, out);
   out.result({ ok: true, workflowType: op.workflowType, input: op.input, ...outcome }, () => {
     if (outcome.state === 'detached') return `still running: ${handle.workflowId}`;
+    if (outcome.state === 'paused') return `paused: ${handle.workflowId} waits; go on with \`jarvis-scale rollout resume ${op.service}\` or roll back with \`jarvis-scale rollout abort ${op.service}\``;
     if (outcome.state === 'cooldown') return `done; ${handle.workflowId} now holds the ${op.service} scaling lock through its cooldown (cancel it to end the cooldown early: ${cancelHint(handle.workflowId)})`;
     return `done: ${JSON.stringify(outcome.result)}`;
   });

@@ -58,7 +58,7 @@ export interface WatchOutcome {
   workflowId: string;
   runId: string;
   /** completed: the workflow returned; cooldown: the work is done and the mutex is held for the cooldown; detached: Ctrl-C. */
-  state: 'completed' | 'cooldown' | 'detached';
+  state: 'completed' | 'cooldown' | 'paused' | 'detached';
   result?: unknown;
   progress?: unknown;
 }
@@ -98,6 +98,11 @@ export async function watchOperation(handle: WorkflowHandleWithFirstExecutionRun
       if (options.stopAtCooldown !== false && last?.step === 'cooldown') {
         out.endProgress();
         return { ...base, state: 'cooldown', progress: last };
+      }
+      // A paused rollout waits for a person: hand back the prompt and say how to go on.
+      if (last?.step === 'paused') {
+        out.endProgress();
+        return { ...base, state: 'paused', progress: last };
       }
       await sleep(pollMs);
     }
