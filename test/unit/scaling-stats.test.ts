@@ -39,7 +39,8 @@ const cases: Array<{ name: string; records: OperationRecord[]; now: number; expe
     name: 'a failure not yet followed by a success is down until now; timeouts and terminations are failures',
     records: [rec('scaleUp', 'COMPLETED', 0, 10), rec('rollingUpdate', 'TIMED_OUT', 10, 60), rec('drainInstance', 'TERMINATED', 60, 75)],
     now: 100,
-    expect: { failedScaleOps: 2, averageScaleDuration: 10, uptimePercent: 40 },
+    // down from the first failure's close (60) until now (100): 40 s of 100
+    expect: { failedScaleOps: 2, averageScaleDuration: 10, uptimePercent: 60 },
   },
   {
     name: 'cancelled operations are neither failures nor successes; running ones are the last event',
