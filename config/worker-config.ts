@@ -74,6 +74,10 @@ const schema = z.object({
     .optional(),
   REDIS_PASSWORD: z.string().default(''),
   REDIS_MANAGE_SCRIPT: z.string().min(1).default(path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh')),
+  /** The Temporal SDK runtime's own Prometheus endpoint (0: off); default WORKER_METRICS_PORT + 1 (9465), so stacks on other ports do not collide. */
+  WORKER_SDK_METRICS_PORT: int(0, 65535).optional(),
+  /** The admin HTTP API (workers/admin-api.ts), loopback only. */
+  ADMIN_API_PORT: int(0, 65535).default(3000),
 });
 
 export interface WorkerConfig {
@@ -115,6 +119,8 @@ export interface WorkerConfig {
   redisPassword: string;
   redisManageScript: string;
   redisStateDir: string;
+  workerSdkMetricsPort: number;
+  adminApiPort: number;
 }
 
 export interface PgSettings {
@@ -206,6 +212,8 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     redisPassword: e.REDIS_PASSWORD || readSecret('REDIS_PASSWORD', {}, path.join(e.JARVIS_STATE_DIR, 'secrets.env')),
     redisManageScript: e.REDIS_MANAGE_SCRIPT,
     redisStateDir: path.join(e.JARVIS_STATE_DIR, 'redis'),
+    workerSdkMetricsPort: e.WORKER_SDK_METRICS_PORT ?? (e.WORKER_METRICS_PORT > 0 ? e.WORKER_METRICS_PORT + 1 : 0),
+    adminApiPort: e.ADMIN_API_PORT,
     postgres: pgSettings(e),
     redis: {
       nodes: (e.REDIS_CLUSTER_NODES ?? [0, 1, 2, 3, 4, 5].map((i) => `127.0.0.1:${e.REDIS_BASE_PORT + i}`).join(','))

@@ -1,16 +1,21 @@
 // The worker: serves the jarvis-scaling task queue with every workflow and activity.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, createClients } from '../activities';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities, createClients, createOrchestrator } from '../activities';
 import { chooseOrchestrator } from '../activities/orchestrator-choice';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { ensureAutoscaleSchedules } from './schedules';
 import { bootstrapPgMonitorSchedule } from './pg-monitor-schedule';
-import { serveWorkerMetrics } from './worker-metrics';
+import { registerPlatformMetrics } from './platform-metrics';
+import { serveWorkerMetrics, workerRegistry } from './worker-metrics';
 import { workflowSource } from './workflow-source';
 
 async function main(): Promise<void> {
   const config = readWorkerConfig(process.env);
+  // The SDK runtime's own metrics (task slots, poll latencies, …) on their own loopback port.
+  if (config.workerSdkMetricsPort > 0) {
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerSdkMetricsPort}` } } } });
+  }
   const clients = createClients(config);
   const driver = await chooseOrchestrator(config, clients.docker);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
@@ -21,6 +26,8 @@ async function main(): Promise<void> {
     activities: createActivities(config, driver, clients),
     ...workflowSource(),
   });
+  const metricsClient = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
+  registerPlatformMetrics(workerRegistry, { client: metricsClient, orchestrator: createOrchestrator(driver, config, clients), redis: clients.cluster, services: config.services });
   const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort) : undefined;
   if (process.env.CREATE_SCHEDULES !== 'false') {
     const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
@@ -40,6 +47,7 @@ async function main(): Promise<void> {
   process.stdout.write(`worker ready: task queue ${config.taskQueue} on ${config.temporalAddress}, namespace ${config.namespace}, orchestrator ${driver}\n`);
   await worker.run(); // returns after SIGINT/SIGTERM, which the SDK handles with a graceful shutdown
   metrics?.close();
+  await metricsClient.connection.close();
   await clients.close();
   await connection.close();
 }

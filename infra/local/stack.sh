@@ -46,6 +46,7 @@ up() {
   local started=$SECONDS
   up_services
   bash "$here/worker.sh" start
+  bash "$here/admin-api.sh" start
   ensure_app_instances
   log "stack up in $((SECONDS - started)) s"
   cat <<MSG
@@ -54,13 +55,15 @@ Jarvis Scale is running.
   Temporal UI      http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/default/workflows
   Load balancer    http://127.0.0.1:$NGINX_PORT/
   Prometheus       http://127.0.0.1:$PROMETHEUS_PORT/targets
-  Worker metrics   http://127.0.0.1:$WORKER_METRICS_PORT/metrics
+  Worker metrics   http://127.0.0.1:$WORKER_METRICS_PORT/metrics  (SDK runtime: :$WORKER_SDK_METRICS_PORT)
+  Admin API        http://127.0.0.1:$ADMIN_API_PORT/api/admin/metrics  (Authorization: Bearer \$ADMIN_TOKEN from $STATE_DIR/secrets.env)
   Logs             $LOG_DIR
 
 Try:
   curl -i http://127.0.0.1:$NGINX_PORT/
   $TEMPORAL_BIN workflow start --type scaleUp --task-queue jarvis-scaling --input '{"service":"jarvis-app"}'
   $TEMPORAL_BIN workflow list --query 'WorkflowType="scaleUp"'
+  node dist/cli/main.js status          (or jarvis-scale status after npm link)
   docker ps --filter label=jarvis.service=jarvis-app
   bash infra/local/stack.sh status
   bash infra/local/stack.sh down
@@ -68,6 +71,7 @@ MSG
 }
 
 down() {
+  bash "$here/admin-api.sh" stop
   bash "$here/worker.sh" stop
   if [ "${JARVIS_WITHOUT_DOCKER:-0}" != 1 ] && docker version >/dev/null 2>&1; then
     local ids
@@ -89,6 +93,7 @@ status() {
   bash "$infra/nginx/nginx.sh" status
   bash "$infra/prometheus/prometheus.sh" status
   bash "$here/worker.sh" status
+  bash "$here/admin-api.sh" status
   if [ -d "$STATE_DIR/redis" ]; then bash "$infra/redis/manage-cluster.sh" status || true; fi
   if [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ]; then bash "$infra/postgres/manage-replication.sh" status || true; fi
   if docker version >/dev/null 2>&1; then docker ps --filter label=jarvis.service --format 'instance {{.Names}}: {{.Status}}'; fi

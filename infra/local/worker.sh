@@ -11,7 +11,7 @@ case "${1:-status}" in
     if pid_alive "$pidfile"; then log "already running (pid $(cat "$pidfile"))"; exit 0; fi
     [ -f "$REPO_ROOT/dist/workers/main.js" ] || die "the worker is not built; run: npm run build"
     load_secrets
-    export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" NGINX_PORT APP_BASE_PORT WORKER_METRICS_PORT
+    export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" NGINX_PORT APP_BASE_PORT WORKER_METRICS_PORT WORKER_SDK_METRICS_PORT
     start_bg worker "$pidfile" node "$REPO_ROOT/dist/workers/main.js"
     for _ in $(seq 1 150); do
       grep -q "worker ready" "$LOG_DIR/worker.log" 2>/dev/null && tail -n 5 "$LOG_DIR/worker.log" | grep -q "worker ready" && break

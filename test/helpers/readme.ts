@@ -19,3 +19,9 @@ export async function runReadmeLine(line: string): Promise<{ stdout: string; std
   const temporalDir = path.join(process.env.HOME ?? '/root', '.cache', 'jarvis-scale', 'temporal-v1.5.1');
   return run('bash', ['-c', line], { env: { ...process.env, PATH: `${temporalDir}:${process.env.PATH}` }, cwd: repoRoot });
 }
+
+/** The names of every `<!-- recipe: NAME -->` block whose name starts with `prefix`, in README order. */
+export function readmeRecipeNames(prefix: string): string[] {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  return [...readme.matchAll(/<!-- recipe: ([a-z0-9-]+) -->/g)].map((m) => m[1]).filter((name) => name.startsWith(prefix));
+}

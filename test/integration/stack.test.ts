@@ -109,7 +109,7 @@ describe('the local stack', () => {
     const prom = await fetch(`http://127.0.0.1:${ports.prometheus}/-/ready`);
     assert.equal(prom.status, 200);
     // Prometheus lists its targets after its first discovery pass; give it a few seconds.
-    const wanted = ['jarvis-worker', 'prometheus', 'temporal-server'];
+    const wanted = ['jarvis-worker', 'jarvis-worker-sdk', 'prometheus', 'temporal-server'];
     let jobs: string[] = [];
     for (let i = 0; i < 100 && wanted.some((job) => !jobs.includes(job)); i++) {
       const targets = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: { job: string } }> } };

@@ -1,0 +1,18 @@
+// The CLI's view of the platform parts it reads directly: the orchestrator and Redis.
+import { createClients, createOrchestrator, type ActivityClients } from '../activities';
+import { chooseOrchestrator } from '../activities/orchestrator-choice';
+import type { Orchestrator } from '../activities/orchestrator';
+import type { WorkerConfig } from '../config/worker-config';
+
+export interface Platform {
+  clients: ActivityClients;
+  orchestrator: Orchestrator;
+  driver: 'docker' | 'process';
+  close(): Promise<void>;
+}
+
+export async function openPlatform(config: WorkerConfig): Promise<Platform> {
+  const clients = createClients(config);
+  const driver = await chooseOrchestrator(config, clients.docker);
+  return { clients, driver, orchestrator: createOrchestrator(driver, config, clients), close: () => clients.close() };
+}
