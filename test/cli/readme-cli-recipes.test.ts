@@ -6,7 +6,6 @@
 // the right workflow type, then terminate it (their workflows have tests of their own).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { TASK_QUEUE } from '../../policy/names';
@@ -14,7 +13,7 @@ import { ensureAutoscaleSchedule } from '../../workers/schedules';
 import { cliBinDir } from '../helpers/cli';
 import { listContainers, resetPlatform, SERVICE } from '../helpers/platform';
 import { ports, temporalAddress } from '../helpers/ports';
-import { readmeRecipe, readmeRecipeNames } from '../helpers/readme';
+import { readmeRecipe, readmeRecipeNames, temporalCliDir } from '../helpers/readme';
 import { repoRoot, stateDir, taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
 import { startedWith, terminateIfRunning } from './started-input';
@@ -22,7 +21,7 @@ import { startedWith, terminateIfRunning } from './started-input';
 const HANDLED = ['cli-status', 'cli-scale', 'cli-cancel', 'cli-drain', 'cli-rollout', 'cli-autoscale', 'cli-history', 'cli-failover', 'cli-redis'];
 
 function runLine(line: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const temporalDir = path.join(process.env.HOME ?? '/root', '.cache', 'jarvis-scale', 'temporal-v1.5.1');
+  const temporalDir = temporalCliDir();
   return new Promise((resolve) => {
     execFile(
       'bash',

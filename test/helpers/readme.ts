@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,10 +14,15 @@ export function readmeRecipe(name: string): string[] {
   return match[1].split('\n').filter((line) => line.trim() && !line.trim().startsWith('#'));
 }
 
+/** Where the install script put the Temporal CLI (it honours JARVIS_CACHE_DIR), as the README tells a reader to add to PATH. */
+export function temporalCliDir(): string {
+  const bin = execFileSync('bash', [path.join(repoRoot, 'infra', 'local', 'install-deps.sh'), 'temporal-path'], { encoding: 'utf8' }).trim();
+  return path.dirname(bin);
+}
+
 /** Runs one README line with bash, the Temporal CLI on PATH, as a reader would. */
 export async function runReadmeLine(line: string): Promise<{ stdout: string; stderr: string }> {
-  const temporalDir = path.join(process.env.HOME ?? '/root', '.cache', 'jarvis-scale', 'temporal-v1.5.1');
-  return run('bash', ['-c', line], { env: { ...process.env, PATH: `${temporalDir}:${process.env.PATH}` }, cwd: repoRoot });
+  return run('bash', ['-c', line], { env: { ...process.env, PATH: `${temporalCliDir()}:${process.env.PATH}` }, cwd: repoRoot });
 }
 
 /** The names of every `<!-- recipe: NAME -->` block whose name starts with `prefix`, in README order. */
