@@ -10,7 +10,8 @@
 //   toward a scale-up and at 100 % toward a scale-down, and such a recompute never
 //   flips the direction the fresh metrics gave.
 // - A scale-down takes the highest recommendation over the stabilisation window.
-// - At most maxStep instances per operation; always within [min, max].
+// - At most maxStep instances per metric-driven operation; below min or above max, one
+//   operation goes straight to the bound.
 
 export type MetricName = 'cpu' | 'memory' | 'requestRate';
 
@@ -129,8 +130,9 @@ export function decideAutoscale(input: AutoscaleInput): AutoscaleDecision {
     recommendations: [...kept, { atMs: nowMs, desired }],
   });
 
-  if (current < config.minInstances) return result('scaleUp', Math.min(config.minInstances, current + config.maxStep), 'BelowMinimum');
-  if (current > config.maxInstances) return result('scaleDown', Math.max(config.maxInstances, current - config.maxStep), 'AboveMaximum');
+  // The bounds are floors and ceilings, not metric decisions: reach them in one operation.
+  if (current < config.minInstances) return result('scaleUp', config.minInstances, 'BelowMinimum');
+  if (current > config.maxInstances) return result('scaleDown', config.maxInstances, 'AboveMaximum');
   if (fresh.length === 0) return result('none', current, 'NoFreshMetrics');
 
   const upThreshold = config.scaleUpThreshold;

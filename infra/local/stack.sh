@@ -15,15 +15,10 @@ APP_INSTANCES="${APP_INSTANCES:-3}"
 infra="$REPO_ROOT/infra"
 
 ensure_app_instances() {
-  local running missing
-  running=$(docker ps -q --filter "label=jarvis.service=jarvis-app" | wc -l)
-  missing=$((APP_INSTANCES - running))
-  if [ "$missing" -le 0 ]; then log "$running jarvis-app instances running"; return; fi
-  log "starting $missing jarvis-app instance(s) through the scaleUp workflow"
-  "$TEMPORAL_BIN" workflow execute --address "127.0.0.1:$TEMPORAL_PORT" \
-    --type scaleUp --task-queue "${TASK_QUEUE:-jarvis-scaling}" --workflow-id scale/jarvis-app \
-    --input "{\"service\":\"jarvis-app\",\"count\":$missing,\"cooldownSeconds\":0}" >"$LOG_DIR/stack-scale-up.log" 2>&1 \
-    || die "scaleUp failed; see $LOG_DIR/stack-scale-up.log and the Temporal UI"
+  load_secrets
+  TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" node "$REPO_ROOT/dist/workers/ensure-instances.js" jarvis-app "$APP_INSTANCES" \
+    >"$LOG_DIR/stack-scale-up.log" 2>&1 || die "could not start $APP_INSTANCES jarvis-app instances; see $LOG_DIR/stack-scale-up.log and the Temporal UI"
+  log "$(tail -n 1 "$LOG_DIR/stack-scale-up.log")"
 }
 
 # Every service of the stack, without the worker and the app instances.
