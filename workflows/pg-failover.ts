@@ -6,13 +6,10 @@
 import {
   ApplicationFailure,
   condition,
-  executeChild,
-  ParentClosePolicy,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { FailureType } from '../policy/failure-types';
 import { chooseCandidate } from '../policy/pg-candidate';
 import { writableServers } from '../policy/pg-cluster';
@@ -21,6 +18,7 @@ import { resolvePlan } from '../policy/pg-plan';
 import { pgFailoverMutexId } from '../policy/names';
 import { approveFailoverSignal } from './definitions';
 import { surfaceApplicationFailure } from './failures';
+import { runUnderMutex as runUnderSharedMutex } from './mutex';
 import { applyStep, control, describeTransition, invalidInput, modelFromObservation, probe, progressReporter, type StepRecord, type StepTimings } from './pg-steps';
 import { OperationKey, ServiceKey } from './search-attributes';
 
@@ -35,29 +33,12 @@ export interface PgFailoverResult extends StepRecord {
   timings: StepTimings;
 }
 
-async function runUnderMutex(input: PgFailoverInput): Promise<PgFailoverResult> {
-  const workflowId = pgFailoverMutexId(input.cluster);
-  try {
-    return await executeChild(pgFailover, {
-      workflowId,
-      args: [input],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      typedSearchAttributes: [
-        { key: ServiceKey, value: `postgres/${input.cluster}` },
-        { key: OperationKey, value: 'pgFailover' },
-      ],
-      staticSummary: `pgFailover ${input.cluster}`,
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      throw ApplicationFailure.create({
-        type: FailureType.OperationInProgress,
-        message: `a failover or switchover of cluster ${input.cluster} is running as workflow ${workflowId}; wait for it to finish or cancel it`,
-        nonRetryable: true,
-      });
-    }
-    throw surfaceApplicationFailure(error);
-  }
+function runUnderMutex(input: PgFailoverInput): Promise<PgFailoverResult> {
+  return runUnderSharedMutex(pgFailover, pgFailoverMutexId(input.cluster), input, {
+    service: `postgres/${input.cluster}`,
+    operation: 'pgFailover',
+    summary: `pgFailover ${input.cluster}`,
+  });
 }
 
 export async function pgFailover(rawInput: unknown): Promise<PgFailoverResult> {

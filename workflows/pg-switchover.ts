@@ -3,13 +3,13 @@
 // stops the primary cleanly, waits until the target has replayed its shutdown checkpoint,
 // promotes it, re-points the other replica, publishes, restores sync, and rejoins the old
 // primary as a replica.
-import { ApplicationFailure, CancellationScope, executeChild, ParentClosePolicy, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, CancellationScope, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../policy/failure-types';
 import { checkSwitchoverTarget, parsePgSwitchoverInput, type PgSwitchoverInput } from '../policy/pg-input';
 import { resolvePlan } from '../policy/pg-plan';
 import { pgFailoverMutexId } from '../policy/names';
 import { surfaceApplicationFailure } from './failures';
+import { runUnderMutex as runUnderSharedMutex } from './mutex';
 import { applyStep, control, describeTransition, invalidInput, modelFromObservation, probe, progressReporter, type StepRecord, type StepTimings } from './pg-steps';
 import { OperationKey, ServiceKey } from './search-attributes';
 
@@ -21,29 +21,12 @@ export interface PgSwitchoverResult extends StepRecord {
   timings: StepTimings;
 }
 
-async function runUnderMutex(input: PgSwitchoverInput): Promise<PgSwitchoverResult> {
-  const workflowId = pgFailoverMutexId(input.cluster);
-  try {
-    return await executeChild(pgSwitchover, {
-      workflowId,
-      args: [input],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      typedSearchAttributes: [
-        { key: ServiceKey, value: `postgres/${input.cluster}` },
-        { key: OperationKey, value: 'pgSwitchover' },
-      ],
-      staticSummary: `pgSwitchover ${input.cluster} to ${input.target}`,
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      throw ApplicationFailure.create({
-        type: FailureType.OperationInProgress,
-        message: `a failover or switchover of cluster ${input.cluster} is running as workflow ${workflowId}; wait for it to finish or cancel it`,
-        nonRetryable: true,
-      });
-    }
-    throw surfaceApplicationFailure(error);
-  }
+function runUnderMutex(input: PgSwitchoverInput): Promise<PgSwitchoverResult> {
+  return runUnderSharedMutex(pgSwitchover, pgFailoverMutexId(input.cluster), input, {
+    service: `postgres/${input.cluster}`,
+    operation: 'pgSwitchover',
+    summary: `pgSwitchover ${input.cluster} to ${input.target}`,
+  });
 }
 
 export async function pgSwitchover(rawInput: unknown): Promise<PgSwitchoverResult> {

@@ -2,15 +2,11 @@
 // resume signals, the progress shape, and failures built from plan rejections.
 import {
   ApplicationFailure,
-  ParentClosePolicy,
   defineSignal,
-  executeChild,
   proxyActivities,
   upsertSearchAttributes,
-  workflowInfo,
   type Workflow,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { FailureType, type FailureTypeName } from '../policy/failure-types';
 import { redisTopologyMutexId } from '../policy/names';
@@ -18,6 +14,7 @@ import { REDIS_CLUSTER_NAME } from '../policy/redis-input';
 import type { PlanRejectionCode } from '../policy/redis-slot-plan';
 import type { OperationProgress } from './definitions';
 import { surfaceApplicationFailure } from './failures';
+import { holdsMutex, runUnderMutex } from './mutex';
 import { OperationKey, ServiceKey } from './search-attributes';
 
 export const REDIS_MUTEX_ID = redisTopologyMutexId(REDIS_CLUSTER_NAME);
@@ -77,24 +74,8 @@ export function planRejected(code: PlanRejectionCode, message: string): Applicat
  * `temporal workflow start --type redisReshard` also serialises with every other operation.
  */
 export async function underRedisMutex<R>(workflow: Workflow, type: string, input: unknown, summary: string, body: () => Promise<R>): Promise<R> {
-  if (workflowInfo().workflowId !== REDIS_MUTEX_ID) {
-    try {
-      return (await executeChild(workflow, {
-        workflowId: REDIS_MUTEX_ID,
-        args: [input],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        typedSearchAttributes: [
-          { key: ServiceKey, value: REDIS_SERVICE },
-          { key: OperationKey, value: type },
-        ],
-        staticSummary: summary,
-      })) as R;
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw failure(FailureType.OperationInProgress, `another topology operation on Redis cluster ${REDIS_CLUSTER_NAME} is running as workflow ${REDIS_MUTEX_ID}; wait for it or cancel it`);
-      }
-      throw surfaceApplicationFailure(error);
-    }
+  if (!holdsMutex(REDIS_MUTEX_ID)) {
+    return runUnderMutex(workflow as (input: unknown) => Promise<R>, REDIS_MUTEX_ID, input, { service: REDIS_SERVICE, operation: type, summary });
   }
   upsertSearchAttributes([
     { key: ServiceKey, value: REDIS_SERVICE },
