@@ -7,6 +7,7 @@ import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { ensureAutoscaleSchedules } from './schedules';
 import { bootstrapPgMonitorSchedule } from './pg-monitor-schedule';
 import { registerPlatformMetrics } from './platform-metrics';
+import { registerRedisMetrics } from './redis-metrics';
 import { serveWorkerMetrics, workerRegistry } from './worker-metrics';
 import { workflowSource } from './workflow-source';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   });
   const metricsClient = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
   registerPlatformMetrics(workerRegistry, { client: metricsClient, orchestrator: createOrchestrator(driver, config, clients), redis: clients.cluster, services: config.services });
+  registerRedisMetrics(workerRegistry, clients.redis);
   const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort) : undefined;
   if (process.env.CREATE_SCHEDULES !== 'false') {
     const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });

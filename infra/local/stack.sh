@@ -65,9 +65,36 @@ Try:
 MSG
 }
 
+# Instances started by the process driver belong to this stack when their environment
+# carries its state folder as JARVIS_STACK_ID (activities/process-orchestrator.ts).
+process_instance_pids() {
+  local environ pid
+  for environ in /proc/[0-9]*/environ; do
+    pid=${environ#/proc/}; pid=${pid%/environ}
+    tr '\0' '\n' <"$environ" 2>/dev/null | grep -qx 'JARVIS_MANAGED_BY=jarvis-scale' || continue
+    tr '\0' '\n' <"$environ" 2>/dev/null | grep -qxF "JARVIS_STACK_ID=$STATE_DIR" || continue
+    echo "$pid"
+  done
+}
+
+stop_process_instances() {
+  local pids
+  pids=$(process_instance_pids)
+  [ -n "$pids" ] || return 0
+  kill -TERM $pids 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    pids=$(process_instance_pids)
+    [ -n "$pids" ] || { log "stopped app instance processes"; return 0; }
+    sleep 0.1
+  done
+  kill -KILL $pids 2>/dev/null || true
+  log "killed app instance processes that outlived 10s: $pids"
+}
+
 down() {
   bash "$here/admin-api.sh" stop
   bash "$here/worker.sh" stop
+  stop_process_instances
   if [ "${JARVIS_WITHOUT_DOCKER:-0}" != 1 ] && docker version >/dev/null 2>&1; then
     local ids
     ids=$(docker ps -aq --filter "label=jarvis.service")

@@ -17,6 +17,8 @@ export const ports = {
   redisExtra: [6, 7, 8, 9].map((i) => redisBase + i),
   nginx: port('NGINX_PORT', 8080),
   prometheus: port('PROMETHEUS_PORT', 9090),
+  /** The worker metrics port the stack's Prometheus scrapes. */
+  workerMetrics: port('WORKER_METRICS_PORT', 9464),
   /** App instances the app tests start as child processes: APP_BASE_PORT + 50 + n, clear of the scaling tests' instances. */
   appTestBase: port('APP_BASE_PORT', 3100) + 50,
 };
