@@ -19,7 +19,9 @@ import { pgFailoverMutexId } from '../policy/names';
 import { approveFailoverSignal } from './definitions';
 import { surfaceApplicationFailure } from './failures';
 import { runUnderMutex as runUnderSharedMutex } from './mutex';
-import { applyStep, control, describeTransition, invalidInput, modelFromObservation, probe, progressReporter, type StepRecord, type StepTimings } from './pg-steps';
+import { applyStep, control, describeTransition, modelFromObservation, probe, type StepRecord, type StepTimings } from './pg-steps';
+import { trackProgress } from './progress';
+import { invalidInput } from './validation';
 import { OperationKey, ServiceKey } from './search-attributes';
 
 export interface PgFailoverResult extends StepRecord {
@@ -53,7 +55,7 @@ export async function pgFailover(rawInput: unknown): Promise<PgFailoverResult> {
 }
 
 async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverResult> {
-  const { progress, report } = progressReporter();
+  const { progress, report } = trackProgress(`**${workflowInfo().workflowType}** — `);
   upsertSearchAttributes([
     { key: ServiceKey, value: `postgres/${input.cluster}` },
     { key: OperationKey, value: 'pgFailover' },

@@ -1,13 +1,12 @@
 // What pgFailover and pgSwitchover share: activity option sets, the model built from an
 // observation, and one activity per plan transition.
-import { ApplicationFailure, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { FenceRecord } from '../activities/postgres-control';
 import type { RejoinResult } from '../activities/postgres-rejoin';
 import { FailureType } from '../policy/failure-types';
 import type { ClusterObservation } from '../policy/pg-cluster';
 import { describeTransition, invariantProblems, type ClusterModel, type Transition } from '../policy/pg-plan';
-import { progressQuery, type OperationProgress } from './definitions';
 
 // Probes answer within a second or two; three attempts ride out a blip, and a failover
 // must not wait long on a probe.
@@ -49,23 +48,6 @@ export interface StepRecord {
   topologyEpoch?: number;
   rejoin?: RejoinResult;
   rejoinError?: string;
-}
-
-export function progressReporter(): { progress: OperationProgress; report: (step: string, detail: string) => void } {
-  const progress: OperationProgress = { step: 'starting', detail: '', done: [] };
-  setHandler(progressQuery, () => progress);
-  return {
-    progress,
-    report(step, detail) {
-      progress.step = step;
-      progress.detail = detail;
-      setCurrentDetails(`**${workflowInfo().workflowType}** — ${detail}`);
-    },
-  };
-}
-
-export function invalidInput(workflow: string, problems: string[]): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.InvalidInput, message: `invalid ${workflow} input: ${problems.join('; ')}`, nonRetryable: true });
 }
 
 /** The plan model as the observation shows it. `fenced` names a server this run already fenced. */

@@ -10,7 +10,9 @@ import { resolvePlan } from '../policy/pg-plan';
 import { pgFailoverMutexId } from '../policy/names';
 import { surfaceApplicationFailure } from './failures';
 import { runUnderMutex as runUnderSharedMutex } from './mutex';
-import { applyStep, control, describeTransition, invalidInput, modelFromObservation, probe, progressReporter, type StepRecord, type StepTimings } from './pg-steps';
+import { applyStep, control, describeTransition, modelFromObservation, probe, type StepRecord, type StepTimings } from './pg-steps';
+import { trackProgress } from './progress';
+import { invalidInput } from './validation';
 import { OperationKey, ServiceKey } from './search-attributes';
 
 export interface PgSwitchoverResult extends StepRecord {
@@ -41,7 +43,7 @@ export async function pgSwitchover(rawInput: unknown): Promise<PgSwitchoverResul
 }
 
 async function switchoverUnderMutex(input: PgSwitchoverInput): Promise<PgSwitchoverResult> {
-  const { progress, report } = progressReporter();
+  const { progress, report } = trackProgress(`**${workflowInfo().workflowType}** — `);
   upsertSearchAttributes([
     { key: ServiceKey, value: `postgres/${input.cluster}` },
     { key: OperationKey, value: 'pgSwitchover' },
