@@ -68,11 +68,12 @@ MSG
 # Instances started by the process driver belong to this stack when their environment
 # carries its state folder as JARVIS_STACK_ID (activities/process-orchestrator.ts).
 process_instance_pids() {
-  local environ pid
+  local environ pid env
   for environ in /proc/[0-9]*/environ; do
     pid=${environ#/proc/}; pid=${pid%/environ}
-    tr '\0' '\n' <"$environ" 2>/dev/null | grep -qx 'JARVIS_MANAGED_BY=jarvis-scale' || continue
-    tr '\0' '\n' <"$environ" 2>/dev/null | grep -qxF "JARVIS_STACK_ID=$STATE_DIR" || continue
+    env=$(tr '\0' '\n' 2>/dev/null <"$environ") || continue
+    grep -qx 'JARVIS_MANAGED_BY=jarvis-scale' <<<"$env" || continue
+    grep -qxF "JARVIS_STACK_ID=$STATE_DIR" <<<"$env" || continue
     echo "$pid"
   done
 }
