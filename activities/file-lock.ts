@@ -16,12 +16,14 @@ export interface FileLockOptions {
 const queues = new Map<string, Promise<unknown>>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function holderOf(lockFile: string): Promise<{ pid: number; atMs: number } | undefined> {
+/** The holder's pid (undefined while the holder has created the file but not written it yet) and the lock's age. */
+async function holderOf(lockFile: string): Promise<{ pid: number | undefined; ageMs: number; ino: number } | undefined> {
   try {
-    const [pid, atMs] = (await fs.readFile(lockFile, 'utf8')).trim().split(' ').map(Number);
-    return { pid, atMs };
+    const [text, stat] = await Promise.all([fs.readFile(lockFile, 'utf8'), fs.stat(lockFile)]);
+    const pid = Number(text.trim().split(' ')[0]);
+    return { pid: Number.isInteger(pid) && pid > 0 ? pid : undefined, ageMs: Date.now() - stat.mtimeMs, ino: stat.ino };
   } catch {
-    return undefined;
+    return undefined; // released in the meantime
   }
 }
 
@@ -31,7 +33,7 @@ async function acquire(lockFile: string, timeoutMs: number, staleMs: number): Pr
   for (let attempt = 0; ; attempt++) {
     try {
       const handle = await fs.open(lockFile, 'wx');
-      await handle.writeFile(`${process.pid} ${Date.now()}\n`);
+      await handle.writeFile(`${process.pid}\n`);
       await handle.close();
       return;
     } catch (error) {
@@ -39,9 +41,12 @@ async function acquire(lockFile: string, timeoutMs: number, staleMs: number): Pr
     }
     const holder = await holderOf(lockFile);
     // This process's own lock can only be a leftover: its holders queue before reaching here.
-    const abandoned = holder !== undefined && (holder.pid === process.pid || !(await isAlive(holder.pid)) || Date.now() - holder.atMs > staleMs);
+    const abandoned =
+      holder !== undefined && (holder.ageMs > staleMs || (holder.pid !== undefined && (holder.pid === process.pid || !(await isAlive(holder.pid)))));
     if (abandoned) {
-      await fs.rm(lockFile, { force: true });
+      // Only the file judged abandoned: another taker may have replaced it meanwhile (a new inode).
+      const current = await fs.stat(lockFile).catch(() => undefined);
+      if (current?.ino === holder.ino) await fs.rm(lockFile, { force: true });
       continue;
     }
     if (Date.now() > deadline) throw new Error(`${lockFile} is held by pid ${holder?.pid ?? 'unknown'}; gave up after ${timeoutMs} ms (${attempt} tries)`);

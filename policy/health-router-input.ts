@@ -58,6 +58,8 @@ const carriedSchema = z.strictObject({
     roundsUnchanged: z.number().int().min(0),
     probeFailures: z.number().int().min(0),
   }),
+  /** The latest breaker transitions, so the progress query keeps them across runs. */
+  events: z.array(z.strictObject({ round: z.number().int(), instance: z.string(), code: z.string(), detail: z.string() })).max(100).default([]),
 });
 
 const inputSchema = z.strictObject(
@@ -72,7 +74,8 @@ const inputSchema = z.strictObject(
 );
 
 export type HealthRouterTotals = z.output<typeof carriedSchema>['totals'];
-export type HealthRouterInput = { service: string; carried?: { state: RouterState; totals: HealthRouterTotals } } & Partial<HealthRouterSettings>;
+export type HealthRouterEventRecord = z.output<typeof carriedSchema>['events'][number];
+export type HealthRouterInput = { service: string; carried?: { state: RouterState; totals: HealthRouterTotals; events: HealthRouterEventRecord[] } } & Partial<HealthRouterSettings>;
 
 export function parseHealthRouterInput(raw: unknown): Parsed<HealthRouterInput> {
   const result = inputSchema.safeParse(raw);

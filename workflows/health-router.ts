@@ -93,7 +93,7 @@ async function route(input: HealthRouterInput): Promise<HealthRouterResult> {
   const totals: HealthRouterTotals = input.carried
     ? { ...input.carried.totals, runs: input.carried.totals.runs + 1 }
     : { rounds: 0, runs: 1, reloadsApplied: 0, reloadsDeferred: 0, roundsUnchanged: 0, probeFailures: 0 };
-  const progress: HealthRouterProgress = { step: 'starting', detail: '', done: [], service: input.service, run: totals.runs, ...totals, instances: [], events: [] };
+  const progress: HealthRouterProgress = { step: 'starting', detail: '', done: [], service: input.service, run: totals.runs, ...totals, instances: [], events: input.carried?.events ?? [] };
   setHandler(healthRouterProgressQuery, () => progress);
   setHandler(progressQuery, () => progress);
   const report = (step: string, detail: string) => {
@@ -123,7 +123,7 @@ async function route(input: HealthRouterInput): Promise<HealthRouterResult> {
   }
   report('continuing', `continuing as new after ${totals.rounds} rounds`);
   const { carried: _old, ...overrides } = input;
-  return continueAsNew<typeof healthRouter>({ ...overrides, carried: { state, totals } });
+  return continueAsNew<typeof healthRouter>({ ...overrides, carried: { state, totals, events: progress.events } });
 }
 
 async function runRound(
