@@ -150,10 +150,12 @@ export function createNginxActivities(settings: NginxSettings) {
   }
 
   const locked = <T>(service: string, fn: () => Promise<T>) => withFileLock(files(service).lock, fn);
+  /** Callers of the membership activities see members as they always did; the incarnation stays in the files. */
+  const plain = (members: UpstreamMember[]) => members.map(({ name, port }) => ({ name, port }));
 
   return {
     async listUpstreamMembers(service: string): Promise<UpstreamMember[]> {
-      return readMembers(service);
+      return plain(await readMembers(service));
     },
 
     /** Adds a member, or keeps it as it is (its incarnation too) when it is there with the same port. */
@@ -164,7 +166,7 @@ export function createNginxActivities(settings: NginxSettings) {
         const changed = !(current && current.port === member.port);
         const next = changed ? [...members.filter((m) => m.name !== member.name), { name: member.name, port: member.port, since: Date.now() }] : members;
         const result = await commit(service, 'membership', next, pruneRouting(next, await readRouting(service)));
-        return { members: result.members, changed, reloaded: result.reloaded };
+        return { members: plain(result.members), changed, reloaded: result.reloaded };
       });
     },
 
@@ -173,7 +175,7 @@ export function createNginxActivities(settings: NginxSettings) {
         const members = await readMembers(service);
         const next = members.filter((m) => m.name !== name);
         const result = await commit(service, 'membership', next, pruneRouting(next, await readRouting(service)));
-        return { members: result.members, changed: next.length !== members.length, reloaded: result.reloaded };
+        return { members: plain(result.members), changed: next.length !== members.length, reloaded: result.reloaded };
       });
     },
 
@@ -211,7 +213,7 @@ export function createNginxActivities(settings: NginxSettings) {
         const members = await readMembers(service);
         const hadRouting = (await readRouting(service)) !== null;
         const result = await commit(service, 'release', members, null);
-        return { members: result.members, changed: hadRouting, reloaded: result.reloaded };
+        return { members: plain(result.members), changed: hadRouting, reloaded: result.reloaded };
       });
     },
   };

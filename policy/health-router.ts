@@ -42,7 +42,9 @@ export const HEALTH_ROUTER_DEFAULTS: HealthRouterSettings = {
   openSeconds: 10,
   recoveryProbes: 3,
   rampSeconds: 30,
-  fullWeight: 5,
+  // Low on purpose: a new member starts at weight 1, and scaleUp's check must see a request
+  // through nginx reach it; at 3 its share with 9 others at full weight is still 1/28.
+  fullWeight: 3,
   reloadIntervalSeconds: 5,
   maxErrorRate: 0.5,
   minRequests: 10,
