@@ -8,9 +8,11 @@ import { healthRouterProgressQuery } from '../../workflows/definitions';
 import { eventually } from '../helpers/app-instances';
 import { resetPlatform, SERVICE } from '../helpers/platform';
 import { readmeRecipe, runReadmeLine } from '../helpers/readme';
-import { temporalClient } from '../helpers/stack';
+import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
+import { ensureHealthRouters } from '../../workers/health-routers';
 import { readRoutes, upstreamConfFile } from '../helpers/upstream';
 import { withWorker } from '../helpers/workers';
+import { OperationKey } from '../../workflows/search-attributes';
 
 describe('the README health-router recipe works as written', () => {
   let client: Client;
@@ -53,5 +55,19 @@ describe('the README health-router recipe works as written', () => {
       },
       { MIN_INSTANCES: '1' },
     );
+  });
+
+  it('is started once by the worker’s start-up, and not at all with HEALTH_ROUTER_ENABLED=false', async () => {
+    await resetPlatform(client);
+    // No worker polls this queue: only the start itself is under test.
+    const config = testWorkerConfig({ TASK_QUEUE: taskQueueFor('healthRouter bootstrap') });
+    assert.deepEqual(await ensureHealthRouters(client, testWorkerConfig({ HEALTH_ROUTER_ENABLED: 'false' })), []);
+    assert.deepEqual(await ensureHealthRouters(client, config), [{ workflowId: 'health-router/jarvis-app', started: true }]);
+    assert.deepEqual(await ensureHealthRouters(client, config), [{ workflowId: 'health-router/jarvis-app', started: false }]);
+    const described = await client.workflow.getHandle('health-router/jarvis-app').describe();
+    assert.equal(described.status.name, 'RUNNING');
+    assert.equal(described.typedSearchAttributes.get(OperationKey), 'healthRouter');
+    await resetPlatform(client);
+    assert.equal((await client.workflow.getHandle('health-router/jarvis-app').describe()).status.name, 'TERMINATED', 'resetPlatform stops the router');
   });
 });
