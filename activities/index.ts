@@ -10,6 +10,7 @@ import { createInstanceMetrics } from './instance-metrics';
 import { createInstanceAdmin } from './instance-admin';
 import { checkServedThroughLoadBalancer } from './load-balancer-check';
 import { createNginxActivities } from './nginx';
+import { createHealthRouterActivities } from './health-router';
 import type { InstanceLaunchSettings, Orchestrator } from './orchestrator';
 import { createProcessOrchestrator } from './process-orchestrator';
 import { createScrapeTargetActivities } from './scrape-targets';
@@ -80,6 +81,7 @@ export function createActivities(config: WorkerConfig, driver: 'docker' | 'proce
     ...createOrchestrator(driver, config, clients),
     waitForHealthy,
     ...createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix }),
+    ...createHealthRouterActivities(config),
     checkServedThroughLoadBalancer,
     ...createInstanceAdmin({ adminToken: config.adminToken }),
     ...createScrapeTargetActivities(config.prometheusTargetsDir),

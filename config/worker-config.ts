@@ -6,6 +6,8 @@ import { readSecret } from './secrets';
 import type { AutoscaleConfig } from '../policy/autoscale';
 import { AUTOSCALE_DEFAULTS, validateAutoscaleConfig } from '../policy/autoscale-config';
 import { SERVICE_NAME_PATTERN, TASK_QUEUE, NAMESPACE } from '../policy/names';
+import { HEALTH_ROUTER_DEFAULTS, type HealthRouterSettings } from '../policy/health-router';
+import { validateHealthRouterSettings } from '../policy/health-router-input';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -18,6 +20,22 @@ function withoutPassword(url: string): string {
   parsed.password = '';
   return parsed.toString();
 }
+
+/** Each HEALTH_ROUTER_* variable and the router setting it sets. */
+export const HEALTH_ROUTER_ENV: Record<string, keyof HealthRouterSettings> = {
+  HEALTH_ROUTER_PROBE_INTERVAL: 'probeIntervalSeconds',
+  HEALTH_ROUTER_PROBE_TIMEOUT_MS: 'probeTimeoutMs',
+  HEALTH_ROUTER_FAILURE_THRESHOLD: 'failureThreshold',
+  HEALTH_ROUTER_OPEN_SECONDS: 'openSeconds',
+  HEALTH_ROUTER_RECOVERY_PROBES: 'recoveryProbes',
+  HEALTH_ROUTER_RAMP_SECONDS: 'rampSeconds',
+  HEALTH_ROUTER_FULL_WEIGHT: 'fullWeight',
+  HEALTH_ROUTER_RELOAD_INTERVAL: 'reloadIntervalSeconds',
+  HEALTH_ROUTER_MAX_ERROR_RATE: 'maxErrorRate',
+  HEALTH_ROUTER_MIN_REQUESTS: 'minRequests',
+  HEALTH_ROUTER_MAX_EJECTED_PERCENT: 'maxEjectedPercent',
+  HEALTH_ROUTER_ROUNDS_PER_RUN: 'roundsPerRun',
+};
 
 const schema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^127\.0\.0\.1:\d+$|^localhost:\d+$/, 'must be a loopback host:port such as 127.0.0.1:7233').default('127.0.0.1:7233'),
@@ -78,6 +96,9 @@ const schema = z.object({
   WORKER_SDK_METRICS_PORT: int(0, 65535).optional(),
   /** The admin HTTP API (workers/admin-api.ts), loopback only. */
   ADMIN_API_PORT: int(0, 65535).default(3000),
+  // The health router (workflow healthRouter, one per service); bounds in policy/health-router-input.ts
+  HEALTH_ROUTER_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
+  ...Object.fromEntries(Object.entries(HEALTH_ROUTER_ENV).map(([env, field]) => [env, num().default(HEALTH_ROUTER_DEFAULTS[field])])),
 });
 
 export interface WorkerConfig {
@@ -121,6 +142,10 @@ export interface WorkerConfig {
   redisStateDir: string;
   workerSdkMetricsPort: number;
   adminApiPort: number;
+  /** Whether the worker starts healthRouter for each service when it starts (HEALTH_ROUTER_ENABLED). */
+  healthRouterEnabled: boolean;
+  /** The defaults a healthRouter run uses where its input sets nothing. */
+  healthRouter: HealthRouterSettings;
 }
 
 export interface PgSettings {
@@ -175,6 +200,12 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     const problems = autoscale.problems.map((p) => Object.entries(names).reduce((text, [field, env]) => text.replace(field, `${env} (${field})`), p));
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
+  const routerFields = Object.fromEntries(Object.entries(HEALTH_ROUTER_ENV).map(([env, field]) => [field, (e as Record<string, unknown>)[env]]));
+  const healthRouter = validateHealthRouterSettings(routerFields as unknown as HealthRouterSettings);
+  if (!healthRouter.ok) {
+    const problems = healthRouter.problems.map((p) => Object.entries(HEALTH_ROUTER_ENV).reduce((text, [env, field]) => text.replace(new RegExp(`^${field}\\b`), `${env} (${field})`), p));
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
   const pgUrl = (port: number) => `postgresql://jarvis@127.0.0.1:${port}/jarvis`;
   return {
     temporalAddress: e.TEMPORAL_ADDRESS,
@@ -214,6 +245,8 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     redisStateDir: path.join(e.JARVIS_STATE_DIR, 'redis'),
     workerSdkMetricsPort: e.WORKER_SDK_METRICS_PORT ?? (e.WORKER_METRICS_PORT > 0 ? e.WORKER_METRICS_PORT + 1 : 0),
     adminApiPort: e.ADMIN_API_PORT,
+    healthRouterEnabled: e.HEALTH_ROUTER_ENABLED === 'true',
+    healthRouter: healthRouter.value,
     postgres: pgSettings(e),
     redis: {
       nodes: (e.REDIS_CLUSTER_NODES ?? [0, 1, 2, 3, 4, 5].map((i) => `127.0.0.1:${e.REDIS_BASE_PORT + i}`).join(','))

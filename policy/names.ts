@@ -31,3 +31,8 @@ export function instanceIndex(service: string, name: string): number | undefined
   if (!/^[1-9][0-9]{0,3}$/.test(rest)) return undefined;
   return Number(rest);
 }
+
+/** The one health router of a service: a long-running workflow, started idempotently under this ID. */
+export function healthRouterId(service: string): string {
+  return `health-router/${service}`;
+}

@@ -13,6 +13,9 @@ import { withWorker } from './helpers/workers';
 import { ports } from './helpers/ports';
 import { assertBaseCluster, clusterView, redisWorkerEnv } from './helpers/redis';
 import { REDIS_MUTEX_ID } from '../workflows/redis-common';
+import { healthRouterProgressQuery } from '../workflows/definitions';
+import { eventually } from './helpers/app-instances';
+import { readRoutes, setFrozen } from './helpers/upstream';
 
 const historiesDir = path.join(repoRoot, 'test', 'histories');
 
@@ -144,13 +147,48 @@ async function recordRedis(client: Client): Promise<void> {
   await assertBaseCluster();
 }
 
+/** healthRouter: an ejection and a recovery across a continueAsNew, a cancellation, and a start under another ID. */
+async function recordHealthRouter(client: Client): Promise<void> {
+  const taskQueue = taskQueueFor('record healthRouter');
+  await resetPlatform(client);
+  await withWorker(
+    taskQueue,
+    async () => {
+      await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }] });
+      const settings = { probeIntervalSeconds: 0.5, probeTimeoutMs: 500, failureThreshold: 2, openSeconds: 1, recoveryProbes: 1, rampSeconds: 2, fullWeight: 3, reloadIntervalSeconds: 0.5, roundsPerRun: 12 };
+      const router = await client.workflow.start('healthRouter', { taskQueue, workflowId: 'health-router/jarvis-app', args: [{ service: SERVICE, ...settings }] });
+      const firstRunId = router.firstExecutionRunId;
+      await setFrozen('jarvis-app-2', true);
+      try {
+        await eventually('jarvis-app-2 ejected', async () => (readRoutes()['jarvis-app-2'] === 'down' ? true : undefined), 60_000);
+      } finally {
+        await setFrozen('jarvis-app-2', false);
+      }
+      await eventually('a second run that has brought jarvis-app-2 back to full weight', async () => {
+        const progress = await router.query(healthRouterProgressQuery);
+        return progress.run >= 2 && readRoutes()['jarvis-app-2'] === settings.fullWeight ? true : undefined;
+      }, 90_000, 200);
+      await save(client.workflow.getHandle('health-router/jarvis-app', firstRunId), 'healthRouter-ejects-and-continues-as-new');
+      const elsewhere = await client.workflow.start('healthRouter', { taskQueue, workflowId: `record-health-router-${Date.now()}`, args: [{ service: SERVICE }] });
+      await elsewhere.result();
+      await save(elsewhere, 'healthRouter-started-under-another-id');
+      await router.cancel();
+      await settle(router.result());
+      await save(client.workflow.getHandle('health-router/jarvis-app'), 'healthRouter-cancelled');
+    },
+    { MIN_INSTANCES: '1' },
+  );
+  await resetPlatform(client);
+}
+
 async function main(): Promise<void> {
   const { client, connection } = await temporalClient();
-  // One family only: `scaleUp`, `scaling` (scaleDown, drain, rollout, autoscale), `pg` or `redis` (no Docker needed for the last two).
+  // One family only: `scaleUp`, `scaling` (scaleDown, drain, rollout, autoscale), `router` (healthRouter), `pg` or `redis` (no Docker needed for the last two).
   const only = process.argv[2];
   try {
     if (!only || only === 'scaleUp') await recordScaleUp(client);
     if (!only || only === 'scaling') await recordScalingOperations(client);
+    if (!only || only === 'router') await recordHealthRouter(client);
     if (!only || only === 'pg') await recordPgHa(client);
     if (!only || only === 'redis') await recordRedis(client);
   } finally {

@@ -5,6 +5,7 @@ import { createActivities, createClients, createOrchestrator } from '../activiti
 import { chooseOrchestrator } from '../activities/orchestrator-choice';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { ensureAutoscaleSchedules } from './schedules';
+import { ensureHealthRouters } from './health-routers';
 import { bootstrapPgMonitorSchedule } from './pg-monitor-schedule';
 import { registerPlatformMetrics } from './platform-metrics';
 import { registerRedisMetrics } from './redis-metrics';
@@ -37,6 +38,12 @@ async function main(): Promise<void> {
       process.stdout.write(`schedule ${outcome.scheduleId}: ${outcome.created ? 'created' : 'up to date'}, ${outcome.paused ? 'paused (AUTOSCALE_ENABLED=false)' : 'running'}
 `);
     }
+    // The router is optional for the rest of the worker: report and carry on. Its first
+    // round runs once this worker polls.
+    await ensureHealthRouters(client, config).then(
+      (outcomes) => outcomes.forEach((o) => process.stdout.write(`health router ${o.workflowId}: ${o.started ? 'started' : 'already running'}\n`)),
+      (error: Error) => process.stderr.write(`health router not started: ${error.message}\n`),
+    );
     await client.connection.close();
   }
   if (config.postgres.monitorSchedule) {

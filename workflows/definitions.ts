@@ -28,3 +28,19 @@ export const resumeSignal = defineSignal('resume');
 export const abortSignal = defineSignal<[reason?: string]>('abort');
 /** An operator approves a failover whose candidate lags more than the threshold (or when approval is required). */
 export const approveFailoverSignal = defineSignal<[{ approvedBy?: string }]>('approveFailover');
+
+export interface HealthRouterProgress extends OperationProgress {
+  service: string;
+  /** Rounds over every run of this workflow ID (continueAsNew included), and this run's number. */
+  rounds: number;
+  run: number;
+  reloadsApplied: number;
+  reloadsDeferred: number;
+  roundsUnchanged: number;
+  probeFailures: number;
+  instances: Array<{ name: string; breaker: string; code: string; score: number; errorRate: number | null; weight: number; down: boolean; consecutiveFailures: number; consecutiveSuccesses: number; answer: string }>;
+  /** The latest breaker transitions, newest last (at most 30). */
+  events: Array<{ round: number; instance: string; code: string; detail: string }>;
+}
+
+export const healthRouterProgressQuery = defineQuery<HealthRouterProgress>('healthRouterProgress');

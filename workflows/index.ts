@@ -11,3 +11,4 @@ export { redisAddNode } from './redis-add-node';
 export { redisRemoveNode } from './redis-remove-node';
 export { redisFailover } from './redis-failover';
 export { redisFix } from './redis-fix';
+export { healthRouter } from './health-router';

@@ -41,9 +41,13 @@ export async function healthOf(port: number): Promise<number> {
   return res.status;
 }
 
-const SCALING_TYPES = ['scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate', 'autoscaleCheck'];
+const SCALING_TYPES = ['scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate', 'autoscaleCheck', 'healthRouter'];
 
-/** Deletes the autoscale schedule, terminates running scaling workflows, removes every instance and empties the upstream. */
+/**
+ * Deletes the autoscale schedule, terminates running scaling workflows and the health
+ * router, removes every instance and empties the upstream, and hands it back to plain
+ * membership (no router weights or ejections), so no test file inherits a router's state.
+ */
 export async function resetPlatform(client: Client, service = SERVICE): Promise<void> {
   const { orchestrator, nginx } = parts();
   await client.schedule.getHandle(`autoscale/${service}`).delete().catch(() => undefined);
@@ -53,4 +57,5 @@ export async function resetPlatform(client: Client, service = SERVICE): Promise<
   }
   for (const instance of await orchestrator.listInstances(service)) await orchestrator.removeInstance(instance.name);
   for (const member of await nginx.listUpstreamMembers(service)) await nginx.removeUpstreamMember(service, member.name);
+  await nginx.releaseUpstreamRouting(service);
 }

@@ -29,6 +29,31 @@ describe('rendering the nginx upstream', () => {
     assert.match(text, /server 127\.0\.0\.1:9 down;/);
   });
 
+  it('with the health router’s routing: its weights, its ejections, and the new-member weight for a member it has not judged', () => {
+    const members = [
+      { name: 'jarvis-app-1', port: 3101, since: 11 },
+      { name: 'jarvis-app-2', port: 3102, since: 12 },
+      { name: 'jarvis-app-3', port: 3103, since: 13 },
+      { name: 'jarvis-app-4', port: 3104, since: 14 },
+    ];
+    const routing = {
+      newMemberWeight: 1,
+      entries: {
+        'jarvis-app-1': { since: 11, weight: 5, down: false },
+        'jarvis-app-2': { since: 12, weight: 1, down: true },
+        // An entry for an earlier jarvis-app-3 (another since) must not apply to this one.
+        'jarvis-app-3': { since: 3, weight: 1, down: true },
+      },
+    };
+    const servers = renderUpstream('jarvis-app', members, routing).split('\n').filter((l) => l.trim().startsWith('server ')).map((l) => l.trim());
+    assert.deepEqual(servers, [
+      'server 127.0.0.1:3101 weight=5 max_fails=3 fail_timeout=5s; # jarvis-app-1',
+      'server 127.0.0.1:3102 down; # jarvis-app-2 (ejected by the health router)',
+      'server 127.0.0.1:3103 weight=1 max_fails=3 fail_timeout=5s; # jarvis-app-3',
+      'server 127.0.0.1:3104 weight=1 max_fails=3 fail_timeout=5s; # jarvis-app-4',
+    ]);
+  });
+
   it('renders Prometheus file_sd targets on loopback only', () => {
     const groups = JSON.parse(renderScrapeTargets('jarvis-app', [{ name: 'jarvis-app-1', port: 3101 }]));
     assert.deepEqual(groups, [{ targets: ['127.0.0.1:3101'], labels: { service: 'jarvis-app', instance_name: 'jarvis-app-1' } }]);

@@ -9,6 +9,13 @@ describe('worker configuration', () => {
     assert.equal(config.temporalAddress, '127.0.0.1:7233');
     assert.deepEqual(config.services, ['jarvis-app']);
     assert.equal(config.maxInstances, 10);
+    assert.equal(config.healthRouterEnabled, true);
+    assert.deepEqual([config.healthRouter.failureThreshold, config.healthRouter.rampSeconds, config.healthRouter.reloadIntervalSeconds], [3, 30, 5]);
+  });
+
+  it('reads the health router settings from HEALTH_ROUTER_* variables', () => {
+    const config = readWorkerConfig({ HEALTH_ROUTER_FAILURE_THRESHOLD: '2', HEALTH_ROUTER_RAMP_SECONDS: '12', HEALTH_ROUTER_ENABLED: 'false' });
+    assert.deepEqual([config.healthRouter.failureThreshold, config.healthRouter.rampSeconds, config.healthRouterEnabled], [2, 12, false]);
   });
 
   const bad: Array<[Record<string, string>, RegExp]> = [
@@ -18,6 +25,9 @@ describe('worker configuration', () => {
     [{ SERVICES: 'jarvis-app,Bad Name' }, /SERVICES/],
     [{ ORCHESTRATOR: 'nomad' }, /ORCHESTRATOR/],
     [{ APP_BASE_PORT: '-1' }, /APP_BASE_PORT/],
+    [{ HEALTH_ROUTER_FAILURE_THRESHOLD: '0' }, /HEALTH_ROUTER_FAILURE_THRESHOLD \(failureThreshold\) must be at least 1/],
+    [{ HEALTH_ROUTER_RAMP_SECONDS: 'slow' }, /HEALTH_ROUTER_RAMP_SECONDS must be a number/],
+    [{ HEALTH_ROUTER_ENABLED: 'yes' }, /HEALTH_ROUTER_ENABLED must be true or false/],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} naming the variable`, () => {
