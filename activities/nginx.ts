@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { readFileOr, writeFileAtomic } from './atomic-file';
 import { FailureType, permanentFailure } from './errors';
 import { renderUpstream, sortMembers, type UpstreamMember } from './nginx-config';
+import { guardInstanceName, guardPort, guardServiceName } from './name-guard';
 
 const run = promisify(execFile);
 
@@ -58,10 +59,14 @@ export function createNginxActivities(settings: NginxSettings) {
 
   return {
     async listUpstreamMembers(service: string): Promise<UpstreamMember[]> {
+      guardServiceName(service);
       return readMembers(service);
     },
 
     async ensureUpstreamMember(service: string, member: UpstreamMember): Promise<UpstreamChange> {
+      guardServiceName(service);
+      guardInstanceName(member.name);
+      guardPort(member.port);
       const members = await readMembers(service);
       const current = members.find((m) => m.name === member.name);
       if (current && current.port === member.port) return applyMembers(service, members, false);
@@ -70,6 +75,8 @@ export function createNginxActivities(settings: NginxSettings) {
     },
 
     async removeUpstreamMember(service: string, name: string): Promise<UpstreamChange> {
+      guardServiceName(service);
+      guardInstanceName(name);
       const members = await readMembers(service);
       const next = members.filter((m) => m.name !== name);
       return applyMembers(service, next, next.length !== members.length);
