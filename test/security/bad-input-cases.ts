@@ -44,6 +44,7 @@ export const workflowCases: WorkflowCase[] = [
   { name: 'an unknown service', type: 'autoscaleCheck', input: { service: 'ghost-app' }, failureType: 'UnknownService', message: /unknown service "ghost-app"/ },
   { name: 'a missing service', type: 'autoscaleCheck', input: {}, failureType: 'InvalidInput', message: /service must be a string such as "jarvis-app"/ },
   // PostgreSQL
+  { name: 'an unknown cluster given as a path', type: 'pgFailover', input: { cluster: '../main' }, failureType: 'InvalidInput', message: /cluster must be one of: main \(unknown cluster\)/ },
   { name: 'a negative lag bound', type: 'pgFailover', input: { cluster: 'main', maxLagBytes: -1 }, failureType: 'InvalidInput', message: /maxLagBytes must not be negative/ },
   { name: 'path traversal as the target', type: 'pgSwitchover', input: { cluster: 'main', target: '../primary' }, failureType: 'InvalidInput', message: /target must be one of: primary, replica1, replica2/ },
   { name: 'a huge timeout', type: 'pgSwitchover', input: { cluster: 'main', target: 'replica1', timeoutSeconds: 1e9 }, failureType: 'InvalidInput', message: /timeoutSeconds must be at most 3600/ },

@@ -169,7 +169,8 @@ describe('the bad-input table: clear message, no retry, no change', () => {
     });
   });
 
-  describe('the worker\'s configuration', () => {
+  // Each case starts a worker process that must refuse to start; they run side by side.
+  describe('the worker\'s configuration', { concurrency: 3 }, () => {
     const emptyState = mkdtempSync(path.join(os.tmpdir(), 'jarvis-no-secrets-'));
     after(() => rmSync(emptyState, { recursive: true, force: true }));
 

@@ -120,6 +120,9 @@ describe('no secret in any workflow history or log', () => {
       const primary = await waitClusterHealthy();
       await run('pgSwitchover', { cluster: 'main', target: PG_NAMES.find((n) => n !== primary) });
       await waitClusterHealthy();
+      // And back: later test files find the primary where they found it.
+      await run('pgSwitchover', { cluster: 'main', target: primary });
+      await waitClusterHealthy();
 
       // Redis: dry runs, one slot there and back, a failover there and back, a node added and removed.
       await run('redisRebalance', { dryRun: true }, REDIS_MUTEX_ID);
