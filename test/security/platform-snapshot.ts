@@ -20,8 +20,11 @@ async function postgresTopology(): Promise<string> {
   const rows = await Promise.all(
     PG_NAMES.map((name) =>
       withPg(pgPort(name), 'postgres', async (pg) => {
+        // The timeline only on the primary, from its current WAL file: a standby's
+        // checkpoint timeline moves by itself at its next restartpoint after a role change.
         const r = await pg.query(
-          `SELECT pg_is_in_recovery() AS rec, (SELECT timeline_id FROM pg_control_checkpoint()) AS tli,
+          `SELECT pg_is_in_recovery() AS rec,
+                  CASE WHEN pg_is_in_recovery() THEN NULL ELSE left(pg_walfile_name(pg_current_wal_lsn()), 8) END AS tli,
                   (SELECT sender_port FROM pg_stat_wal_receiver) AS sender,
                   (SELECT string_agg(application_name || ':' || sync_state, ',' ORDER BY application_name) FROM pg_stat_replication) AS standbys`,
         );
