@@ -4,11 +4,18 @@ import path from 'node:path';
 import type { WorkerConfig } from '../config/worker-config';
 import type { AutoscaleConfig, Recommendation } from '../policy/autoscale';
 import { readFileOr, writeFileAtomic } from './atomic-file';
+import { assertKnownService } from './services';
 
 export function createAutoscaleState(config: WorkerConfig) {
-  const file = (service: string) => path.join(config.stateDir, 'autoscale', `${service}.recommendations.json`);
+  // Only a known service names a file: nothing else reaches the path.
+  const file = (service: string) => {
+    assertKnownService(config, service);
+    return path.join(config.stateDir, 'autoscale', `${service}.recommendations.json`);
+  };
   return {
-    async describeAutoscale(_service: string): Promise<{ enabled: boolean; config: AutoscaleConfig }> {
+    /** Refuses an unknown service itself, so autoscaleCheck needs no describeService first (its patch). */
+    async describeAutoscale(service: string): Promise<{ enabled: boolean; config: AutoscaleConfig }> {
+      assertKnownService(config, service);
       return { enabled: config.autoscaleEnabled, config: config.autoscale };
     },
 

@@ -2,6 +2,7 @@
 // state first, so a retried or resumed activity never starts a second container.
 import type Dockerode from 'dockerode';
 import { FailureType, permanentFailure } from './errors';
+import { guardInstanceName, guardPort, guardServiceName, guardVersion } from './name-guard';
 import {
   instanceEnvironment,
   sortInstances,
@@ -68,6 +69,10 @@ export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrch
     },
 
     async ensureInstanceStarted(request) {
+      guardServiceName(request.service);
+      guardInstanceName(request.name);
+      guardVersion(request.version);
+      guardPort(request.port);
       let existing = await inspect(request.name);
       let created = false;
       if (!existing) {

@@ -63,7 +63,7 @@ export function launchSettings(config: WorkerConfig): InstanceLaunchSettings {
     redisClusterNodes: config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(','),
     databaseUrl: config.databaseUrl,
     readReplicaUrls: config.readReplicaUrls,
-    secretsFile: config.secretsFile,
+    secretsFile: config.appSecretsFile,
     stackId: config.stateDir,
   };
 }

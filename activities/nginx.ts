@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { readFileOr, writeFileAtomic } from './atomic-file';
 import { FailureType, permanentFailure } from './errors';
 import { withFileLock } from './file-lock';
+import { guardInstanceName, guardPort, guardServiceName } from './name-guard';
 import { renderUpstream, routingEntryFor, sortMembers, type RoutingEntry, type UpstreamMember, type UpstreamRouting } from './nginx-config';
 
 const run = promisify(execFile);
@@ -155,11 +156,15 @@ export function createNginxActivities(settings: NginxSettings) {
 
   return {
     async listUpstreamMembers(service: string): Promise<UpstreamMember[]> {
+      guardServiceName(service);
       return plain(await readMembers(service));
     },
 
     /** Adds a member, or keeps it as it is (its incarnation too) when it is there with the same port. */
     async ensureUpstreamMember(service: string, member: UpstreamMember): Promise<UpstreamChange> {
+      guardServiceName(service);
+      guardInstanceName(member.name);
+      guardPort(member.port);
       return locked(service, async () => {
         const members = await readMembers(service);
         const current = members.find((m) => m.name === member.name);
@@ -171,6 +176,8 @@ export function createNginxActivities(settings: NginxSettings) {
     },
 
     async removeUpstreamMember(service: string, name: string): Promise<UpstreamChange> {
+      guardServiceName(service);
+      guardInstanceName(name);
       return locked(service, async () => {
         const members = await readMembers(service);
         const next = members.filter((m) => m.name !== name);
@@ -181,6 +188,7 @@ export function createNginxActivities(settings: NginxSettings) {
 
     /** Members, the router's routing and the reload ledger, read together under the lock. */
     async readUpstreamState(service: string): Promise<UpstreamState> {
+      guardServiceName(service);
       return locked(service, async () => {
         const ledger = await readLedger(service);
         return { members: await readMembers(service), routing: await readRouting(service), lastReloadAtMs: ledger.reloads.at(-1)?.atMs ?? 0, reloads: ledger.reloads };
@@ -193,6 +201,7 @@ export function createNginxActivities(settings: NginxSettings) {
      * (nothing is written) and reported as deferred.
      */
     async applyUpstreamRouting(request: RoutingRequest): Promise<RoutingResult> {
+      guardServiceName(request.service);
       return locked(request.service, async () => {
         const members = await readMembers(request.service);
         const routing = pruneRouting(members, { newMemberWeight: request.newMemberWeight, entries: request.entries });
@@ -209,6 +218,7 @@ export function createNginxActivities(settings: NginxSettings) {
 
     /** Hands the upstream back to plain membership: every member at the default weight, none ejected. */
     async releaseUpstreamRouting(service: string): Promise<UpstreamChange> {
+      guardServiceName(service);
       return locked(service, async () => {
         const members = await readMembers(service);
         const hadRouting = (await readRouting(service)) !== null;

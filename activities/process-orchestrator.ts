@@ -3,6 +3,7 @@
 import { openSync, closeSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { guardInstanceName, guardPort, guardServiceName, guardVersion } from './name-guard';
 import { findProcesses, isAlive } from './process-table';
 import { instanceEnvironment, MANAGED_BY, sortInstances, type InstanceLaunchSettings, type Orchestrator } from './orchestrator';
 
@@ -32,6 +33,10 @@ export function createProcessOrchestrator(settings: ProcessOrchestratorSettings)
     },
 
     async ensureInstanceStarted(request) {
+      guardServiceName(request.service);
+      guardInstanceName(request.name);
+      guardVersion(request.version);
+      guardPort(request.port);
       const [existing] = await byName(request.name);
       if (existing) return { name: request.name, port: Number(existing.env.PORT), version: existing.env.APP_VERSION, running: true, created: false };
       mkdirSync(settings.logDir, { recursive: true });

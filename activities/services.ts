@@ -14,15 +14,20 @@ export interface ServiceSpec {
   shutdownGraceSeconds: number;
 }
 
+/** Refuses, non-retryably, a service this worker does not scale. */
+export function assertKnownService(config: WorkerConfig, service: string): void {
+  if (!config.services.includes(service)) {
+    throw permanentFailure(
+      FailureType.UnknownService,
+      `unknown service "${service}"; this worker scales: ${config.services.join(', ')} (set SERVICES to change that)`,
+    );
+  }
+}
+
 export function createServiceCatalog(config: WorkerConfig) {
   return {
     async describeService(service: string): Promise<ServiceSpec> {
-      if (!config.services.includes(service)) {
-        throw permanentFailure(
-          FailureType.UnknownService,
-          `unknown service "${service}"; this worker scales: ${config.services.join(', ')} (set SERVICES to change that)`,
-        );
-      }
+      assertKnownService(config, service);
       return {
         service,
         basePort: config.appBasePort,

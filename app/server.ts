@@ -37,7 +37,7 @@ function logError(source: string) {
 }
 
 const metrics = createInstanceMetrics();
-const redis = createRedisCluster({ nodes: settings.redisNodes, password: settings.redisPassword, commandCounter: metrics.redisCommands, onError: logError('redis') });
+const redis = createRedisCluster({ nodes: settings.redisNodes, username: settings.redisUsername, password: settings.redisPassword, commandCounter: metrics.redisCommands, onError: logError('redis') });
 const registry = createInstanceRegistry(redis, { service: settings.service, ttlSeconds: settings.registryTtlSeconds });
 const db = createDbRouter({
   primaryUrl: settings.databaseUrl,

@@ -32,7 +32,10 @@ const schema = z.object({
   DATABASE_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5432/jarvis'),
   READ_REPLICA_1_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5433/jarvis'),
   READ_REPLICA_2_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5434/jarvis'),
-  REDIS_PASSWORD: z.string().min(1, 'must be set (in the environment or JARVIS_SECRETS_FILE)'),
+  // The instance's own Redis ACL user (infra/redis/lib.sh), limited to its key commands
+  // on jarvis:* keys; the control plane's default user and REDIS_PASSWORD are not the app's.
+  REDIS_USERNAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a Redis ACL user name such as jarvis-app').default('jarvis-app'),
+  REDIS_APP_PASSWORD: z.string().min(1, 'must be set (in the environment or JARVIS_SECRETS_FILE)'),
   PG_APP_PASSWORD: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (in the environment or JARVIS_SECRETS_FILE)'),
   REGISTRY_TTL_SECONDS: int(2, 3600).default(15),
@@ -42,7 +45,7 @@ const schema = z.object({
   MAX_BODY_BYTES: int(1, 10 * 1024 * 1024).default(64 * 1024),
 });
 
-const SECRET_KEYS = ['REDIS_PASSWORD', 'PG_APP_PASSWORD', 'ADMIN_TOKEN'] as const;
+const SECRET_KEYS = ['REDIS_USERNAME', 'REDIS_APP_PASSWORD', 'PG_APP_PASSWORD', 'ADMIN_TOKEN'] as const;
 
 export interface AppSettings {
   port: number;
@@ -53,6 +56,7 @@ export interface AppSettings {
   startupDelayMs: number;
   shutdownDeadlineMs: number;
   redisNodes: { host: string; port: number }[];
+  redisUsername: string;
   redisPassword: string;
   databaseUrl: string;
   replicaUrls: { name: string; url: string }[];
@@ -106,7 +110,8 @@ export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
       const [host, port] = n.trim().split(':');
       return { host, port: Number(port) };
     }),
-    redisPassword: e.REDIS_PASSWORD,
+    redisUsername: e.REDIS_USERNAME,
+    redisPassword: e.REDIS_APP_PASSWORD,
     databaseUrl: e.DATABASE_URL,
     replicaUrls: [
       { name: 'replica1', url: e.READ_REPLICA_1_URL },

@@ -116,6 +116,8 @@ export interface WorkerConfig {
   databaseUrl: string;
   readReplicaUrls: string[];
   secretsFile: string;
+  /** The app instances' own secrets (infra/local/common.sh write_app_secrets): no control-plane password in it. */
+  appSecretsFile: string;
   logDir: string;
   appShutdownDeadlineMs: number;
   /** Held by the worker's activities only; never passed to a workflow. */
@@ -222,6 +224,7 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     databaseUrl: withoutPassword(e.DATABASE_URL ?? pgUrl(e.PG_PRIMARY_PORT)),
     readReplicaUrls: [e.READ_REPLICA_1_URL ?? pgUrl(e.PG_REPLICA1_PORT), e.READ_REPLICA_2_URL ?? pgUrl(e.PG_REPLICA2_PORT)].map(withoutPassword),
     secretsFile: path.join(e.JARVIS_STATE_DIR, 'secrets.env'),
+    appSecretsFile: path.join(e.JARVIS_STATE_DIR, 'app-secrets.env'),
     logDir: path.join(e.JARVIS_STATE_DIR, 'logs'),
     appShutdownDeadlineMs: e.APP_SHUTDOWN_DEADLINE_MS,
     adminToken: readSecret('ADMIN_TOKEN', env, path.join(e.JARVIS_STATE_DIR, 'secrets.env')),

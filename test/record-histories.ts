@@ -181,9 +181,30 @@ async function recordHealthRouter(client: Client): Promise<void> {
   await resetPlatform(client);
 }
 
+/**
+ * autoscaleCheck on today's code, which takes the patched branch (AUTOSCALE_CHECK_ONE_DESCRIBE).
+ * autoscaleCheck-before-one-describe-patch.json is the pre-patch recording: never re-record it,
+ * it proves that checks started before the change still replay.
+ */
+async function recordAutoscaleCheck(client: Client): Promise<void> {
+  const taskQueue = taskQueueFor('record autoscaleCheck');
+  await resetPlatform(client);
+  await withWorker(
+    taskQueue,
+    async () => {
+      await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
+      const check = await client.workflow.start('autoscaleCheck', { taskQueue, workflowId: `record-autoscale-check-${Date.now()}`, args: [{ service: SERVICE }] });
+      await check.result();
+      await save(check, 'autoscaleCheck');
+    },
+    { MIN_INSTANCES: '1' },
+  );
+  await resetPlatform(client);
+}
+
 async function main(): Promise<void> {
   const { client, connection } = await temporalClient();
-  // One family only: `scaleUp`, `scaling` (scaleDown, drain, rollout, autoscale), `router` (healthRouter), `pg` or `redis` (no Docker needed for the last two).
+  // One family only: `scaleUp`, `scaling` (scaleDown, drain, rollout, autoscale), `router` (healthRouter), `pg`, `redis` (no Docker needed for the last two), or `autoscaleCheck` alone.
   const only = process.argv[2];
   try {
     if (!only || only === 'scaleUp') await recordScaleUp(client);
@@ -191,6 +212,7 @@ async function main(): Promise<void> {
     if (!only || only === 'router') await recordHealthRouter(client);
     if (!only || only === 'pg') await recordPgHa(client);
     if (!only || only === 'redis') await recordRedis(client);
+    if (only === 'autoscaleCheck') await recordAutoscaleCheck(client);
   } finally {
     await connection.close();
   }

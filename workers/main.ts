@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createClients, createOrchestrator } from '../activities';
 import { chooseOrchestrator } from '../activities/orchestrator-choice';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
+import { requireWorkerSecrets } from '../config/required-secrets';
 import { ensureAutoscaleSchedules } from './schedules';
 import { ensureHealthRouters } from './health-routers';
 import { bootstrapPgMonitorSchedule } from './pg-monitor-schedule';
@@ -14,6 +15,7 @@ import { workflowSource } from './workflow-source';
 
 async function main(): Promise<void> {
   const config = readWorkerConfig(process.env);
+  requireWorkerSecrets(config);
   // The SDK runtime's own metrics (task slots, poll latencies, …) on their own loopback port.
   if (config.workerSdkMetricsPort > 0) {
     Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerSdkMetricsPort}` } } } });

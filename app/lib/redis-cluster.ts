@@ -6,6 +6,8 @@ import type { Counter } from 'prom-client';
 
 export interface RedisClusterOptions {
   nodes: { host: string; port: number }[];
+  /** A Redis ACL user; the default user when absent. */
+  username?: string;
   password: string;
   /** Counts every command by name. */
   commandCounter?: Counter<'command'>;
@@ -16,7 +18,7 @@ export interface RedisClusterOptions {
 export function createRedisCluster(options: RedisClusterOptions): Cluster {
   const cluster = new Cluster(options.nodes, {
     // A command that gets no answer fails after 2 s instead of holding a request open.
-    redisOptions: { password: options.password, connectTimeout: 2_000, maxRetriesPerRequest: 3, commandTimeout: 2_000 },
+    redisOptions: { username: options.username, password: options.password, connectTimeout: 2_000, maxRetriesPerRequest: 3, commandTimeout: 2_000 },
     clusterRetryStrategy: (times) => Math.min(100 * times, 2_000),
     slotsRefreshTimeout: 2_000,
     enableReadyCheck: true,

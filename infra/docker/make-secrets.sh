@@ -6,7 +6,7 @@
 # For Swarm, load the same files with: docker secret create <name> secrets/<name>
 set -euo pipefail
 dir="${1:-$(cd "$(dirname "$0")/../.." && pwd)/secrets}"
-names=(redis_password pg_superuser_password pg_replication_password pg_app_password admin_token temporal_db_password grafana_admin_password)
+names=(redis_password redis_app_password pg_superuser_password pg_replication_password pg_app_password admin_token temporal_db_password grafana_admin_password)
 mkdir -p "$dir"
 chmod 700 "$dir"
 for name in "${names[@]}"; do

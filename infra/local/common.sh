@@ -66,10 +66,31 @@ load_secrets() {
     } > "$file"
     umask 022
   fi
+  # Secrets added after a stack was first made are appended, never regenerated.
+  if ! grep -q '^REDIS_APP_PASSWORD=' "$file"; then
+    (umask 077 && echo "REDIS_APP_PASSWORD=$(random_secret)" >> "$file")
+  fi
   set -a
   # shellcheck disable=SC1090
   . "$file"
   set +a
+  write_app_secrets
+}
+
+# The app instances' own secrets file (mode 600): their Redis ACL user's password, the
+# database password and the admin token, but not the Redis admin password nor the
+# PostgreSQL superuser and replication passwords, which only the control plane holds.
+write_app_secrets() {
+  local file="$STATE_DIR/app-secrets.env" tmp
+  tmp=$(umask 077 && mktemp "$STATE_DIR/.app-secrets.XXXXXX")
+  {
+    echo "REDIS_USERNAME=jarvis-app"
+    echo "REDIS_APP_PASSWORD=$REDIS_APP_PASSWORD"
+    echo "PG_APP_PASSWORD=$PG_APP_PASSWORD"
+    echo "ADMIN_TOKEN=$ADMIN_TOKEN"
+  } > "$tmp"
+  chmod 600 "$tmp"
+  mv -f "$tmp" "$file"
 }
 
 mkdir -p "$LOG_DIR"

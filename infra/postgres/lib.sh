@@ -183,6 +183,9 @@ EOF
 # Managed by infra/postgres/*.sh. Loopback only, SCRAM for every TCP login.
 # TYPE  DATABASE     USER        ADDRESS        METHOD
 local   all          postgres                   peer
+# The replication role can only replicate: no login to any database.
+host    all          replicator  127.0.0.1/32   reject
+host    all          replicator  ::1/128        reject
 host    all          all         127.0.0.1/32   scram-sha-256
 host    all          all         ::1/128        scram-sha-256
 host    replication  replicator  127.0.0.1/32   scram-sha-256

@@ -75,6 +75,45 @@ redis_node_pid() {
 # True when the node on PORT answers PING with PONG (not LOADING, not an auth error).
 redis_node_up() { [ "$(redis_cli "$1" ping 2>/dev/null)" = PONG ]; }
 
+# The app instances' ACL user. The control plane keeps the default user (REDIS_PASSWORD).
+REDIS_APP_USER=jarvis-app
+
+# What the app library (app/lib) sends: sessions, the instance registry, locks (Lua with
+# the same commands inside), the PostgreSQL topology key and channel, and what ioredis
+# Cluster needs to find the slots. Keys and channels under jarvis:* only. No admin
+# command: no CONFIG, FLUSHALL, FLUSHDB, DEBUG, KEYS, CLUSTER SETSLOT/RESET/FORGET/MEET,
+# ACL, SHUTDOWN, MIGRATE, REPLICAOF, SAVE, MONITOR, CLIENT KILL.
+REDIS_APP_COMMANDS="ping echo auth hello quit readonly readwrite info
+  cluster|slots cluster|shards cluster|nodes cluster|info cluster|myid cluster|keyslot
+  client|setname client|getname client|id command|docs command|info
+  get set del unlink exists expire pexpire ttl pttl incr
+  hset hget hmget hgetall hincrby hdel hlen hexists
+  zadd zrange zrem zcard zscore zrangebyscore
+  eval evalsha script|load script|exists multi exec discard watch unwatch
+  subscribe unsubscribe"
+
+# The user's rules with its password as a SHA-256 hash: the clear password is in no
+# file or command line of Redis (secrets.env and app-secrets.env hold it).
+redis_app_acl_rules() {
+  [ -n "${REDIS_APP_PASSWORD:-}" ] || die "REDIS_APP_PASSWORD is not set (load_secrets)"
+  local hash cmds="" c
+  hash=$(printf '%s' "$REDIS_APP_PASSWORD" | sha256sum | cut -d' ' -f1)
+  for c in $REDIS_APP_COMMANDS; do cmds+=" +$c"; done
+  echo "on #$hash resetkeys ~jarvis:* resetchannels &jarvis:* -@all$cmds"
+}
+
+# redis_apply_app_acl PORT: sets the app user on a running node, so a node started with
+# an older redis.conf gets it too (the conf has it for the node's next start).
+redis_apply_app_acl() {
+  local port=$1 out
+  local -
+  set -f # the rules hold * patterns: no file-name expansion
+  # shellcheck disable=SC2046
+  out=$(redis_cli "$port" acl setuser "$REDIS_APP_USER" reset $(redis_app_acl_rules) 2>&1) ||
+    die "node $port: ACL SETUSER $REDIS_APP_USER failed: $out"
+  [ "$out" = OK ] || die "node $port: ACL SETUSER $REDIS_APP_USER answered: $out"
+}
+
 # Writes the node's redis.conf (mode 600), replacing it only when it changed.
 redis_write_conf() {
   local port=$1 dir conf tmp
@@ -82,6 +121,7 @@ redis_write_conf() {
   conf="$dir/redis.conf"
   [[ $REDIS_PASSWORD =~ ^[A-Za-z0-9._~+=-]+$ ]] ||
     die "REDIS_PASSWORD may only hold letters, digits and ._~+=- (edit $STATE_DIR/secrets.env)"
+  [ -n "${REDIS_APP_PASSWORD:-}" ] || die "REDIS_APP_PASSWORD is not set (load_secrets)"
   (umask 077 && mkdir -p "$dir")
   chmod 700 "$dir"
   tmp=$(umask 077 && mktemp "$dir/.redis.conf.XXXXXX")
@@ -109,6 +149,9 @@ dbfilename dump.rdb
 
 requirepass "$REDIS_PASSWORD"
 masterauth "$REDIS_PASSWORD"
+
+# The app instances' own user (ACL rules are per node: every node, added ones too).
+user $REDIS_APP_USER $(redis_app_acl_rules)
 EOF
   if [ -f "$conf" ] && cmp -s "$tmp" "$conf"; then
     rm -f "$tmp"
@@ -127,6 +170,7 @@ redis_start_node() {
   redis_check_port "$port"
   if pid=$(redis_node_pid "$port"); then
     redis_node_up "$port" || redis_wait_node_up "$port"
+    redis_apply_app_acl "$port"
     log "node $port: already running (pid $pid)"
     return 0
   fi
@@ -137,6 +181,7 @@ redis_start_node() {
   redis-server "$(redis_node_dir "$port")/redis.conf" ||
     die "node $port: redis-server failed to start (see $LOG_DIR/redis-$port.log)"
   redis_wait_node_up "$port"
+  redis_apply_app_acl "$port"
   pid=$(redis_node_pid "$port") || die "node $port: no live pid in $(redis_pid_file "$port")"
   log "node $port: started (pid $pid)"
 }

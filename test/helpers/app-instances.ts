@@ -42,7 +42,7 @@ export function instanceEnv(n: number, overrides: Record<string, string> = {}): 
     DATABASE_URL: config.databaseUrl,
     READ_REPLICA_1_URL: config.readReplicaUrls[0],
     READ_REPLICA_2_URL: config.readReplicaUrls[1],
-    JARVIS_SECRETS_FILE: config.secretsFile,
+    JARVIS_SECRETS_FILE: config.appSecretsFile,
     ...overrides,
   };
 }

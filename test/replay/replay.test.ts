@@ -42,6 +42,15 @@ describe('replaying recorded histories', () => {
     });
   }
 
+  it('holds autoscaleCheck from before and after its patch (README "Changing a workflow safely")', () => {
+    const activities = (file: string) => loadJson(file).events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    const markers = (file: string) => loadJson(file).events.filter((e) => e.eventType === 'EVENT_TYPE_MARKER_RECORDED').length;
+    assert.equal(activities('autoscaleCheck-before-one-describe-patch.json')[0], 'describeService', 'the old run took the old branch');
+    assert.equal(markers('autoscaleCheck-before-one-describe-patch.json'), 0);
+    assert.ok(!activities('autoscaleCheck.json').includes('describeService'), 'the new run took the patched branch');
+    assert.equal(markers('autoscaleCheck.json'), 1, 'the patch marker is recorded');
+  });
+
   it('fails on a deliberately altered history, which proves the replay can fail', async () => {
     const history = loadJson('scaleUp.json');
     const scheduled = history.events.find((e) => e.activityTaskScheduledEventAttributes);

@@ -66,7 +66,7 @@ describe('PostgreSQL topology messages', () => {
 });
 
 describe('instance settings', () => {
-  const minimal = { PORT: '3101', INSTANCE_ID: 'jarvis-app-1', REDIS_PASSWORD: 'redis-secret', ADMIN_TOKEN: 'a'.repeat(32) };
+  const minimal = { PORT: '3101', INSTANCE_ID: 'jarvis-app-1', REDIS_APP_PASSWORD: 'redis-secret', ADMIN_TOKEN: 'a'.repeat(32) };
   it('has defaults for everything but the port, the id and the secrets', () => {
     const s = parseAppSettings(minimal);
     assert.equal(s.service, 'jarvis-app');
@@ -77,9 +77,10 @@ describe('instance settings', () => {
   it('reads secrets from JARVIS_SECRETS_FILE when the environment lacks them, the environment winning', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'jarvis-secrets-'));
     const file = path.join(dir, 'secrets.env');
-    writeFileSync(file, `# comment\nREDIS_PASSWORD=from-file\nADMIN_TOKEN=${'f'.repeat(20)}\nPG_APP_PASSWORD=pg-from-file\n`);
-    const s = parseAppSettings({ PORT: '1', INSTANCE_ID: 'x', JARVIS_SECRETS_FILE: file, REDIS_PASSWORD: 'from-env' });
+    writeFileSync(file, `# comment\nREDIS_APP_PASSWORD=from-file\nADMIN_TOKEN=${'f'.repeat(20)}\nPG_APP_PASSWORD=pg-from-file\n`);
+    const s = parseAppSettings({ PORT: '1', INSTANCE_ID: 'x', JARVIS_SECRETS_FILE: file, REDIS_APP_PASSWORD: 'from-env' });
     assert.equal(s.redisPassword, 'from-env');
+    assert.equal(s.redisUsername, 'jarvis-app');
     assert.equal(s.adminToken, 'f'.repeat(20));
     assert.equal(s.pgPassword, 'pg-from-file');
   });
@@ -87,7 +88,7 @@ describe('instance settings', () => {
     [{ PORT: '0' }, /PORT/],
     [{ HOST: '0.0.0.0' }, /HOST: must be a loopback address/],
     [{ INSTANCE_ID: 'Jarvis_1' }, /INSTANCE_ID: must be lowercase letters, digits and dashes/],
-    [{ REDIS_PASSWORD: '' }, /REDIS_PASSWORD: must be set/],
+    [{ REDIS_APP_PASSWORD: '' }, /REDIS_APP_PASSWORD: must be set/],
     [{ HEARTBEAT_INTERVAL_MS: '20000' }, /HEARTBEAT_INTERVAL_MS \(20000\) must be shorter than REGISTRY_TTL_SECONDS \(15 s\)/],
     [{ READ_REPLICA_2_URL: 'postgres://127.0.0.1:5434' }, /READ_REPLICA_2_URL: must be a URL like/],
   ];
@@ -113,7 +114,7 @@ describe('what the control plane hands each instance', () => {
     assert.equal(env.DATABASE_URL, 'postgresql://jarvis@127.0.0.1:5462/jarvis');
     assert.equal(env.READ_REPLICA_1_URL, 'postgresql://jarvis@127.0.0.1:5463/jarvis');
     assert.equal(env.READ_REPLICA_2_URL, 'postgresql://jarvis@127.0.0.1:5464/jarvis');
-    assert.equal(env.JARVIS_SECRETS_FILE, '/state/secrets.env');
+    assert.equal(env.JARVIS_SECRETS_FILE, '/state/app-secrets.env');
     // No secret travels as a plain variable: the instance reads them from the mounted file.
     assert.ok(!Object.keys(env).some((k) => /PASSWORD|TOKEN/.test(k)));
   });

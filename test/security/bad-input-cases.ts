@@ -1,0 +1,127 @@
+// The bad-input table: each row is one request an operator, a script or an attacker could
+// send, with the message that must name the problem. The runner
+// (bad-input-table.test.ts) checks for every row that it fails at once, non-retryably,
+// and changes nothing. Cases the older per-area tests already hold (test/app/bad-input,
+// test/pg/pg-bad-input, test/workflows/redis-bad-input, test/cli/cli-arguments) are not
+// repeated here.
+import { ports } from '../helpers/ports';
+
+/** The workers of the runner allow 1..3 instances and the runner keeps exactly one running. */
+export const TABLE_LIMITS = { min: 1, max: 3 } as const;
+
+export interface WorkflowCase {
+  name: string;
+  type: string;
+  input: unknown;
+  failureType: string;
+  message: RegExp;
+}
+
+const SHELL = 'jarvis-app;rm -rf / #';
+const TRAVERSAL = '../../etc/passwd';
+const UNKNOWN_NODE = 'c'.repeat(40);
+
+export const workflowCases: WorkflowCase[] = [
+  // scaleUp
+  { name: 'a negative count', type: 'scaleUp', input: { service: 'jarvis-app', count: -1 }, failureType: 'InvalidInput', message: /count must be at least 1/ },
+  { name: 'a huge count', type: 'scaleUp', input: { service: 'jarvis-app', count: 1e9 }, failureType: 'InvalidInput', message: /count must be at most 20 per operation/ },
+  { name: 'a count past MAX_INSTANCES', type: 'scaleUp', input: { service: 'jarvis-app', count: TABLE_LIMITS.max, cooldownSeconds: 0 }, failureType: 'LimitExceeded', message: new RegExp(`has 1 instances; adding ${TABLE_LIMITS.max} would exceed MAX_INSTANCES=${TABLE_LIMITS.max}`) },
+  { name: 'shell metacharacters in the service', type: 'scaleUp', input: { service: SHELL }, failureType: 'InvalidInput', message: /service must be lowercase letters, digits and dashes/ },
+  { name: 'path traversal in the service', type: 'scaleUp', input: { service: TRAVERSAL }, failureType: 'InvalidInput', message: /service must be lowercase letters, digits and dashes/ },
+  { name: 'an unknown service', type: 'scaleUp', input: { service: 'ghost-app', cooldownSeconds: 0 }, failureType: 'UnknownService', message: /unknown service "ghost-app"; this worker scales: jarvis-app/ },
+  { name: 'an input that is not an object', type: 'scaleUp', input: 'jarvis-app', failureType: 'InvalidInput', message: /input must be a JSON object such as \{"service":"jarvis-app"\}/ },
+  { name: 'an unknown field', type: 'scaleUp', input: { service: 'jarvis-app', replicas: 5 }, failureType: 'InvalidInput', message: /unknown field\(s\): replicas/ },
+  // scaleDown and drainInstance
+  { name: 'a count that would go below MIN_INSTANCES', type: 'scaleDown', input: { service: 'jarvis-app', count: 1, cooldownSeconds: 0 }, failureType: 'LimitExceeded', message: new RegExp(`removing 1 would go below MIN_INSTANCES=${TABLE_LIMITS.min}`) },
+  { name: 'an unknown victim rule', type: 'scaleDown', input: { service: 'jarvis-app', victim: 'oldest' }, failureType: 'InvalidInput', message: /victim must be "newest" or "least-loaded"/ },
+  { name: 'a negative cooldown', type: 'scaleDown', input: { service: 'jarvis-app', cooldownSeconds: -5 }, failureType: 'InvalidInput', message: /cooldownSeconds must not be negative/ },
+  { name: 'an unknown instance', type: 'drainInstance', input: { instance: 'jarvis-app-99' }, failureType: 'UnknownInstance', message: /no instance named jarvis-app-99; jarvis-app has: jarvis-app-1/ },
+  { name: 'shell metacharacters in the instance', type: 'drainInstance', input: { instance: 'jarvis-app-1; reboot' }, failureType: 'InvalidInput', message: /instance must be an instance name such as "jarvis-app-3"/ },
+  { name: 'path traversal in the instance', type: 'drainInstance', input: { instance: '../jarvis-app-1' }, failureType: 'InvalidInput', message: /instance must be an instance name such as "jarvis-app-3"/ },
+  // rollingUpdate and autoscaleCheck
+  { name: 'a command substitution as the version', type: 'rollingUpdate', input: { service: 'jarvis-app', version: '$(reboot)' }, failureType: 'InvalidInput', message: /version must be letters, digits, "\.", "_" or "-"/ },
+  { name: 'an unknown service', type: 'rollingUpdate', input: { service: 'ghost-app', version: 'v2' }, failureType: 'UnknownService', message: /unknown service "ghost-app"/ },
+  { name: 'an unknown service', type: 'autoscaleCheck', input: { service: 'ghost-app' }, failureType: 'UnknownService', message: /unknown service "ghost-app"/ },
+  { name: 'a missing service', type: 'autoscaleCheck', input: {}, failureType: 'InvalidInput', message: /service must be a string such as "jarvis-app"/ },
+  // PostgreSQL
+  { name: 'an unknown cluster given as a path', type: 'pgFailover', input: { cluster: '../main' }, failureType: 'InvalidInput', message: /cluster must be one of: main \(unknown cluster\)/ },
+  { name: 'a negative lag bound', type: 'pgFailover', input: { cluster: 'main', maxLagBytes: -1 }, failureType: 'InvalidInput', message: /maxLagBytes must not be negative/ },
+  { name: 'path traversal as the target', type: 'pgSwitchover', input: { cluster: 'main', target: '../primary' }, failureType: 'InvalidInput', message: /target must be one of: primary, replica1, replica2/ },
+  { name: 'a huge timeout', type: 'pgSwitchover', input: { cluster: 'main', target: 'replica1', timeoutSeconds: 1e9 }, failureType: 'InvalidInput', message: /timeoutSeconds must be at most 3600/ },
+  // Redis
+  { name: 'a slot number out of bounds', type: 'redisReshard', input: { target: UNKNOWN_NODE, ranges: [16384] }, failureType: 'InvalidInput', message: /ranges: "16384" is not a slot range within 0\.\.16383/ },
+  { name: 'a huge slot count', type: 'redisReshard', input: { target: UNKNOWN_NODE, slots: 20000 }, failureType: 'InvalidInput', message: /slots must be at most 16384/ },
+  { name: 'a negative slot count', type: 'redisReshard', input: { target: UNKNOWN_NODE, slots: -3 }, failureType: 'InvalidInput', message: /slots must be at least 1/ },
+  { name: 'a privileged port', type: 'redisAddNode', input: { port: 80 }, failureType: 'InvalidInput', message: /port must be at least 1024/ },
+  { name: 'shell metacharacters as the port', type: 'redisAddNode', input: { port: `${ports.redisExtra[0]}; rm -rf /` }, failureType: 'InvalidInput', message: /port must be the new node's port/ },
+  { name: 'path traversal as the node id', type: 'redisRemoveNode', input: { nodeId: TRAVERSAL }, failureType: 'InvalidInput', message: /nodeId must be a node id \(40 lowercase hex characters/ },
+  { name: 'an unknown node', type: 'redisRemoveNode', input: { nodeId: UNKNOWN_NODE }, failureType: 'UnknownNode', message: new RegExp(`${UNKNOWN_NODE}`) },
+  { name: 'a threshold over 100 %', type: 'redisRebalance', input: { thresholdPercent: 150 }, failureType: 'InvalidInput', message: /thresholdPercent must be at most 100/ },
+  { name: 'an unknown replica', type: 'redisFailover', input: { replicaId: UNKNOWN_NODE }, failureType: 'UnknownNode', message: new RegExp(`${UNKNOWN_NODE}`) },
+  { name: 'an unknown field', type: 'redisFix', input: { force: true }, failureType: 'InvalidInput', message: /unknown field\(s\): force/ },
+];
+
+/** `temporal workflow start --input` text: malformed JSON never reaches a workflow. */
+export const malformedJsonInputs = ['{"service":', "{service: 'jarvis-app'}", '{"service":"jarvis-app",}'];
+
+export interface CliCase {
+  args: string[];
+  message: RegExp;
+  /** The mutex workflow the command would start: it must not be (re)started. */
+  workflowId: string;
+}
+
+export const cliCases: CliCase[] = [
+  { args: ['scale', SHELL, '--to', '2'], message: /unknown service "jarvis-app;rm -rf \/ #"; this stack scales: jarvis-app/, workflowId: 'scale/jarvis-app' },
+  { args: ['scale', 'jarvis-app', '--to', '1e9'], message: /--to must be a whole number, got "1e9"/, workflowId: 'scale/jarvis-app' },
+  { args: ['drain', TRAVERSAL], message: /instance must be an instance name such as "jarvis-app-3"/, workflowId: 'scale/jarvis-app' },
+  { args: ['rollout', 'jarvis-app', '--version', '$(reboot)'], message: /version must be letters, digits/, workflowId: 'scale/jarvis-app' },
+  { args: ['switchover', '--to', '../primary'], message: /target must be one of: primary, replica1, replica2/, workflowId: 'pg-failover/main' },
+  { args: ['reshard', '--slots', '99999', '--to', String(ports.redis[0])], message: /slots must be (at most 16384|a whole number from 1)/, workflowId: 'redis-topology/cache' },
+  { args: ['add-node', '--port', '99999'], message: /port must be (at most 55535|a whole number from 1024)/, workflowId: 'redis-topology/cache' },
+  { args: ['remove-node', 'x;reboot'], message: /"x;reboot" is neither a node id/, workflowId: 'redis-topology/cache' },
+];
+
+export interface AdminCase {
+  name: string;
+  method: string;
+  /** Sent as is on the request line (no URL normalisation). */
+  rawPath: string;
+  /** undefined: no Authorization header; 'TOKEN' is replaced by the real token. */
+  authorization?: string;
+  status: number;
+  message: RegExp;
+}
+
+export const adminCases: AdminCase[] = [
+  { name: 'no token', method: 'GET', rawPath: '/api/admin/metrics', status: 401, message: /send Authorization: Bearer <ADMIN_TOKEN>/ },
+  { name: 'a wrong token of the same length', method: 'GET', rawPath: '/api/admin/health/instances', authorization: 'Bearer WRONG', status: 401, message: /send Authorization: Bearer <ADMIN_TOKEN>/ },
+  { name: 'the token under another scheme', method: 'GET', rawPath: '/api/admin/autoscaler/status', authorization: 'Token TOKEN', status: 401, message: /send Authorization: Bearer <ADMIN_TOKEN>/ },
+  { name: 'path traversal with the token', method: 'GET', rawPath: '/api/admin/../../../etc/passwd', authorization: 'Bearer TOKEN', status: 404, message: /no route \/api\/admin\/\.\.\/\.\.\/\.\.\/etc\/passwd/ },
+  { name: 'an encoded traversal with the token', method: 'GET', rawPath: '/api/admin/metrics/%2e%2e/health/instances', authorization: 'Bearer TOKEN', status: 404, message: /no route/ },
+  { name: 'an unknown admin path', method: 'GET', rawPath: '/api/admin/scale?to=99', authorization: 'Bearer TOKEN', status: 404, message: /no route \/api\/admin\/scale/ },
+  { name: 'a write method', method: 'POST', rawPath: '/api/admin/metrics', authorization: 'Bearer TOKEN', status: 405, message: /only GET is served/ },
+];
+
+export interface ConfigCase {
+  env: Record<string, string>;
+  /** The variable the message must name. */
+  variable: string;
+  message: RegExp;
+  /** Run with an empty state folder: no secrets.env to fall back on. */
+  emptyStateDir?: boolean;
+}
+
+export const configCases: ConfigCase[] = [
+  { env: { MIN_INSTANCES: '5', MAX_INSTANCES: '4' }, variable: 'MAX_INSTANCES', message: /MAX_INSTANCES \(4\) must not be below MIN_INSTANCES \(5\)/ },
+  { env: { SCALE_UP_THRESHOLD: '1.5' }, variable: 'SCALE_UP_THRESHOLD', message: /SCALE_UP_THRESHOLD \(scaleUpThreshold\) must be in \(0, 1\]/ },
+  { env: { SCALE_UP_THRESHOLD: '0.5', SCALE_DOWN_THRESHOLD: '0.9' }, variable: 'SCALE_DOWN_THRESHOLD', message: /SCALE_DOWN_THRESHOLD \(scaleDownThreshold\) \(0\.9\) must be below/ },
+  { env: { COOLDOWN_PERIOD: '-3' }, variable: 'COOLDOWN_PERIOD', message: /COOLDOWN_PERIOD/ },
+  { env: { NGINX_PORT: '70000' }, variable: 'NGINX_PORT', message: /NGINX_PORT .*65535/ },
+  { env: { REDIS_BASE_PORT: '80' }, variable: 'REDIS_BASE_PORT', message: /REDIS_BASE_PORT .*1024/ },
+  { env: { TEMPORAL_ADDRESS: '203.0.113.9:7233' }, variable: 'TEMPORAL_ADDRESS', message: /TEMPORAL_ADDRESS must be a loopback host:port/ },
+  { env: { SERVICES: 'jarvis-app;rm -rf /' }, variable: 'SERVICES', message: /SERVICES must be a comma-separated list of service names/ },
+  { env: { APP_VERSION: '$(id)' }, variable: 'APP_VERSION', message: /APP_VERSION/ },
+  { env: { REDIS_PASSWORD: '', PG_SUPERUSER_PASSWORD: 'set-for-this-case-0123' }, variable: 'REDIS_PASSWORD', message: /REDIS_PASSWORD must be set/, emptyStateDir: true },
+  { env: { REDIS_PASSWORD: 'set-for-this-case-0123', PG_SUPERUSER_PASSWORD: '' }, variable: 'PG_SUPERUSER_PASSWORD', message: /PG_SUPERUSER_PASSWORD must be set/, emptyStateDir: true },
+];
