@@ -144,13 +144,33 @@ async function recordRedis(client: Client): Promise<void> {
   await assertBaseCluster();
 }
 
+/** An autoscaleCheck below the minimum that starts scaleUp, and that scaleUp (the parallel-reads branches of both). */
+async function recordAutoscaleStart(client: Client): Promise<void> {
+  const taskQueue = taskQueueFor('record autoscale start');
+  await resetPlatform(client);
+  await withWorker(
+    taskQueue,
+    async () => {
+      const check = await client.workflow.start('autoscaleCheck', { taskQueue, workflowId: `record-autoscale-start-${Date.now()}`, args: [{ service: SERVICE }] });
+      await check.result();
+      await save(check, 'autoscaleCheck-started-scaleUp');
+      const scale = client.workflow.getHandle('scale/jarvis-app');
+      await scale.result();
+      await save(scale, 'scaleUp-started-by-autoscaleCheck');
+    },
+    { MIN_INSTANCES: '1', COOLDOWN_PERIOD: '0' },
+  );
+  await resetPlatform(client);
+}
+
 async function main(): Promise<void> {
   const { client, connection } = await temporalClient();
-  // One family only: `scaleUp`, `scaling` (scaleDown, drain, rollout, autoscale), `pg` or `redis` (no Docker needed for the last two).
+  // One family only: `scaleUp`, `scaling` (scaleDown, drain, rollout, autoscale), `autoscale` (a check that starts scaleUp), `pg` or `redis` (no Docker needed for the last two).
   const only = process.argv[2];
   try {
     if (!only || only === 'scaleUp') await recordScaleUp(client);
     if (!only || only === 'scaling') await recordScalingOperations(client);
+    if (!only || only === 'autoscale') await recordAutoscaleStart(client);
     if (!only || only === 'pg') await recordPgHa(client);
     if (!only || only === 'redis') await recordRedis(client);
   } finally {

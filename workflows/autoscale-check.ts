@@ -2,7 +2,7 @@
 // metrics, asks the pure policy, records the decision with its inputs in its result, and
 // starts scaleUp or scaleDown under the service's mutex. A check that fires while an
 // operation or its cooldown holds the mutex sees that and skips.
-import { ParentClosePolicy, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, startChild, upsertSearchAttributes } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { decideAutoscale, type AutoscaleDecision, type InstanceSample } from '../policy/autoscale';
 import { parseAutoscaleCheckInput } from '../policy/autoscale-check-input';
@@ -22,6 +22,31 @@ export interface AutoscaleCheckResult {
   skipped?: string;
 }
 
+// The reads are independent, so they run at once: each sequential activity costs a
+// workflow-task round trip (about 100 ms here), and the check is on the path from a load
+// step to a new instance. Runs recorded before this change replay the sequential reads.
+const PARALLEL_READS_PATCH = 'autoscale-check-parallel-reads';
+
+async function readInputs(service: string) {
+  const parallel = patched(PARALLEL_READS_PATCH);
+  if (parallel) {
+    const [, autoscale, instances, samples, recent] = await Promise.all([
+      quick.describeService(service),
+      quick.describeAutoscale(service),
+      quick.listInstances(service),
+      quick.readInstanceSamples(service),
+      quick.loadRecommendations(service),
+    ]);
+    return { parallel, config: autoscale.config, running: instances.filter((i) => i.running).length, samples, recent };
+  }
+  await quick.describeService(service);
+  const { config } = await quick.describeAutoscale(service);
+  const running = (await quick.listInstances(service)).filter((i) => i.running).length;
+  const samples = await quick.readInstanceSamples(service);
+  const recent = await quick.loadRecommendations(service);
+  return { parallel, config, running, samples, recent };
+}
+
 export async function autoscaleCheck(rawInput: unknown): Promise<AutoscaleCheckResult> {
   const parsed = parseAutoscaleCheckInput(rawInput);
   if (!parsed.ok) throw invalidInput('autoscaleCheck', parsed.problems);
@@ -31,15 +56,16 @@ export async function autoscaleCheck(rawInput: unknown): Promise<AutoscaleCheckR
     { key: OperationKey, value: 'autoscaleCheck' },
   ]);
   try {
-    await quick.describeService(service);
-    const { config } = await quick.describeAutoscale(service);
-    const running = (await quick.listInstances(service)).filter((i) => i.running).length;
-    const samples = await quick.readInstanceSamples(service);
-    const recent = await quick.loadRecommendations(service);
+    const { parallel, config, running, samples, recent } = await readInputs(service);
     const decision = decideAutoscale({ config, current: running, samples, nowMs: Date.now(), recentRecommendations: recent });
-    await quick.saveRecommendations(service, decision.recommendations);
     const result: AutoscaleCheckResult = { service, decision, samples };
-    if (decision.action === 'none') return result;
+    // Saving the recommendation and starting the operation are independent: run them together.
+    const saving = quick.saveRecommendations(service, decision.recommendations);
+    saving.catch(() => undefined); // awaited below; this only keeps a failure from going unhandled meanwhile
+    if (decision.action === 'none' || !parallel) {
+      await saving;
+      if (decision.action === 'none') return result;
+    }
 
     const count = Math.abs(decision.desired - decision.current);
     const workflowId = scaleMutexId(service);
@@ -56,11 +82,12 @@ export async function autoscaleCheck(rawInput: unknown): Promise<AutoscaleCheckR
         staticSummary: `${workflowType} ${service} by ${count} (autoscale: ${decision.reason}${decision.metric ? ` on ${decision.metric}` : ''})`,
       };
       const input = { service, count, cooldownSeconds: config.cooldownSeconds };
-      if (workflowType === 'scaleUp') await startChild(scaleUp, { ...options, args: [input] });
-      else await startChild(scaleDown, { ...options, args: [input] });
+      const starting = workflowType === 'scaleUp' ? startChild(scaleUp, { ...options, args: [input] }) : startChild(scaleDown, { ...options, args: [input] });
+      await Promise.all([starting, saving]);
       return { ...result, started: { workflowId, workflowType, count } };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        await saving;
         return { ...result, skipped: `a scaling operation or its cooldown holds ${workflowId}` };
       }
       throw error;
