@@ -33,13 +33,15 @@ export async function isAlive(pid: number): Promise<boolean> {
 
 /** Live processes whose environment has every key/value in `match`. */
 export async function findProcesses(match: Record<string, string>): Promise<ProcessEntry[]> {
-  const found: ProcessEntry[] = [];
-  for (const name of await fs.readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    const env = await readEnviron(pid);
-    if (!env || !Object.entries(match).every(([k, v]) => env[k] === v)) continue;
-    if (await isAlive(pid)) found.push({ pid, env });
-  }
-  return found;
+  // All at once: read one by one, a few hundred environ files took seconds on a loaded
+  // machine, and every orchestrator call starts here (bench/scale-reaction.ts).
+  const pids = (await fs.readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
+  const entries = await Promise.all(
+    pids.map(async (pid) => {
+      const env = await readEnviron(pid);
+      if (!env || !Object.entries(match).every(([k, v]) => env[k] === v)) return undefined;
+      return (await isAlive(pid)) ? { pid, env } : undefined;
+    }),
+  );
+  return entries.filter((e): e is ProcessEntry => e !== undefined);
 }
