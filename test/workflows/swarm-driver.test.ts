@@ -61,6 +61,10 @@ describe('orchestrator drivers on the real engine', () => {
   });
 
   after(async () => {
+    // A failed test may have left process instances; the Swarm service goes below, containers in resetPlatform.
+    await withOrchestrator('process', async (o) => {
+      for (const instance of await o.listInstances(SERVICE)) await o.removeInstance(instance.name);
+    });
     if (engine) {
       await docker.getService(SERVICE).remove().catch(() => undefined);
       for (let i = 0; i < 100 && (await docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${SERVICE}`] } })).length > 0; i++) await sleep(200);
