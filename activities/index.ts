@@ -13,6 +13,8 @@ import { createNginxActivities } from './nginx';
 import { createHealthRouterActivities } from './health-router';
 import type { InstanceLaunchSettings, Orchestrator } from './orchestrator';
 import { createProcessOrchestrator } from './process-orchestrator';
+import type { OrchestratorDriver } from './orchestrator-choice';
+import { createSwarmOrchestrator } from './swarm-orchestrator';
 import { createScrapeTargetActivities } from './scrape-targets';
 import { createServiceCatalog } from './services';
 import { createPgMetricsActivities } from './pg-metrics';
@@ -68,14 +70,23 @@ export function launchSettings(config: WorkerConfig): InstanceLaunchSettings {
   };
 }
 
-export function createOrchestrator(driver: 'docker' | 'process', config: WorkerConfig, clients: ActivityClients): Orchestrator {
+export function createOrchestrator(driver: OrchestratorDriver, config: WorkerConfig, clients: ActivityClients): Orchestrator {
+  if (driver === 'swarm') {
+    return createSwarmOrchestrator(clients.docker, {
+      ...launchSettings(config),
+      image: config.appImage,
+      basePort: config.appBasePort,
+      shutdownGraceSeconds: Math.ceil(config.appShutdownDeadlineMs / 1000) + 5,
+      swarmServiceName: (service) => (service === config.services[0] && config.dockerServiceName ? config.dockerServiceName : service),
+    });
+  }
   return driver === 'docker'
     ? createDockerOrchestrator(clients.docker, { ...launchSettings(config), image: config.appImage })
     : createProcessOrchestrator({ ...launchSettings(config), logDir: config.logDir });
 }
 
 /** `driver` is the resolved orchestrator (see chooseOrchestrator), never "auto". */
-export function createActivities(config: WorkerConfig, driver: 'docker' | 'process', clients: ActivityClients = createClients(config)) {
+export function createActivities(config: WorkerConfig, driver: OrchestratorDriver, clients: ActivityClients = createClients(config)) {
   return {
     ...createServiceCatalog(config),
     ...createOrchestrator(driver, config, clients),

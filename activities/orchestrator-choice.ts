@@ -1,8 +1,10 @@
 import type Dockerode from 'dockerode';
 import type { WorkerConfig } from '../config/worker-config';
 
-/** ORCHESTRATOR=auto means Docker when an engine answers, local processes otherwise. */
-export async function chooseOrchestrator(config: WorkerConfig, docker: Dockerode): Promise<'docker' | 'process'> {
+export type OrchestratorDriver = 'docker' | 'process' | 'swarm';
+
+/** ORCHESTRATOR=auto means Docker when an engine answers, local processes otherwise; swarm is only chosen by name. */
+export async function chooseOrchestrator(config: WorkerConfig, docker: Dockerode): Promise<OrchestratorDriver> {
   if (config.orchestrator !== 'auto') return config.orchestrator;
   try {
     await docker.ping();

@@ -85,6 +85,16 @@ export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
     }
     for (const key of SECRET_KEYS) if (!merged[key] && fromFile[key]) merged[key] = fromFile[key];
   }
+  // Swarm replicas share the host network, so each takes its port from its task slot:
+  // the service sets APP_BASE_PORT and INSTANCE_SLOT={{.Task.Slot}} instead of PORT.
+  if (!merged.PORT && merged.APP_BASE_PORT && merged.INSTANCE_SLOT) {
+    const base = Number(merged.APP_BASE_PORT);
+    const slot = Number(merged.INSTANCE_SLOT);
+    if (!Number.isInteger(base) || !Number.isInteger(slot) || slot < 1) {
+      throw new AppConfigError(`invalid app configuration: APP_BASE_PORT (${merged.APP_BASE_PORT}) and INSTANCE_SLOT (${merged.INSTANCE_SLOT}) must be whole numbers, the slot at least 1`);
+    }
+    merged.PORT = String(base + slot);
+  }
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {

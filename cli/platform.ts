@@ -1,13 +1,13 @@
 // The CLI's view of the platform parts it reads directly: the orchestrator and Redis.
 import { createClients, createOrchestrator, type ActivityClients } from '../activities';
-import { chooseOrchestrator } from '../activities/orchestrator-choice';
+import { chooseOrchestrator, type OrchestratorDriver } from '../activities/orchestrator-choice';
 import type { Orchestrator } from '../activities/orchestrator';
 import type { WorkerConfig } from '../config/worker-config';
 
 export interface Platform {
   clients: ActivityClients;
   orchestrator: Orchestrator;
-  driver: 'docker' | 'process';
+  driver: OrchestratorDriver;
   close(): Promise<void>;
 }
 

@@ -46,7 +46,9 @@ const schema = z.object({
     .string()
     .default('jarvis-app')
     .refine((v) => v.split(',').every((s) => SERVICE_NAME_PATTERN.test(s.trim())), 'must be a comma-separated list of service names'),
-  ORCHESTRATOR: z.enum(['auto', 'docker', 'process']).default('auto'),
+  ORCHESTRATOR: z.enum(['auto', 'docker', 'process', 'swarm']).default('auto'),
+  /** The Swarm service that runs the first service's instances (ORCHESTRATOR=swarm); other services use their own name. */
+  DOCKER_SERVICE_NAME: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be a Docker service name such as jarvis-app').optional(),
   MIN_INSTANCES: int(0, 100).default(AUTOSCALE_DEFAULTS.minInstances),
   MAX_INSTANCES: int(1, 100).default(AUTOSCALE_DEFAULTS.maxInstances),
   AUTOSCALE_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
@@ -107,7 +109,9 @@ export interface WorkerConfig {
   taskQueue: string;
   stateDir: string;
   services: string[];
-  orchestrator: 'auto' | 'docker' | 'process';
+  orchestrator: 'auto' | 'docker' | 'process' | 'swarm';
+  /** DOCKER_SERVICE_NAME, when set. */
+  dockerServiceName?: string;
   minInstances: number;
   maxInstances: number;
   autoscaleEnabled: boolean;
@@ -216,6 +220,7 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     stateDir: e.JARVIS_STATE_DIR,
     services: e.SERVICES.split(',').map((s) => s.trim()),
     orchestrator: e.ORCHESTRATOR,
+    dockerServiceName: e.DOCKER_SERVICE_NAME,
     minInstances: e.MIN_INSTANCES,
     maxInstances: e.MAX_INSTANCES,
     autoscaleEnabled: e.AUTOSCALE_ENABLED === 'true',

@@ -181,38 +181,36 @@ async function recordHealthRouter(client: Client): Promise<void> {
   await resetPlatform(client);
 }
 
-/**
- * autoscaleCheck on today's code, which takes the patched branch (AUTOSCALE_CHECK_ONE_DESCRIBE).
- * autoscaleCheck-before-one-describe-patch.json is the pre-patch recording: never re-record it,
- * it proves that checks started before the change still replay.
- */
-async function recordAutoscaleCheck(client: Client): Promise<void> {
-  const taskQueue = taskQueueFor('record autoscaleCheck');
+/** An autoscaleCheck below the minimum that starts scaleUp, and that scaleUp (the parallel-reads branches of both). */
+async function recordAutoscaleStart(client: Client): Promise<void> {
+  const taskQueue = taskQueueFor('record autoscale start');
   await resetPlatform(client);
   await withWorker(
     taskQueue,
     async () => {
-      await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
-      const check = await client.workflow.start('autoscaleCheck', { taskQueue, workflowId: `record-autoscale-check-${Date.now()}`, args: [{ service: SERVICE }] });
+      const check = await client.workflow.start('autoscaleCheck', { taskQueue, workflowId: `record-autoscale-start-${Date.now()}`, args: [{ service: SERVICE }] });
       await check.result();
-      await save(check, 'autoscaleCheck');
+      await save(check, 'autoscaleCheck-started-scaleUp');
+      const scale = client.workflow.getHandle('scale/jarvis-app');
+      await scale.result();
+      await save(scale, 'scaleUp-started-by-autoscaleCheck');
     },
-    { MIN_INSTANCES: '1' },
+    { MIN_INSTANCES: '1', COOLDOWN_PERIOD: '0' },
   );
   await resetPlatform(client);
 }
 
 async function main(): Promise<void> {
   const { client, connection } = await temporalClient();
-  // One family only: `scaleUp`, `scaling` (scaleDown, drain, rollout, autoscale), `router` (healthRouter), `pg`, `redis` (no Docker needed for the last two), or `autoscaleCheck` alone.
+  // One family only: `scaleUp`, `scaling` (scaleDown, drain, rollout, autoscale), `autoscale` (a check that starts scaleUp), `router` (healthRouter), `pg` or `redis` (no Docker needed for the last two).
   const only = process.argv[2];
   try {
     if (!only || only === 'scaleUp') await recordScaleUp(client);
     if (!only || only === 'scaling') await recordScalingOperations(client);
+    if (!only || only === 'autoscale') await recordAutoscaleStart(client);
     if (!only || only === 'router') await recordHealthRouter(client);
     if (!only || only === 'pg') await recordPgHa(client);
     if (!only || only === 'redis') await recordRedis(client);
-    if (only === 'autoscaleCheck') await recordAutoscaleCheck(client);
   } finally {
     await connection.close();
   }

@@ -14,21 +14,37 @@ import { scaleUp } from './scale-up';
 import { OperationKey, ServiceKey } from './search-attributes';
 import { invalidInput } from './validation';
 
-/**
- * Patch (README "Changing a workflow safely"): describeAutoscale refuses an unknown service
- * itself, so a check no longer spends an activity on describeService first — one activity
- * fewer every CHECK_INTERVAL for every service. Checks recorded before the change (their
- * history starts with describeService) replay through the old branch. Next steps, once no
- * such run can be replayed any more: deprecatePatch(AUTOSCALE_CHECK_ONE_DESCRIBE), then remove it.
- */
-export const AUTOSCALE_CHECK_ONE_DESCRIBE = 'autoscale-check-one-describe';
-
 export interface AutoscaleCheckResult {
   service: string;
   decision: AutoscaleDecision;
   samples: InstanceSample[];
   started?: { workflowId: string; workflowType: 'scaleUp' | 'scaleDown'; count: number };
   skipped?: string;
+}
+
+// The reads are independent, so they run at once: each sequential activity costs a
+// workflow-task round trip (about 100 ms here), and the check is on the path from a load
+// step to a new instance. Runs recorded before this change replay the sequential reads.
+const PARALLEL_READS_PATCH = 'autoscale-check-parallel-reads';
+
+async function readInputs(service: string) {
+  const parallel = patched(PARALLEL_READS_PATCH);
+  if (parallel) {
+    const [, autoscale, instances, samples, recent] = await Promise.all([
+      quick.describeService(service),
+      quick.describeAutoscale(service),
+      quick.listInstances(service),
+      quick.readInstanceSamples(service),
+      quick.loadRecommendations(service),
+    ]);
+    return { parallel, config: autoscale.config, running: instances.filter((i) => i.running).length, samples, recent };
+  }
+  await quick.describeService(service);
+  const { config } = await quick.describeAutoscale(service);
+  const running = (await quick.listInstances(service)).filter((i) => i.running).length;
+  const samples = await quick.readInstanceSamples(service);
+  const recent = await quick.loadRecommendations(service);
+  return { parallel, config, running, samples, recent };
 }
 
 export async function autoscaleCheck(rawInput: unknown): Promise<AutoscaleCheckResult> {
@@ -40,15 +56,16 @@ export async function autoscaleCheck(rawInput: unknown): Promise<AutoscaleCheckR
     { key: OperationKey, value: 'autoscaleCheck' },
   ]);
   try {
-    if (!patched(AUTOSCALE_CHECK_ONE_DESCRIBE)) await quick.describeService(service);
-    const { config } = await quick.describeAutoscale(service);
-    const running = (await quick.listInstances(service)).filter((i) => i.running).length;
-    const samples = await quick.readInstanceSamples(service);
-    const recent = await quick.loadRecommendations(service);
+    const { parallel, config, running, samples, recent } = await readInputs(service);
     const decision = decideAutoscale({ config, current: running, samples, nowMs: Date.now(), recentRecommendations: recent });
-    await quick.saveRecommendations(service, decision.recommendations);
     const result: AutoscaleCheckResult = { service, decision, samples };
-    if (decision.action === 'none') return result;
+    // Saving the recommendation and starting the operation are independent: run them together.
+    const saving = quick.saveRecommendations(service, decision.recommendations);
+    saving.catch(() => undefined); // awaited below; this only keeps a failure from going unhandled meanwhile
+    if (decision.action === 'none' || !parallel) {
+      await saving;
+      if (decision.action === 'none') return result;
+    }
 
     const count = Math.abs(decision.desired - decision.current);
     const workflowId = scaleMutexId(service);
@@ -65,11 +82,12 @@ export async function autoscaleCheck(rawInput: unknown): Promise<AutoscaleCheckR
         staticSummary: `${workflowType} ${service} by ${count} (autoscale: ${decision.reason}${decision.metric ? ` on ${decision.metric}` : ''})`,
       };
       const input = { service, count, cooldownSeconds: config.cooldownSeconds };
-      if (workflowType === 'scaleUp') await startChild(scaleUp, { ...options, args: [input] });
-      else await startChild(scaleDown, { ...options, args: [input] });
+      const starting = workflowType === 'scaleUp' ? startChild(scaleUp, { ...options, args: [input] }) : startChild(scaleDown, { ...options, args: [input] });
+      await Promise.all([starting, saving]);
       return { ...result, started: { workflowId, workflowType, count } };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        await saving;
         return { ...result, skipped: `a scaling operation or its cooldown holds ${workflowId}` };
       }
       throw error;

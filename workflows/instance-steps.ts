@@ -26,7 +26,8 @@ async function waitHealthyOrRemove(name: string, url: string, timeoutSeconds: nu
   // The deadline is fixed here, in workflow time, so a retried activity keeps the same one.
   const deadlineEpochMs = Date.now() + timeoutSeconds * 1000;
   try {
-    await longWait(timeoutSeconds).waitForHealthy({ name, url, deadlineEpochMs, pollIntervalMs: 250 });
+    // A 100 ms poll: its delay is part of every scale-up's reaction time (bench/scale-reaction.ts).
+    await longWait(timeoutSeconds).waitForHealthy({ name, url, deadlineEpochMs, pollIntervalMs: 100 });
   } catch (error) {
     await CancellationScope.nonCancellable(() => quick.removeInstance(name));
     const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;

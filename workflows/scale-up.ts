@@ -1,7 +1,7 @@
 // scaleUp: start instances one at a time, wait until each is healthy, put it behind
 // nginx, prove that the load balancer reaches it, then hold the cooldown. The workflow
 // ID scale/<service> is the service's mutex, cooldown included.
-import { ApplicationFailure, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { FailureType } from '../policy/failure-types';
 import { planNewInstances } from '../policy/instance-plan';
 import { scaleMutexId } from '../policy/names';
@@ -46,8 +46,11 @@ async function scaleUpUnderMutex(input: ScaleUpInput): Promise<ScaleUpResult> {
     { key: OperationKey, value: 'scaleUp' },
   ]);
 
-  const spec = await quick.describeService(input.service);
-  const existing = await quick.listInstances(input.service);
+  // Both reads at once saves a workflow-task round trip on the way to a new instance;
+  // runs recorded before this change replay the sequential reads.
+  const [spec, existing] = patched('scale-up-parallel-reads')
+    ? await Promise.all([quick.describeService(input.service), quick.listInstances(input.service)])
+    : [await quick.describeService(input.service), await quick.listInstances(input.service)];
   if (existing.length + input.count > spec.maxInstances) {
     throw ApplicationFailure.create({
       type: FailureType.LimitExceeded,

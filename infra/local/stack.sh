@@ -100,6 +100,9 @@ down() {
     local ids
     ids=$(docker ps -aq --filter "label=jarvis.service")
     [ -z "$ids" ] || { docker rm -f $ids >/dev/null; log "removed app containers"; }
+    # The swarm driver's services (ORCHESTRATOR=swarm); the Swarm itself is left as it is.
+    ids=$(docker service ls -q --filter "label=jarvis.swarm.service" 2>/dev/null || true)
+    [ -z "$ids" ] || { docker service rm $ids >/dev/null; log "removed app Swarm services"; }
   fi
   bash "$infra/nginx/nginx.sh" stop
   rm -f "$STATE_DIR"/nginx/upstreams/* "$STATE_DIR"/prometheus/targets/*

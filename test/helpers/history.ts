@@ -25,3 +25,14 @@ export async function waitForPendingActivity(handle: WorkflowHandle, activityTyp
   }
   throw new Error(`no started ${activityType} activity within ${timeoutMs} ms`);
 }
+
+/** Polls the history (no worker needed) until the workflow has started a timer, such as its cooldown. */
+export async function waitForTimerStarted(handle: WorkflowHandle, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    if (events.some((e) => e.timerStartedEventAttributes)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no timer started within ${timeoutMs} ms`);
+}

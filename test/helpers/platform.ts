@@ -10,7 +10,7 @@ function parts() {
   const config = testWorkerConfig();
   return {
     config,
-    orchestrator: createOrchestrator(config.orchestrator === 'process' ? 'process' : 'docker', config, createClients(config)),
+    orchestrator: createOrchestrator(config.orchestrator === 'auto' ? 'docker' : config.orchestrator, config, createClients(config)),
     nginx: createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix }),
   };
 }

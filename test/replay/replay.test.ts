@@ -43,12 +43,22 @@ describe('replaying recorded histories', () => {
   }
 
   it('holds autoscaleCheck from before and after its patch (README "Changing a workflow safely")', () => {
-    const activities = (file: string) => loadJson(file).events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
-    const markers = (file: string) => loadJson(file).events.filter((e) => e.eventType === 'EVENT_TYPE_MARKER_RECORDED').length;
-    assert.equal(activities('autoscaleCheck-before-one-describe-patch.json')[0], 'describeService', 'the old run took the old branch');
-    assert.equal(markers('autoscaleCheck-before-one-describe-patch.json'), 0);
-    assert.ok(!activities('autoscaleCheck.json').includes('describeService'), 'the new run took the patched branch');
-    assert.equal(markers('autoscaleCheck.json'), 1, 'the patch marker is recorded');
+    const events = (file: string) => loadJson(file).events;
+    const markers = (file: string) => events(file).filter((e) => e.eventType === 'EVENT_TYPE_MARKER_RECORDED').length;
+    // Before the patch each read waited for the one before it: one activity scheduled per workflow task.
+    const scheduledTogether = (file: string) => {
+      let most = 0;
+      let run = 0;
+      for (const e of events(file)) {
+        if (e.activityTaskScheduledEventAttributes) most = Math.max(most, ++run);
+        else if (e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED') run = 0;
+      }
+      return most;
+    };
+    assert.equal(markers('autoscaleCheck-before-parallel-reads-patch.json'), 0, 'the old run has no patch marker');
+    assert.equal(scheduledTogether('autoscaleCheck-before-parallel-reads-patch.json'), 1, 'the old run read one input at a time');
+    assert.ok(markers('autoscaleCheck-started-scaleUp.json') >= 1, 'the new run records the patch marker');
+    assert.ok(scheduledTogether('autoscaleCheck-started-scaleUp.json') >= 5, 'the new run schedules its five reads at once');
   });
 
   it('fails on a deliberately altered history, which proves the replay can fail', async () => {

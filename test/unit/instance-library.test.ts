@@ -84,6 +84,12 @@ describe('instance settings', () => {
     assert.equal(s.adminToken, 'f'.repeat(20));
     assert.equal(s.pgPassword, 'pg-from-file');
   });
+  it('takes its port from APP_BASE_PORT + INSTANCE_SLOT when PORT is not set (a Swarm replica)', () => {
+    const { PORT: _port, ...withoutPort } = minimal;
+    assert.equal(parseAppSettings({ ...withoutPort, APP_BASE_PORT: '3700', INSTANCE_SLOT: '4' }).port, 3704);
+    assert.equal(parseAppSettings({ ...minimal, APP_BASE_PORT: '3700', INSTANCE_SLOT: '4' }).port, 3101, 'PORT wins');
+    assert.throws(() => parseAppSettings({ ...withoutPort, APP_BASE_PORT: '3700', INSTANCE_SLOT: '0' }), /INSTANCE_SLOT \(0\) must be whole numbers, the slot at least 1/);
+  });
   const bad: [Record<string, string>, RegExp][] = [
     [{ PORT: '0' }, /PORT/],
     [{ HOST: '0.0.0.0' }, /HOST: must be a loopback address/],

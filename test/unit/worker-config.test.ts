@@ -18,7 +18,14 @@ describe('worker configuration', () => {
     assert.deepEqual([config.healthRouter.failureThreshold, config.healthRouter.rampSeconds, config.healthRouterEnabled], [2, 12, false]);
   });
 
+  it('accepts the swarm driver and its service name', () => {
+    const config = readWorkerConfig({ ORCHESTRATOR: 'swarm', DOCKER_SERVICE_NAME: 'jarvis_jarvis-app' });
+    assert.deepEqual([config.orchestrator, config.dockerServiceName], ['swarm', 'jarvis_jarvis-app']);
+    assert.equal(readWorkerConfig({}).dockerServiceName, undefined, 'the service name by default');
+  });
+
   const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ DOCKER_SERVICE_NAME: 'Jarvis App' }, /DOCKER_SERVICE_NAME must be a Docker service name/],
     [{ MAX_INSTANCES: 'ten' }, /MAX_INSTANCES/],
     [{ MIN_INSTANCES: '5', MAX_INSTANCES: '4' }, /MAX_INSTANCES \(4\) must not be below MIN_INSTANCES \(5\)/],
     [{ TEMPORAL_ADDRESS: '203.0.113.9:7233' }, /TEMPORAL_ADDRESS must be a loopback/],

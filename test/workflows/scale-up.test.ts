@@ -4,7 +4,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { progressQuery } from '../../workflows/definitions';
 import { assertFailsWith } from '../helpers/failures';
 import { healthOf, instancesSeenThroughLoadBalancer, listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
+import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
 
 describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
@@ -75,7 +75,8 @@ describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
       () => client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, cooldownSeconds: 0, healthTimeoutSeconds: 2 }] }),
       { APP_STARTUP_DELAY_MS: '600000' },
     );
-    await assertFailsWith(run, 'InstanceUnhealthy', /jarvis-app-1 did not become healthy within 2 s and was removed: no healthy answer from http:\/\/127\.0\.0\.1:3101\/api\/health; last answer: HTTP 503/);
+    const port = testWorkerConfig().appBasePort + 1; // 3101 on the default ports
+    await assertFailsWith(run, 'InstanceUnhealthy', new RegExp(`jarvis-app-1 did not become healthy within 2 s and was removed: no healthy answer from http://127\\.0\\.0\\.1:${port}/api/health; last answer: HTTP 503`));
     assert.deepEqual(await listContainers(), []);
     assert.deepEqual(await upstreamMembers(), []);
   });
