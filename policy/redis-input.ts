@@ -40,10 +40,10 @@ const migrationShape = {
     .int('throttleKeysPerSecond must be a whole number')
     .min(0, 'throttleKeysPerSecond must not be negative')
     .default(0),
-  slotsPerActivity: z.number().int().min(1, 'slotsPerActivity must be at least 1').max(1024, 'slotsPerActivity must be at most 1024').default(32),
+  slotsPerActivity: z.number().int().min(1, 'slotsPerActivity must be at least 1').max(4096, 'slotsPerActivity must be at most 4096').default(512),
   maxParallel: z.number().int().min(1, 'maxParallel must be at least 1').max(16, 'maxParallel must be at most 16').default(4),
-  /** Slots of one source/target pair open at the same time inside one activity. */
-  slotConcurrency: z.number().int().min(1, 'slotConcurrency must be at least 1').max(32, 'slotConcurrency must be at most 32').default(8),
+  /** Slots of one source/target pair open at the same time inside one activity: they move as one pipelined group. */
+  slotConcurrency: z.number().int().min(1, 'slotConcurrency must be at least 1').max(1024, 'slotConcurrency must be at most 1024').default(64),
   /** Bytes aimed at per MIGRATE; the batch's key count follows the sampled key sizes. */
   batchBytes: z.number().int().min(1024, 'batchBytes must be at least 1024').max(64 * 1024 * 1024, 'batchBytes must be at most 64 MiB').default(512 * 1024),
   migrateTimeoutMs: z.number().int().min(100, 'migrateTimeoutMs must be at least 100').max(600_000, 'migrateTimeoutMs must be at most 600000').default(10_000),

@@ -9,6 +9,7 @@ import { progressQuery } from './definitions';
 import { invalidInput, newProgress, pauseSignal, planRejected, redisQuick, requireHealthyCluster, resumeSignal, underRedisMutex } from './redis-common';
 import { historyIsLong, newMigrationState, runMigration, type MigrationState } from './redis-migration';
 import type { BigKey } from '../activities/redis-cluster-topology';
+import type { PhaseMs } from '../policy/redis-migrate-phases';
 
 export interface RedisReshardCarry {
   state: MigrationState;
@@ -26,6 +27,8 @@ export interface RedisReshardResult {
   bigKeys: BigKey[];
   /** How many runs the chain took (1 + continue-as-new count). */
   runs: number;
+  /** Where the migration activities spent their time (summed busy ms per phase) and how many ran. */
+  profile: { phaseMs: PhaseMs; activities: number };
 }
 
 export async function redisReshard(rawInput: unknown, carry?: RedisReshardCarry): Promise<RedisReshardResult> {
@@ -80,5 +83,6 @@ async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, ca
     pairs: state.plan.pairs.map((p) => ({ source: `${p.source.host}:${p.source.port}`, target: `${p.target.host}:${p.target.port}`, slots: p.ranges.reduce((n, [a, b]) => n + b - a + 1, 0) })),
     bigKeys,
     runs: carry?.runs ?? 1,
+    profile: { phaseMs: state.phaseMs ?? {}, activities: state.activities ?? 0 },
   };
 }
