@@ -59,6 +59,10 @@ const reshardSchema = strictObject(
     ranges: z.array(slotRange, { error: 'ranges must be a list such as ["0-99", "200"]' }).min(1, 'ranges must name at least one slot').optional(),
     /** Keys above this size are reported by the preflight: a MIGRATE of one blocks both nodes. */
     bigKeyBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+    /** The big-key scan samples at most this many keys (over all masters; 0: no scan)… */
+    bigKeyScanKeys: z.number({ error: 'bigKeyScanKeys must be a number of keys' }).int('bigKeyScanKeys must be a whole number').min(0, 'bigKeyScanKeys must not be negative').max(100_000_000, 'bigKeyScanKeys must be at most 100000000').default(20_000),
+    /** …and stops after this many milliseconds, whichever comes first. */
+    bigKeyScanMs: z.number({ error: 'bigKeyScanMs must be a number of milliseconds' }).int('bigKeyScanMs must be a whole number').min(0, 'bigKeyScanMs must not be negative').max(600_000, 'bigKeyScanMs must be at most 600000').default(2000),
     /** History length after which the workflow continues as new (keeps the history small). */
     continueAsNewAfterEvents: z.number().int().min(100, 'continueAsNewAfterEvents must be at least 100').default(5000),
     ...migrationShape,
