@@ -48,6 +48,8 @@ interface MigrateProgress {
 }
 
 const MAX_BATCH_KEYS = 2000;
+/** MIGRATEs per pipelined round at most (see GroupContext.pipelineDepth). */
+const MAX_PIPELINE_DEPTH = 8;
 /** Key sizes are sampled on the first group and then on one group in SAMPLE_EVERY. */
 const SAMPLE_EVERY = 16;
 
@@ -82,6 +84,7 @@ export function createRedisMigrateActivities(pool: RedisNodePool) {
         batchKeys,
         avgKeyBytes: () => avgKeyBytes,
         onProgress: beat,
+        pipelineDepth: { current: MAX_PIPELINE_DEPTH, max: MAX_PIPELINE_DEPTH },
         needsSample: () => avgKeyBytes === 0 || groups % SAMPLE_EVERY === 0,
         async sampleKeySizes(keys) {
           const sizes = await pipelined(pool, source, keys.map((k) => ['MEMORY', 'USAGE', k, 'SAMPLES', '0']));

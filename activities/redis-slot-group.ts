@@ -22,6 +22,12 @@ export interface GroupContext extends CarefulContext {
   /** Records the sizes of a few keys (MEMORY USAGE), so batches follow key size. */
   sampleKeySizes: (keys: string[]) => Promise<void>;
   needsSample: () => boolean;
+  /**
+   * MIGRATEs sent in one pipelined round. The source is blocked during each MIGRATE, and up to
+   * migrateTimeoutMs per MIGRATE when the target stalls, so a round blocks it for at most
+   * depth × migrateTimeoutMs; after an IOERR the depth drops to 1 and doubles back per clean round.
+   */
+  pipelineDepth: { current: number; max: number };
 }
 
 /** Consecutive IOERR rounds of one slot before the attempt gives up (the activity's retry resumes). */
@@ -82,7 +88,8 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
     for (let start = 0; start < entries.length; ) {
       let bytes = 0;
       let end = start;
-      while (end < entries.length && (end === start || bytes + entries[end][1].length * ctx.avgKeyBytes() <= options.batchBytes)) bytes += entries[end++][1].length * ctx.avgKeyBytes();
+      const depth = ctx.pipelineDepth;
+      while (end < entries.length && (end === start || (end - start < depth.current && bytes + entries[end][1].length * ctx.avgKeyBytes() <= options.batchBytes))) bytes += entries[end++][1].length * ctx.avgKeyBytes();
       const part = entries.slice(start, end);
       start = end;
       const nextBatch = String(ctx.batchKeys());
@@ -118,6 +125,8 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
         else if ((rest.value as string[]).length === 0) emptied.push(s);
         else next.set(s, rest.value as string[]);
       });
+      const ioerrInRound = replies.some((r) => r.error && /IOERR/.test(r.error.message));
+      depth.current = ioerrInRound ? 1 : Math.min(depth.max, depth.current * 2);
       ctx.onProgress();
     }
     pending = next;

@@ -46,7 +46,7 @@ const migrationShape = {
   slotConcurrency: z.number().int().min(1, 'slotConcurrency must be at least 1').max(1024, 'slotConcurrency must be at most 1024').default(64),
   /** Bytes aimed at per MIGRATE; the batch's key count follows the sampled key sizes. */
   batchBytes: z.number().int().min(1024, 'batchBytes must be at least 1024').max(64 * 1024 * 1024, 'batchBytes must be at most 64 MiB').default(512 * 1024),
-  migrateTimeoutMs: z.number().int().min(100, 'migrateTimeoutMs must be at least 100').max(600_000, 'migrateTimeoutMs must be at most 600000').default(10_000),
+  migrateTimeoutMs: z.number().int().min(100, 'migrateTimeoutMs must be at least 100').max(600_000, 'migrateTimeoutMs must be at most 600000').default(5000),
 };
 
 export type MigrationOptions = { [K in keyof typeof migrationShape]: z.output<(typeof migrationShape)[K]> };
@@ -101,12 +101,20 @@ const removeNodeSchema = strictObject({ nodeId: nodeId('nodeId'), ...migrationSh
 export type RedisRemoveNodeInput = z.output<typeof removeNodeSchema>;
 
 const failoverSchema = strictObject(
-  { replicaId: nodeId('replicaId'), timeoutSeconds: z.number().int().min(1).max(600).default(60) },
+  {
+    replicaId: nodeId('replicaId'),
+    timeoutSeconds: z
+      .number({ error: 'timeoutSeconds must be a number of seconds' })
+      .int('timeoutSeconds must be a whole number')
+      .min(1, 'timeoutSeconds must be at least 1')
+      .max(600, 'timeoutSeconds must be at most 600')
+      .default(60),
+  },
   '{"replicaId":"<node id>"}',
 );
 export type RedisFailoverInput = z.output<typeof failoverSchema>;
 
-const fixSchema = strictObject({ dryRun: z.boolean().default(false), ...migrationShape }, '{}');
+const fixSchema = strictObject({ dryRun: z.boolean({ error: 'dryRun must be true or false' }).default(false), ...migrationShape }, '{}');
 export type RedisFixInput = z.output<typeof fixSchema>;
 
 function parser<S extends z.ZodType>(schema: S) {
