@@ -40,7 +40,7 @@ const migrationShape = {
     .int('throttleKeysPerSecond must be a whole number')
     .min(0, 'throttleKeysPerSecond must not be negative')
     .default(0),
-  slotsPerActivity: z.number().int().min(1, 'slotsPerActivity must be at least 1').max(4096, 'slotsPerActivity must be at most 4096').default(512),
+  slotsPerActivity: z.number().int().min(1, 'slotsPerActivity must be at least 1').max(4096, 'slotsPerActivity must be at most 4096').default(1024),
   maxParallel: z.number().int().min(1, 'maxParallel must be at least 1').max(16, 'maxParallel must be at most 16').default(4),
   /** Slots of one source/target pair open at the same time inside one activity: they move as one pipelined group. */
   slotConcurrency: z.number().int().min(1, 'slotConcurrency must be at least 1').max(1024, 'slotConcurrency must be at most 1024').default(64),
@@ -62,7 +62,7 @@ const reshardSchema = strictObject(
     /** The big-key scan samples at most this many keys (over all masters; 0: no scan)… */
     bigKeyScanKeys: z.number({ error: 'bigKeyScanKeys must be a number of keys' }).int('bigKeyScanKeys must be a whole number').min(0, 'bigKeyScanKeys must not be negative').max(100_000_000, 'bigKeyScanKeys must be at most 100000000').default(20_000),
     /** …and stops after this many milliseconds, whichever comes first. */
-    bigKeyScanMs: z.number({ error: 'bigKeyScanMs must be a number of milliseconds' }).int('bigKeyScanMs must be a whole number').min(0, 'bigKeyScanMs must not be negative').max(600_000, 'bigKeyScanMs must be at most 600000').default(2000),
+    bigKeyScanMs: z.number({ error: 'bigKeyScanMs must be a number of milliseconds' }).int('bigKeyScanMs must be a whole number').min(0, 'bigKeyScanMs must not be negative').max(600_000, 'bigKeyScanMs must be at most 600000').default(1000),
     /** History length after which the workflow continues as new (keeps the history small). */
     continueAsNewAfterEvents: z.number().int().min(100, 'continueAsNewAfterEvents must be at least 100').default(5000),
     ...migrationShape,

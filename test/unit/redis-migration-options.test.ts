@@ -15,11 +15,11 @@ describe('redisReshard input: migration and big-key scan options', () => {
     assert.ok(parsed.ok);
     const { slotsPerActivity, slotConcurrency, migrateTimeoutMs, bigKeyScanKeys, bigKeyScanMs, batchBytes } = parsed.value;
     assert.deepEqual({ slotsPerActivity, slotConcurrency, migrateTimeoutMs, bigKeyScanKeys, bigKeyScanMs, batchBytes }, {
-      slotsPerActivity: 512,
+      slotsPerActivity: 1024,
       slotConcurrency: 64,
       migrateTimeoutMs: 5000,
       bigKeyScanKeys: 20_000,
-      bigKeyScanMs: 2000,
+      bigKeyScanMs: 1000,
       batchBytes: 512 * 1024,
     });
   });
