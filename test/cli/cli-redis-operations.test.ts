@@ -1,6 +1,6 @@
 // jarvis-scale redis-failover and redis-fix against the real Redis Cluster with an in-process
-// worker: the live progress line, --json results, exit codes (1 when the workflow refuses or
-// fails, 4 when the cluster's mutex is held) and the cluster left as it was found.
+// worker: the live progress line, --json results, exit codes (1 when redisFix refuses, 2 when
+// redisFailover is given a master, 4 when the cluster's mutex is held) and the cluster left as it was found.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
@@ -30,7 +30,7 @@ describe('jarvis-scale redis-failover and redis-fix against the real cluster', (
     await connection.close();
   });
 
-  it('redis-failover promotes a replica named by port (--json), then fails back with a live progress line, and refuses a master with exit 1', async () => {
+  it('redis-failover promotes a replica named by port (--json), then fails back with a live progress line, and refuses a master with exit 2 (the workflow\'s InvalidInput)', async () => {
     await withWorker(
       taskQueue,
       async () => {
@@ -56,7 +56,8 @@ describe('jarvis-scale redis-failover and redis-fix against the real cluster', (
         assert.equal((await clusterView(master.port)).nodes.find((n) => n.id === master.id)?.role, 'master');
 
         const refused = await cli(['redis-failover', '--replica', String(master.port)]);
-        assert.equal(refused.code, 1, refused.stderr + refused.stdout);
+        // The workflow fails with InvalidInput (it changed nothing), which the CLI maps to exit 2.
+        assert.equal(refused.code, 2, refused.stderr + refused.stdout);
         assert.match(refused.stderr, /is a master; name one of its replicas/);
         assert.doesNotMatch(refused.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace');
       },
