@@ -1,19 +1,22 @@
 // Reading the cluster: its topology, and the preflight that must pass before slots move.
 import { heartbeat, sleep } from '@temporalio/activity';
-import { address, coverageProblems, masters, slotOwners, type ClusterView, type CoverageProblem } from '../policy/redis-cluster-view';
+import type { BigKeyScanLimits } from '../policy/redis-big-keys';
+import { coverageProblems, masters, slotOwners, type ClusterView, type CoverageProblem } from '../policy/redis-cluster-view';
+import { scanBigKeys, type BigKey } from './redis-big-keys';
 import { allViews, anyView, type RedisNodePool } from './redis-cluster-connections';
 
-export interface BigKey {
-  node: string;
-  key: string;
-  bytes: number;
-}
+export type { BigKey };
+
+/** Bounds of the big-key scan when the caller gives none (older workflow histories). */
+const DEFAULT_SCAN_LIMITS: BigKeyScanLimits = { maxKeys: 20_000, maxMs: 2000 };
 
 export interface PreflightReport {
   problems: CoverageProblem[];
   /** Keys over bigKeyBytes: a MIGRATE of one blocks source and target while it copies. */
   bigKeys: BigKey[];
   keysScanned: number;
+  /** False when the scan stopped at its key or time limit: big keys may exist that it did not see. */
+  scanComplete: boolean;
 }
 
 /** Views from every node must agree on who owns each slot, or gossip has not settled. */
@@ -37,7 +40,7 @@ export function createRedisTopologyActivities(pool: RedisNodePool) {
     },
 
     /** All 16384 slots covered, no open slot, every node agreeing; and the big keys. */
-    async preflightRedisCluster(input: { bigKeyBytes: number; scanBigKeys: boolean; settleMs: number }): Promise<PreflightReport> {
+    async preflightRedisCluster(input: { bigKeyBytes: number; scanBigKeys: boolean; settleMs: number; scanLimits?: BigKeyScanLimits }): Promise<PreflightReport> {
       // Gossip takes a moment to carry the last change everywhere: problems must persist for settleMs.
       const settleUntil = Date.now() + input.settleMs;
       let views = await allViews(pool);
@@ -48,31 +51,9 @@ export function createRedisTopologyActivities(pool: RedisNodePool) {
         views = await allViews(pool);
         problems = [...coverageProblems(views), ...disagreements(views)];
       }
-      const bigKeys: BigKey[] = [];
-      let keysScanned = 0;
-      if (input.scanBigKeys) {
-        for (const master of masters(views[0])) {
-          const redis = pool.node(master);
-          let cursor = '0';
-          for (let round = 0; round < 100_000; round++) {
-            const [next, keys] = (await redis.scan(cursor, 'COUNT', 1000)) as [string, string[]];
-            cursor = next;
-            if (keys.length > 0) {
-              const pipeline = redis.pipeline();
-              for (const key of keys) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
-              const sizes = (await pipeline.exec()) ?? [];
-              keys.forEach((key, i) => {
-                const bytes = Number(sizes[i]?.[1] ?? 0);
-                if (bytes > input.bigKeyBytes && bigKeys.length < 50) bigKeys.push({ node: address(master), key, bytes });
-              });
-              keysScanned += keys.length;
-            }
-            if (round % 20 === 0) heartbeat({ keysScanned });
-            if (cursor === '0') break;
-          }
-        }
-      }
-      return { problems, bigKeys, keysScanned };
+      if (!input.scanBigKeys) return { problems, bigKeys: [], keysScanned: 0, scanComplete: false };
+      const scan = await scanBigKeys(pool, masters(views[0]), input.bigKeyBytes, input.scanLimits ?? DEFAULT_SCAN_LIMITS);
+      return { problems, bigKeys: scan.bigKeys, keysScanned: scan.keysScanned, scanComplete: scan.complete };
     },
   };
 }

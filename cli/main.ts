@@ -148,6 +148,24 @@ program
   .action(action((g, out, node: string) => cmd.simpleOperation(g, out, async (s) => ops.redisRemoveNodeStart(await cmd.resolveNodeId(() => redisOf(s), node)))));
 
 program
+  .command('redis-failover')
+  .description('Redis Cluster: planned failover to a replica, which becomes its master\'s master (redisFailover)')
+  .requiredOption('--replica <node>', 'the replica to promote (id, port or 127.0.0.1:port)')
+  .option('--timeout <seconds>', 'how long the roles may take to swap', int('--timeout'))
+  .action(action((g, out, o: { replica: string; timeout?: number }) =>
+    cmd.simpleOperation(g, out, async (s) => ops.redisFailoverStart(await cmd.resolveNodeId(() => redisOf(s), o.replica), { timeoutSeconds: o.timeout })),
+  ));
+
+program
+  .command('redis-fix')
+  .description('Redis Cluster: close open slots like redis-cli --cluster fix; refuses when unsure (redisFix)')
+  .option('--dry-run', 'only report what it would do', false)
+  .action(action((g, out, o: { dryRun: boolean }) => {
+    const op = ops.redisFixStart(o.dryRun);
+    return cmd.simpleOperation(g, out, () => op);
+  }));
+
+program
   .command('autoscale <action>')
   .description('pause or resume the autoscale Schedule autoscale/<service>')
   .addOption(new Option('--service <name>', 'the service').default('jarvis-app'))

@@ -120,3 +120,13 @@ export function redisAddNodeStart(port: number, replicaOf?: string): OperationSt
 export function redisRemoveNodeStart(nodeId: string): OperationStart {
   return redisStart('redisRemoveNode', { nodeId }, 'parseRedisRemoveNodeInput', () => nodeIdProblems('nodeId', [nodeId]), 'name the node by its id or port, as `jarvis-scale status` lists it', `redisRemoveNode ${nodeId}`);
 }
+
+export function redisFailoverStart(replicaId: string, extra: { timeoutSeconds?: number }): OperationStart {
+  const input = given({ replicaId, ...extra });
+  const fallback = () => nodeIdProblems('replicaId', [replicaId]);
+  return redisStart('redisFailover', input, 'parseRedisFailoverInput', fallback, 'name a replica by its id or port, as `jarvis-scale status` lists it', `redisFailover to ${replicaId}`);
+}
+
+export function redisFixStart(dryRun: boolean): OperationStart {
+  return redisStart('redisFix', { dryRun }, 'parseRedisFixInput', () => [], 'see `jarvis-scale redis-fix --help`', `redisFix${dryRun ? ' (dry run)' : ''}`);
+}

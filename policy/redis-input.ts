@@ -40,13 +40,13 @@ const migrationShape = {
     .int('throttleKeysPerSecond must be a whole number')
     .min(0, 'throttleKeysPerSecond must not be negative')
     .default(0),
-  slotsPerActivity: z.number().int().min(1, 'slotsPerActivity must be at least 1').max(1024, 'slotsPerActivity must be at most 1024').default(32),
+  slotsPerActivity: z.number().int().min(1, 'slotsPerActivity must be at least 1').max(4096, 'slotsPerActivity must be at most 4096').default(1024),
   maxParallel: z.number().int().min(1, 'maxParallel must be at least 1').max(16, 'maxParallel must be at most 16').default(4),
-  /** Slots of one source/target pair open at the same time inside one activity. */
-  slotConcurrency: z.number().int().min(1, 'slotConcurrency must be at least 1').max(32, 'slotConcurrency must be at most 32').default(8),
+  /** Slots of one source/target pair open at the same time inside one activity: they move as one pipelined group. */
+  slotConcurrency: z.number().int().min(1, 'slotConcurrency must be at least 1').max(1024, 'slotConcurrency must be at most 1024').default(64),
   /** Bytes aimed at per MIGRATE; the batch's key count follows the sampled key sizes. */
   batchBytes: z.number().int().min(1024, 'batchBytes must be at least 1024').max(64 * 1024 * 1024, 'batchBytes must be at most 64 MiB').default(512 * 1024),
-  migrateTimeoutMs: z.number().int().min(100, 'migrateTimeoutMs must be at least 100').max(600_000, 'migrateTimeoutMs must be at most 600000').default(10_000),
+  migrateTimeoutMs: z.number().int().min(100, 'migrateTimeoutMs must be at least 100').max(600_000, 'migrateTimeoutMs must be at most 600000').default(5000),
 };
 
 export type MigrationOptions = { [K in keyof typeof migrationShape]: z.output<(typeof migrationShape)[K]> };
@@ -59,6 +59,10 @@ const reshardSchema = strictObject(
     ranges: z.array(slotRange, { error: 'ranges must be a list such as ["0-99", "200"]' }).min(1, 'ranges must name at least one slot').optional(),
     /** Keys above this size are reported by the preflight: a MIGRATE of one blocks both nodes. */
     bigKeyBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+    /** The big-key scan samples at most this many keys (over all masters; 0: no scan)… */
+    bigKeyScanKeys: z.number({ error: 'bigKeyScanKeys must be a number of keys' }).int('bigKeyScanKeys must be a whole number').min(0, 'bigKeyScanKeys must not be negative').max(100_000_000, 'bigKeyScanKeys must be at most 100000000').default(20_000),
+    /** …and stops after this many milliseconds, whichever comes first. */
+    bigKeyScanMs: z.number({ error: 'bigKeyScanMs must be a number of milliseconds' }).int('bigKeyScanMs must be a whole number').min(0, 'bigKeyScanMs must not be negative').max(600_000, 'bigKeyScanMs must be at most 600000').default(1000),
     /** History length after which the workflow continues as new (keeps the history small). */
     continueAsNewAfterEvents: z.number().int().min(100, 'continueAsNewAfterEvents must be at least 100').default(5000),
     ...migrationShape,
@@ -97,12 +101,20 @@ const removeNodeSchema = strictObject({ nodeId: nodeId('nodeId'), ...migrationSh
 export type RedisRemoveNodeInput = z.output<typeof removeNodeSchema>;
 
 const failoverSchema = strictObject(
-  { replicaId: nodeId('replicaId'), timeoutSeconds: z.number().int().min(1).max(600).default(60) },
+  {
+    replicaId: nodeId('replicaId'),
+    timeoutSeconds: z
+      .number({ error: 'timeoutSeconds must be a number of seconds' })
+      .int('timeoutSeconds must be a whole number')
+      .min(1, 'timeoutSeconds must be at least 1')
+      .max(600, 'timeoutSeconds must be at most 600')
+      .default(60),
+  },
   '{"replicaId":"<node id>"}',
 );
 export type RedisFailoverInput = z.output<typeof failoverSchema>;
 
-const fixSchema = strictObject({ dryRun: z.boolean().default(false), ...migrationShape }, '{}');
+const fixSchema = strictObject({ dryRun: z.boolean({ error: 'dryRun must be true or false' }).default(false), ...migrationShape }, '{}');
 export type RedisFixInput = z.output<typeof fixSchema>;
 
 function parser<S extends z.ZodType>(schema: S) {

@@ -8,6 +8,7 @@ import {
   type Workflow,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { BigKeyScanLimits } from '../policy/redis-big-keys';
 import { FailureType, type FailureTypeName } from '../policy/failure-types';
 import { redisTopologyMutexId } from '../policy/names';
 import { REDIS_CLUSTER_NAME } from '../policy/redis-input';
@@ -89,8 +90,8 @@ export async function underRedisMutex<R>(workflow: Workflow, type: string, input
 }
 
 /** The cluster must be whole before a change: every slot covered, none open, views agreeing. */
-export async function requireHealthyCluster(bigKeyBytes: number, scanBigKeys: boolean, settleMs = 20_000) {
-  const report = await redisQuick.preflightRedisCluster({ bigKeyBytes, scanBigKeys, settleMs });
+export async function requireHealthyCluster(bigKeyBytes: number, scanBigKeys: boolean, settleMs = 20_000, scanLimits?: BigKeyScanLimits) {
+  const report = await redisQuick.preflightRedisCluster({ bigKeyBytes, scanBigKeys, settleMs, ...(scanLimits ? { scanLimits } : {}) });
   if (report.problems.length > 0) {
     throw failure(FailureType.ClusterNotHealthy, `the cluster is not ready for a topology change: ${report.problems.slice(0, 5).map((p) => p.detail).join('; ')}; run redisFix or wait for gossip to settle`);
   }

@@ -5,6 +5,7 @@
 import { condition, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { MigrationOptions } from '../policy/redis-input';
 import { pairChunks, type NodeRef, type SlotPlan } from '../policy/redis-slot-plan';
+import { addPhases, type PhaseMs } from '../policy/redis-migrate-phases';
 import { redisMigrate, type RedisProgress } from './redis-common';
 
 export interface MigrationState {
@@ -17,6 +18,9 @@ export interface MigrationState {
   bytes: number;
   ioerrRecoveries: number;
   slotsDone: number;
+  /** Summed per-phase busy time of the migration activities, and how many ran (absent in older runs). */
+  phaseMs?: PhaseMs;
+  activities?: number;
 }
 
 export function newMigrationState(plan: SlotPlan, masters: NodeRef[]): MigrationState {
@@ -74,6 +78,8 @@ export async function runMigration(state: MigrationState, options: MigrationOpti
         state.keys += result.keys;
         state.bytes += result.bytes;
         state.ioerrRecoveries += result.ioerrRecoveries;
+        state.phaseMs = addPhases(state.phaseMs ?? {}, result.phaseMs);
+        state.activities = (state.activities ?? 0) + 1;
         report();
       }
       progress.done.push(`${label(pair.source)}->${label(pair.target)}`);

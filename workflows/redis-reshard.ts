@@ -9,10 +9,12 @@ import { progressQuery } from './definitions';
 import { invalidInput, newProgress, pauseSignal, planRejected, redisQuick, requireHealthyCluster, resumeSignal, underRedisMutex } from './redis-common';
 import { historyIsLong, newMigrationState, runMigration, type MigrationState } from './redis-migration';
 import type { BigKey } from '../activities/redis-cluster-topology';
+import type { PhaseMs } from '../policy/redis-migrate-phases';
 
 export interface RedisReshardCarry {
   state: MigrationState;
   bigKeys: BigKey[];
+  bigKeyScan?: { keysScanned: number; complete: boolean };
   paused: boolean;
   runs: number;
 }
@@ -24,8 +26,12 @@ export interface RedisReshardResult {
   ioerrRecoveries: number;
   pairs: Array<{ source: string; target: string; slots: number }>;
   bigKeys: BigKey[];
+  /** How much of the keyspace the bounded big-key scan sampled; complete false: big keys may remain unseen. */
+  bigKeyScan: { keysScanned: number; complete: boolean };
   /** How many runs the chain took (1 + continue-as-new count). */
   runs: number;
+  /** Where the migration activities spent their time (summed busy ms per phase) and how many ran. */
+  profile: { phaseMs: PhaseMs; activities: number };
 }
 
 export async function redisReshard(rawInput: unknown, carry?: RedisReshardCarry): Promise<RedisReshardResult> {
@@ -46,12 +52,14 @@ async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, ca
 
   let state: MigrationState;
   let bigKeys: BigKey[];
+  let bigKeyScan = carry?.bigKeyScan ?? { keysScanned: 0, complete: false };
   if (carry) {
     ({ state, bigKeys } = carry);
   } else {
     progress.step = 'preflight';
-    const report = await requireHealthyCluster(input.bigKeyBytes, true);
+    const report = await requireHealthyCluster(input.bigKeyBytes, input.bigKeyScanKeys > 0, undefined, { maxKeys: input.bigKeyScanKeys, maxMs: input.bigKeyScanMs });
     bigKeys = report.bigKeys;
+    bigKeyScan = { keysScanned: report.keysScanned, complete: report.scanComplete };
     const view = await redisQuick.readRedisTopology();
     const planned = input.ranges
       ? planMoveRanges(view, { target: input.target, sources: input.sources, ranges: input.ranges })
@@ -66,7 +74,7 @@ async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, ca
     shouldStop: () => historyIsLong(input.continueAsNewAfterEvents),
   });
   if (outcome === 'stopped') {
-    return continueAsNew<typeof redisReshard>(rawInput, { state, bigKeys, paused: progress.paused, runs: (carry?.runs ?? 1) + 1 });
+    return continueAsNew<typeof redisReshard>(rawInput, { state, bigKeys, bigKeyScan, paused: progress.paused, runs: (carry?.runs ?? 1) + 1 });
   }
 
   progress.step = 'verify';
@@ -79,6 +87,8 @@ async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, ca
     ioerrRecoveries: state.ioerrRecoveries,
     pairs: state.plan.pairs.map((p) => ({ source: `${p.source.host}:${p.source.port}`, target: `${p.target.host}:${p.target.port}`, slots: p.ranges.reduce((n, [a, b]) => n + b - a + 1, 0) })),
     bigKeys,
+    bigKeyScan,
     runs: carry?.runs ?? 1,
+    profile: { phaseMs: state.phaseMs ?? {}, activities: state.activities ?? 0 },
   };
 }

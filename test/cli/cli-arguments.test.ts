@@ -41,6 +41,9 @@ describe('jarvis-scale arguments, exit codes and started inputs', () => {
     { args: ['reshard', '--slots', '0', '--to', 'a'.repeat(40)], message: /slots must be at least 1|slots must be a whole number from 1/, workflowId: 'redis-topology/cache' },
     { args: ['reshard', '--slots', '10', '--to', 'node-x'], message: /"node-x" is neither a node id/, workflowId: 'redis-topology/cache' },
     { args: ['add-node', '--port', '80'], message: /port must be (at least 1024|a whole number from 1024)/, workflowId: 'redis-topology/cache' },
+    { args: ['redis-failover'], message: /required option '--replica <node>' not specified/, workflowId: 'redis-topology/cache' },
+    { args: ['redis-failover', '--replica', 'node-x'], message: /"node-x" is neither a node id/, workflowId: 'redis-topology/cache' },
+    { args: ['redis-failover', '--replica', 'a'.repeat(40), '--timeout', '0'], message: /timeoutSeconds must be at least 1/, workflowId: 'redis-topology/cache' },
     { args: ['autoscale', 'stop'], message: /autoscale takes pause or resume, got "stop"/, workflowId: 'scale/jarvis-app' },
     { args: ['history', '--limit', '0'], message: /--limit must be a whole number of at least 1/, workflowId: 'scale/jarvis-app' },
     { args: ['frobnicate'], message: /unknown command 'frobnicate'/, workflowId: 'scale/jarvis-app' },
@@ -105,7 +108,7 @@ describe('jarvis-scale arguments, exit codes and started inputs', () => {
       await terminateIfRunning(client, 'pg-failover/main');
     });
 
-    it('reshard, rebalance, add-node and remove-node start the Redis workflows with node ids resolved from ports', async () => {
+    it('reshard, rebalance, add-node, remove-node, redis-failover and redis-fix start the Redis workflows with node ids resolved from ports', async () => {
       const clients = createClients(testWorkerConfig());
       let nodes;
       try {
@@ -132,6 +135,15 @@ describe('jarvis-scale arguments, exit codes and started inputs', () => {
 
       await start(['remove-node', String(a)]);
       assert.deepEqual(await startedWith(client, 'redis-topology/cache'), { type: 'redisRemoveNode', taskQueue: unserved, input: { nodeId: byPort(a) } });
+      await terminateIfRunning(client, 'redis-topology/cache');
+
+      const replica = nodes.find((n) => !n.flags.includes('master'))!;
+      await start(['redis-failover', '--replica', replica.address, '--timeout', '30']);
+      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), { type: 'redisFailover', taskQueue: unserved, input: { replicaId: replica.id, timeoutSeconds: 30 } });
+      await terminateIfRunning(client, 'redis-topology/cache');
+
+      await start(['redis-fix', '--dry-run']);
+      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), { type: 'redisFix', taskQueue: unserved, input: { dryRun: true } });
       await terminateIfRunning(client, 'redis-topology/cache');
     });
   });

@@ -110,13 +110,15 @@ describe('the README\'s jarvis-scale recipes work as written', () => {
     const expectations: Array<[string, string, string]> = [];
     const [failover, switchover] = readmeRecipe('cli-failover');
     expectations.push([failover, 'pg-failover/main', 'pgFailover'], [switchover, 'pg-failover/main', 'pgSwitchover']);
-    const [reshard, rebalance, addNode, removeNode] = readmeRecipe('cli-redis');
+    const [reshard, rebalance, addNode, removeNode, redisFailover, redisFix] = readmeRecipe('cli-redis');
     expectations.push(
       [onThisStack(reshard), 'redis-topology/cache', 'redisReshard'],
       [rebalance, 'redis-topology/cache', 'redisRebalance'],
       [onThisStack(addNode), 'redis-topology/cache', 'redisAddNode'],
       // No node joined on the unserved queue, so remove-node names an existing replica's port instead.
       [onThisStack(removeNode, true), 'redis-topology/cache', 'redisRemoveNode'],
+      [onThisStack(redisFailover), 'redis-topology/cache', 'redisFailover'],
+      [redisFix, 'redis-topology/cache', 'redisFix'],
     );
     for (const [line, workflowId, type] of expectations) {
       const run = await runLine(line, env);
