@@ -1,7 +1,10 @@
 #!/bin/sh
-# Starts nginx in its container on the prefix it shares with the worker. The first time,
-# it seeds the upstream with the three instances of docker-compose.yml; after that the
-# worker owns the file.
+# Starts nginx in its container on the prefix it shares with the worker, for
+# docker-compose.yml and the Swarm stack (infra/docker/docker-compose.swarm.yml). The first
+# time, it seeds the upstream with the three instances both start with (ports 3101-3103:
+# jarvis-app-1..3 in Compose, Swarm slots 1..3 on APP_BASE_PORT 3100); after that the
+# worker owns the file. nginx is exec'd, so it is the container's PID 1 (the Swarm stack's
+# worker reloads it with SIGHUP to the container).
 set -eu
 prefix=/var/lib/jarvis/nginx
 mkdir -p "$prefix/upstreams" "$prefix/tmp"
