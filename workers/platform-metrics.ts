@@ -101,6 +101,9 @@ export function registerPlatformMetrics(registry: Registry, sources: PlatformSou
     registers: [registry],
     async collect() {
       this.reset();
+      // Every service and direction exists from the first scrape, at 0 until a check triggers
+      // one: a missing series would read as "no data" rather than "no trigger".
+      for (const service of sources.services) for (const direction of ['up', 'down']) this.inc({ service, direction }, 0);
       for (const t of autoscaleTriggers(await operations())) this.inc({ service: t.service, direction: t.direction }, t.count);
     },
   });

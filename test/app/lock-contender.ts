@@ -17,13 +17,15 @@ async function main(): Promise<void> {
     await locks.withLock(
       lockName,
       async ({ fencingToken }) => {
-        const startMs = performance.timeOrigin + performance.now();
+        // Date.now(): every process reads the one system clock; performance.timeOrigin is
+        // fixed per process and drifts from it, which made runs seem to overlap by a millisecond.
+        const startMs = Date.now();
         // Anyone else inside the critical section right now would make this more than 1.
         if ((await redis.incr(occupancyKey)) !== 1) overlaps += 1;
         await redis.rpush(runsKey, `${fencingToken}:${label}`);
         await new Promise((r) => setTimeout(r, 1 + Math.random() * 3));
         await redis.decr(occupancyKey);
-        mine.push({ token: fencingToken, startMs, endMs: performance.timeOrigin + performance.now() });
+        mine.push({ token: fencingToken, startMs, endMs: Date.now() });
       },
       { ttlMs: 2_000, waitMs: 30_000, retryDelayMs: 5 },
     );
