@@ -113,6 +113,11 @@ describe('no secret in any workflow history or log', () => {
       await run('scaleDown', { service: SERVICE, count: 1, cooldownSeconds: 0, drainTimeoutSeconds: 5 });
       // Last of the scaling runs: whatever it decides, nothing else needs the service's mutex after it.
       await run('autoscaleCheck', { service: SERVICE });
+      // The health router: a few probe rounds, then cancelled, which hands nginx back to plain membership.
+      const router = await client.workflow.start('healthRouter', { taskQueue, workflowId: `health-router/${SERVICE}`, args: [{ service: SERVICE, probeIntervalSeconds: 0.5 }] });
+      await new Promise((r) => setTimeout(r, 3_000));
+      await router.cancel();
+      await router.result().catch(() => undefined);
 
       // PostgreSQL: one monitor pass, a failover request on a healthy cluster (it checks and does nothing), a switchover.
       await run('pgMonitor', { cluster: 'main', maxRunMs: 1000, probeIntervalMs: 500, autoFailover: false });
