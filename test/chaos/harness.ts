@@ -49,8 +49,12 @@ function workerEnv(bounds: InstanceBounds): Record<string, string> {
   };
 }
 
-async function workflowStatus(client: Client, workflowId: string): Promise<string> {
-  return client.workflow.getHandle(workflowId).describe().then((d) => d.status.name, () => 'UNREACHABLE');
+/** The workflow's status and the activities it is running at this moment: where the chaos struck. */
+async function workflowStatus(client: Client, workflowId: string): Promise<{ status: string; activities: string[] }> {
+  return client.workflow.getHandle(workflowId).describe().then(
+    (d) => ({ status: d.status.name, activities: (d.raw.pendingActivities ?? []).map((a) => a.activityType?.name ?? '?') }),
+    () => ({ status: 'UNREACHABLE', activities: [] }),
+  );
 }
 
 type ChaosEvent = { kind: 'kill'; atMs: number; respawnDelayMs: number } | { kind: 'restart'; atMs: number };
@@ -158,16 +162,16 @@ async function runTrial(
       const wait = opStart + event.atMs - Date.now();
       if (wait > 0) await sleep(wait);
       const atMs = Date.now() - opStart;
-      const status = await workflowStatus(client, started.workflowId);
+      const { status, activities } = await workflowStatus(client, started.workflowId);
       if (event.kind === 'kill') {
         const killed = await worker.sigkill();
         await sleep(event.respawnDelayMs);
         await worker.ensureRunning();
-        kills.push({ plannedAtMs: event.atMs, atMs, workflowStatus: status, killed, respawnDelayMs: event.respawnDelayMs });
+        kills.push({ plannedAtMs: event.atMs, atMs, workflowStatus: status, pendingActivities: activities, killed, respawnDelayMs: event.respawnDelayMs });
       } else {
         const restart = await restartTemporalServer(1_000);
         await worker.ensureRunning();
-        serverRestarts.push({ plannedAtMs: event.atMs, atMs, workflowStatus: status, ...restart });
+        serverRestarts.push({ plannedAtMs: event.atMs, atMs, workflowStatus: status, pendingActivities: activities, ...restart });
       }
     }
     await worker.ensureRunning();
@@ -223,7 +227,7 @@ async function runTrial(
     operationMs,
     trialMs: Date.now() - trialStart,
   };
-  const chaos = [...kills.map((k) => `kill@${k.atMs}ms(${k.workflowStatus})`), ...serverRestarts.map((r) => `server-restart@${r.atMs}ms(${r.workflowStatus}, down ${r.downMs}ms)`)].join(' ');
+  const chaos = [...kills.map((k) => `kill@${k.atMs}ms(${k.workflowStatus}${k.pendingActivities.length ? ` in ${k.pendingActivities.join('+')}` : ''})`), ...serverRestarts.map((r) => `server-restart@${r.atMs}ms(${r.workflowStatus}, down ${r.downMs}ms)`)].join(' ');
   log(
     `[chaos] trial ${plan.index} ${plan.operation}: ${outcome.status}${outcome.failure ? ` ${outcome.failure.type}` : ''} in ${operationMs} ms; ${chaos || 'no chaos'}; ` +
       `${violations.length ? `VIOLATIONS: ${violations.join(' | ')}` : 'all invariants held'}; restore ${restore.error ? `FAILED: ${restore.error}` : restore.actions.join(', ') || 'nothing to do'} (${restore.ms} ms)`,

@@ -40,7 +40,7 @@ const PG_MUTEX = 'pg-failover/main';
 const pickFrom = <T>(items: T[], pick: number): T => items[Math.min(items.length - 1, Math.floor(pick * items.length))];
 
 /** Slot migrations are throttled and cut small so a kill lands mid-migration. */
-const MIGRATION = { slotsPerActivity: 16, throttleKeysPerSecond: 150 };
+const MIGRATION = { slotsPerActivity: 16, throttleKeysPerSecond: 50 };
 
 export const OPERATION_SPECS: Record<OperationName, OperationSpec> = {
   scaleUp: {

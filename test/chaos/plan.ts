@@ -36,12 +36,12 @@ export const CHAOS_WINDOW_MS: Record<OperationName, number> = {
   scaleUp: 5_000,
   scaleDown: 5_000,
   drainInstance: 5_000,
-  rollingUpdate: 20_000,
-  pgFailover: 10_000,
-  pgSwitchover: 6_000,
-  redisReshard: 8_000,
+  rollingUpdate: 30_000,
+  pgFailover: 25_000,
+  pgSwitchover: 4_000,
+  redisReshard: 10_000,
   redisAddNode: 3_000,
-  redisRemoveNode: 8_000,
+  redisRemoveNode: 15_000,
 };
 
 export interface PlanOptions {

@@ -10,6 +10,8 @@ export interface KillRecord {
   /** When it happened, in ms after the workflow's start (later than planned if an earlier event took time). */
   atMs: number;
   workflowStatus: string;
+  /** The activities the workflow was running when the kill came. */
+  pendingActivities: string[];
   killed: boolean;
   respawnDelayMs: number;
 }
@@ -18,6 +20,7 @@ export interface ServerRestartRecord {
   plannedAtMs: number;
   atMs: number;
   workflowStatus: string;
+  pendingActivities: string[];
   downMs: number;
   dbBytesBefore: number;
   dbBytesAfter: number;

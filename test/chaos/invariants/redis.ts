@@ -25,6 +25,6 @@ export async function noAcknowledgedRedisWriteLost(writer: ListWriter): Promise<
   const name = 'no acknowledged Redis write lost';
   const report = await writer.stop();
   const verified = await writer.verify();
-  const detail = `${report.writes} acknowledged writes this trial, ${report.errors} errors, ${verified.keysChecked} keys checked`;
+  const detail = `${report.writes} acknowledged writes so far in the run, ${report.errors} errors, ${verified.keysChecked} keys checked`;
   return verified.problems.length === 0 ? held(name, detail) : broken(name, `${detail}: ${verified.problems.slice(0, 5).join('; ')}`);
 }
