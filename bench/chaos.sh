@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seed="${1:-$(( $(date +%s) % 1000000 ))}"
 count="${2:-50}"
-npm run --silent build >/dev/null
+npm run --silent build >/dev/null 2>&1 || { echo "build failed: run npm run build" >&2; exit 1; }
 if ! (exec 3<>/dev/tcp/127.0.0.1/"${TEMPORAL_PORT:-7233}") 2>/dev/null; then
   bash infra/local/stack.sh services
 fi

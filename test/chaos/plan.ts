@@ -37,11 +37,11 @@ export const CHAOS_WINDOW_MS: Record<OperationName, number> = {
   scaleDown: 5_000,
   drainInstance: 5_000,
   rollingUpdate: 30_000,
-  pgFailover: 25_000,
+  pgFailover: 10_000,
   pgSwitchover: 4_000,
   redisReshard: 10_000,
-  redisAddNode: 3_000,
-  redisRemoveNode: 15_000,
+  redisAddNode: 4_000,
+  redisRemoveNode: 12_000,
 };
 
 export interface PlanOptions {
