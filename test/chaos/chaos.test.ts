@@ -1,6 +1,7 @@
 // The short chaos pass CI runs: a fixed seed, one scaling, one PostgreSQL and one Redis
-// operation, each with the worker SIGKILLed mid-operation, and the Temporal dev server
-// restarted (on its persistent database) during the switchover. Any invariant violation
+// operation, each with the worker SIGKILLed mid-operation, the Temporal dev server
+// restarted (on its persistent database) during the switchover, and a failover killed
+// during its rejoin (a violation the long pass found). Any invariant violation
 // fails the test with what was seen. The long pass is bench/chaos.sh.
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -20,10 +21,13 @@ describe('chaos: operations survive worker kills and a Temporal server restart',
     await connection.close();
   });
 
-  it('keeps every invariant through a scale-up, a PostgreSQL switchover and a Redis reshard under chaos', async () => {
+  it('keeps every invariant through a scale-up, a PostgreSQL switchover, a Redis reshard and a failover under chaos', async () => {
     const trials = planTrials({ seed: SEED, count: 3, operations: ['scaleUp', 'pgSwitchover', 'redisReshard'], killProbability: 1, serverRestartProbability: 0 });
     // The switchover is short: the restart comes early so the workflow is still running.
     trials[1].serverRestartAtMs = 300;
+    // The case the long pass (seed 9090, trial 41) found: a worker killed during the old
+    // primary's rejoin left a standby that only looked streaming for a few milliseconds.
+    trials.push({ index: 3, operation: 'pgFailover', killAtMs: [2_850], respawnDelayMs: [2_758], pick: 0 });
     const report = await runChaos({
       seed: SEED,
       trials,
@@ -33,7 +37,7 @@ describe('chaos: operations survive worker kills and a Temporal server restart',
     });
     const t = report.totals;
     assert.equal(report.stoppedEarly, undefined, report.stoppedEarly);
-    assert.equal(t.trials, 3);
+    assert.equal(t.trials, 4);
     const violations = report.trials.flatMap((trial) => trial.violations.map((v) => `trial ${trial.index} ${trial.operation}: ${v}`));
     assert.deepEqual(violations, [], 'no invariant violation');
     assert.equal(t.violations, 0);
