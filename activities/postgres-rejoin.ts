@@ -145,7 +145,12 @@ export function createPgRejoinActivities(config: WorkerConfig) {
       const server = pgServer(config.postgres, request.name);
       const upstream = pgServer(config.postgres, request.to);
       const seconds = () => Math.round((Date.now() - started) / 100) / 10;
-      if (await streamsFrom(config, server, upstream)) return { name: server.name, to: upstream.name, method: 'already-streaming', seconds: seconds() };
+      if (await streamsFrom(config, server, upstream)) {
+        // A server is only started after its rewind finished, so a marker left here is stale
+        // (the worker died between the rewind and the marker's removal).
+        await fs.rm(rewindMarker(config, server), { force: true });
+        return { name: server.name, to: upstream.name, method: 'already-streaming', seconds: seconds() };
+      }
 
       const upstreamWritable = await withSuperuser(config.postgres, upstream, async (c) => (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(() => false);
       if (!upstreamWritable) throw new Error(`${upstream.name} does not accept writes (yet); ${server.name} can only rejoin a primary`);
