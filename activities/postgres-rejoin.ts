@@ -35,15 +35,33 @@ async function streamsFrom(config: WorkerConfig, server: PgServer, upstream: PgS
   }
 }
 
+/** How long streaming must hold without a break to count. */
+const STABLE_STREAMING_MS = 3_000;
+
+/**
+ * Streaming must hold for STABLE_STREAMING_MS, not just be seen once: a standby whose WAL
+ * cannot follow the new timeline starts its receiver, has it terminated within
+ * milliseconds, and retries every 5 s (found by the chaos harness: a rejoin that looked
+ * done left a standby that never streamed).
+ */
 async function waitForStreaming(config: WorkerConfig, server: PgServer, upstream: PgServer, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  let streamingSince: number | undefined;
   while (Date.now() < deadline) {
-    if (await streamsFrom(config, server, upstream)) return true;
+    if (await streamsFrom(config, server, upstream)) {
+      streamingSince ??= Date.now();
+      if (Date.now() - streamingSince >= STABLE_STREAMING_MS) return true;
+    } else {
+      streamingSince = undefined;
+    }
     beat('verify-streaming');
     await sleep(200);
   }
   return false;
 }
+
+/** Present while pg_rewind runs: a rewind cut short leaves a folder that must be re-cloned, never started. */
+const rewindMarker = (config: WorkerConfig, server: PgServer) => path.join(config.postgres.dataRoot, `.${server.name}.rewinding`);
 
 /** Waits (bounded) until no process uses the data folder: orphaned backends of a killed postmaster, or a previous attempt's tools. */
 async function waitUntilUnused(server: PgServer, timeoutMs: number): Promise<void> {
@@ -127,7 +145,12 @@ export function createPgRejoinActivities(config: WorkerConfig) {
       const server = pgServer(config.postgres, request.name);
       const upstream = pgServer(config.postgres, request.to);
       const seconds = () => Math.round((Date.now() - started) / 100) / 10;
-      if (await streamsFrom(config, server, upstream)) return { name: server.name, to: upstream.name, method: 'already-streaming', seconds: seconds() };
+      if (await streamsFrom(config, server, upstream)) {
+        // A server is only started after its rewind finished, so a marker left here is stale
+        // (the worker died between the rewind and the marker's removal).
+        await fs.rm(rewindMarker(config, server), { force: true });
+        return { name: server.name, to: upstream.name, method: 'already-streaming', seconds: seconds() };
+      }
 
       const upstreamWritable = await withSuperuser(config.postgres, upstream, async (c) => (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(() => false);
       if (!upstreamWritable) throw new Error(`${upstream.name} does not accept writes (yet); ${server.name} can only rejoin a primary`);
@@ -137,7 +160,16 @@ export function createPgRejoinActivities(config: WorkerConfig) {
       if (stop === 'not-stoppable') throw new Error(`${server.name} could not be stopped before the rewind`);
       await waitUntilUnused(server, 30_000);
 
-      const rewound = await rewind(config, server, upstream);
+      // A previous attempt died inside pg_rewind (its worker was killed): the folder is half-rewound.
+      const interrupted = await fs.stat(rewindMarker(config, server)).then(() => true, () => false);
+      const rewound = interrupted
+        ? { ok: false, needed: true, error: 'a previous pg_rewind was interrupted; re-cloning instead' }
+        : await (async () => {
+            await fs.writeFile(rewindMarker(config, server), `${new Date().toISOString()}\n`);
+            const r = await rewind(config, server, upstream);
+            if (r.ok) await fs.rm(rewindMarker(config, server), { force: true });
+            return r;
+          })();
       let method: RejoinResult['method'] = rewound.needed ? 'rewind' : 'no-rewind-needed';
       if (rewound.ok) {
         await writeStandbyConfig(config, server, upstream);
@@ -150,6 +182,7 @@ export function createPgRejoinActivities(config: WorkerConfig) {
       // The rewind failed, or the rewound server did not stream: re-clone it.
       method = 'basebackup';
       await reclone(config, server, upstream);
+      await fs.rm(rewindMarker(config, server), { force: true });
       await writeStandbyConfig(config, server, upstream);
       beat('start');
       await startServer(config, server);

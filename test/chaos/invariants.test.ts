@@ -1,0 +1,86 @@
+// The chaos invariant checks can fail: each is shown a platform broken on purpose (an
+// orphan instance process, an open Redis slot, a lost PostgreSQL row) and must say so, then
+// hold again once the damage is undone.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { MANAGED_BY } from '../../activities/orchestrator';
+import { pgPort, waitClusterHealthy, withPg, Writer } from '../helpers/pg-cluster';
+import { SERVICE } from '../helpers/platform';
+import { ports } from '../helpers/ports';
+import { clusterView, withNode } from '../helpers/redis';
+import { testWorkerConfig } from '../helpers/stack';
+import { countWithinBounds, noOrphanOrDuplicate } from './invariants/instances';
+import { noAcknowledgedRowLost } from './invariants/postgres';
+import { slotsCoveredNoneOpen } from './invariants/redis';
+import { completedOrFailedClearly } from './invariants/workflow-outcome';
+
+describe('chaos invariant checks', () => {
+  it('bound the instance count by [min, max], and by max + 1 only during an update', () => {
+    const bounds = { min: 2, max: 4 };
+    assert.equal(countWithinBounds(1, bounds, false).ok, false);
+    assert.equal(countWithinBounds(2, bounds, false).ok, true);
+    assert.equal(countWithinBounds(5, bounds, false).ok, false);
+    assert.equal(countWithinBounds(5, bounds, true).ok, true);
+    assert.equal(countWithinBounds(6, bounds, true).ok, false);
+  });
+
+  it('accept a completed workflow or a typed failure with a message, and nothing else', () => {
+    assert.equal(completedOrFailedClearly({ status: 'COMPLETED', unreachablePolls: 0 }).ok, true);
+    assert.equal(completedOrFailedClearly({ status: 'FAILED', failure: { type: 'InstanceUnhealthy', message: 'jarvis-app-4 did not answer /api/health within 60 s' }, unreachablePolls: 0 }).ok, true);
+    assert.equal(completedOrFailedClearly({ status: 'FAILED', failure: { type: '', message: 'something went wrong here' }, unreachablePolls: 0 }).ok, false);
+    assert.equal(completedOrFailedClearly({ status: 'TERMINATED', unreachablePolls: 0 }).ok, false);
+    assert.equal(completedOrFailedClearly({ status: 'RUNNING after 240000 ms', unreachablePolls: 0 }).ok, false);
+  });
+
+  it('see an instance process that is not in nginx\'s upstream as an orphan', async () => {
+    const before = await noOrphanOrDuplicate(SERVICE);
+    assert.equal(before.ok, true, before.detail);
+    // Any process carrying an instance's labels counts: a stand-in that sleeps is enough.
+    const orphan = spawn('sleep', ['60'], {
+      env: { PATH: process.env.PATH, JARVIS_MANAGED_BY: MANAGED_BY, JARVIS_STACK_ID: testWorkerConfig().stateDir, SERVICE_NAME: SERVICE, INSTANCE_ID: `${SERVICE}-99`, PORT: '1', APP_VERSION: 'orphan' },
+      stdio: 'ignore',
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const seen = await noOrphanOrDuplicate(SERVICE);
+      assert.equal(seen.ok, false);
+      assert.match(seen.detail, /orphan: jarvis-app-99/);
+    } finally {
+      orphan.kill('SIGKILL');
+      await new Promise((r) => orphan.once('exit', r));
+    }
+    assert.equal((await noOrphanOrDuplicate(SERVICE)).ok, true);
+  });
+
+  it('see an open Redis slot, and a closed one again', async () => {
+    const view = await clusterView();
+    const [owner, other] = view.nodes.filter((n) => n.role === 'master' && n.slots.length > 0);
+    const slot = owner.slots[0][0];
+    assert.equal((await slotsCoveredNoneOpen(ports.redis[0], 0)).ok, true);
+    await withNode(owner.port, (r) => r.call('CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', other.id));
+    try {
+      const seen = await slotsCoveredNoneOpen(ports.redis[0], 0);
+      assert.equal(seen.ok, false);
+      assert.match(seen.detail, new RegExp(`SlotOpen: slot ${slot} is migrating`));
+    } finally {
+      await withNode(owner.port, (r) => r.call('CLUSTER', 'SETSLOT', String(slot), 'STABLE'));
+    }
+    assert.equal((await slotsCoveredNoneOpen(ports.redis[0], 10_000)).ok, true);
+  });
+
+  it('see an acknowledged PostgreSQL row that is gone from the primary', async () => {
+    const primary = await waitClusterHealthy();
+    const writer = await Writer.create('chaos_invariant_check');
+    writer.start();
+    await writer.waitForAcks(20);
+    await writer.stop();
+    assert.equal((await noAcknowledgedRowLost(writer, primary)).ok, true);
+    const lost = writer.acked[3].n;
+    await withPg(pgPort(primary), 'jarvis', (pg) => pg.query('DELETE FROM chaos_invariant_check WHERE n = $1', [lost]));
+    const seen = await noAcknowledgedRowLost(writer, primary);
+    assert.equal(seen.ok, false);
+    assert.match(seen.detail, new RegExp(`1 missing on ${primary}: ${lost}`));
+    await withPg(pgPort(primary), 'jarvis', (pg) => pg.query('DROP TABLE chaos_invariant_check'));
+  });
+});

@@ -1,0 +1,73 @@
+// The trial plan: which operation each trial runs and when the chaos strikes, drawn from
+// the seed before anything runs. Pure, so the same seed always yields the same plan.
+import { seededRandom } from './prng';
+
+export const OPERATIONS = [
+  'scaleUp',
+  'scaleDown',
+  'drainInstance',
+  'rollingUpdate',
+  'pgFailover',
+  'pgSwitchover',
+  'redisReshard',
+  'redisAddNode',
+  'redisRemoveNode',
+] as const;
+export type OperationName = (typeof OPERATIONS)[number];
+
+export interface TrialPlan {
+  index: number;
+  operation: OperationName;
+  /** Milliseconds after the workflow's start at which the worker gets SIGKILL (0, 1 or 2 of them). */
+  killAtMs: number[];
+  /** How long the worker stays dead after each kill before a new one starts. */
+  respawnDelayMs: number[];
+  /** Milliseconds after the start at which the Temporal dev server is restarted, if it is. */
+  serverRestartAtMs?: number;
+  /** A number in [0, 1) that picks among live candidates (the switchover target, the reshard target, the drained instance). */
+  pick: number;
+}
+
+/**
+ * Each operation's window: the span after its start in which it is usually still running
+ * on this machine, so a chaos moment drawn inside it mostly lands mid-operation.
+ */
+export const CHAOS_WINDOW_MS: Record<OperationName, number> = {
+  scaleUp: 5_000,
+  scaleDown: 5_000,
+  drainInstance: 5_000,
+  rollingUpdate: 30_000,
+  pgFailover: 10_000,
+  pgSwitchover: 4_000,
+  redisReshard: 10_000,
+  redisAddNode: 4_000,
+  redisRemoveNode: 12_000,
+};
+
+export interface PlanOptions {
+  seed: number;
+  count: number;
+  /** Cycle through these operations instead of drawing them (the CI pass uses it for coverage). */
+  operations?: OperationName[];
+  killProbability?: number;
+  secondKillProbability?: number;
+  serverRestartProbability?: number;
+}
+
+export function planTrials(options: PlanOptions): TrialPlan[] {
+  const random = seededRandom(options.seed);
+  const killP = options.killProbability ?? 0.85;
+  const secondKillP = options.secondKillProbability ?? 0.3;
+  const restartP = options.serverRestartProbability ?? 0.2;
+  const trials: TrialPlan[] = [];
+  for (let index = 0; index < options.count; index++) {
+    const operation = options.operations?.length ? options.operations[index % options.operations.length] : random.pick(OPERATIONS);
+    const window = CHAOS_WINDOW_MS[operation];
+    const kills = random.chance(killP) ? (random.chance(secondKillP) ? 2 : 1) : 0;
+    const killAtMs = Array.from({ length: kills }, () => random.int(100, window)).sort((a, b) => a - b);
+    const respawnDelayMs = killAtMs.map(() => random.int(0, 3_000));
+    const serverRestartAtMs = random.chance(restartP) ? random.int(100, window) : undefined;
+    trials.push({ index, operation, killAtMs, respawnDelayMs, serverRestartAtMs, pick: random.next() });
+  }
+  return trials;
+}

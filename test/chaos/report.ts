@@ -1,0 +1,90 @@
+// The chaos report: one record per trial and the run's totals, written as JSON after every
+// trial so an interrupted run still leaves what it saw.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { InvariantResult } from './invariants/types';
+import type { OperationName } from './plan';
+
+export interface KillRecord {
+  plannedAtMs: number;
+  /** When it happened, in ms after the workflow's start (later than planned if an earlier event took time). */
+  atMs: number;
+  workflowStatus: string;
+  /** The activities the workflow was running when the kill came. */
+  pendingActivities: string[];
+  killed: boolean;
+  respawnDelayMs: number;
+}
+
+export interface ServerRestartRecord {
+  plannedAtMs: number;
+  atMs: number;
+  workflowStatus: string;
+  pendingActivities: string[];
+  downMs: number;
+  dbBytesBefore: number;
+  dbBytesAfter: number;
+}
+
+export interface TrialReport {
+  index: number;
+  operation: OperationName;
+  workflowType: string;
+  input: Record<string, unknown>;
+  setup?: string;
+  kills: KillRecord[];
+  serverRestarts: ServerRestartRecord[];
+  outcome: { status: string; failure?: { type: string; message: string }; result?: unknown };
+  invariants: InvariantResult[];
+  violations: string[];
+  restore: { actions: string[]; error?: string; ms: number };
+  workerUnexpectedExits: string[];
+  operationMs: number;
+  trialMs: number;
+}
+
+export interface ChaosReport {
+  seed: number;
+  count: number;
+  startedAt: string;
+  finishedAt?: string;
+  machine: { orchestrator: string; cpus: number; node: string };
+  trials: TrialReport[];
+  totals: {
+    trials: number;
+    kills: number;
+    killsWhileRunning: number;
+    serverRestarts: number;
+    serverRestartsWhileRunning: number;
+    violations: number;
+    outcomes: Record<string, number>;
+    byOperation: Record<string, number>;
+    meanTrialMs: number;
+    maxTrialMs: number;
+  };
+  stoppedEarly?: string;
+}
+
+export function totalsOf(trials: TrialReport[]): ChaosReport['totals'] {
+  const count = (f: (t: TrialReport) => number) => trials.reduce((n, t) => n + f(t), 0);
+  const tally = (key: (t: TrialReport) => string) => trials.reduce<Record<string, number>>((acc, t) => ({ ...acc, [key(t)]: (acc[key(t)] ?? 0) + 1 }), {});
+  return {
+    trials: trials.length,
+    kills: count((t) => t.kills.filter((k) => k.killed).length),
+    killsWhileRunning: count((t) => t.kills.filter((k) => k.killed && k.workflowStatus === 'RUNNING').length),
+    serverRestarts: count((t) => t.serverRestarts.length),
+    serverRestartsWhileRunning: count((t) => t.serverRestarts.filter((r) => r.workflowStatus === 'RUNNING').length),
+    violations: count((t) => t.violations.length),
+    outcomes: tally((t) => (t.outcome.failure ? `${t.outcome.status} ${t.outcome.failure.type}` : t.outcome.status)),
+    byOperation: tally((t) => t.operation),
+    meanTrialMs: trials.length ? Math.round(count((t) => t.trialMs) / trials.length) : 0,
+    maxTrialMs: trials.reduce((m, t) => Math.max(m, t.trialMs), 0),
+  };
+}
+
+export function writeReport(file: string, report: ChaosReport): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ ...report, totals: totalsOf(report.trials) }, null, 2)}\n`);
+  renameSync(tmp, file);
+}
