@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection, WorkflowExecutionInfo } from '@temporalio/client';
+import Dockerode from 'dockerode';
 import * as workflows from '../../workflows';
 import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
 import { PG_NAMES, pgWorkerEnv, waitClusterHealthy } from '../helpers/pg-cluster';
@@ -54,6 +55,23 @@ async function scanHistories(client: Client, secrets: NamedSecrets): Promise<{ h
   };
   await Promise.all(Array.from({ length: 8 }, reader));
   return { hits, workflows: executions.length, types };
+}
+
+/**
+ * Under the docker driver an instance's output lives in the engine's log of its container,
+ * which goes when the container is removed: copy it into the state folder's logs while the
+ * instances run, so the scan reads it like the process driver's instance-*.log files.
+ */
+async function keepContainerLogs(): Promise<number> {
+  const docker = new Dockerode();
+  const containers = await docker.listContainers({ all: true, filters: { label: ['jarvis.service'] } }).catch(() => []);
+  mkdirSync(path.join(stateDir, 'logs'), { recursive: true });
+  for (const c of containers) {
+    const name = (c.Names[0] ?? c.Id).replace(/^\//, '');
+    const text = await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, follow: false });
+    writeFileSync(path.join(stateDir, 'logs', `instance-${name}-container.log`), text);
+  }
+  return containers.length;
 }
 
 describe('no secret in any workflow history or log', () => {
@@ -109,6 +127,7 @@ describe('no secret in any workflow history or log', () => {
       await run('scaleUp', { service: SERVICE, count: 1, cooldownSeconds: 0 });
       await run('rollingUpdate', { service: SERVICE, version: 'v-scan', drainTimeoutSeconds: 5 });
       const up = await run('scaleUp', { service: SERVICE, count: 1, cooldownSeconds: 0 });
+      await keepContainerLogs();
       await run('drainInstance', { instance: up.added[0], drainTimeoutSeconds: 5 });
       await run('scaleDown', { service: SERVICE, count: 1, cooldownSeconds: 0, drainTimeoutSeconds: 5 });
       // Last of the scaling runs: whatever it decides, nothing else needs the service's mutex after it.
