@@ -53,7 +53,10 @@ export async function cleanPlatform(client: Client): Promise<void> {
   const config = testWorkerConfig();
   const clients = createClients(config);
   try {
-    for (const driver of ['docker', 'process'] as const) {
+    // Docker containers are not scoped to a stack: a stack that leaves Docker to another one
+    // (JARVIS_WITHOUT_DOCKER=1) must not remove that stack's containers.
+    const drivers = process.env.JARVIS_WITHOUT_DOCKER === '1' ? (['process'] as const) : (['docker', 'process'] as const);
+    for (const driver of drivers) {
       const orchestrator = createOrchestrator(driver, config, clients);
       const instances = await orchestrator.listInstances(SERVICE).catch(() => []);
       for (const instance of instances) {
