@@ -136,7 +136,7 @@ describe('activities refuse unsafe names themselves', () => {
 
   it('nginx: no config injection through a member name, no path traversal through a service name', async () => {
     const before = readFileSync(upstreamFile, 'utf8');
-    await refusedNonRetryably(nginx.ensureUpstreamMember('jarvis-app', { name: 'x; }\nserver 10.0.0.1:80;\n#', port: 3101 }), /unsafe instance name/);
+    await refusedNonRetryably(nginx.ensureUpstreamMember('jarvis-app', { name: 'x; }\nserver 203.0.113.1:80;\n#', port: 3101 }), /unsafe instance name/);
     await refusedNonRetryably(nginx.ensureUpstreamMember('../../../tmp/evil', { name: 'jarvis-app-1', port: 3101 }), /unsafe service name "\.\.\/\.\.\/\.\.\/tmp\/evil"/);
     await refusedNonRetryably(nginx.removeUpstreamMember('jarvis-app', '../jarvis-app-1'), /unsafe instance name/);
     await refusedNonRetryably(nginx.ensureUpstreamMember('jarvis-app', { name: 'jarvis-app-1', port: 70_000 }), /unsafe port 70000/);
