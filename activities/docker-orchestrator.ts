@@ -15,6 +15,8 @@ import {
 export const LABEL_SERVICE = 'jarvis.service';
 export const LABEL_PORT = 'jarvis.port';
 export const LABEL_VERSION = 'jarvis.version';
+/** The stack (state folder) that owns the container: another stack's, or a dead run's, is not ours to count. */
+export const LABEL_STACK = 'jarvis.stack';
 
 export interface DockerOrchestratorSettings extends InstanceLaunchSettings {
   image: string;
@@ -48,7 +50,7 @@ export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrch
       Image: settings.image,
       Cmd: ['/usr/bin/node', '/app/dist/app/server.js'],
       Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
-      Labels: { [LABEL_SERVICE]: request.service, [LABEL_PORT]: String(request.port), [LABEL_VERSION]: request.version },
+      Labels: { [LABEL_SERVICE]: request.service, [LABEL_PORT]: String(request.port), [LABEL_VERSION]: request.version, [LABEL_STACK]: settings.stackId },
       StopSignal: 'SIGTERM',
       HostConfig: {
         NetworkMode: 'host',
@@ -64,7 +66,7 @@ export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrch
 
   return {
     async listInstances(service) {
-      const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_SERVICE}=${service}`] } });
+      const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_SERVICE}=${service}`, `${LABEL_STACK}=${settings.stackId}`] } });
       return sortInstances(containers.map((c) => toInfo((c.Names[0] ?? c.Id).replace(/^\//, ''), c.Labels, c.State === 'running')));
     },
 
@@ -87,6 +89,12 @@ export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrch
         if (!existing) throw new Error(`container ${request.name} vanished right after it was created`);
       }
       const labels = existing.Config.Labels ?? {};
+      if (labels[LABEL_STACK] !== settings.stackId) {
+        throw permanentFailure(
+          FailureType.NameConflict,
+          `container ${request.name} exists but belongs to another stack ("${labels[LABEL_STACK] ?? 'none'}", not "${settings.stackId}"); remove it with "docker rm -f ${request.name}", or stop that stack first`,
+        );
+      }
       if (labels[LABEL_SERVICE] !== request.service || labels[LABEL_PORT] !== String(request.port)) {
         throw permanentFailure(
           FailureType.NameConflict,

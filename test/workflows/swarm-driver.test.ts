@@ -124,6 +124,34 @@ describe('orchestrator drivers on the real engine', () => {
     });
   }
 
+  it("docker: another stack's container, or a stopped one a dead run left, is not counted, and its name is refused", { timeout: 120_000 }, async (t) => {
+    if (!engine) {
+      process.stdout.write(`# skipped: no Docker Engine answers on ${config.dockerSocket}\n`);
+      return t.skip('no Docker Engine');
+    }
+    const other = { ...config, stateDir: `${config.stateDir}-another-stack` };
+    const one = { service: SERVICE, name: `${SERVICE}-1`, port: config.appBasePort + 1, version: 'v1' };
+    const otherClients = createClients(other);
+    try {
+      const otherStack = createOrchestrator('docker', other, otherClients);
+      await otherStack.ensureInstanceStarted(one);
+      await otherStack.stopInstance(one.name, 10);
+      await withOrchestrator('docker', async (o) => {
+        assert.deepEqual(await o.listInstances(SERVICE), [], "the other stack's stopped container is not one of ours");
+        await assert.rejects(o.ensureInstanceStarted(one), (error: Error & { type?: string; nonRetryable?: boolean }) => {
+          assert.equal(error.type, 'NameConflict');
+          assert.equal(error.nonRetryable, true);
+          assert.match(error.message, /belongs to another stack .*docker rm -f jarvis-app-1/);
+          return true;
+        });
+      });
+      assert.deepEqual((await otherStack.listInstances(SERVICE)).map((i) => [i.name, i.running]), [[one.name, false]], 'and it was not touched');
+      await otherStack.removeInstance(one.name);
+    } finally {
+      await otherClients.close();
+    }
+  });
+
   it('swarm: scaleUp and scaleDown set the replica count, and the drained instance is the one Swarm removes', { timeout: 240_000 }, async (t) => {
     if (!engine) {
       process.stdout.write(`# skipped: no Docker Engine answers on ${config.dockerSocket}\n`);
