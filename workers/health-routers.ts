@@ -1,10 +1,11 @@
 // Starts the health router of each service, health-router/<service>, when the worker
 // starts: idempotent (a running router is left as it is, with its own settings), and
 // skipped with HEALTH_ROUTER_ENABLED=false. Also `node dist/workers/health-routers.js`.
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { readWorkerConfig, type WorkerConfig } from '../config/worker-config';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { WorkerConfig } from '../config/worker-config';
 import { healthRouterId } from '../policy/names';
 import { OperationKey, ServiceKey } from '../workflows/search-attributes';
+import { runScriptWithClient } from './script-entry';
 
 export interface HealthRouterOutcome {
   workflowId: string;
@@ -39,18 +40,9 @@ export async function ensureHealthRouters(client: Client, config: WorkerConfig):
 }
 
 if (require.main === module) {
-  (async () => {
-    const config = readWorkerConfig(process.env);
-    const connection = await Connection.connect({ address: config.temporalAddress });
-    try {
-      const outcomes = await ensureHealthRouters(new Client({ connection, namespace: config.namespace }), config);
-      if (!outcomes.length) process.stdout.write('health routers not started: HEALTH_ROUTER_ENABLED=false\n');
-      for (const o of outcomes) process.stdout.write(`${o.workflowId}: ${o.started ? 'started' : 'already running'}\n`);
-    } finally {
-      await connection.close();
-    }
-  })().catch((error) => {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(1);
+  runScriptWithClient(async (client, config) => {
+    const outcomes = await ensureHealthRouters(client, config);
+    if (!outcomes.length) return ['health routers not started: HEALTH_ROUTER_ENABLED=false'];
+    return outcomes.map((o) => `${o.workflowId}: ${o.started ? 'started' : 'already running'}`);
   });
 }

@@ -1,9 +1,10 @@
 // The autoscale Schedules: one per service, autoscale/<service>, created or brought up to
 // date idempotently when the worker starts (or by `node dist/workers/schedules.js`).
 // Overlap SKIP: a check never queues behind a slow one. AUTOSCALE_ENABLED=false pauses them.
-import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
-import { readWorkerConfig, type WorkerConfig } from '../config/worker-config';
+import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import type { WorkerConfig } from '../config/worker-config';
 import { OperationKey, ServiceKey } from '../workflows/search-attributes';
+import { runScriptWithClient } from './script-entry';
 
 export function autoscaleScheduleId(service: string): string {
   return `autoscale/${service}`;
@@ -54,17 +55,7 @@ export async function ensureAutoscaleSchedules(client: Client, config: WorkerCon
 }
 
 if (require.main === module) {
-  (async () => {
-    const config = readWorkerConfig(process.env);
-    const connection = await Connection.connect({ address: config.temporalAddress });
-    try {
-      const outcomes = await ensureAutoscaleSchedules(new Client({ connection, namespace: config.namespace }), config);
-      for (const o of outcomes) process.stdout.write(`${o.scheduleId}: ${o.created ? 'created' : 'updated'}, ${o.paused ? 'paused' : 'running'}\n`);
-    } finally {
-      await connection.close();
-    }
-  })().catch((error) => {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(1);
-  });
+  runScriptWithClient(async (client, config) =>
+    (await ensureAutoscaleSchedules(client, config)).map((o) => `${o.scheduleId}: ${o.created ? 'created' : 'updated'}, ${o.paused ? 'paused' : 'running'}`),
+  );
 }

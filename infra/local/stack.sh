@@ -21,17 +21,6 @@ ensure_app_instances() {
   log "$(tail -n 1 "$LOG_DIR/stack-scale-up.log")"
 }
 
-# App containers a dead run left on the engine (its data outlives a crash or a reboot):
-# stopped ones of any stack, and those of this stack or of a version without the stack
-# label. With "all", this stack's running ones too: the tests start from an empty platform.
-# A live container of another stack is left alone.
-remove_leftover_containers() {
-  local mode=$1 ids
-  ids=$(docker ps -a --filter "label=jarvis.service" --format '{{.ID}} {{.State}} {{.Label "jarvis.stack"}}' |
-    awk -v stack="$STATE_DIR" -v mode="$mode" '$2 != "running" && $2 != "paused" || $3 == "" || (mode == "all" && $3 == stack) {print $1}')
-  [ -z "$ids" ] || { docker rm -f $ids >/dev/null; log "removed $(wc -w <<<"$ids") leftover app container(s) from an earlier run"; }
-}
-
 # Every service of the stack, without the worker and the app instances.
 up_services() {
   local leftovers=${1:-stopped}
@@ -42,7 +31,7 @@ up_services() {
   if [ "${JARVIS_WITHOUT_DOCKER:-0}" != 1 ]; then
     bash "$infra/docker/dockerd.sh" start
     bash "$infra/docker/build-app-image.sh"
-    remove_leftover_containers "$leftovers"
+    bash "$infra/docker/remove-leftover-containers.sh" "$leftovers"
   fi
   bash "$infra/postgres/replication-setup.sh"
   bash "$infra/redis/cluster-setup.sh" >/dev/null

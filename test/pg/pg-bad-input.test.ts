@@ -1,13 +1,13 @@
 // Bad input to pgFailover and pgSwitchover fails at once, non-retryable, naming the
 // field, and changes no server.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { assertFailsWith } from '../helpers/failures';
 import { highestActivityAttempt } from '../helpers/history';
 import { PG_NAMES, pgPort, pgWorkerEnv, waitClusterHealthy, withPg } from '../helpers/pg-cluster';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
+import { taskQueueFor } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
+import { useTemporalSession } from '../helpers/temporal-session';
 
 /** Role, timeline and WAL receiver target of each server: what a role change would alter. */
 async function snapshot(): Promise<string> {
@@ -23,16 +23,7 @@ async function snapshot(): Promise<string> {
 }
 
 describe('PostgreSQL HA workflows reject bad input', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await waitClusterHealthy();
-  });
-  after(async () => {
-    await waitClusterHealthy();
-    await connection.close();
-  });
+  const session = useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy() });
 
   it('refuses an unknown cluster, the current primary as target and an unknown target, changing nothing', async () => {
     const taskQueue = taskQueueFor('pg bad input');
@@ -41,12 +32,12 @@ describe('PostgreSQL HA workflows reject bad input', () => {
     await withWorker(
       taskQueue,
       async () => {
-        const run = (type: string, input: unknown) => client.workflow.execute(type, { taskQueue, workflowId: `bad-input-${type}-${Date.now()}`, args: [input] });
+        const run = (type: string, input: unknown) => session.client.workflow.execute(type, { taskQueue, workflowId: `bad-input-${type}-${Date.now()}`, args: [input] });
         await assertFailsWith(run('pgFailover', { cluster: 'other' }), 'InvalidInput', /cluster must be one of: main/);
         await assertFailsWith(run('pgSwitchover', { cluster: 'other', target: 'replica1' }), 'InvalidInput', /cluster must be one of: main/);
         await assertFailsWith(run('pgSwitchover', { cluster: 'main', target: 'replica9' }), 'InvalidInput', /target must be one of: primary, replica1, replica2/);
         // Under the mutex ID directly, so the failure is the workflow's own.
-        const handle = await client.workflow.start('pgSwitchover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main', target: primary }] });
+        const handle = await session.client.workflow.start('pgSwitchover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main', target: primary }] });
         await assertFailsWith(handle.result(), 'InvalidInput', new RegExp(`target ${primary} is already the primary`));
         assert.equal(await highestActivityAttempt(handle, 'fencePgServer'), 0, 'nothing was fenced');
       },

@@ -1,12 +1,12 @@
 // pgFailover survives a worker killed with SIGKILL, once before the promotion (while it
 // waits for approval, after fencing) and once after it (during the rejoin).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { highestActivityAttempt, waitForPendingActivity } from '../helpers/history';
 import { pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, WritableProber, writableNow } from '../helpers/pg-cluster';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
+import { taskQueueFor } from '../helpers/stack';
 import { startWorkerProcess } from '../helpers/workers';
+import { useTemporalSession } from '../helpers/temporal-session';
 
 interface FailoverResult {
   outcome: string;
@@ -17,29 +17,20 @@ interface FailoverResult {
 }
 
 describe('pgFailover survives a worker killed with SIGKILL', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await waitClusterHealthy();
-  });
-  after(async () => {
-    await waitClusterHealthy(90_000);
-    await connection.close();
-  });
+  const session = useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy(90_000) });
 
   it('completes with exactly one primary when the worker dies before the promotion', async () => {
     const taskQueue = taskQueueFor('pgFailover crash before promotion');
     const oldPrimary = await waitClusterHealthy();
     const first = await startWorkerProcess(taskQueue, pgWorkerEnv());
-    await primeMonitor(client, taskQueue);
+    await primeMonitor(session.client, taskQueue);
     const prober = new WritableProber();
     prober.start();
     process.kill(postmasterPid(oldPrimary), 'SIGKILL');
     let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
     try {
       // requireApproval holds the run between the fence and the promotion.
-      const handle = await client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main', requireApproval: true, approvalTimeoutSeconds: 120 }] });
+      const handle = await session.client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main', requireApproval: true, approvalTimeoutSeconds: 120 }] });
       const deadline = Date.now() + 30_000;
       let step = '';
       while (step !== 'approval' && Date.now() < deadline) {
@@ -71,13 +62,13 @@ describe('pgFailover survives a worker killed with SIGKILL', () => {
     const taskQueue = taskQueueFor('pgFailover crash after promotion');
     const oldPrimary = await waitClusterHealthy();
     const first = await startWorkerProcess(taskQueue, pgWorkerEnv());
-    await primeMonitor(client, taskQueue);
+    await primeMonitor(session.client, taskQueue);
     const prober = new WritableProber();
     prober.start();
     process.kill(postmasterPid(oldPrimary), 'SIGKILL');
     let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
     try {
-      const handle = await client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main' }] });
+      const handle = await session.client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main' }] });
       await waitForPendingActivity(handle, 'rejoinPgServer', 60_000);
       await first.kill('SIGKILL');
       const writable = await writableNow();

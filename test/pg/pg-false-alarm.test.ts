@@ -1,27 +1,23 @@
 // A primary paused with SIGSTOP for less than the detection window, then resumed, causes
 // no failover, although the monitor saw it fail probes.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/pg-monitor-schedule';
 import { failoverStartedSince, pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, writableNow } from '../helpers/pg-cluster';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
+import { taskQueueFor } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
+import { useTemporalSession } from '../helpers/temporal-session';
 
 const WINDOW_MS = 5000;
 const PAUSE_MS = 2500;
 
 describe('pgMonitor and a paused primary', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await waitClusterHealthy();
-  });
-  after(async () => {
-    await deletePgMonitorSchedule(client, 'main');
-    await waitClusterHealthy();
-    await connection.close();
+  const session = useTemporalSession({
+    prepare: () => waitClusterHealthy(),
+    cleanUp: async (client) => {
+      await deletePgMonitorSchedule(client, 'main');
+      await waitClusterHealthy();
+    },
   });
 
   it(`starts no failover for a primary stopped ${PAUSE_MS} ms, under the ${WINDOW_MS} ms detection window`, async () => {
@@ -30,8 +26,8 @@ describe('pgMonitor and a paused primary', () => {
     await withWorker(
       taskQueue,
       async () => {
-        await primeMonitor(client, taskQueue);
-        await ensurePgMonitorSchedule(client, { cluster: 'main', taskQueue, intervalSeconds: 1, monitorInput: { detectionWindowMs: WINDOW_MS, failedProbes: 3, probeIntervalMs: 500 } });
+        await primeMonitor(session.client, taskQueue);
+        await ensurePgMonitorSchedule(session.client, { cluster: 'main', taskQueue, intervalSeconds: 1, monitorInput: { detectionWindowMs: WINDOW_MS, failedProbes: 3, probeIntervalMs: 500 } });
         await sleep(2500); // a healthy run first, so the topology is published
         const pid = postmasterPid(primary);
         const stoppedAt = Date.now();
@@ -43,13 +39,13 @@ describe('pgMonitor and a paused primary', () => {
         }
         // Past the window and a few more monitor runs.
         await sleep(WINDOW_MS + 3000);
-        assert.equal(await failoverStartedSince(client, stoppedAt), false, 'no pgFailover run started');
+        assert.equal(await failoverStartedSince(session.client, stoppedAt), false, 'no pgFailover run started');
         assert.deepEqual(await writableNow(), [primary], 'the same primary, the only writable server');
 
         // The pause was seen: some monitor run counted failed probes and then found the primary healthy again.
         const runs: Array<{ maxConsecutiveFailures: number; verdict: string }> = [];
-        for await (const w of client.workflow.list({ query: `WorkflowType = "pgMonitor" AND TaskQueue = "${taskQueue}" AND ExecutionStatus = "Completed"` })) {
-          runs.push(await client.workflow.getHandle(w.workflowId, w.runId).result());
+        for await (const w of session.client.workflow.list({ query: `WorkflowType = "pgMonitor" AND TaskQueue = "${taskQueue}" AND ExecutionStatus = "Completed"` })) {
+          runs.push(await session.client.workflow.getHandle(w.workflowId, w.runId).result());
         }
         assert.ok(runs.length >= 3, `monitor runs happened (${runs.length})`);
         const sawFailures = runs.filter((r) => r.maxConsecutiveFailures >= 1);

@@ -1,22 +1,16 @@
 // The README's pgFailover recipe works as written: the plain CLI form runs under the
 // mutex ID, re-checks the primary, and on a healthy cluster changes nothing.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { TASK_QUEUE } from '../../policy/names';
 import { pgWorkerEnv, sleep, waitClusterHealthy } from '../helpers/pg-cluster';
 import { readmeRecipe, runReadmeLine } from '../helpers/readme';
-import { temporalClient } from '../helpers/stack';
+import { } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
+import { useTemporalSession } from '../helpers/temporal-session';
 
 describe('the README pgFailover recipe', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await waitClusterHealthy();
-  });
-  after(async () => connection.close());
+  const session = useTemporalSession({ prepare: () => waitClusterHealthy() });
 
   it('starts pgFailover under pg-failover/main, which finds the primary healthy and changes nothing', async () => {
     const lines = readmeRecipe('pg-failover');
@@ -27,7 +21,7 @@ describe('the README pgFailover recipe', () => {
       TASK_QUEUE,
       async () => {
         await runReadmeLine(lines[0]);
-        const handle = client.workflow.getHandle('pg-failover/main');
+        const handle = session.client.workflow.getHandle('pg-failover/main');
         let description = await handle.describe();
         for (let i = 0; i < 100 && description.startTime.getTime() < startedAt - 1000; i++) {
           await sleep(100);

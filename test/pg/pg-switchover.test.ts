@@ -1,25 +1,16 @@
 // pgSwitchover under write load: zero acknowledged rows lost, never two writable
 // servers, the topology published in Redis (key and channel), the old primary streaming.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
 import { ports } from '../helpers/ports';
 import { PG_NAMES, pgWorkerEnv, sleep, waitClusterHealthy, Writer, WritableProber } from '../helpers/pg-cluster';
-import { stackSecrets, taskQueueFor, temporalClient } from '../helpers/stack';
+import { stackSecrets, taskQueueFor } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
+import { useTemporalSession } from '../helpers/temporal-session';
 
 describe('pgSwitchover', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await waitClusterHealthy();
-  });
-  after(async () => {
-    await waitClusterHealthy();
-    await connection.close();
-  });
+  const session = useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy() });
 
   it('moves the primary to the target under write load with zero acknowledged rows lost', async () => {
     const taskQueue = taskQueueFor('pgSwitchover under load');
@@ -41,7 +32,7 @@ describe('pgSwitchover', () => {
           await writer.waitForAcks(30);
           const startedAt = Date.now();
           // Started under another ID: the run moves itself under the mutex pg-failover/main.
-          const result = await client.workflow.execute('pgSwitchover', { taskQueue, workflowId: `switchover-test-${Date.now()}`, args: [{ cluster: 'main', target }] });
+          const result = await session.client.workflow.execute('pgSwitchover', { taskQueue, workflowId: `switchover-test-${Date.now()}`, args: [{ cluster: 'main', target }] });
           const firstAck = await writer.firstAckAfter(startedAt, oldPrimary);
           await writer.waitForAcks(30);
           await writer.stop();

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { ensureAutoscaleSchedule } from '../../workers/schedules';
 import type { AutoscaleCheckResult } from '../../workflows/autoscale-check';
 import { startSteadyLoad } from '../helpers/load';
-import { listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
+import { listContainers, SERVICE, upstreamMembers } from '../helpers/platform';
 import { ports } from '../helpers/ports';
-import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
+import { taskQueueFor, testWorkerConfig } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
+import { usePlatformSession } from '../helpers/temporal-session';
 
 // Short loops so the ramp fits in a test: a 2 s check, a 2 s cooldown, an 8 s scale-down
 // window, and a request-rate target low enough for one load generator on 2 cores.
@@ -38,27 +38,17 @@ async function waitForServing(predicate: (n: number) => boolean, timeoutMs: numb
 }
 
 describe('the autoscale schedule', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await resetPlatform(client);
-  });
-  after(async () => {
-    await client.schedule.getHandle('autoscale/jarvis-app').delete().catch(() => undefined);
-    await resetPlatform(client);
-    await connection.close();
-  });
+  const session = usePlatformSession({ cleanUp: (client) => client.schedule.getHandle('autoscale/jarvis-app').delete().catch(() => undefined) });
 
   it('is created paused when AUTOSCALE_ENABLED=false, and unpaused when it is true', async () => {
     const taskQueue = taskQueueFor('autoscale schedule pause');
-    const paused = await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: taskQueue, AUTOSCALE_ENABLED: 'false' }), SERVICE);
+    const paused = await ensureAutoscaleSchedule(session.client, testWorkerConfig({ TASK_QUEUE: taskQueue, AUTOSCALE_ENABLED: 'false' }), SERVICE);
     assert.equal(paused.paused, true);
-    const handle = client.schedule.getHandle('autoscale/jarvis-app');
+    const handle = session.client.schedule.getHandle('autoscale/jarvis-app');
     const described = await handle.describe();
     assert.equal(described.state.paused, true);
     assert.equal(described.policies.overlap, 'SKIP');
-    const resumed = await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: taskQueue, AUTOSCALE_ENABLED: 'true' }), SERVICE);
+    const resumed = await ensureAutoscaleSchedule(session.client, testWorkerConfig({ TASK_QUEUE: taskQueue, AUTOSCALE_ENABLED: 'true' }), SERVICE);
     assert.deepEqual([resumed.created, resumed.paused], [false, false]);
     assert.equal((await handle.describe()).state.paused, false);
     await handle.delete();
@@ -69,8 +59,8 @@ describe('the autoscale schedule', () => {
     await withWorker(
       taskQueue,
       async () => {
-        await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }] });
-        await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: taskQueue, ...autoscaleEnv }), SERVICE);
+        await session.client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }] });
+        await ensureAutoscaleSchedule(session.client, testWorkerConfig({ TASK_QUEUE: taskQueue, ...autoscaleEnv }), SERVICE);
 
         const load = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 8, maxSeconds: 90 });
         const peak = await waitForServing((n) => n >= 4, 80_000);
@@ -92,8 +82,8 @@ describe('the autoscale schedule', () => {
 
     // The checks recorded their decisions with their inputs.
     const reasons: string[] = [];
-    for await (const wf of client.workflow.list({ query: `WorkflowType = "autoscaleCheck" AND ExecutionStatus = "Completed"` })) {
-      const result = (await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as AutoscaleCheckResult;
+    for await (const wf of session.client.workflow.list({ query: `WorkflowType = "autoscaleCheck" AND ExecutionStatus = "Completed"` })) {
+      const result = (await session.client.workflow.getHandle(wf.workflowId, wf.runId).result()) as AutoscaleCheckResult;
       if (result.started) reasons.push(`${result.started.workflowType}:${result.decision.reason}`);
       if (reasons.length > 20) break;
     }

@@ -1,30 +1,21 @@
 // The README's health-router recipe, run line by line with the plain temporal CLI.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { TASK_QUEUE } from '../../policy/names';
 import { healthRouterProgressQuery } from '../../workflows/definitions';
 import { eventually } from '../helpers/app-instances';
 import { resetPlatform, SERVICE } from '../helpers/platform';
 import { readmeRecipe, runReadmeLine } from '../helpers/readme';
-import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
+import { taskQueueFor, testWorkerConfig } from '../helpers/stack';
 import { ensureHealthRouters } from '../../workers/health-routers';
 import { readRoutes, upstreamConfFile } from '../helpers/upstream';
 import { withWorker } from '../helpers/workers';
 import { OperationKey } from '../../workflows/search-attributes';
+import { usePlatformSession } from '../helpers/temporal-session';
 
 describe('the README health-router recipe works as written', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await resetPlatform(client);
-  });
-  after(async () => {
-    await resetPlatform(client);
-    await connection.close();
-  });
+  const session = usePlatformSession();
 
   it('starts the router, queries it, finds it again without the ID, and cancels it', async () => {
     const [start, query, again, cancel] = readmeRecipe('health-router');
@@ -33,9 +24,9 @@ describe('the README health-router recipe works as written', () => {
     await withWorker(
       TASK_QUEUE,
       async () => {
-        await client.workflow.execute('scaleUp', { taskQueue: TASK_QUEUE, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
+        await session.client.workflow.execute('scaleUp', { taskQueue: TASK_QUEUE, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
         await runReadmeLine(start);
-        const handle = client.workflow.getHandle('health-router/jarvis-app');
+        const handle = session.client.workflow.getHandle('health-router/jarvis-app');
         await eventually('the router has judged jarvis-app-1', async () => ((await handle.query(healthRouterProgressQuery)).instances.some((i) => i.name === 'jarvis-app-1') ? true : undefined), 60_000, 200);
         const answer = (await runReadmeLine(query)).stdout;
         const parsed = JSON.parse(answer) as { queryResult?: unknown[] };
@@ -58,16 +49,16 @@ describe('the README health-router recipe works as written', () => {
   });
 
   it('is started once by the worker’s start-up, and not at all with HEALTH_ROUTER_ENABLED=false', async () => {
-    await resetPlatform(client);
+    await resetPlatform(session.client);
     // No worker polls this queue: only the start itself is under test.
     const config = testWorkerConfig({ TASK_QUEUE: taskQueueFor('healthRouter bootstrap') });
-    assert.deepEqual(await ensureHealthRouters(client, testWorkerConfig({ HEALTH_ROUTER_ENABLED: 'false' })), []);
-    assert.deepEqual(await ensureHealthRouters(client, config), [{ workflowId: 'health-router/jarvis-app', started: true }]);
-    assert.deepEqual(await ensureHealthRouters(client, config), [{ workflowId: 'health-router/jarvis-app', started: false }]);
-    const described = await client.workflow.getHandle('health-router/jarvis-app').describe();
+    assert.deepEqual(await ensureHealthRouters(session.client, testWorkerConfig({ HEALTH_ROUTER_ENABLED: 'false' })), []);
+    assert.deepEqual(await ensureHealthRouters(session.client, config), [{ workflowId: 'health-router/jarvis-app', started: true }]);
+    assert.deepEqual(await ensureHealthRouters(session.client, config), [{ workflowId: 'health-router/jarvis-app', started: false }]);
+    const described = await session.client.workflow.getHandle('health-router/jarvis-app').describe();
     assert.equal(described.status.name, 'RUNNING');
     assert.equal(described.typedSearchAttributes.get(OperationKey), 'healthRouter');
-    await resetPlatform(client);
-    assert.equal((await client.workflow.getHandle('health-router/jarvis-app').describe()).status.name, 'TERMINATED', 'resetPlatform stops the router');
+    await resetPlatform(session.client);
+    assert.equal((await session.client.workflow.getHandle('health-router/jarvis-app').describe()).status.name, 'TERMINATED', 'resetPlatform stops the router');
   });
 });

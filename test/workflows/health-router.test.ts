@@ -6,17 +6,18 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
 import { createNginxActivities } from '../../activities/nginx';
 import { healthRouterProgressQuery, type HealthRouterProgress } from '../../workflows/definitions';
 import { eventually } from '../helpers/app-instances';
 import { startSteadyLoad } from '../helpers/load';
 import { listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
 import { ports } from '../helpers/ports';
-import { repoRoot, taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
+import { repoRoot, taskQueueFor, testWorkerConfig } from '../helpers/stack';
 import { readRoutes, routeHistory, setFrozen, upstreamConfFile, watchUpstream } from '../helpers/upstream';
 import { withWorker } from '../helpers/workers';
+import { usePlatformSession } from '../helpers/temporal-session';
 
 const ROUTER_ID = 'health-router/jarvis-app';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,16 +52,7 @@ async function stopRouter(handle: WorkflowHandle): Promise<void> {
 }
 
 describe('the health router against the real stack', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await resetPlatform(client);
-  });
-  after(async () => {
-    await resetPlatform(client);
-    await connection.close();
-  });
+  const session = usePlatformSession();
 
   it('ejects a hung instance after N failed rounds under load, brings it back by half-open probes, ramps its weight, and rate-limits reloads', async () => {
     const taskQueue = taskQueueFor('healthRouter eject and recover');
@@ -69,9 +61,9 @@ describe('the health router against the real stack', () => {
       await withWorker(
         taskQueue,
         async () => {
-          await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }] });
+          await session.client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }] });
           const routerStartedAt = Date.now();
-          const router = await client.workflow.start('healthRouter', { taskQueue, workflowId: ROUTER_ID, args: [{ service: SERVICE, ...settings }] });
+          const router = await session.client.workflow.start('healthRouter', { taskQueue, workflowId: ROUTER_ID, args: [{ service: SERVICE, ...settings }] });
           await eventually('the router takes the upstream over at full weight', async () => (Object.values(readRoutes()).every((r) => r === settings.fullWeight) && Object.keys(readRoutes()).length === 3 ? true : undefined), 60_000, 100);
 
           const loadA = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 4, maxSeconds: 300, pauseMs: 20 });
@@ -163,27 +155,27 @@ describe('the health router against the real stack', () => {
   });
 
   it('shares the upstream with scaling operations: a new instance joins at weight 1 and passes scaleUp’s own check, a drained one never comes back', async () => {
-    await resetPlatform(client);
+    await resetPlatform(session.client);
     const taskQueue = taskQueueFor('healthRouter with scaling operations');
     const watch = watchUpstream();
     try {
       await withWorker(
         taskQueue,
         async () => {
-          await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }] });
-          const router = await client.workflow.start('healthRouter', { taskQueue, workflowId: ROUTER_ID, args: [{ service: SERVICE, ...settings, rampSeconds: 6, reloadIntervalSeconds: 1 }] });
+          await session.client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }] });
+          const router = await session.client.workflow.start('healthRouter', { taskQueue, workflowId: ROUTER_ID, args: [{ service: SERVICE, ...settings, rampSeconds: 6, reloadIntervalSeconds: 1 }] });
           await eventually('the router takes the upstream over', async () => (readRoutes()['jarvis-app-2'] === settings.fullWeight ? true : undefined), 60_000, 100);
 
           // scaleUp's own step proves a request through nginx reaches the new instance, at weight 1.
           const joinedFrom = Date.now();
-          await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
+          await session.client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
           await eventually('jarvis-app-3 ramps to full weight', async () => (readRoutes()['jarvis-app-3'] === settings.fullWeight ? true : undefined), 60_000, 100);
           const joined = routeHistory(watch.changes, 'jarvis-app-3', joinedFrom).map((h) => h.route);
           assert.equal(joined.filter((r) => r !== 'absent')[0], 1, `jarvis-app-3 entered the upstream at weight 1: ${joined.join(' → ')}`);
           assert.equal(readRoutes()['jarvis-app-1'], settings.fullWeight, 'the router kept the others’ weights through the membership change');
 
           const drainFrom = Date.now();
-          await client.workflow.execute('drainInstance', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ instance: 'jarvis-app-3', cooldownSeconds: 0 }] });
+          await session.client.workflow.execute('drainInstance', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ instance: 'jarvis-app-3', cooldownSeconds: 0 }] });
           const roundsThen = (await progressOf(router)).rounds;
           await eventually('four more router rounds', async () => ((await progressOf(router)).rounds >= roundsThen + 4 ? true : undefined), 60_000, 200);
           const drained = routeHistory(watch.changes, 'jarvis-app-3', drainFrom).map((h) => h.route);

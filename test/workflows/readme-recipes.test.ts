@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { TASK_QUEUE } from '../../policy/names';
 import { progressQuery } from '../../workflows/definitions';
-import { listContainers, resetPlatform, upstreamMembers } from '../helpers/platform';
+import { listContainers, upstreamMembers } from '../helpers/platform';
 import { readmeRecipe, runReadmeLine } from '../helpers/readme';
 import { ensureAutoscaleSchedule } from '../../workers/schedules';
-import { temporalClient, testWorkerConfig } from '../helpers/stack';
+import { testWorkerConfig } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
+import { usePlatformSession } from '../helpers/temporal-session';
 
 const names = async () => (await listContainers()).filter((c) => c.running).map((c) => c.name);
 
 describe('the README recipes work as written', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await resetPlatform(client);
-  });
-  after(async () => {
-    await resetPlatform(client);
-    await connection.close();
-  });
+  const session = usePlatformSession();
 
   it('scales, rolls out, drains and checks jarvis-app with the plain temporal CLI commands, in README order', async () => {
     const lines = readmeRecipe('scale-up');
@@ -31,7 +22,7 @@ describe('the README recipes work as written', () => {
       TASK_QUEUE,
       async () => {
         await runReadmeLine(lines[0]);
-        const handle = client.workflow.getHandle('scale/jarvis-app');
+        const handle = session.client.workflow.getHandle('scale/jarvis-app');
         let step = '';
         for (let i = 0; i < 300 && step !== 'cooldown'; i++) {
           step = await handle.query(progressQuery).then((p) => p.step, () => '');
@@ -62,7 +53,7 @@ describe('the README recipes work as written', () => {
         assert.match(checked.stdout, /COMPLETED/);
         assert.match(checked.stdout, /"reason":"(BelowMinimum|NoFreshMetrics|AtMinimum|BetweenThresholds|WithinTolerance|ScaleDownStabilizing)"/);
         // The main job's worker creates the schedule at start; here it is created paused, as AUTOSCALE_ENABLED=false would.
-        await ensureAutoscaleSchedule(client, testWorkerConfig({ AUTOSCALE_ENABLED: 'false' }), 'jarvis-app');
+        await ensureAutoscaleSchedule(session.client, testWorkerConfig({ AUTOSCALE_ENABLED: 'false' }), 'jarvis-app');
         const described = await runReadmeLine(schedule);
         assert.match(described.stdout, /autoscaleCheck/);
         assert.match(described.stdout, /Paused\s+true/);

@@ -1,31 +1,22 @@
 // redisFailover swaps a master and its replica (and back); redisFix closes a slot left open,
 // and refuses, changing nothing, when it cannot be sure.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { coverageProblems } from '../../policy/redis-cluster-view';
 import { REDIS_MUTEX_ID, type RedisProgress } from '../../workflows/redis-common';
 import { assertFailsWith } from '../helpers/failures';
 import { ports } from '../helpers/ports';
 import { assertBaseCluster, clusterView, extraNodeFolders, redisWorkerEnv, withNode } from '../helpers/redis';
 import { restoreBaseCluster } from '../helpers/redis-restore';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
+import { taskQueueFor } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
+import { useTemporalSession } from '../helpers/temporal-session';
 
 describe('redisFailover and redisFix', () => {
-  let client: Client;
-  let connection: Connection;
+  const session = useTemporalSession({ prepare: () => assertBaseCluster(), cleanUp: (client) => restoreBaseCluster(client) });
   const taskQueue = taskQueueFor('redis failover and fix');
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await assertBaseCluster();
-  });
-  after(async () => {
-    await restoreBaseCluster(client);
-    await connection.close();
-  });
 
-  const run = (type: string, input: unknown) => client.workflow.execute(type, { taskQueue, workflowId: REDIS_MUTEX_ID, args: [input] });
+  const run = (type: string, input: unknown) => session.client.workflow.execute(type, { taskQueue, workflowId: REDIS_MUTEX_ID, args: [input] });
 
   it('fails over to a replica and back, the roles swapping each time', async () => {
     await withWorker(
@@ -88,7 +79,7 @@ describe('redisFailover and redisFix', () => {
     await withWorker(
       taskQueue,
       async () => {
-        const handle = await client.workflow.start('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: b.id, ranges, slotsPerActivity: 10, slotConcurrency: 1 }] });
+        const handle = await session.client.workflow.start('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: b.id, ranges, slotsPerActivity: 10, slotConcurrency: 1 }] });
         const deadline = Date.now() + 60_000;
         let progress = await handle.query<RedisProgress>('progress');
         while (progress.slotsDone < 10 && Date.now() < deadline) {
@@ -111,7 +102,7 @@ describe('redisFailover and redisFix', () => {
         const result = await handle.result();
         assert.equal(result.slotsMoved, 120);
         // Put them back, so the next test file finds the layout it expects.
-        await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, ranges }] });
+        await session.client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, ranges }] });
       },
       redisWorkerEnv(),
     );

@@ -6,15 +6,15 @@
 // its value on the target only, every acknowledged write is there, and no slot is open.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { coverageProblems } from '../../policy/redis-cluster-view';
 import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
 import { assertBaseCluster, clusterView, redisCliCheck, redisWorkerEnv, withNode } from '../helpers/redis';
 import { ListWriter, resilientClusterClient } from '../helpers/redis-writer';
 import { restoreBaseCluster } from '../helpers/redis-restore';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
+import { taskQueueFor } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
+import { useTemporalSession } from '../helpers/temporal-session';
 
 // ioredis's own slot function (CRC16 mod 16384), to name keys that fall in the moved slots.
 const keySlot = createRequire(__filename)('cluster-key-slot') as (key: string) => number;
@@ -42,17 +42,8 @@ function keysInSlots(first: number, count: number, perSlot: number): string[] {
 const valueOf = (key: string) => `${key}:${'v'.repeat(1000)}`;
 
 describe('redisReshard when MIGRATE fails with IOERR', () => {
-  let client: Client;
-  let connection: Connection;
+  const session = useTemporalSession({ prepare: () => assertBaseCluster(), cleanUp: (client) => restoreBaseCluster(client) });
   const taskQueue = taskQueueFor('redis migrate ioerr');
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await assertBaseCluster();
-  });
-  after(async () => {
-    await restoreBaseCluster(client);
-    await connection.close();
-  });
 
   it('retries the keys still on the source, loses none, and leaves every slot closed', async () => {
     const view = await clusterView();
@@ -71,7 +62,7 @@ describe('redisReshard when MIGRATE fails with IOERR', () => {
       await withWorker(
         taskQueue,
         async () => {
-          const handle = await client.workflow.start('redisReshard', {
+          const handle = await session.client.workflow.start('redisReshard', {
             taskQueue,
             workflowId: REDIS_MUTEX_ID,
             args: [{ target: b.id, sources: [a.id], ranges, migrateTimeoutMs: 100, slotConcurrency: 8 }],
@@ -118,7 +109,7 @@ describe('redisReshard when MIGRATE fails with IOERR', () => {
       assert.ok((await redisCliCheck()).clean, 'redis-cli --cluster check is clean');
 
       // Put the slots back, so the next test file finds the layout it expects.
-      await withWorker(taskQueue, () => client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, ranges }] }), redisWorkerEnv());
+      await withWorker(taskQueue, () => session.client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, ranges }] }), redisWorkerEnv());
     } finally {
       for (let i = 0; i < keys.length; i += 500) await Promise.all(keys.slice(i, i + 500).map((k) => cluster.del(k))).catch(() => undefined);
       await writer.stop();

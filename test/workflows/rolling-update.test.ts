@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { abortSignal, rollingUpdateProgressQuery, resumeSignal } from '../../workflows/definitions';
 import { assertFailsWith } from '../helpers/failures';
 import { waitForPendingActivity } from '../helpers/history';
 import { startSteadyLoad } from '../helpers/load';
-import { listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
+import { listContainers, SERVICE, upstreamMembers } from '../helpers/platform';
 import { ports } from '../helpers/ports';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
+import { taskQueueFor } from '../helpers/stack';
 import { startWorkerProcess, withWorker } from '../helpers/workers';
+import { usePlatformSession } from '../helpers/temporal-session';
 
 const env = { MIN_INSTANCES: '1' };
 
@@ -34,17 +34,10 @@ async function countRange<T>(during: Promise<T>): Promise<{ value: T; min: numbe
 }
 
 describe('rollingUpdate against the real stack', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => ({ client, connection } = await temporalClient()));
-  after(async () => {
-    await resetPlatform(client);
-    await connection.close();
-  });
-  beforeEach(async () => resetPlatform(client));
+  const session = usePlatformSession({ resetBeforeEach: true });
 
   const scaleUpTo = (taskQueue: string, count: number) =>
-    client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count, cooldownSeconds: 0 }] });
+    session.client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count, cooldownSeconds: 0 }] });
 
   it('replaces every instance with the new version under load, with no failed request', async () => {
     const taskQueue = taskQueueFor('rollingUpdate under load');
@@ -53,7 +46,7 @@ describe('rollingUpdate against the real stack', () => {
       async () => {
         await scaleUpTo(taskQueue, 2);
         const load = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 8, maxSeconds: 90 });
-        const run = client.workflow.execute('rollingUpdate', { taskQueue, workflowId: `rollout-${Date.now()}`, args: [{ service: SERVICE, version: 'v2' }] });
+        const run = session.client.workflow.execute('rollingUpdate', { taskQueue, workflowId: `rollout-${Date.now()}`, args: [{ service: SERVICE, version: 'v2' }] });
         const { value: result, min, max } = await countRange(run);
         const traffic = await load.stop();
         assert.deepEqual(result.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-3' }, { old: 'jarvis-app-2', new: 'jarvis-app-1' }]);
@@ -77,7 +70,7 @@ describe('rollingUpdate against the real stack', () => {
       taskQueue,
       async () => {
         await scaleUpTo(taskQueue, 2);
-        const handle = await client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v3', pauseAfter: 1 }] });
+        const handle = await session.client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v3', pauseAfter: 1 }] });
         let progress = await handle.query(rollingUpdateProgressQuery);
         for (let i = 0; i < 300 && !(progress.paused && progress.step === 'paused'); i++) {
           await new Promise((r) => setTimeout(r, 100));
@@ -101,7 +94,7 @@ describe('rollingUpdate against the real stack', () => {
       taskQueue,
       async () => {
         await scaleUpTo(taskQueue, 2);
-        const handle = await client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v4', pauseAfter: 1 }] });
+        const handle = await session.client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v4', pauseAfter: 1 }] });
         for (let i = 0; i < 300 && !(await handle.query(rollingUpdateProgressQuery)).paused; i++) await new Promise((r) => setTimeout(r, 100));
         await handle.signal(resumeSignal);
         const result = await handle.result();
@@ -119,7 +112,7 @@ describe('rollingUpdate against the real stack', () => {
     await withWorker(
       taskQueue,
       async () => {
-        const run = client.workflow.execute('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v5', healthTimeoutSeconds: 1 }] });
+        const run = session.client.workflow.execute('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v5', healthTimeoutSeconds: 1 }] });
         await assertFailsWith(run, 'RollingUpdateRolledBack', /rolling update to v5 stopped: jarvis-app-3 did not become healthy within 1 s and was removed/);
       },
       { ...env, APP_STARTUP_DELAY_MS: '5000' },
@@ -134,7 +127,7 @@ describe('rollingUpdate against the real stack', () => {
     const first = await startWorkerProcess(taskQueue, slowBoot);
     let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
     try {
-      const handle = await client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v6' }] });
+      const handle = await session.client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v6' }] });
       await waitForPendingActivity(handle, 'waitForHealthy');
       await first.kill('SIGKILL');
       second = await startWorkerProcess(taskQueue, slowBoot);

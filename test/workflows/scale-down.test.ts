@@ -1,29 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { assertFailsWith } from '../helpers/failures';
 import { waitForPendingActivity } from '../helpers/history';
 import { startSteadyLoad } from '../helpers/load';
-import { instancesSeenThroughLoadBalancer, listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
+import { instancesSeenThroughLoadBalancer, listContainers, SERVICE, upstreamMembers } from '../helpers/platform';
 import { ports } from '../helpers/ports';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
+import { taskQueueFor } from '../helpers/stack';
 import { startWorkerProcess, withWorker } from '../helpers/workers';
+import { usePlatformSession } from '../helpers/temporal-session';
 
 // A minimum of 1 keeps these tests to two instances: fast on a 2-core machine.
 const env = { MIN_INSTANCES: '1' };
 
 describe('scaleDown and drainInstance against the real stack', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => ({ client, connection } = await temporalClient()));
-  after(async () => {
-    await resetPlatform(client);
-    await connection.close();
-  });
-  beforeEach(async () => resetPlatform(client));
+  const session = usePlatformSession({ resetBeforeEach: true });
 
   async function scaleUpTo(taskQueue: string, count: number): Promise<void> {
-    await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count, cooldownSeconds: 0 }] });
+    await session.client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count, cooldownSeconds: 0 }] });
   }
 
   it('removes the newest instance under load without a failed request, letting a slow request finish', async () => {
@@ -36,7 +29,7 @@ describe('scaleDown and drainInstance against the real stack', () => {
         assert.ok(victim);
         const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=3000`).then(async (r) => ({ status: r.status, body: (await r.json()) as { instance: string; sleptMs: number } }));
         const load = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 8, maxSeconds: 60 });
-        const result = await client.workflow.execute('scaleDown', { taskQueue, workflowId: `scale-down-${Date.now()}`, args: [{ service: SERVICE, cooldownSeconds: 0 }] });
+        const result = await session.client.workflow.execute('scaleDown', { taskQueue, workflowId: `scale-down-${Date.now()}`, args: [{ service: SERVICE, cooldownSeconds: 0 }] });
         const traffic = await load.stop();
         assert.deepEqual(result.removed, ['jarvis-app-2']);
         assert.equal(result.drains[0].forcedStop, false, 'the instance exited by itself after SIGTERM');
@@ -59,7 +52,7 @@ describe('scaleDown and drainInstance against the real stack', () => {
       taskQueue,
       async () => {
         await scaleUpTo(taskQueue, 2);
-        const attempt = client.workflow.execute('scaleDown', { taskQueue, workflowId: `scale-down-min-${Date.now()}`, args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
+        const attempt = session.client.workflow.execute('scaleDown', { taskQueue, workflowId: `scale-down-min-${Date.now()}`, args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
         await assertFailsWith(attempt, 'LimitExceeded', /jarvis-app has 2 running instances; removing 1 would go below MIN_INSTANCES=2/);
       },
       { MIN_INSTANCES: '2' },
@@ -72,9 +65,9 @@ describe('scaleDown and drainInstance against the real stack', () => {
     await withWorker(
       taskQueue,
       async () => {
-        const attempt = client.workflow.execute('drainInstance', { taskQueue, workflowId: `drain-${Date.now()}`, args: [{ instance: 'jarvis-app-9' }] });
+        const attempt = session.client.workflow.execute('drainInstance', { taskQueue, workflowId: `drain-${Date.now()}`, args: [{ instance: 'jarvis-app-9' }] });
         await assertFailsWith(attempt, 'UnknownInstance', /no instance named jarvis-app-9; jarvis-app has: none/);
-        const bad = client.workflow.execute('drainInstance', { taskQueue, workflowId: `drain-bad-${Date.now()}`, args: [{ instance: '../../etc/passwd' }] });
+        const bad = session.client.workflow.execute('drainInstance', { taskQueue, workflowId: `drain-bad-${Date.now()}`, args: [{ instance: '../../etc/passwd' }] });
         await assertFailsWith(bad, 'InvalidInput', /instance must be an instance name such as "jarvis-app-3"/);
       },
       env,
@@ -91,7 +84,7 @@ describe('scaleDown and drainInstance against the real stack', () => {
       assert.ok(victim);
       // A slow request keeps a connection open, so the drain is still waiting when the worker dies.
       const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=9000`).then((r) => r.status);
-      const handle = await client.workflow.start('drainInstance', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ instance: 'jarvis-app-1' }] });
+      const handle = await session.client.workflow.start('drainInstance', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ instance: 'jarvis-app-1' }] });
       await waitForPendingActivity(handle, 'waitForConnectionsDrained');
       await first.kill('SIGKILL');
       second = await startWorkerProcess(taskQueue, env);

@@ -1,29 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { highestActivityAttempt, waitForPendingActivity } from '../helpers/history';
-import { healthOf, instancesSeenThroughLoadBalancer, listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
+import { healthOf, instancesSeenThroughLoadBalancer, listContainers, SERVICE, upstreamMembers } from '../helpers/platform';
+import { taskQueueFor } from '../helpers/stack';
 import { startWorkerProcess } from '../helpers/workers';
+import { usePlatformSession } from '../helpers/temporal-session';
 
 describe('scaleUp survives a worker killed with SIGKILL', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await resetPlatform(client);
-  });
-  after(async () => {
-    await resetPlatform(client);
-    await connection.close();
-  });
+  const session = usePlatformSession();
 
   it('completes with exactly one new container when the worker dies during the health wait', async () => {
     const taskQueue = taskQueueFor('scaleUp crash in health wait');
     // A slow boot keeps the workflow in its health wait long enough to kill the worker there.
     const env = { APP_STARTUP_DELAY_MS: '8000' };
     const first = await startWorkerProcess(taskQueue, env);
-    const handle = await client.workflow.start('scaleUp', {
+    const handle = await session.client.workflow.start('scaleUp', {
       taskQueue,
       workflowId: 'scale/jarvis-app',
       args: [{ service: SERVICE, cooldownSeconds: 0, healthTimeoutSeconds: 60 }],

@@ -1,26 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { progressQuery } from '../../workflows/definitions';
 import { assertFailsWith } from '../helpers/failures';
-import { healthOf, instancesSeenThroughLoadBalancer, listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
-import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
+import { healthOf, instancesSeenThroughLoadBalancer, listContainers, SERVICE, upstreamMembers } from '../helpers/platform';
+import { taskQueueFor, testWorkerConfig } from '../helpers/stack';
 import { withWorker } from '../helpers/workers';
+import { usePlatformSession } from '../helpers/temporal-session';
 
 describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => ({ client, connection } = await temporalClient()));
-  after(async () => {
-    await resetPlatform(client);
-    await connection.close();
-  });
-  beforeEach(async () => resetPlatform(client));
+  const session = usePlatformSession({ resetBeforeEach: true });
 
   it('leaves exactly one new healthy container that serves through nginx', async () => {
     const taskQueue = taskQueueFor('scaleUp adds one instance');
     const result = await withWorker(taskQueue, () =>
-      client.workflow.execute('scaleUp', {
+      session.client.workflow.execute('scaleUp', {
         taskQueue,
         workflowId: `scale-up-plain-${Date.now()}`, // like the plain CLI command: not the mutex ID
         args: [{ service: SERVICE, cooldownSeconds: 0 }],
@@ -39,7 +32,7 @@ describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
   it('adds instances one at a time, each reachable through the load balancer', async () => {
     const taskQueue = taskQueueFor('scaleUp adds two instances');
     const result = await withWorker(taskQueue, () =>
-      client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }] }),
+      session.client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }] }),
     );
     assert.deepEqual(result.added, ['jarvis-app-1', 'jarvis-app-2']);
     assert.deepEqual(result.instances, ['jarvis-app-1', 'jarvis-app-2']);
@@ -50,7 +43,7 @@ describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
   it('refuses a second scaleUp for the same service while the first holds its cooldown', async () => {
     const taskQueue = taskQueueFor('scaleUp mutex');
     await withWorker(taskQueue, async () => {
-      const first = await client.workflow.start('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, cooldownSeconds: 60 }] });
+      const first = await session.client.workflow.start('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, cooldownSeconds: 60 }] });
       for (let i = 0; i < 200; i++) {
         const progress = await first.query(progressQuery);
         if (progress.step === 'cooldown') break;
@@ -61,7 +54,7 @@ describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
       const metadata = await first.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       assert.equal(metadata.currentDetails, 'cooldown: holding the jarvis-app scaling lock for 60 s');
 
-      const second = client.workflow.execute('scaleUp', { taskQueue, workflowId: `scale-up-second-${Date.now()}`, args: [{ service: SERVICE, cooldownSeconds: 0 }] });
+      const second = session.client.workflow.execute('scaleUp', { taskQueue, workflowId: `scale-up-second-${Date.now()}`, args: [{ service: SERVICE, cooldownSeconds: 0 }] });
       await assertFailsWith(second, 'OperationInProgress', /another operation for jarvis-app is running as workflow scale\/jarvis-app/);
       await first.cancel();
     });
@@ -72,7 +65,7 @@ describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
     const taskQueue = taskQueueFor('scaleUp unhealthy instance');
     const run = withWorker(
       taskQueue,
-      () => client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, cooldownSeconds: 0, healthTimeoutSeconds: 2 }] }),
+      () => session.client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, cooldownSeconds: 0, healthTimeoutSeconds: 2 }] }),
       { APP_STARTUP_DELAY_MS: '600000' },
     );
     const port = testWorkerConfig().appBasePort + 1; // 3101 on the default ports
@@ -92,7 +85,7 @@ describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
       it(`rejects ${name}`, async () => {
         const taskQueue = taskQueueFor(`scaleUp bad input ${name}`);
         const handle = await withWorker(taskQueue, async () => {
-          const h = await client.workflow.start('scaleUp', { taskQueue, workflowId: `scale-up-bad-${Date.now()}`, args: [input] });
+          const h = await session.client.workflow.start('scaleUp', { taskQueue, workflowId: `scale-up-bad-${Date.now()}`, args: [input] });
           await assertFailsWith(h.result(), type, message);
           return h;
         });
