@@ -3,12 +3,14 @@
 // restarts at the planned moments, then checks every invariant and restores the platform.
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
+import Dockerode from 'dockerode';
+import { chooseOrchestrator } from '../../activities/orchestrator-choice';
 import { Writer, WritableProber } from '../helpers/pg-cluster';
 import { SERVICE } from '../helpers/platform';
 import { ports } from '../helpers/ports';
 import { clusterView } from '../helpers/redis';
 import { ListWriter } from '../helpers/redis-writer';
-import { stackSecrets, temporalClient } from '../helpers/stack';
+import { stackSecrets, temporalClient, testWorkerConfig } from '../helpers/stack';
 import { countWithinBounds, InstanceCountSampler, instanceProcesses, noOrphanOrDuplicate, upstreamAliveAndReady, type InstanceBounds } from './invariants/instances';
 import { exactlyOnePrimary, neverTwoWritable, noAcknowledgedRowLost } from './invariants/postgres';
 import { noAcknowledgedRedisWriteLost, slotsCoveredNoneOpen } from './invariants/redis';
@@ -87,11 +89,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const bounds = options.bounds ?? { min: 2, max: 4 };
   const timeoutMs = options.workflowTimeoutMs ?? 240_000;
   const taskQueue = `chaos-${options.seed}-${process.pid}`;
+  const config = testWorkerConfig();
+  // The driver the worker will resolve ("auto" means docker when an engine answers).
+  const orchestrator = await chooseOrchestrator(config, new Dockerode({ socketPath: config.dockerSocket }));
   const report: ChaosReport = {
     seed: options.seed,
     count: options.trials.length,
     startedAt: new Date().toISOString(),
-    machine: { orchestrator: process.env.ORCHESTRATOR ?? 'auto', cpus: os.cpus().length, node: process.version },
+    machine: { orchestrator, cpus: os.cpus().length, node: process.version },
     trials: [],
     totals: undefined as unknown as ChaosReport['totals'],
   };
@@ -101,7 +106,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const redisWriter = new ListWriter(options.redisKeys ?? 10_000, 2);
   try {
     await worker.ensureRunning();
-    log(`[chaos] seed ${options.seed}, ${options.trials.length} trials, task queue ${taskQueue}; restoring the platform first`);
+    log(`[chaos] seed ${options.seed}, ${options.trials.length} trials, ${orchestrator} driver, task queue ${taskQueue}; restoring the platform first`);
     const first = await restorePlatform(client, taskQueue);
     if (first.length) log(`[chaos] restored: ${first.join('; ')}`);
     await redisWriter.populate();

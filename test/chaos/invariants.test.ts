@@ -4,6 +4,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
+import Dockerode from 'dockerode';
+import { createClients, createOrchestrator } from '../../activities';
+import { chooseOrchestrator } from '../../activities/orchestrator-choice';
 import { MANAGED_BY } from '../../activities/orchestrator';
 import { pgPort, waitClusterHealthy, withPg, Writer } from '../helpers/pg-cluster';
 import { SERVICE } from '../helpers/platform';
@@ -49,6 +52,28 @@ describe('chaos invariant checks', () => {
     } finally {
       orphan.kill('SIGKILL');
       await new Promise((r) => orphan.once('exit', r));
+    }
+    assert.equal((await noOrphanOrDuplicate(SERVICE)).ok, true);
+  });
+
+  it('see a stopped container the orchestrator still lists as an orphan', async (t) => {
+    const config = testWorkerConfig();
+    if ((await chooseOrchestrator(config, new Dockerode({ socketPath: config.dockerSocket }))) !== 'docker') {
+      process.stdout.write('# skipped: only the docker driver keeps a stopped instance (no Docker Engine answers here)\n');
+      return t.skip('docker driver only');
+    }
+    const clients = createClients(config);
+    const orchestrator = createOrchestrator('docker', config, clients);
+    const name = `${SERVICE}-98`;
+    try {
+      await orchestrator.ensureInstanceStarted({ service: SERVICE, name, port: config.appBasePort + 98, version: 'orphan' });
+      await orchestrator.stopInstance(name, 10);
+      const seen = await noOrphanOrDuplicate(SERVICE);
+      assert.equal(seen.ok, false);
+      assert.match(seen.detail, /orphan: the orchestrator still has jarvis-app-98 \(stopped\)/);
+    } finally {
+      await orchestrator.removeInstance(name);
+      await clients.close();
     }
     assert.equal((await noOrphanOrDuplicate(SERVICE)).ok, true);
   });

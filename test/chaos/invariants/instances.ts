@@ -4,7 +4,7 @@
 // member is alive and ready.
 import { MANAGED_BY } from '../../../activities/orchestrator';
 import { findProcesses } from '../../../activities/process-table';
-import { upstreamMembers } from '../../helpers/platform';
+import { listContainers, upstreamMembers } from '../../helpers/platform';
 import { ports } from '../../helpers/ports';
 import { testWorkerConfig } from '../../helpers/stack';
 import { broken, held, sleep, type InvariantResult } from './types';
@@ -71,7 +71,11 @@ export class InstanceCountSampler {
   }
 }
 
-/** No instance name or port used by two processes, and every process is in nginx's upstream with its port, and nothing else is. */
+/**
+ * No instance name or port used by two processes, every process is in nginx's upstream with
+ * its port and nothing else is, and the orchestrator knows exactly those instances (under
+ * Docker, a stopped container left behind is an orphan too).
+ */
 export async function noOrphanOrDuplicate(service: string): Promise<InvariantResult> {
   const name = 'no orphan or duplicate instance';
   const processes = await instanceProcesses(service);
@@ -92,6 +96,9 @@ export async function noOrphanOrDuplicate(service: string): Promise<InvariantRes
     else if (member.port !== p.port) problems.push(`${p.name} runs on ${p.port} but the upstream says ${member.port}`);
   }
   for (const m of members) if (!processes.some((p) => p.name === m.name)) problems.push(`upstream member ${m.name}:${m.port} has no process`);
+  for (const instance of await listContainers(service)) {
+    if (!processes.some((p) => p.name === instance.name)) problems.push(`orphan: the orchestrator still has ${instance.name} (${instance.running ? 'running' : 'stopped'}) with no live process`);
+  }
   const detail = `${processes.length} processes (${processes.map((p) => `${p.name}:${p.port}@${p.version}`).join(', ')}), upstream ${members.map((m) => `${m.name}:${m.port}`).join(', ') || 'empty'}`;
   return problems.length ? broken(name, `${problems.join('; ')} — ${detail}`) : held(name, detail);
 }
