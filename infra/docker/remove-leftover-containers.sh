@@ -2,7 +2,8 @@
 # Removes the app containers a dead run left on the engine, whose data outlives a crash or
 # a reboot: stopped ones of any stack, and those without the jarvis.stack label (an older
 # version). With "all", also this stack's running ones: the tests start from an empty
-# platform. A live container of another stack is left alone.
+# platform, and the swarm driver's services (a dead run's Swarm state survives in the
+# engine's data too). A live container of another stack is left alone.
 #   remove-leftover-containers.sh stopped|all
 set -euo pipefail
 LOG_TAG=docker
@@ -15,4 +16,8 @@ ids=$(docker ps -a --filter "label=jarvis.service" --format '{{.ID}} {{.State}} 
 if [ -n "$ids" ]; then
   docker rm -f $ids >/dev/null
   log "removed $(wc -w <<<"$ids") leftover app container(s)"
+fi
+if [ "$mode" = all ] && [ "$(docker info --format '{{.Swarm.ControlAvailable}}' 2>/dev/null)" = true ]; then
+  ids=$(docker service ls -q --filter "label=jarvis.swarm.service")
+  [ -z "$ids" ] || { docker service rm $ids >/dev/null; log "removed $(wc -w <<<"$ids") leftover app Swarm service(s)"; }
 fi
