@@ -54,6 +54,10 @@ export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrch
       StopSignal: 'SIGTERM',
       HostConfig: {
         NetworkMode: 'host',
+        // Docker's init as PID 1 forwards a stop signal that comes before Node has installed
+        // its handler (the kernel drops it for a handlerless PID 1, so docker stop would wait
+        // out the whole grace period), and reaps zombies.
+        Init: true,
         Binds: [
           ...HOST_RUNTIME_MOUNTS.map((dir) => `${dir}:${dir}:ro`),
           `${settings.appDir}:/app:ro`,

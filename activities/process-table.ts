@@ -48,7 +48,19 @@ export async function findProcesses(match: Record<string, string>): Promise<Proc
     const env = parseEnviron(raw);
     if (!Object.entries(match).every(([k, v]) => env[k] === v)) continue;
     const pid = Number(name);
+    if (isInitWrapper(pid)) continue;
     if (await isAlive(pid)) found.push({ pid, env });
   }
   return found;
+}
+
+/** Containers run their instance under Docker's init (tini), which shares its environment but is not the instance. */
+const INIT_WRAPPERS = new Set(['docker-init', 'tini', 'tini-static']);
+
+function isInitWrapper(pid: number): boolean {
+  try {
+    return INIT_WRAPPERS.has(readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
+  } catch {
+    return false;
+  }
 }

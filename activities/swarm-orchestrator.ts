@@ -101,6 +101,8 @@ export function createSwarmOrchestrator(docker: Dockerode, settings: SwarmOrches
           ],
           StopSignal: 'SIGTERM',
           StopGracePeriod: settings.shutdownGraceSeconds * 1e9,
+          // As for the docker driver: an init forwards a stop signal that comes during boot.
+          Init: true,
         },
         // A stopped replica stays stopped: the driver, not Swarm, decides what runs.
         RestartPolicy: { Condition: 'none' },

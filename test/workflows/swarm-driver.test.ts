@@ -135,7 +135,11 @@ describe('orchestrator drivers on the real engine', () => {
     try {
       const otherStack = createOrchestrator('docker', other, otherClients);
       await otherStack.ensureInstanceStarted(one);
-      await otherStack.stopInstance(one.name, 10);
+      // At once, while Node still boots: Docker's init must pass the SIGTERM on, or the
+      // stop waits out its 10 s and kills.
+      const stopAt = Date.now();
+      assert.deepEqual(await otherStack.stopInstance(one.name, 10), { stopped: true, forced: false }, 'a stop during boot ends the container without a kill');
+      assert.ok(Date.now() - stopAt < 5_000, `a stop during boot took ${Date.now() - stopAt} ms`);
       await withOrchestrator('docker', async (o) => {
         assert.deepEqual(await o.listInstances(SERVICE), [], "the other stack's stopped container is not one of ours");
         await assert.rejects(o.ensureInstanceStarted(one), (error: Error & { type?: string; nonRetryable?: boolean }) => {
