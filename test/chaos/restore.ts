@@ -4,7 +4,7 @@
 // Each step is bounded; what cannot be restored is reported, and the run stops.
 import type { Client } from '@temporalio/client';
 import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
-import { listContainers, resetPlatform, SERVICE } from '../helpers/platform';
+import { resetPlatform, SERVICE } from '../helpers/platform';
 import { ports } from '../helpers/ports';
 import { clusterView, extraNodeFolders } from '../helpers/redis';
 import { instanceProcesses, noOrphanOrDuplicate } from './invariants/instances';
@@ -30,13 +30,12 @@ export async function restoreInstances(client: Client, taskQueue: string): Promi
   const actions: string[] = [];
   const closed = await closeIfRunning(client, SCALE_MUTEX);
   if (closed) actions.push(closed);
-  // The orchestrator must see what the process table sees: a stopped instance it still
-  // counts would push a scale-up over MAX_INSTANCES.
-  const processNames = [...new Set((await instanceProcesses(SERVICE)).map((p) => p.name))].sort().join(',');
-  const orchestratorNames = (await listContainers(SERVICE)).map((i) => i.name).sort().join(',');
-  if (!(await noOrphanOrDuplicate(SERVICE)).ok || processNames !== orchestratorNames) {
+  // The no-orphan check also covers what only the orchestrator sees (a stopped container),
+  // which would push a scale-up over MAX_INSTANCES.
+  const orphans = await noOrphanOrDuplicate(SERVICE);
+  if (!orphans.ok) {
     await resetPlatform(client);
-    actions.push(`reset the platform (orphan, duplicate or stopped instance: processes [${processNames}], orchestrator [${orchestratorNames}])`);
+    actions.push(`reset the platform (${orphans.detail})`);
   }
   const count = new Set((await instanceProcesses(SERVICE)).map((p) => p.name)).size;
   if (count < BASE_INSTANCES) {

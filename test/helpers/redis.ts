@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import { coverageProblems, parseClusterNodes, type ClusterView } from '../../policy/redis-cluster-view';
 import { ports } from './ports';
 import { stackSecrets, stateDir } from './stack';
@@ -22,8 +22,9 @@ export function redisWorkerEnv(): Record<string, string> {
   return { REDIS_PASSWORD: redisPassword(), REDIS_BASE_PORT: String(ports.redis[0]) };
 }
 
-export async function withNode<T>(port: number, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({ host: '127.0.0.1', port, password: redisPassword(), maxRetriesPerRequest: 1, lazyConnect: true });
+/** One connection to one node, as the control plane by default; `options` can connect as another user. */
+export async function withNode<T>(port: number, fn: (redis: Redis) => Promise<T>, options: RedisOptions = {}): Promise<T> {
+  const redis = new Redis({ host: '127.0.0.1', port, password: redisPassword(), maxRetriesPerRequest: 1, lazyConnect: true, ...options });
   redis.on('error', () => undefined);
   try {
     await redis.connect();

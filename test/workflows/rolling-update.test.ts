@@ -9,6 +9,7 @@ import { ports } from '../helpers/ports';
 import { taskQueueFor } from '../helpers/stack';
 import { startWorkerProcess, withWorker } from '../helpers/workers';
 import { usePlatformSession } from '../helpers/temporal-session';
+import { waitForRolloutPause } from '../helpers/rollout';
 
 const env = { MIN_INSTANCES: '1' };
 
@@ -71,11 +72,7 @@ describe('rollingUpdate against the real stack', () => {
       async () => {
         await scaleUpTo(taskQueue, 2);
         const handle = await session.client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v3', pauseAfter: 1 }] });
-        let progress = await handle.query(rollingUpdateProgressQuery);
-        for (let i = 0; i < 300 && !(progress.paused && progress.step === 'paused'); i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          progress = await handle.query(rollingUpdateProgressQuery);
-        }
+        const progress = await waitForRolloutPause(handle, 300);
         assert.equal(progress.step, 'paused');
         assert.deepEqual(progress.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-3' }]);
         await handle.signal(abortSignal, 'canary looked wrong');

@@ -15,13 +15,14 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import Dockerode from 'dockerode';
 import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { chooseOrchestrator } from '../../activities/orchestrator-choice';
-import { rollingUpdateProgressQuery, resumeSignal } from '../../workflows/definitions';
+import { resumeSignal } from '../../workflows/definitions';
 import { highestActivityAttempt, waitForPendingActivity, waitForTimerStarted } from '../helpers/history';
 import { startHungDockerSocket } from '../helpers/hung-docker';
 import { healthOf, listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
 import { ports } from '../helpers/ports';
 import { stateDir, taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/workers';
+import { waitForRolloutPause } from '../helpers/rollout';
 
 // MIN_INSTANCES 0 lets a drain take the platform down to one instance; a boot delay
 // keeps health waits long enough to be seen from the test.
@@ -219,11 +220,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
     await client.workflow.execute('scaleUp', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
     await assertPlatformIs([['jarvis-app-1', 'v3'], ['jarvis-app-2', 'v1']]);
     const handle = await client.workflow.start('rollingUpdate', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, version: 'v4', pauseAfter: 1, drainTimeoutSeconds: 10 }] });
-    let progress = await handle.query(rollingUpdateProgressQuery);
-    for (let i = 0; i < 600 && !(progress.paused && progress.step === 'paused'); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      progress = await handle.query(rollingUpdateProgressQuery);
-    }
+    const progress = await waitForRolloutPause(handle, 600);
     assert.equal(progress.step, 'paused');
     assert.deepEqual(progress.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-3' }]);
     assert.deepEqual((await upstreamMembers()).map((m) => m.name), ['jarvis-app-2', 'jarvis-app-3'], 'nginx was changed before the kill');
