@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DbRouter } from './lib/db-router';
 import type { GracefulShutdown } from './lib/graceful-shutdown';
-import { HttpError, sendJson } from './lib/http-kit';
+import { HttpError, sendJson } from '../shared/http-kit';
 import type { InstanceAgent } from './lib/instance-agent';
 import type { InstanceMetrics } from './lib/metrics';
 

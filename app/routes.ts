@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DbRouter } from './lib/db-router';
 import type { DistributedLock } from './lib/distributed-lock';
 import { LockNotAcquiredError } from './lib/distributed-lock';
-import { HttpError, readJsonBody, sendJson } from './lib/http-kit';
+import { HttpError, readJsonBody, sendJson } from '../shared/http-kit';
 import { sessionOf } from './lib/session-affinity';
 import type { SessionStore } from './lib/session-store';
 

@@ -3,16 +3,16 @@
 // connection settings); see the README's "Instance library" section for every variable.
 import http from 'node:http';
 import { handleAdmin } from './admin-routes';
-import { createAdminAuth } from './lib/admin-auth';
+import { createAdminAuth } from '../shared/admin-auth';
 import { createDbRouter } from './lib/db-router';
 import { createDistributedLock } from './lib/distributed-lock';
 import { gracefulShutdown, type GracefulShutdown } from './lib/graceful-shutdown';
-import { HttpError, requestUrl, sendJson } from './lib/http-kit';
+import { HttpError, requestUrl, sendJson } from '../shared/http-kit';
 import { createInstanceAgent } from './lib/instance-agent';
-import { createInstanceRegistry } from './lib/instance-registry';
+import { createInstanceRegistry } from '../shared/instance-registry';
 import { createInstanceMetrics } from './lib/metrics';
 import { followTopology, type TopologyFollower } from './lib/pg-topology';
-import { createRedisCluster } from './lib/redis-cluster';
+import { createRedisCluster } from '../shared/redis-cluster';
 import { sessionAffinityMiddleware } from './lib/session-affinity';
 import { createSessionStore } from './lib/session-store';
 import { ensureNotesTable } from './notes-schema';

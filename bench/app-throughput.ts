@@ -9,9 +9,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { addToNginx, cleanUpInstances, nginxUrl, startReadyInstances, waitNginxServes, type AppInstance } from '../test/helpers/app-instances';
-import { runLoad, type AutocannonResult } from '../test/helpers/load';
-import { repoRoot, stateDir } from '../test/helpers/stack';
+import { addToNginx, cleanUpInstances, nginxUrl, startReadyInstances, waitNginxServes, type AppInstance } from '../testkit/app-instances';
+import { runLoad, type AutocannonResult } from '../testkit/load';
+import { repoRoot, stateDir } from '../testkit/stack';
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 50);

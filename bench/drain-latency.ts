@@ -12,11 +12,11 @@
 // request is in flight on it, then a scaleUp back to three (not measured). A request
 // belongs to the window in which it started. Failed = any error or a non-200.
 import type { Client } from '@temporalio/client';
-import { SERVICE } from '../test/helpers/platform';
-import { ports } from '../test/helpers/ports';
-import { taskQueueFor, temporalClient, testWorkerConfig } from '../test/helpers/stack';
+import { SERVICE } from '../testkit/platform';
+import { ports } from '../testkit/ports';
+import { taskQueueFor, temporalClient, testWorkerConfig } from '../testkit/stack';
 import { createClients, createOrchestrator } from '../activities';
-import { withWorker } from '../test/helpers/workers';
+import { withWorker } from '../testkit/workers';
 import { arg, cleanPlatform, distribution, sleep, writeResult } from './scale-common';
 
 const MUTEX = `scale/${SERVICE}`;
@@ -55,7 +55,7 @@ function startRecordedLoad(url: string, clients: number, rate: number) {
     let retried = false;
     let ok = false;
     let failure: string | undefined;
-    // One reload can close several idle pooled connections, so a retry may meet another (as in test/helpers/load.ts).
+    // One reload can close several idle pooled connections, so a retry may meet another (as in testkit/load.ts).
     const attempt = async (triesLeft: number): Promise<Response> => {
       try {
         return await fetch(url, { signal: AbortSignal.timeout(10_000) });

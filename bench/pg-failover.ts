@@ -18,11 +18,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../workers/pg-monitor-schedule';
-import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun } from '../test/helpers/pg-cluster';
-import { ports } from '../test/helpers/ports';
-import { repoRoot, stackSecrets, stateDir, taskQueueFor, temporalClient } from '../test/helpers/stack';
-import { withWorker } from '../test/helpers/workers';
+import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../workers/bootstrap/pg-monitor-schedule';
+import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun } from '../testkit/pg-cluster';
+import { ports } from '../testkit/ports';
+import { repoRoot, stackSecrets, stateDir, taskQueueFor, temporalClient } from '../testkit/stack';
+import { withWorker } from '../testkit/workers';
 import { PAF_LOGIN, PAF_NODES, PgAutoFailoverCluster } from './pg-auto-failover-cluster';
 import { BenchWriter, sleep, summarize, waitNewWritable, type Login, type ServerRef } from './pg-writer';
 

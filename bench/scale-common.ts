@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { createClients, createOrchestrator } from '../activities';
-import { resetPlatform, SERVICE } from '../test/helpers/platform';
-import { repoRoot, testWorkerConfig } from '../test/helpers/stack';
+import { resetPlatform, SERVICE } from '../testkit/platform';
+import { repoRoot, testWorkerConfig } from '../testkit/stack';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -22,12 +22,12 @@
 //               until nginx sends a request to the new instance
 //   total       load step → first answer from the new instance through nginx
 import type { Client } from '@temporalio/client';
-import { ensureAutoscaleSchedule } from '../workers/schedules';
-import { runLoad } from '../test/helpers/load';
-import { SERVICE } from '../test/helpers/platform';
-import { ports } from '../test/helpers/ports';
-import { taskQueueFor, temporalClient, testWorkerConfig } from '../test/helpers/stack';
-import { withWorker } from '../test/helpers/workers';
+import { ensureAutoscaleSchedule } from '../workers/bootstrap/schedules';
+import { runLoad } from '../testkit/load';
+import { SERVICE } from '../testkit/platform';
+import { ports } from '../testkit/ports';
+import { taskQueueFor, temporalClient, testWorkerConfig } from '../testkit/stack';
+import { withWorker } from '../testkit/workers';
 import { arg, cleanPlatform, distribution, eventMs, sleep, writeResult } from './scale-common';
 
 const MUTEX = `scale/${SERVICE}`;

@@ -1,11 +1,11 @@
 // The jarvis-scale subcommands: each reads what it needs, validates with the policy schemas,
 // starts the workflow under its mutex ID and follows it. main.ts wires them to commander.
 import type { Client } from '@temporalio/client';
-import { aggregateScalingStats, durationSeconds, outcomeOf, SCALING_OPERATION_TYPES } from '../policy/scaling-stats';
-import { autoscalerStatus } from '../workers/autoscaler-status';
-import { instanceViews, readPgTopology, readRedisClusterInfo } from '../workers/platform-view';
-import { autoscaleScheduleId } from '../workers/schedules';
-import { listOperations, OPERATION_TYPES } from '../workers/visibility';
+import { aggregateScalingStats, durationSeconds, outcomeOf, SCALING_OPERATION_TYPES } from '../policy/scaling/scaling-stats';
+import { autoscalerStatus } from '../read-models/autoscaler-status';
+import { instanceViews, readPgTopology, readRedisClusterInfo } from '../read-models/platform-view';
+import { autoscaleScheduleId } from '../workers/bootstrap/schedules';
+import { listOperations, OPERATION_TYPES } from '../read-models/visibility';
 import { connect, cliConfig, type Session } from './connect';
 import { CliError, ExitCode } from './errors';
 import * as ops from './operations';

@@ -1,7 +1,7 @@
 // The CLI's view of the platform parts it reads directly: the orchestrator and Redis.
 import { createClients, createOrchestrator, type ActivityClients } from '../activities';
-import { chooseOrchestrator, type OrchestratorDriver } from '../activities/orchestrator-choice';
-import type { Orchestrator } from '../activities/orchestrator';
+import { chooseOrchestrator, type OrchestratorDriver } from '../activities/scaling/orchestrator-choice';
+import type { Orchestrator } from '../activities/scaling/orchestrator';
 import type { WorkerConfig } from '../config/worker-config';
 
 export interface Platform {

@@ -2,7 +2,7 @@
 // the workflow's `progress` query. Ctrl-C detaches: the workflow keeps running.
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { OperationKey, ServiceKey } from '../workflows/search-attributes';
+import { OperationKey, ServiceKey } from '../contracts/common/search-attributes';
 import { CliError, ExitCode } from './errors';
 import type { OperationStart } from './operations';
 import type { Output } from './output';

@@ -3,11 +3,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { readSecret } from './secrets';
-import type { AutoscaleConfig } from '../policy/autoscale';
-import { AUTOSCALE_DEFAULTS, validateAutoscaleConfig } from '../policy/autoscale-config';
-import { SERVICE_NAME_PATTERN, TASK_QUEUE, NAMESPACE } from '../policy/names';
-import { HEALTH_ROUTER_DEFAULTS, type HealthRouterSettings } from '../policy/health-router';
-import { validateHealthRouterSettings } from '../policy/health-router-input';
+import type { AutoscaleConfig } from '../policy/scaling/autoscale';
+import { AUTOSCALE_DEFAULTS, validateAutoscaleConfig } from '../policy/scaling/autoscale-config';
+import { SERVICE_NAME_PATTERN, TASK_QUEUE, NAMESPACE } from '../contracts/common/names';
+import { HEALTH_ROUTER_DEFAULTS, type HealthRouterSettings } from '../policy/routing/health-router';
+import { validateHealthRouterSettings } from '../policy/routing/health-router-input';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -96,9 +96,9 @@ const schema = z.object({
   REDIS_MANAGE_SCRIPT: z.string().min(1).default(path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh')),
   /** The Temporal SDK runtime's own Prometheus endpoint (0: off); default WORKER_METRICS_PORT + 1 (9465), so stacks on other ports do not collide. */
   WORKER_SDK_METRICS_PORT: int(0, 65535).optional(),
-  /** The admin HTTP API (workers/admin-api.ts), loopback only. */
+  /** The admin HTTP API (admin-api/main.ts), loopback only. */
   ADMIN_API_PORT: int(0, 65535).default(3000),
-  // The health router (workflow healthRouter, one per service); bounds in policy/health-router-input.ts
+  // The health router (workflow healthRouter, one per service); bounds in policy/routing/health-router-input.ts
   HEALTH_ROUTER_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   ...Object.fromEntries(Object.entries(HEALTH_ROUTER_ENV).map(([env, field]) => [env, num().default(HEALTH_ROUTER_DEFAULTS[field])])),
 });

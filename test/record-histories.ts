@@ -5,17 +5,17 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { resumeSignal, rollingUpdateProgressQuery } from '../workflows/definitions';
-import { pgWorkerEnv, postmasterPid, waitClusterHealthy, PG_NAMES } from './helpers/pg-cluster';
-import { resetPlatform, SERVICE } from './helpers/platform';
-import { repoRoot, taskQueueFor, temporalClient } from './helpers/stack';
-import { withWorker } from './helpers/workers';
-import { ports } from './helpers/ports';
-import { assertBaseCluster, clusterView, redisWorkerEnv } from './helpers/redis';
-import { REDIS_MUTEX_ID } from '../workflows/redis-common';
-import { healthRouterProgressQuery } from '../workflows/definitions';
-import { eventually } from './helpers/app-instances';
-import { readRoutes, setFrozen } from './helpers/upstream';
+import { resumeSignal, rollingUpdateProgressQuery } from '../contracts/common/definitions';
+import { pgWorkerEnv, postmasterPid, waitClusterHealthy, PG_NAMES } from '../testkit/pg-cluster';
+import { resetPlatform, SERVICE } from '../testkit/platform';
+import { repoRoot, taskQueueFor, temporalClient } from '../testkit/stack';
+import { withWorker } from '../testkit/workers';
+import { ports } from '../testkit/ports';
+import { assertBaseCluster, clusterView, redisWorkerEnv } from '../testkit/redis';
+import { REDIS_MUTEX_ID } from '../workflows/redis/redis-common';
+import { healthRouterProgressQuery } from '../contracts/common/definitions';
+import { eventually } from '../testkit/app-instances';
+import { readRoutes, setFrozen } from '../testkit/upstream';
 
 const historiesDir = path.join(repoRoot, 'test', 'histories');
 

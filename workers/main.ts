@@ -2,15 +2,15 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createClients, createOrchestrator } from '../activities';
-import { chooseOrchestrator } from '../activities/orchestrator-choice';
+import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { requireWorkerSecrets } from '../config/required-secrets';
-import { ensureAutoscaleSchedules } from './schedules';
-import { ensureHealthRouters } from './health-routers';
-import { bootstrapPgMonitorSchedule } from './pg-monitor-schedule';
-import { registerPlatformMetrics } from './platform-metrics';
-import { registerRedisMetrics } from './redis-metrics';
-import { serveWorkerMetrics, workerRegistry } from './worker-metrics';
+import { ensureAutoscaleSchedules } from './bootstrap/schedules';
+import { ensureHealthRouters } from './bootstrap/health-routers';
+import { bootstrapPgMonitorSchedule } from './bootstrap/pg-monitor-schedule';
+import { registerPlatformMetrics } from './metrics/platform-metrics';
+import { registerRedisMetrics } from './metrics/redis-metrics';
+import { serveWorkerMetrics, workerRegistry } from './metrics/worker-metrics';
 import { workflowSource } from './workflow-source';
 
 async function main(): Promise<void> {

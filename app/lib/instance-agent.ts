@@ -2,7 +2,7 @@
 // starting → ready once the start-up delay has passed and its dependencies answer, and
 // heartbeats CPU, memory, connections, request rate and status. A heartbeat that finds
 // its record gone (it expired during a Redis outage) registers again.
-import type { InstanceRegistry, InstanceStatus } from './instance-registry';
+import type { InstanceRegistry, InstanceStatus } from '../../shared/instance-registry';
 import { createProcessSampler } from './process-stats';
 
 export interface InstanceAgentOptions {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The control plane's admin HTTP API (workers/admin-api.ts) as a background process with its own log.
+# The control plane's admin HTTP API (admin-api/main.ts) as a background process with its own log.
 set -euo pipefail
 LOG_TAG=admin-api
 . "$(dirname "$0")/common.sh"
@@ -9,10 +9,10 @@ pidfile="$STATE_DIR/admin-api/admin-api.pid"
 case "${1:-status}" in
   start)
     if pid_alive "$pidfile"; then log "already running (pid $(cat "$pidfile"))"; exit 0; fi
-    [ -f "$REPO_ROOT/dist/workers/admin-api.js" ] || die "the admin API is not built; run: npm run build"
+    [ -f "$REPO_ROOT/dist/admin-api/main.js" ] || die "the admin API is not built; run: npm run build"
     load_secrets
     export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" ADMIN_API_PORT NGINX_PORT APP_BASE_PORT
-    start_bg admin-api "$pidfile" node "$REPO_ROOT/dist/workers/admin-api.js"
+    start_bg admin-api "$pidfile" node "$REPO_ROOT/dist/admin-api/main.js"
     wait_port "$ADMIN_API_PORT" 30 "admin API"
     log "admin API on http://127.0.0.1:$ADMIN_API_PORT (bearer token: ADMIN_TOKEN in $STATE_DIR/secrets.env)"
     ;;

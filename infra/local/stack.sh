@@ -16,7 +16,7 @@ infra="$REPO_ROOT/infra"
 
 ensure_app_instances() {
   load_secrets
-  TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" node "$REPO_ROOT/dist/workers/ensure-instances.js" jarvis-app "$APP_INSTANCES" \
+  TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" node "$REPO_ROOT/dist/workers/bootstrap/ensure-instances.js" jarvis-app "$APP_INSTANCES" \
     >"$LOG_DIR/stack-scale-up.log" 2>&1 || die "could not start $APP_INSTANCES jarvis-app instances; see $LOG_DIR/stack-scale-up.log and the Temporal UI"
   log "$(tail -n 1 "$LOG_DIR/stack-scale-up.log")"
 }
@@ -68,7 +68,7 @@ MSG
 }
 
 # Instances started by the process driver belong to this stack when their environment
-# carries its state folder as JARVIS_STACK_ID (activities/process-orchestrator.ts).
+# carries its state folder as JARVIS_STACK_ID (activities/scaling/process-orchestrator.ts).
 process_instance_pids() {
   local environ pid env
   for environ in /proc/[0-9]*/environ; do

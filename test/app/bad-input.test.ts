@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cleanUpInstances, eventually, instanceEnv, startInstance, startReadyInstances, type AppInstance } from '../helpers/app-instances';
-import { repoRoot, stackSecrets } from '../helpers/stack';
+import { cleanUpInstances, eventually, instanceEnv, startInstance, startReadyInstances, type AppInstance } from '../../testkit/app-instances';
+import { repoRoot, stackSecrets } from '../../testkit/stack';
 
 interface Case {
   name: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { adminHeaders, cleanUpInstances, eventually, nginxUrl, removeFromNginx, addToNginx, startReadyInstances, waitNginxServes } from '../helpers/app-instances';
-import { startSteadyLoad } from '../helpers/load';
+import { adminHeaders, cleanUpInstances, eventually, nginxUrl, removeFromNginx, addToNginx, startReadyInstances, waitNginxServes } from '../../testkit/app-instances';
+import { startSteadyLoad } from '../../testkit/load';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Cluster } from 'ioredis';
 import { createDistributedLock, lockKeys, LockLostError, LockNotAcquiredError } from '../../app/lib/distributed-lock';
 import { Client } from 'pg';
-import { cleanUpInstances, instanceEnv, startReadyInstances, testRedis } from '../helpers/app-instances';
-import { ports } from '../helpers/ports';
-import { stackSecrets } from '../helpers/stack';
+import { cleanUpInstances, instanceEnv, startReadyInstances, testRedis } from '../../testkit/app-instances';
+import { ports } from '../../testkit/ports';
+import { stackSecrets } from '../../testkit/stack';
 
 const run = promisify(execFile);
 const PROCESSES = 5;

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Cluster } from 'ioredis';
 import { Client } from 'pg';
 import { TOPOLOGY_CHANNEL, topologyKey } from '../../app/lib/pg-topology';
-import { adminHeaders, cleanUpInstances, eventually, startReadyInstances, testRedis, type AppInstance } from '../helpers/app-instances';
-import { ports } from '../helpers/ports';
-import { stackSecrets } from '../helpers/stack';
+import { adminHeaders, cleanUpInstances, eventually, startReadyInstances, testRedis, type AppInstance } from '../../testkit/app-instances';
+import { ports } from '../../testkit/ports';
+import { stackSecrets } from '../../testkit/stack';
 
 interface DbView {
   epoch: number | null;

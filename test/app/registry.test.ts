@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Cluster } from 'ioredis';
-import { createInstanceRegistry, registryKeys } from '../../app/lib/instance-registry';
-import { adminHeaders, APP_SERVICE, cleanUpInstances, eventually, startReadyInstances, testRedis } from '../helpers/app-instances';
+import { createInstanceRegistry, registryKeys } from '../../shared/instance-registry';
+import { adminHeaders, APP_SERVICE, cleanUpInstances, eventually, startReadyInstances, testRedis } from '../../testkit/app-instances';
 
 describe('the instance registry in the Redis Cluster', () => {
   let redis: Cluster;

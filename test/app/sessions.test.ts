@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { addToNginx, cleanUpInstances, nginxUrl, removeFromNginx, startReadyInstances, waitNginxServes } from '../helpers/app-instances';
+import { addToNginx, cleanUpInstances, nginxUrl, removeFromNginx, startReadyInstances, waitNginxServes } from '../../testkit/app-instances';
 
 const SESSIONS = 1_000;
 const CONCURRENCY = 25;

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { resetPlatform } from '../helpers/platform';
-import { stateDir, temporalClient } from '../helpers/stack';
+import { resetPlatform } from '../../testkit/platform';
+import { stateDir, temporalClient } from '../../testkit/stack';
 import { runChaos } from './harness';
 import { planTrials } from './plan';
 

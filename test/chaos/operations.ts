@@ -3,11 +3,11 @@
 // under chaos: pgFailover kills the primary's postmaster, redisRemoveNode first adds a node
 // and moves slots onto it, so that removing it has work to do.
 import type { Client } from '@temporalio/client';
-import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
-import { PG_NAMES, postmasterPid, primeMonitor, waitClusterHealthy } from '../helpers/pg-cluster';
-import { SERVICE } from '../helpers/platform';
-import { ports } from '../helpers/ports';
-import { clusterView } from '../helpers/redis';
+import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { PG_NAMES, postmasterPid, primeMonitor, waitClusterHealthy } from '../../testkit/pg-cluster';
+import { SERVICE } from '../../testkit/platform';
+import { ports } from '../../testkit/ports';
+import { clusterView } from '../../testkit/redis';
 import { instanceProcesses } from './invariants/instances';
 import type { OperationName } from './plan';
 

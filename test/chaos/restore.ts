@@ -3,10 +3,10 @@
 // Redis nodes with every slot covered and none open, and a healthy PostgreSQL cluster.
 // Each step is bounded; what cannot be restored is reported, and the run stops.
 import type { Client } from '@temporalio/client';
-import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
-import { resetPlatform, SERVICE } from '../helpers/platform';
-import { ports } from '../helpers/ports';
-import { clusterView, extraNodeFolders } from '../helpers/redis';
+import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { resetPlatform, SERVICE } from '../../testkit/platform';
+import { ports } from '../../testkit/ports';
+import { clusterView, extraNodeFolders } from '../../testkit/redis';
 import { instanceProcesses, noOrphanOrDuplicate } from './invariants/instances';
 import { exactlyOnePrimary } from './invariants/postgres';
 import { slotsCoveredNoneOpen } from './invariants/redis';

@@ -2,7 +2,7 @@
 //   node dist/test/chaos/run.js --seed 42 --count 50 [--report bench/results/chaos.json] [--operations scaleUp,pgSwitchover]
 // The stack's services must be up (bash infra/local/stack.sh services); bench/chaos.sh starts them.
 import path from 'node:path';
-import { repoRoot } from '../helpers/stack';
+import { repoRoot } from '../../testkit/stack';
 import { runChaos } from './harness';
 import { OPERATIONS, planTrials, type OperationName } from './plan';
 

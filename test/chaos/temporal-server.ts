@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot, stateDir } from '../helpers/stack';
+import { repoRoot, stateDir } from '../../testkit/stack';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 // The worker under test, as a child process: started, SIGKILLed and started again by the
 // harness. A worker that dies on its own (not by our hand) is counted and replaced.
-import { startWorkerProcess, type WorkerProcess } from '../helpers/workers';
+import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
 
 export class WorkerSupervisor {
   private current: { process: WorkerProcess; killedByUs: boolean } | undefined;

@@ -1,7 +1,7 @@
 // jarvis-scale's argument checks and what it starts, without a worker: bad arguments exit 2
 // with a message naming the field and start nothing; an unreachable Temporal exits 3; the
 // PostgreSQL and Redis commands start their workflow types with the exact input shapes of
-// policy/pg-input.ts and policy/redis-input.ts (checked on a task queue no worker serves,
+// policy/postgres/pg-input.ts and policy/redis/redis-input.ts (checked on a task queue no worker serves,
 // because those workflows live on their own branches).
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -9,9 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { clusterNodes } from '../../cli/redis-nodes';
 import { createClients } from '../../activities';
-import { runCli } from '../helpers/cli';
-import { ports } from '../helpers/ports';
-import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
+import { runCli } from '../../testkit/cli';
+import { ports } from '../../testkit/ports';
+import { taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
 import { startedWith, terminateIfRunning } from './started-input';
 
 const json = (text: string) => JSON.parse(text) as Record<string, any>;

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { ensureAutoscaleSchedule } from '../../workers/schedules';
-import { runCli, spawnCli } from '../helpers/cli';
-import { listContainers, resetPlatform, SERVICE } from '../helpers/platform';
-import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
+import { ensureAutoscaleSchedule } from '../../workers/bootstrap/schedules';
+import { runCli, spawnCli } from '../../testkit/cli';
+import { listContainers, resetPlatform, SERVICE } from '../../testkit/platform';
+import { taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
 
 // The CLI and the worker read the same limits; 0..3 keeps the instances few on 2 cores.
 const limits = { MIN_INSTANCES: '0', MAX_INSTANCES: '3' };

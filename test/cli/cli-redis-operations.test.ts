@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { coverageProblems } from '../../policy/redis-cluster-view';
-import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
-import { runCli } from '../helpers/cli';
-import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../helpers/redis';
-import { restoreBaseCluster } from '../helpers/redis-restore';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
+import { coverageProblems } from '../../policy/redis/redis-cluster-view';
+import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { runCli } from '../../testkit/cli';
+import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../../testkit/redis';
+import { restoreBaseCluster } from '../../testkit/redis-restore';
+import { taskQueueFor, temporalClient } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
 import { terminateIfRunning } from './started-input';
 
 const json = (text: string) => JSON.parse(text) as Record<string, any>;

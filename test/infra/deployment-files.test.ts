@@ -9,8 +9,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { repoRoot } from '../helpers/stack';
-import { filesIn, runTool } from '../helpers/tools';
+import { repoRoot } from '../../testkit/stack';
+import { filesIn, runTool } from '../../testkit/tools';
 
 const composeFile = path.join(repoRoot, 'docker-compose.yml');
 const swarmFile = path.join(repoRoot, 'infra', 'docker', 'docker-compose.swarm.yml');
@@ -136,7 +136,7 @@ describe('the deployment files', () => {
     assert.match(worker, /- \/var\/run\/docker\.sock:\/var\/run\/docker\.sock/);
     assert.equal(envOf(worker, 'NGINX_BIN'), '/etc/jarvis/swarm-nginx-bin.js');
     assert.match(worker, /target: \/etc\/jarvis\/swarm-nginx-bin\.js/);
-    // The app service as the driver expects it (activities/swarm-orchestrator.ts serviceSpec).
+    // The app service as the driver expects it (activities/scaling/swarm-orchestrator.ts serviceSpec).
     const app = blocks.get('jarvis-app')!;
     assert.equal(envOf(app, 'PORT'), undefined, 'no PORT: each replica listens on APP_BASE_PORT + its slot');
     assert.equal(envOf(app, 'APP_BASE_PORT'), envOf(worker, 'APP_BASE_PORT'));
@@ -156,8 +156,8 @@ describe('the deployment files', () => {
     assert.match(blocks.get('worker')!, /- \/var\/lib\/jarvis:\/var\/lib\/jarvis(:rw)?$/m);
     assert.match(blocks.get('prometheus')!, /- \/var\/lib\/jarvis:\/var\/lib\/jarvis:ro$/m);
     const prometheus = readFileSync(path.join(repoRoot, 'infra', 'prometheus', 'prometheus.swarm.yml'), 'utf8');
-    assert.match(prometheus, /files: \['\/var\/lib\/jarvis\/prometheus\/targets\/\*\.json'\]/, 'the folder activities/scrape-targets.ts writes');
-    assert.match(readFileSync(path.join(repoRoot, 'infra', 'nginx', 'nginx.swarm.conf'), 'utf8'), /^\s*include upstreams\/\*\.conf;$/m, 'the upstreams activities/nginx.ts writes');
+    assert.match(prometheus, /files: \['\/var\/lib\/jarvis\/prometheus\/targets\/\*\.json'\]/, 'the folder activities/routing/scrape-targets.ts writes');
+    assert.match(readFileSync(path.join(repoRoot, 'infra', 'nginx', 'nginx.swarm.conf'), 'utf8'), /^\s*include upstreams\/\*\.conf;$/m, 'the upstreams activities/routing/nginx.ts writes');
   });
 
   it('the Swarm worker reloads nginx with SIGHUP through the Docker API, and runs the real nginx for the rest', async () => {

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Dockerode from 'dockerode';
-import { chooseOrchestrator } from '../../activities/orchestrator-choice';
-import { repoRoot, stateDir, testWorkerConfig } from '../helpers/stack';
-import { runTool } from '../helpers/tools';
+import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
+import { repoRoot, stateDir, testWorkerConfig } from '../../testkit/stack';
+import { runTool } from '../../testkit/tools';
 
 const script = path.join(repoRoot, 'infra', 'docker', 'remove-leftover-containers.sh');
 const SERVICE = 'jarvis-leftover-test';

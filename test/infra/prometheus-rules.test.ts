@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ports } from '../helpers/ports';
-import { repoRoot } from '../helpers/stack';
-import { filesIn, runTool } from '../helpers/tools';
+import { ports } from '../../testkit/ports';
+import { repoRoot } from '../../testkit/stack';
+import { filesIn, runTool } from '../../testkit/tools';
 
 const rulesDir = path.join(repoRoot, 'infra', 'prometheus', 'rules');
 const testsDir = path.join(repoRoot, 'infra', 'prometheus', 'tests');

@@ -5,14 +5,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { Registry } from 'prom-client';
 import { createClients, createOrchestrator } from '../../activities';
-import { chooseOrchestrator } from '../../activities/orchestrator-choice';
-import { SCALING_OPERATION_TYPES, outcomeOf } from '../../policy/scaling-stats';
-import { startAdminApi, type AdminApi } from '../../workers/admin-api';
-import { registerPlatformMetrics } from '../../workers/platform-metrics';
-import { listOperations } from '../../workers/visibility';
-import { resetPlatform, SERVICE } from '../helpers/platform';
-import { stackSecrets, taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
+import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
+import { SCALING_OPERATION_TYPES, outcomeOf } from '../../policy/scaling/scaling-stats';
+import { startAdminApi, type AdminApi } from '../../admin-api/main';
+import { registerPlatformMetrics } from '../../workers/metrics/platform-metrics';
+import { listOperations } from '../../read-models/visibility';
+import { resetPlatform, SERVICE } from '../../testkit/platform';
+import { stackSecrets, taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
 
 describe('admin API and platform metrics', () => {
   let client: Client;

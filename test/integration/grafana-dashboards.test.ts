@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { asPromQL, dashboardQueries, dataPanels, readDashboards, type DashboardQuery } from '../helpers/dashboards';
-import { ports } from '../helpers/ports';
-import { resetPlatform, SERVICE } from '../helpers/platform';
-import { repoRoot, taskQueueFor, temporalClient } from '../helpers/stack';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/workers';
+import { asPromQL, dashboardQueries, dataPanels, readDashboards, type DashboardQuery } from '../../testkit/dashboards';
+import { ports } from '../../testkit/ports';
+import { resetPlatform, SERVICE } from '../../testkit/platform';
+import { repoRoot, taskQueueFor, temporalClient } from '../../testkit/stack';
+import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
 
 const seedDashboards = ['Database Replication', 'Instance Health', 'Redis Cluster', 'Scaling Overview'];
 

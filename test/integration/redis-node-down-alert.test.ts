@@ -7,11 +7,11 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { ports } from '../helpers/ports';
-import { instantQuery, prometheusAlerts, waitFor } from '../helpers/prometheus';
-import { assertBaseCluster, clusterView } from '../helpers/redis';
-import { repoRoot, stateDir, taskQueueFor } from '../helpers/stack';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/workers';
+import { ports } from '../../testkit/ports';
+import { instantQuery, prometheusAlerts, waitFor } from '../../testkit/prometheus';
+import { assertBaseCluster, clusterView } from '../../testkit/redis';
+import { repoRoot, stateDir, taskQueueFor } from '../../testkit/stack';
+import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
 
 const run = promisify(execFile);
 const manageCluster = (...args: string[]) =>

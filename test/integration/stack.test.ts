@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import Redis, { Cluster } from 'ioredis';
 import { Client as PgClient } from 'pg';
-import { ports } from '../helpers/ports';
-import { stackSecrets, temporalClient } from '../helpers/stack';
+import { ports } from '../../testkit/ports';
+import { stackSecrets, temporalClient } from '../../testkit/stack';
 
 const pgUrl = (user: string, password: string, port: number) =>
   `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${user === 'postgres' ? 'postgres' : 'jarvis'}`;

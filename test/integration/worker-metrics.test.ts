@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { taskQueueFor } from '../helpers/stack';
-import { startWorkerProcess } from '../helpers/workers';
+import { taskQueueFor } from '../../testkit/stack';
+import { startWorkerProcess } from '../../testkit/workers';
 
 async function freePort(): Promise<number> {
   const server = net.createServer();

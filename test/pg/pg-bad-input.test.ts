@@ -2,12 +2,12 @@
 // field, and changes no server.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertFailsWith } from '../helpers/failures';
-import { highestActivityAttempt } from '../helpers/history';
-import { PG_NAMES, pgPort, pgWorkerEnv, waitClusterHealthy, withPg } from '../helpers/pg-cluster';
-import { taskQueueFor } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
-import { useTemporalSession } from '../helpers/temporal-session';
+import { assertFailsWith } from '../../testkit/failures';
+import { highestActivityAttempt } from '../../testkit/history';
+import { PG_NAMES, pgPort, pgWorkerEnv, waitClusterHealthy, withPg } from '../../testkit/pg-cluster';
+import { taskQueueFor } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
+import { useTemporalSession } from '../../testkit/temporal-session';
 
 /** Role, timeline and WAL receiver target of each server: what a role change would alter. */
 async function snapshot(): Promise<string> {

@@ -2,11 +2,11 @@
 // waits for approval, after fencing) and once after it (during the rejoin).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { highestActivityAttempt, waitForPendingActivity } from '../helpers/history';
-import { pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, WritableProber, writableNow } from '../helpers/pg-cluster';
-import { taskQueueFor } from '../helpers/stack';
-import { startWorkerProcess } from '../helpers/workers';
-import { useTemporalSession } from '../helpers/temporal-session';
+import { highestActivityAttempt, waitForPendingActivity } from '../../testkit/history';
+import { pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, WritableProber, writableNow } from '../../testkit/pg-cluster';
+import { taskQueueFor } from '../../testkit/stack';
+import { startWorkerProcess } from '../../testkit/workers';
+import { useTemporalSession } from '../../testkit/temporal-session';
 
 interface FailoverResult {
   outcome: string;

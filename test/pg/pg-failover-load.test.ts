@@ -7,10 +7,10 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/pg-monitor-schedule';
-import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun, Writer, WritableProber, sleep, clusterHealth } from '../helpers/pg-cluster';
-import { stateDir, taskQueueFor, temporalClient } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
+import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/bootstrap/pg-monitor-schedule';
+import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun, Writer, WritableProber, sleep, clusterHealth } from '../../testkit/pg-cluster';
+import { stateDir, taskQueueFor, temporalClient } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
 
 const CYCLES = Number(process.env.PG_FAILOVER_CYCLES ?? 3);
 

@@ -2,11 +2,11 @@
 // no failover, although the monitor saw it fail probes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/pg-monitor-schedule';
-import { failoverStartedSince, pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, writableNow } from '../helpers/pg-cluster';
-import { taskQueueFor } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
-import { useTemporalSession } from '../helpers/temporal-session';
+import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/bootstrap/pg-monitor-schedule';
+import { failoverStartedSince, pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, writableNow } from '../../testkit/pg-cluster';
+import { taskQueueFor } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
+import { useTemporalSession } from '../../testkit/temporal-session';
 
 const WINDOW_MS = 5000;
 const PAUSE_MS = 2500;

@@ -2,12 +2,12 @@
 // mutex ID, re-checks the primary, and on a healthy cluster changes nothing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TASK_QUEUE } from '../../policy/names';
-import { pgWorkerEnv, sleep, waitClusterHealthy } from '../helpers/pg-cluster';
-import { readmeRecipe, runReadmeLine } from '../helpers/readme';
-import { } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
-import { useTemporalSession } from '../helpers/temporal-session';
+import { TASK_QUEUE } from '../../contracts/common/names';
+import { pgWorkerEnv, sleep, waitClusterHealthy } from '../../testkit/pg-cluster';
+import { readmeRecipe, runReadmeLine } from '../../testkit/readme';
+import { } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
+import { useTemporalSession } from '../../testkit/temporal-session';
 
 describe('the README pgFailover recipe', () => {
   const session = useTemporalSession({ prepare: () => waitClusterHealthy() });

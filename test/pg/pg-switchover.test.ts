@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
-import { ports } from '../helpers/ports';
-import { PG_NAMES, pgWorkerEnv, sleep, waitClusterHealthy, Writer, WritableProber } from '../helpers/pg-cluster';
-import { stackSecrets, taskQueueFor } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
-import { useTemporalSession } from '../helpers/temporal-session';
+import { ports } from '../../testkit/ports';
+import { PG_NAMES, pgWorkerEnv, sleep, waitClusterHealthy, Writer, WritableProber } from '../../testkit/pg-cluster';
+import { stackSecrets, taskQueueFor } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
+import { useTemporalSession } from '../../testkit/temporal-session';
 
 describe('pgSwitchover', () => {
   const session = useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy() });

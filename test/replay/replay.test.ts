@@ -7,7 +7,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import * as workflows from '../../workflows';
 import { workflowSource } from '../../workers/workflow-source';
-import { repoRoot } from '../helpers/stack';
+import { repoRoot } from '../../testkit/stack';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 

@@ -4,7 +4,7 @@
 // and changes nothing. Cases the older per-area tests already hold (test/app/bad-input,
 // test/pg/pg-bad-input, test/workflows/redis-bad-input, test/cli/cli-arguments) are not
 // repeated here.
-import { ports } from '../helpers/ports';
+import { ports } from '../../testkit/ports';
 
 /** The workers of the runner allow 1..3 instances and the runner keeps exactly one running. */
 export const TABLE_LIMITS = { min: 1, max: 3 } as const;

@@ -9,11 +9,11 @@ import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client as PgClient } from 'pg';
 import { launchSettings } from '../../activities';
-import { createNginxActivities } from '../../activities/nginx';
-import { createProcessOrchestrator } from '../../activities/process-orchestrator';
-import { createAdminAuth } from '../../app/lib/admin-auth';
-import { PG_NAMES, pgPort, waitClusterHealthy, withPg } from '../helpers/pg-cluster';
-import { repoRoot, stackSecrets, stateDir, testWorkerConfig } from '../helpers/stack';
+import { createNginxActivities } from '../../activities/routing/nginx';
+import { createProcessOrchestrator } from '../../activities/scaling/process-orchestrator';
+import { createAdminAuth } from '../../shared/admin-auth';
+import { PG_NAMES, pgPort, waitClusterHealthy, withPg } from '../../testkit/pg-cluster';
+import { repoRoot, stackSecrets, stateDir, testWorkerConfig } from '../../testkit/stack';
 
 /** Every .ts file under the given top-level folders of the repository. */
 function sourceFiles(...folders: string[]): string[] {
@@ -77,12 +77,12 @@ describe('the admin token check', () => {
   it('compares in constant time: hashed to one length, then timingSafeEqual, in every server that checks the token', () => {
     const source = readFileSync(path.join(repoRoot, 'app', 'lib', 'admin-auth.ts'), 'utf8');
     assert.match(source, /timingSafeEqual\(digest\(sent\), expected\)/);
-    for (const file of ['workers/admin-api.ts', 'app/admin-routes.ts', 'app/server.ts']) {
+    for (const file of ['admin-api/main.ts', 'app/admin-routes.ts', 'app/server.ts']) {
       const text = readFileSync(path.join(repoRoot, file), 'utf8');
       if (/adminToken/.test(text)) assert.match(text, /createAdminAuth\(/, `${file} checks the token through createAdminAuth`);
     }
     // Nowhere is the token compared with === or !== (which stops at the first differing byte).
-    for (const file of sourceFiles('app', 'workers', 'cli', 'activities', 'config')) {
+    for (const file of sourceFiles('app', 'shared', 'admin-api', 'workers', 'read-models', 'cli', 'activities', 'config')) {
       const text = readFileSync(file, 'utf8');
       assert.doesNotMatch(text, /(adminToken|ADMIN_TOKEN|token)\s*[!=]==|[!=]==\s*(adminToken|ADMIN_TOKEN|token)\b/, `${path.relative(repoRoot, file)} compares a token with ===`);
     }
@@ -104,12 +104,12 @@ describe('no shell string built from input', () => {
     // The only `bash -c` allowed, each with its reason.
     const allowed: Record<string, string> = {
       'bench/pg-auto-failover-cluster.ts': 'a fixed script; its values are positional parameters ("$1"…), never part of the script text',
-      'test/helpers/readme.ts': 'runs the README\'s committed recipes as an operator would',
+      'testkit/readme.ts': 'runs the README\'s committed recipes as an operator would',
       'test/cli/readme-cli-recipes.test.ts': 'runs the README\'s committed recipes as an operator would',
       'test/security/hardening.test.ts': 'this test: the patterns it looks for',
     };
     const offenders: string[] = [];
-    for (const file of sourceFiles('activities', 'workers', 'cli', 'app', 'config', 'policy', 'workflows', 'bench', 'test')) {
+    for (const file of sourceFiles('activities', 'workers', 'read-models', 'admin-api', 'shared', 'contracts', 'cli', 'app', 'config', 'policy', 'workflows', 'bench', 'test', 'testkit')) {
       const text = readFileSync(file, 'utf8');
       const rel = path.relative(repoRoot, file);
       if (allowed[rel]) continue;

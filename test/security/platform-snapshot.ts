@@ -3,11 +3,11 @@
 // Cluster's nodes and slot owners.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { slotOwners } from '../../policy/redis-cluster-view';
-import { PG_NAMES, pgPort, withPg } from '../helpers/pg-cluster';
-import { listContainers, SERVICE } from '../helpers/platform';
-import { clusterView } from '../helpers/redis';
-import { stateDir } from '../helpers/stack';
+import { slotOwners } from '../../policy/redis/redis-cluster-view';
+import { PG_NAMES, pgPort, withPg } from '../../testkit/pg-cluster';
+import { listContainers, SERVICE } from '../../testkit/platform';
+import { clusterView } from '../../testkit/redis';
+import { stateDir } from '../../testkit/stack';
 
 export interface PlatformSnapshot {
   instances: string;

@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import Redis, { Cluster } from 'ioredis';
-import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
-import { adminHeaders, cleanUpInstances, startReadyInstances } from '../helpers/app-instances';
-import { ports } from '../helpers/ports';
-import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../helpers/redis';
-import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
+import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { adminHeaders, cleanUpInstances, startReadyInstances } from '../../testkit/app-instances';
+import { ports } from '../../testkit/ports';
+import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../../testkit/redis';
+import { taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
 
 const APP_USER = 'jarvis-app';
 

@@ -12,13 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, Connection, WorkflowExecutionInfo } from '@temporalio/client';
 import Dockerode from 'dockerode';
 import * as workflows from '../../workflows';
-import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
-import { PG_NAMES, pgWorkerEnv, waitClusterHealthy } from '../helpers/pg-cluster';
-import { resetPlatform, SERVICE } from '../helpers/platform';
-import { ports } from '../helpers/ports';
-import { assertBaseCluster, clusterView } from '../helpers/redis';
-import { stackSecrets, stateDir, taskQueueFor, temporalClient } from '../helpers/stack';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/workers';
+import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { PG_NAMES, pgWorkerEnv, waitClusterHealthy } from '../../testkit/pg-cluster';
+import { resetPlatform, SERVICE } from '../../testkit/platform';
+import { ports } from '../../testkit/ports';
+import { assertBaseCluster, clusterView } from '../../testkit/redis';
+import { stackSecrets, stateDir, taskQueueFor, temporalClient } from '../../testkit/stack';
+import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
 import { eventText, findSecrets, logFilesUnder, scanFiles, type NamedSecrets, type SecretHit } from './secret-scanner';
 
 /** The stack's secrets, checked to be real: long, random-looking and distinct. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideAutoscale, type AutoscaleConfig, type InstanceSample, type Recommendation } from '../../policy/autoscale';
-import { AUTOSCALE_DEFAULTS, validateAutoscaleConfig } from '../../policy/autoscale-config';
+import { decideAutoscale, type AutoscaleConfig, type InstanceSample, type Recommendation } from '../../policy/scaling/autoscale';
+import { AUTOSCALE_DEFAULTS, validateAutoscaleConfig } from '../../policy/scaling/autoscale-config';
 
 const NOW = 1_800_000_000_000;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { requestCountersFrom } from '../../activities/instance-probe';
+import { requestCountersFrom } from '../../activities/routing/instance-probe';
 import {
   checkRoutingInvariants,
   evaluateRound,
@@ -10,8 +10,8 @@ import {
   type InstanceCode,
   type RouterObservation,
   type RouterState,
-} from '../../policy/health-router';
-import { mergeHealthRouterSettings, parseHealthRouterInput } from '../../policy/health-router-input';
+} from '../../policy/routing/health-router';
+import { mergeHealthRouterSettings, parseHealthRouterInput } from '../../policy/routing/health-router-input';
 
 const s: HealthRouterSettings = { ...HEALTH_ROUTER_DEFAULTS, failureThreshold: 3, openSeconds: 10, recoveryProbes: 2, rampSeconds: 40, fullWeight: 5, reloadIntervalSeconds: 5, maxErrorRate: 0.5, minRequests: 10, maxEjectedPercent: 50 };
 

@@ -113,7 +113,7 @@ describe('what the control plane hands each instance', () => {
   it('derives Redis and PostgreSQL addresses from the stack’s port variables, and names the secrets file', async () => {
     const { readWorkerConfig } = await import('../../config/worker-config');
     const { launchSettings } = await import('../../activities');
-    const { instanceEnvironment } = await import('../../activities/orchestrator');
+    const { instanceEnvironment } = await import('../../activities/scaling/orchestrator');
     const config = readWorkerConfig({ JARVIS_STATE_DIR: '/state', REDIS_BASE_PORT: '7300', PG_PRIMARY_PORT: '5462', PG_REPLICA1_PORT: '5463', PG_REPLICA2_PORT: '5464' });
     const env = instanceEnvironment({ service: 'jarvis-app', name: 'jarvis-app-1', port: 3101, version: 'v1' }, launchSettings(config));
     assert.equal(env.REDIS_CLUSTER_NODES, '127.0.0.1:7300,127.0.0.1:7301,127.0.0.1:7302,127.0.0.1:7303,127.0.0.1:7304,127.0.0.1:7305');

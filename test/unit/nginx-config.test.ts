@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderUpstream } from '../../activities/nginx-config';
-import { renderScrapeTargets } from '../../activities/scrape-targets';
+import { renderUpstream } from '../../activities/routing/nginx-config';
+import { renderScrapeTargets } from '../../activities/routing/scrape-targets';
 
 describe('rendering the nginx upstream', () => {
   it('lists members sorted by instance number, whatever order they came in', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lsnDiffBytes, lsnToBigInt, type ServerProbe } from '../../policy/pg-cluster';
-import { chooseCandidate } from '../../policy/pg-candidate';
+import { lsnDiffBytes, lsnToBigInt, type ServerProbe } from '../../policy/postgres/pg-cluster';
+import { chooseCandidate } from '../../policy/postgres/pg-candidate';
 
 const standby = (name: 'replica1' | 'replica2', receiveLsn: string | null, replayLsn: string, reachable = true): ServerProbe => ({
   name, host: '127.0.0.1', port: name === 'replica1' ? 5433 : 5434, reachable, inRecovery: true, receiveLsn, replayLsn,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClusterObservation, ServerProbe } from '../../policy/pg-cluster';
-import { evaluateDetection, initialDetectionState, type DetectionCode, type DetectionRule } from '../../policy/pg-detection';
+import type { ClusterObservation, ServerProbe } from '../../policy/postgres/pg-cluster';
+import { evaluateDetection, initialDetectionState, type DetectionCode, type DetectionRule } from '../../policy/postgres/pg-detection';
 
 const rule: DetectionRule = { failedProbes: 3, detectionWindowMs: 2000, receiverSilenceSeconds: 3 };
 const published = { cluster: 'main', epoch: 1, primary: { name: 'primary' as const, host: '127.0.0.1', port: 5432 }, replicas: [], updatedAt: '2026-01-01T00:00:00Z' };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClusterObservation, ServerProbe } from '../../policy/pg-cluster';
-import { checkSwitchoverTarget, parsePgFailoverInput, parsePgMonitorInput, parsePgSwitchoverInput } from '../../policy/pg-input';
+import type { ClusterObservation, ServerProbe } from '../../policy/postgres/pg-cluster';
+import { checkSwitchoverTarget, parsePgFailoverInput, parsePgMonitorInput, parsePgSwitchoverInput } from '../../policy/postgres/pg-input';
 
 describe('PostgreSQL HA inputs', () => {
   const rejected: Array<[string, (raw: unknown) => { ok: boolean; problems?: string[] }, unknown, RegExp]> = [

@@ -9,7 +9,7 @@ import {
   type ClusterModel,
   type PlanGoal,
   type Transition,
-} from '../../policy/pg-plan';
+} from '../../policy/postgres/pg-plan';
 
 const healthy = (): ClusterModel => ({
   nodes: [

@@ -3,9 +3,9 @@
 // per-phase profile sums the workflow keeps.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { estimatedMigrateMs, MIGRATE_BYTES_PER_MS } from '../../policy/redis-big-keys';
-import { parseRedisFailoverInput, parseRedisReshardInput } from '../../policy/redis-input';
-import { addPhases } from '../../policy/redis-migrate-phases';
+import { estimatedMigrateMs, MIGRATE_BYTES_PER_MS } from '../../policy/redis/redis-big-keys';
+import { parseRedisFailoverInput, parseRedisReshardInput } from '../../policy/redis/redis-input';
+import { addPhases } from '../../policy/redis/redis-migrate-phases';
 
 const target = 'a'.repeat(40);
 

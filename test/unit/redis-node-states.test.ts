@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countByState, nodeHealth, stateOfFlags } from '../../policy/redis-node-states';
+import { countByState, nodeHealth, stateOfFlags } from '../../policy/redis/redis-node-states';
 
 describe('Redis node states from CLUSTER NODES flags', () => {
   const cases: Array<[string, string, 'ok' | 'pfail' | 'fail']> = [

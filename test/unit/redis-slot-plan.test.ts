@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { coverageProblems, parseClusterNodes, slotCount, slotOwners, type ClusterView } from '../../policy/redis-cluster-view';
-import { laneGroups, pairChunks, planDrain, planMoveCount, planMoveRanges, planRebalance, type SlotPlan } from '../../policy/redis-slot-plan';
+import { coverageProblems, parseClusterNodes, slotCount, slotOwners, type ClusterView } from '../../policy/redis/redis-cluster-view';
+import { laneGroups, pairChunks, planDrain, planMoveCount, planMoveRanges, planRebalance, type SlotPlan } from '../../policy/redis/redis-slot-plan';
 
 const id = (c: string) => c.repeat(40);
 const A = id('a');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseRedisAddNodeInput, parseRedisReshardInput } from '../../policy/redis-input';
-import { nextSlotStep, planSlotFix, type SlotObservation, type SlotStep } from '../../policy/redis-slot-steps';
+import { parseRedisAddNodeInput, parseRedisReshardInput } from '../../policy/redis/redis-input';
+import { nextSlotStep, planSlotFix, type SlotObservation, type SlotStep } from '../../policy/redis/redis-slot-steps';
 
 const S = 's'.repeat(40).replace(/s/g, 'a');
 const T = 'b'.repeat(40);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseScaleUpInput } from '../../policy/scale-input';
+import { parseScaleUpInput } from '../../policy/scaling/scale-input';
 
 describe('scaleUp input validation', () => {
   const accepted: Array<[string, unknown, Record<string, unknown>]> = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aggregateScalingStats, outcomeOf, type OperationRecord, type ScalingStats } from '../../policy/scaling-stats';
+import { aggregateScalingStats, outcomeOf, type OperationRecord, type ScalingStats } from '../../policy/scaling/scaling-stats';
 
 const T0 = Date.parse('2026-11-28T00:00:00Z');
 const s = (seconds: number) => T0 + seconds * 1000;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ensureAutoscaleSchedule } from '../../workers/schedules';
-import type { AutoscaleCheckResult } from '../../workflows/autoscale-check';
-import { startSteadyLoad } from '../helpers/load';
-import { listContainers, SERVICE, upstreamMembers } from '../helpers/platform';
-import { ports } from '../helpers/ports';
-import { taskQueueFor, testWorkerConfig } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
-import { usePlatformSession } from '../helpers/temporal-session';
+import { ensureAutoscaleSchedule } from '../../workers/bootstrap/schedules';
+import type { AutoscaleCheckResult } from '../../workflows/scaling/autoscale-check';
+import { startSteadyLoad } from '../../testkit/load';
+import { listContainers, SERVICE, upstreamMembers } from '../../testkit/platform';
+import { ports } from '../../testkit/ports';
+import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
+import { usePlatformSession } from '../../testkit/temporal-session';
 
 // Short loops so the ramp fits in a test: a 2 s check, a 2 s cooldown, an 8 s scale-down
 // window, and a request-rate target low enough for one load generator on 2 cores.

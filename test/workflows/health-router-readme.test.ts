@@ -2,17 +2,17 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { TASK_QUEUE } from '../../policy/names';
-import { healthRouterProgressQuery } from '../../workflows/definitions';
-import { eventually } from '../helpers/app-instances';
-import { resetPlatform, SERVICE } from '../helpers/platform';
-import { readmeRecipe, runReadmeLine } from '../helpers/readme';
-import { taskQueueFor, testWorkerConfig } from '../helpers/stack';
-import { ensureHealthRouters } from '../../workers/health-routers';
-import { readRoutes, upstreamConfFile } from '../helpers/upstream';
-import { withWorker } from '../helpers/workers';
-import { OperationKey } from '../../workflows/search-attributes';
-import { usePlatformSession } from '../helpers/temporal-session';
+import { TASK_QUEUE } from '../../contracts/common/names';
+import { healthRouterProgressQuery } from '../../contracts/common/definitions';
+import { eventually } from '../../testkit/app-instances';
+import { resetPlatform, SERVICE } from '../../testkit/platform';
+import { readmeRecipe, runReadmeLine } from '../../testkit/readme';
+import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
+import { ensureHealthRouters } from '../../workers/bootstrap/health-routers';
+import { readRoutes, upstreamConfFile } from '../../testkit/upstream';
+import { withWorker } from '../../testkit/workers';
+import { OperationKey } from '../../contracts/common/search-attributes';
+import { usePlatformSession } from '../../testkit/temporal-session';
 
 describe('the README health-router recipe works as written', () => {
   const session = usePlatformSession();

@@ -8,16 +8,16 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createNginxActivities } from '../../activities/nginx';
-import { healthRouterProgressQuery, type HealthRouterProgress } from '../../workflows/definitions';
-import { eventually } from '../helpers/app-instances';
-import { startSteadyLoad } from '../helpers/load';
-import { listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
-import { ports } from '../helpers/ports';
-import { repoRoot, taskQueueFor, testWorkerConfig } from '../helpers/stack';
-import { readRoutes, routeHistory, setFrozen, upstreamConfFile, watchUpstream } from '../helpers/upstream';
-import { withWorker } from '../helpers/workers';
-import { usePlatformSession } from '../helpers/temporal-session';
+import { createNginxActivities } from '../../activities/routing/nginx';
+import { healthRouterProgressQuery, type HealthRouterProgress } from '../../contracts/common/definitions';
+import { eventually } from '../../testkit/app-instances';
+import { startSteadyLoad } from '../../testkit/load';
+import { listContainers, resetPlatform, SERVICE, upstreamMembers } from '../../testkit/platform';
+import { ports } from '../../testkit/ports';
+import { repoRoot, taskQueueFor, testWorkerConfig } from '../../testkit/stack';
+import { readRoutes, routeHistory, setFrozen, upstreamConfFile, watchUpstream } from '../../testkit/upstream';
+import { withWorker } from '../../testkit/workers';
+import { usePlatformSession } from '../../testkit/temporal-session';
 
 const ROUTER_ID = 'health-router/jarvis-app';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -205,7 +205,7 @@ describe('the health router against the real stack', () => {
       process.execPath,
       [
         '-e',
-        `const { createNginxActivities } = require(${JSON.stringify(path.join(repoRoot, 'dist', 'activities', 'nginx.js'))});
+        `const { createNginxActivities } = require(${JSON.stringify(path.join(repoRoot, 'dist', 'activities', 'routing', 'nginx.js'))});
          const lb = createNginxActivities(JSON.parse(process.argv[1]));
          Promise.all(Array.from({ length: 10 }, (_, i) => lb.ensureUpstreamMember('${service}', { name: 'a-' + i, port: ${port(0)} + i })))
            .then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`,

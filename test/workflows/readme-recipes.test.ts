@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TASK_QUEUE } from '../../policy/names';
-import { progressQuery } from '../../workflows/definitions';
-import { listContainers, upstreamMembers } from '../helpers/platform';
-import { readmeRecipe, runReadmeLine } from '../helpers/readme';
-import { ensureAutoscaleSchedule } from '../../workers/schedules';
-import { testWorkerConfig } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
-import { usePlatformSession } from '../helpers/temporal-session';
+import { TASK_QUEUE } from '../../contracts/common/names';
+import { progressQuery } from '../../contracts/common/definitions';
+import { listContainers, upstreamMembers } from '../../testkit/platform';
+import { readmeRecipe, runReadmeLine } from '../../testkit/readme';
+import { ensureAutoscaleSchedule } from '../../workers/bootstrap/schedules';
+import { testWorkerConfig } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
+import { usePlatformSession } from '../../testkit/temporal-session';
 
 const names = async () => (await listContainers()).filter((c) => c.running).map((c) => c.name);
 

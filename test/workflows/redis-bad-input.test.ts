@@ -7,13 +7,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { slotOwners } from '../../policy/redis-cluster-view';
-import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
-import { assertFailsWith } from '../helpers/failures';
-import { ports } from '../helpers/ports';
-import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../helpers/redis';
-import { repoRoot, stateDir, taskQueueFor, temporalClient } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
+import { slotOwners } from '../../policy/redis/redis-cluster-view';
+import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { assertFailsWith } from '../../testkit/failures';
+import { ports } from '../../testkit/ports';
+import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../../testkit/redis';
+import { repoRoot, stateDir, taskQueueFor, temporalClient } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
 
 const run = promisify(execFile);
 

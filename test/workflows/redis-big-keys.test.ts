@@ -6,16 +6,16 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createRedisNodePool, type RedisNodePool } from '../../activities/redis-cluster-connections';
-import { createRedisTopologyActivities, type PreflightReport } from '../../activities/redis-cluster-topology';
-import { estimatedMigrateMs } from '../../policy/redis-big-keys';
-import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
-import { ports } from '../helpers/ports';
-import { assertBaseCluster, clusterView, redisPassword, redisWorkerEnv, withNode } from '../helpers/redis';
-import { resilientClusterClient } from '../helpers/redis-writer';
-import { restoreBaseCluster } from '../helpers/redis-restore';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
+import { createRedisNodePool, type RedisNodePool } from '../../activities/redis/redis-cluster-connections';
+import { createRedisTopologyActivities, type PreflightReport } from '../../activities/redis/redis-cluster-topology';
+import { estimatedMigrateMs } from '../../policy/redis/redis-big-keys';
+import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { ports } from '../../testkit/ports';
+import { assertBaseCluster, clusterView, redisPassword, redisWorkerEnv, withNode } from '../../testkit/redis';
+import { resilientClusterClient } from '../../testkit/redis-writer';
+import { restoreBaseCluster } from '../../testkit/redis-restore';
+import { taskQueueFor, temporalClient } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
 
 const keySlot = createRequire(__filename)('cluster-key-slot') as (key: string) => number;
 

@@ -2,15 +2,15 @@
 // and refuses, changing nothing, when it cannot be sure.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { coverageProblems } from '../../policy/redis-cluster-view';
-import { REDIS_MUTEX_ID, type RedisProgress } from '../../workflows/redis-common';
-import { assertFailsWith } from '../helpers/failures';
-import { ports } from '../helpers/ports';
-import { assertBaseCluster, clusterView, extraNodeFolders, redisWorkerEnv, withNode } from '../helpers/redis';
-import { restoreBaseCluster } from '../helpers/redis-restore';
-import { taskQueueFor } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
-import { useTemporalSession } from '../helpers/temporal-session';
+import { coverageProblems } from '../../policy/redis/redis-cluster-view';
+import { REDIS_MUTEX_ID, type RedisProgress } from '../../workflows/redis/redis-common';
+import { assertFailsWith } from '../../testkit/failures';
+import { ports } from '../../testkit/ports';
+import { assertBaseCluster, clusterView, extraNodeFolders, redisWorkerEnv, withNode } from '../../testkit/redis';
+import { restoreBaseCluster } from '../../testkit/redis-restore';
+import { taskQueueFor } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
+import { useTemporalSession } from '../../testkit/temporal-session';
 
 describe('redisFailover and redisFix', () => {
   const session = useTemporalSession({ prepare: () => assertBaseCluster(), cleanUp: (client) => restoreBaseCluster(client) });

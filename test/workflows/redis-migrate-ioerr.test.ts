@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { coverageProblems } from '../../policy/redis-cluster-view';
-import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
-import { assertBaseCluster, clusterView, redisCliCheck, redisWorkerEnv, withNode } from '../helpers/redis';
-import { ListWriter, resilientClusterClient } from '../helpers/redis-writer';
-import { restoreBaseCluster } from '../helpers/redis-restore';
-import { taskQueueFor } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
-import { useTemporalSession } from '../helpers/temporal-session';
+import { coverageProblems } from '../../policy/redis/redis-cluster-view';
+import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { assertBaseCluster, clusterView, redisCliCheck, redisWorkerEnv, withNode } from '../../testkit/redis';
+import { ListWriter, resilientClusterClient } from '../../testkit/redis-writer';
+import { restoreBaseCluster } from '../../testkit/redis-restore';
+import { taskQueueFor } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
+import { useTemporalSession } from '../../testkit/temporal-session';
 
 // ioredis's own slot function (CRC16 mod 16384), to name keys that fall in the moved slots.
 const keySlot = createRequire(__filename)('cluster-key-slot') as (key: string) => number;

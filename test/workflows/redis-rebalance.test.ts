@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { slotCount, slotOwners } from '../../policy/redis-cluster-view';
-import { REDIS_MUTEX_ID } from '../../workflows/redis-common';
-import { ports } from '../helpers/ports';
-import { assertBaseCluster, clusterView, redisWorkerEnv } from '../helpers/redis';
-import { restoreBaseCluster } from '../helpers/redis-restore';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
+import { slotCount, slotOwners } from '../../policy/redis/redis-cluster-view';
+import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { ports } from '../../testkit/ports';
+import { assertBaseCluster, clusterView, redisWorkerEnv } from '../../testkit/redis';
+import { restoreBaseCluster } from '../../testkit/redis-restore';
+import { taskQueueFor, temporalClient } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
 
 describe('redisRebalance onto empty masters', () => {
   let client: Client;

@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { REDIS_MUTEX_ID, type RedisProgress } from '../../workflows/redis-common';
-import { highestActivityAttempt } from '../helpers/history';
-import { ports } from '../helpers/ports';
-import { assertBaseCluster, clusterView, extraNodeFolders, redisCliCheck, redisWorkerEnv } from '../helpers/redis';
-import { ListWriter } from '../helpers/redis-writer';
-import { restoreBaseCluster } from '../helpers/redis-restore';
-import { taskQueueFor, temporalClient } from '../helpers/stack';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/workers';
+import { REDIS_MUTEX_ID, type RedisProgress } from '../../workflows/redis/redis-common';
+import { highestActivityAttempt } from '../../testkit/history';
+import { ports } from '../../testkit/ports';
+import { assertBaseCluster, clusterView, extraNodeFolders, redisCliCheck, redisWorkerEnv } from '../../testkit/redis';
+import { ListWriter } from '../../testkit/redis-writer';
+import { restoreBaseCluster } from '../../testkit/redis-restore';
+import { taskQueueFor, temporalClient } from '../../testkit/stack';
+import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
 
 const KEYS = Number(process.env.REDIS_TEST_KEYS ?? 50_000);
 const SLOTS = Number(process.env.REDIS_TEST_SLOTS ?? 2000);

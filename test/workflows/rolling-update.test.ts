@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { abortSignal, rollingUpdateProgressQuery, resumeSignal } from '../../workflows/definitions';
-import { assertFailsWith } from '../helpers/failures';
-import { waitForPendingActivity } from '../helpers/history';
-import { startSteadyLoad } from '../helpers/load';
-import { listContainers, SERVICE, upstreamMembers } from '../helpers/platform';
-import { ports } from '../helpers/ports';
-import { taskQueueFor } from '../helpers/stack';
-import { startWorkerProcess, withWorker } from '../helpers/workers';
-import { usePlatformSession } from '../helpers/temporal-session';
-import { waitForRolloutPause } from '../helpers/rollout';
+import { abortSignal, rollingUpdateProgressQuery, resumeSignal } from '../../contracts/common/definitions';
+import { assertFailsWith } from '../../testkit/failures';
+import { waitForPendingActivity } from '../../testkit/history';
+import { startSteadyLoad } from '../../testkit/load';
+import { listContainers, SERVICE, upstreamMembers } from '../../testkit/platform';
+import { ports } from '../../testkit/ports';
+import { taskQueueFor } from '../../testkit/stack';
+import { startWorkerProcess, withWorker } from '../../testkit/workers';
+import { usePlatformSession } from '../../testkit/temporal-session';
+import { waitForRolloutPause } from '../../testkit/rollout';
 
 const env = { MIN_INSTANCES: '1' };
 

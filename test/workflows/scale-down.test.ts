@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertFailsWith } from '../helpers/failures';
-import { waitForPendingActivity } from '../helpers/history';
-import { startSteadyLoad } from '../helpers/load';
-import { instancesSeenThroughLoadBalancer, listContainers, SERVICE, upstreamMembers } from '../helpers/platform';
-import { ports } from '../helpers/ports';
-import { taskQueueFor } from '../helpers/stack';
-import { startWorkerProcess, withWorker } from '../helpers/workers';
-import { usePlatformSession } from '../helpers/temporal-session';
+import { assertFailsWith } from '../../testkit/failures';
+import { waitForPendingActivity } from '../../testkit/history';
+import { startSteadyLoad } from '../../testkit/load';
+import { instancesSeenThroughLoadBalancer, listContainers, SERVICE, upstreamMembers } from '../../testkit/platform';
+import { ports } from '../../testkit/ports';
+import { taskQueueFor } from '../../testkit/stack';
+import { startWorkerProcess, withWorker } from '../../testkit/workers';
+import { usePlatformSession } from '../../testkit/temporal-session';
 
 // A minimum of 1 keeps these tests to two instances: fast on a 2-core machine.
 const env = { MIN_INSTANCES: '1' };

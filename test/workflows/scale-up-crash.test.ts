@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { highestActivityAttempt, waitForPendingActivity } from '../helpers/history';
-import { healthOf, instancesSeenThroughLoadBalancer, listContainers, SERVICE, upstreamMembers } from '../helpers/platform';
-import { taskQueueFor } from '../helpers/stack';
-import { startWorkerProcess } from '../helpers/workers';
-import { usePlatformSession } from '../helpers/temporal-session';
+import { highestActivityAttempt, waitForPendingActivity } from '../../testkit/history';
+import { healthOf, instancesSeenThroughLoadBalancer, listContainers, SERVICE, upstreamMembers } from '../../testkit/platform';
+import { taskQueueFor } from '../../testkit/stack';
+import { startWorkerProcess } from '../../testkit/workers';
+import { usePlatformSession } from '../../testkit/temporal-session';
 
 describe('scaleUp survives a worker killed with SIGKILL', () => {
   const session = usePlatformSession();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { progressQuery } from '../../workflows/definitions';
-import { assertFailsWith } from '../helpers/failures';
-import { healthOf, instancesSeenThroughLoadBalancer, listContainers, SERVICE, upstreamMembers } from '../helpers/platform';
-import { taskQueueFor, testWorkerConfig } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
-import { usePlatformSession } from '../helpers/temporal-session';
+import { progressQuery } from '../../contracts/common/definitions';
+import { assertFailsWith } from '../../testkit/failures';
+import { healthOf, instancesSeenThroughLoadBalancer, listContainers, SERVICE, upstreamMembers } from '../../testkit/platform';
+import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
+import { usePlatformSession } from '../../testkit/temporal-session';
 
 describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
   const session = usePlatformSession({ resetBeforeEach: true });

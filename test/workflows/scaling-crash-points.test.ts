@@ -14,15 +14,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import Dockerode from 'dockerode';
 import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { chooseOrchestrator } from '../../activities/orchestrator-choice';
-import { resumeSignal } from '../../workflows/definitions';
-import { highestActivityAttempt, waitForPendingActivity, waitForTimerStarted } from '../helpers/history';
-import { startHungDockerSocket } from '../helpers/hung-docker';
-import { healthOf, listContainers, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
-import { ports } from '../helpers/ports';
-import { stateDir, taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/workers';
-import { waitForRolloutPause } from '../helpers/rollout';
+import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
+import { resumeSignal } from '../../contracts/common/definitions';
+import { highestActivityAttempt, waitForPendingActivity, waitForTimerStarted } from '../../testkit/history';
+import { startHungDockerSocket } from '../../testkit/hung-docker';
+import { healthOf, listContainers, resetPlatform, SERVICE, upstreamMembers } from '../../testkit/platform';
+import { ports } from '../../testkit/ports';
+import { stateDir, taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
+import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
+import { waitForRolloutPause } from '../../testkit/rollout';
 
 // MIN_INSTANCES 0 lets a drain take the platform down to one instance; a boot delay
 // keeps health waits long enough to be seen from the test.

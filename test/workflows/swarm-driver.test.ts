@@ -9,12 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import Dockerode from 'dockerode';
 import type { Client, Connection } from '@temporalio/client';
 import { createClients, createOrchestrator } from '../../activities';
-import type { Orchestrator } from '../../activities/orchestrator';
-import { chooseOrchestrator, type OrchestratorDriver } from '../../activities/orchestrator-choice';
-import { healthOf, resetPlatform, SERVICE, upstreamMembers } from '../helpers/platform';
-import { ports } from '../helpers/ports';
-import { taskQueueFor, temporalClient, testWorkerConfig } from '../helpers/stack';
-import { withWorker } from '../helpers/workers';
+import type { Orchestrator } from '../../activities/scaling/orchestrator';
+import { chooseOrchestrator, type OrchestratorDriver } from '../../activities/scaling/orchestrator-choice';
+import { healthOf, resetPlatform, SERVICE, upstreamMembers } from '../../testkit/platform';
+import { ports } from '../../testkit/ports';
+import { taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
+import { withWorker } from '../../testkit/workers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,11 +2,11 @@
 // independently of the workflows: the count stays in [min, max] (max + 1 only during a
 // rolling update), no instance runs twice or outside the upstream, and every upstream
 // member is alive and ready.
-import { MANAGED_BY } from '../../../activities/orchestrator';
-import { findProcesses } from '../../../activities/process-table';
-import { listContainers, upstreamMembers } from '../../helpers/platform';
-import { ports } from '../../helpers/ports';
-import { testWorkerConfig } from '../../helpers/stack';
+import { MANAGED_BY } from '../../../activities/scaling/orchestrator';
+import { findProcesses } from '../../../activities/common/process-table';
+import { listContainers, upstreamMembers } from '../../../testkit/platform';
+import { ports } from '../../../testkit/ports';
+import { testWorkerConfig } from '../../../testkit/stack';
 import { broken, held, sleep, type InvariantResult } from './types';
 
 export interface InstanceProcess {

@@ -1,7 +1,7 @@
 // PostgreSQL invariants, probed directly: never two writable servers during the trial,
 // exactly one writable server with both replicas streaming in quorum after it, and no
 // acknowledged write missing from the primary.
-import { clusterHealth, type Writer, type WritableProber } from '../../helpers/pg-cluster';
+import { clusterHealth, type Writer, type WritableProber } from '../../../testkit/pg-cluster';
 import { broken, eventually, held, type InvariantResult } from './types';
 
 export function neverTwoWritable(prober: WritableProber): InvariantResult {

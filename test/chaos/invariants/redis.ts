@@ -1,8 +1,8 @@
 // Redis Cluster invariants: all 16384 slots covered and none open, on every node's view,
 // redis-cli --cluster check clean, and every acknowledged write present in order.
-import { coverageProblems } from '../../../policy/redis-cluster-view';
-import { clusterView, redisCliCheck } from '../../helpers/redis';
-import type { ListWriter } from '../../helpers/redis-writer';
+import { coverageProblems } from '../../../policy/redis/redis-cluster-view';
+import { clusterView, redisCliCheck } from '../../../testkit/redis';
+import type { ListWriter } from '../../../testkit/redis-writer';
 import { broken, eventually, held, type InvariantResult } from './types';
 
 /** Reads every node the first node knows (extra ones included) and checks coverage, open slots and failing flags. */

@@ -1,0 +1,153 @@
+// The pipelined path of a slot migration: a group of slots between one source and one target
+// moves in a handful of round trips instead of several per slot. The group's state is read
+// once (one CLUSTER NODES on each node); only slots both nodes call clean (owned by the
+// source, open nowhere) take this path, and every slot it cannot finish (an error reply, a
+// state it did not expect) goes to the careful path, which re-reads before every step.
+//
+// Order kept for every slot: IMPORTING on the target, then MIGRATING on the source; keys move;
+// SETSLOT NODE on the target only once GETKEYSINSLOT on the source, sent after MIGRATING took
+// effect, came back empty (while a slot is MIGRATING the source creates no new key in it:
+// clients get ASK); then NODE on the source, then on every other master.
+import { ApplicationFailure } from '@temporalio/common';
+import { sleep } from '@temporalio/activity';
+import type { NodeRef } from '../../policy/redis/redis-slot-plan';
+import { nextSlotStep } from '../../policy/redis/redis-slot-steps';
+import { viewFrom } from './redis-cluster-connections';
+import { errorText, migrateArgs, pipelined, sideOf } from './redis-migrate-commands';
+import { moveSlotCarefully, type CarefulContext } from './redis-slot-careful';
+
+export interface GroupContext extends CarefulContext {
+  /** Every master at plan time; the ones that are neither source nor target learn the new owner last. */
+  otherMasters: NodeRef[];
+  /** Records the sizes of a few keys (MEMORY USAGE), so batches follow key size. */
+  sampleKeySizes: (keys: string[]) => Promise<void>;
+  needsSample: () => boolean;
+  /**
+   * MIGRATEs sent in one pipelined round. The source is blocked during each MIGRATE, and up to
+   * migrateTimeoutMs per MIGRATE when the target stalls, so a round blocks it for at most
+   * depth × migrateTimeoutMs; after an IOERR the depth drops to 1 and doubles back per clean round.
+   */
+  pipelineDepth: { current: number; max: number };
+}
+
+/** Consecutive IOERR rounds of one slot before the attempt gives up (the activity's retry resumes). */
+const MAX_IOERR_ROUNDS = 20;
+const MAX_DRAIN_ROUNDS = 100_000;
+
+export interface GroupResult {
+  /** Slots that took the careful path. */
+  careful: number;
+}
+
+export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise<GroupResult> {
+  const { pool, source, target, clock, counters, options } = ctx;
+  const careful = new Set<number>();
+
+  // 1. The group's state, read once on each node.
+  const [sourceView, targetView] = await clock.time('stateRead', () => Promise.all([viewFrom(pool, source), viewFrom(pool, target)]));
+  const clean: number[] = [];
+  for (const slot of slots) {
+    const onSource = sideOf(sourceView, slot);
+    const onTarget = sideOf(targetView, slot);
+    const open = onSource.migratingTo || onSource.importingFrom || onTarget.migratingTo || onTarget.importingFrom;
+    if (!open && onSource.owner === source.id && onTarget.owner === source.id) clean.push(slot);
+    else if (nextSlotStep({ slot, source: source.id, target: target.id, onSource, onTarget, keysOnSource: 0 }).kind !== 'done') careful.add(slot);
+    // Otherwise it is done on both (a resumed attempt): only the other masters are told, below.
+  }
+
+  // 2. Open: IMPORTING on the target first, then MIGRATING on the source, each followed there by
+  //    the slot's first batch of keys.
+  const importing = await clock.time('setslot', () => pipelined(pool, target, clean.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'IMPORTING', source.id])));
+  const opened = clean.filter((s, i) => (importing[i].error ? (careful.add(s), false) : true));
+  const batch = String(ctx.batchKeys());
+  const migrating = await clock.time('setslot', () =>
+    pipelined(pool, source, opened.flatMap((s) => [['CLUSTER', 'SETSLOT', String(s), 'MIGRATING', target.id], ['CLUSTER', 'GETKEYSINSLOT', String(s), batch]])),
+  );
+  let pending = new Map<number, string[]>();
+  const emptied: number[] = [];
+  opened.forEach((s, i) => {
+    const [set, keys] = [migrating[2 * i], migrating[2 * i + 1]];
+    if (set.error || keys.error) careful.add(s);
+    else if ((keys.value as string[]).length === 0) emptied.push(s);
+    else pending.set(s, keys.value as string[]);
+  });
+
+  if (pending.size > 0 && ctx.needsSample()) {
+    await clock.time('sample', () => ctx.sampleKeySizes([...pending.values()].slice(0, 3).map((keys) => keys[0])));
+  }
+
+  // 3. Keys: MIGRATE per slot, each followed by GETKEYSINSLOT for the next batch (empty: done),
+  //    pipelined in rounds of about batchBytes of estimated payload.
+  const replace = new Set<number>();
+  const ioerrRounds = new Map<number, number>();
+  for (let round = 0; pending.size > 0; round++) {
+    if (round > MAX_DRAIN_ROUNDS) throw new Error(`slots ${[...pending.keys()].join(',')}: keys still on the source after ${round} rounds`);
+    const next = new Map<number, string[]>();
+    let hadIoerr = false;
+    const entries = [...pending.entries()];
+    for (let start = 0; start < entries.length; ) {
+      let bytes = 0;
+      let end = start;
+      const depth = ctx.pipelineDepth;
+      while (end < entries.length && (end === start || (end - start < depth.current && bytes + entries[end][1].length * ctx.avgKeyBytes() <= options.batchBytes))) bytes += entries[end++][1].length * ctx.avgKeyBytes();
+      const part = entries.slice(start, end);
+      start = end;
+      const nextBatch = String(ctx.batchKeys());
+      const replies = await clock.time('migrate', () =>
+        pipelined(pool, source, part.flatMap(([s, keys]) => [['MIGRATE', ...migrateArgs(pool, target, keys, options.migrateTimeoutMs, replace.has(s))], ['CLUSTER', 'GETKEYSINSLOT', String(s), nextBatch]])),
+      );
+      part.forEach(([s, keys], i) => {
+        const [moved, rest] = [replies[2 * i], replies[2 * i + 1]];
+        if (moved.error) {
+          const text = errorText(moved.error, pool);
+          if (/IOERR/.test(text)) {
+            // The keys may now be on both nodes; the source's copies are the live ones and go
+            // again with REPLACE. Nothing is deleted: MIGRATE drops a source key only once the
+            // target acknowledged it.
+            counters.ioerrRecoveries++;
+            hadIoerr = true;
+            const n = (ioerrRounds.get(s) ?? 0) + 1;
+            ioerrRounds.set(s, n);
+            if (n > MAX_IOERR_ROUNDS) throw ApplicationFailure.retryable(`slot ${s}: MIGRATE to ${target.host}:${target.port} failed with IOERR ${n} times in a row; the keys stay on the source`, 'MigrateIoError');
+            replace.add(s);
+          } else if (/BUSYKEY/.test(text)) {
+            // A copy an interrupted MIGRATE left on the target; the source's copy wins.
+            replace.add(s);
+          } else {
+            throw new Error(`MIGRATE of slot ${s} from ${source.host}:${source.port} to ${target.host}:${target.port} failed: ${text}`);
+          }
+        } else {
+          ioerrRounds.delete(s);
+          counters.keys += keys.length;
+          counters.bytes += keys.length * ctx.avgKeyBytes();
+        }
+        if (rest.error) careful.add(s);
+        else if ((rest.value as string[]).length === 0) emptied.push(s);
+        else next.set(s, rest.value as string[]);
+      });
+      const ioerrInRound = replies.some((r) => r.error && /IOERR/.test(r.error.message));
+      depth.current = ioerrInRound ? 1 : Math.min(depth.max, depth.current * 2);
+      ctx.onProgress();
+    }
+    pending = next;
+    if (hadIoerr) await sleep(Math.min(1000, 50 * 2 ** Math.min(Math.max(...ioerrRounds.values(), 1), 4)));
+  }
+
+  // 4. The new owner: on the target first, then on the source (which refuses while it holds a key).
+  const onTarget = await clock.time('setslot', () => pipelined(pool, target, emptied.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id])));
+  const assigned = emptied.filter((s, i) => (onTarget[i].error ? (careful.add(s), false) : true));
+  const onSource = await clock.time('setslot', () => pipelined(pool, source, assigned.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id])));
+  assigned.forEach((s, i) => onSource[i].error && careful.add(s));
+
+  // 5. Whatever did not go cleanly: step by step, re-reading the real state before each step.
+  for (const slot of [...careful].sort((a, b) => a - b)) await moveSlotCarefully(ctx, slot);
+
+  // 6. Every other master learns the new owner (idempotent; gossip would carry it too, later).
+  const others = ctx.otherMasters.filter((m) => m.id !== source.id && m.id !== target.id);
+  const told = await clock.time('others', () => Promise.all(others.map((m) => pipelined(pool, m, slots.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id])))));
+  told.forEach((replies, m) => {
+    const failed = replies.findIndex((r) => r.error);
+    if (failed >= 0) throw new Error(`CLUSTER SETSLOT ${slots[failed]} NODE on ${others[m].host}:${others[m].port} failed: ${errorText(replies[failed].error, pool)}`);
+  });
+  return { careful: careful.size };
+}

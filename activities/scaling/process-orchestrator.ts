@@ -1,0 +1,85 @@
+// Instances as local child processes: the embedded driver when no Docker Engine answers.
+// The process table is read before every action, so a retry never starts a second copy.
+import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { guardInstanceName, guardPort, guardServiceName, guardVersion } from '../common/name-guard';
+import { findProcesses, isAlive } from '../common/process-table';
+import { instanceEnvironment, MANAGED_BY, sortInstances, type InstanceLaunchSettings, type Orchestrator } from './orchestrator';
+
+export interface ProcessOrchestratorSettings extends InstanceLaunchSettings {
+  logDir: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await isAlive(pid))) return true;
+    await sleep(50);
+  }
+  return !(await isAlive(pid));
+}
+
+export function createProcessOrchestrator(settings: ProcessOrchestratorSettings): Orchestrator {
+  const ours = { JARVIS_MANAGED_BY: MANAGED_BY, JARVIS_STACK_ID: settings.stackId };
+  const byName = (name: string) => findProcesses({ ...ours, INSTANCE_ID: name });
+
+  return {
+    async listInstances(service) {
+      const processes = await findProcesses({ ...ours, SERVICE_NAME: service });
+      return sortInstances(processes.map((p) => ({ name: p.env.INSTANCE_ID, port: Number(p.env.PORT), version: p.env.APP_VERSION, running: true })));
+    },
+
+    async ensureInstanceStarted(request) {
+      guardServiceName(request.service);
+      guardInstanceName(request.name);
+      guardVersion(request.version);
+      guardPort(request.port);
+      const [existing] = await byName(request.name);
+      if (existing) return { name: request.name, port: Number(existing.env.PORT), version: existing.env.APP_VERSION, running: true, created: false };
+      mkdirSync(settings.logDir, { recursive: true });
+      const log = openSync(path.join(settings.logDir, `instance-${request.name}.log`), 'a');
+      try {
+        const child = spawn(process.execPath, [path.join(settings.appDir, 'dist', 'app', 'server.js')], {
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...instanceEnvironment(request, settings) },
+          detached: true, // its own session: it outlives a worker that is killed
+          stdio: ['ignore', log, log],
+        });
+        child.unref();
+      } finally {
+        closeSync(log);
+      }
+      return { name: request.name, port: request.port, version: request.version, running: true, created: true };
+    },
+
+    async stopInstance(name, graceSeconds) {
+      const processes = await byName(name);
+      if (!processes.length) return { stopped: false, forced: false };
+      let forced = false;
+      for (const { pid } of processes) {
+        process.kill(pid, 'SIGTERM');
+        if (!(await waitForExit(pid, graceSeconds * 1000))) {
+          process.kill(pid, 'SIGKILL');
+          forced = true;
+          await waitForExit(pid, 5_000);
+        }
+      }
+      return { stopped: true, forced };
+    },
+
+    async removeInstance(name) {
+      const processes = await byName(name);
+      for (const { pid } of processes) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await waitForExit(pid, 5_000);
+      }
+      return { removed: processes.length > 0 };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The catalogue of services this control plane may scale, from the worker's configuration.
+import type { WorkerConfig } from '../../config/worker-config';
+import { FailureType, permanentFailure } from '../common/errors';
+
+export interface ServiceSpec {
+  service: string;
+  basePort: number;
+  minInstances: number;
+  maxInstances: number;
+  version: string;
+  healthPath: string;
+  loadBalancerUrl: string;
+  /** How long an instance may take to exit after SIGTERM: its own shutdown deadline plus a margin. */
+  shutdownGraceSeconds: number;
+}
+
+/** Refuses, non-retryably, a service this worker does not scale. */
+export function assertKnownService(config: WorkerConfig, service: string): void {
+  if (!config.services.includes(service)) {
+    throw permanentFailure(
+      FailureType.UnknownService,
+      `unknown service "${service}"; this worker scales: ${config.services.join(', ')} (set SERVICES to change that)`,
+    );
+  }
+}
+
+export function createServiceCatalog(config: WorkerConfig) {
+  return {
+    async describeService(service: string): Promise<ServiceSpec> {
+      assertKnownService(config, service);
+      return {
+        service,
+        basePort: config.appBasePort,
+        minInstances: config.minInstances,
+        maxInstances: config.maxInstances,
+        version: config.appVersion,
+        healthPath: '/api/health',
+        loadBalancerUrl: `http://127.0.0.1:${config.nginxPort}/api/ping`,
+        shutdownGraceSeconds: Math.ceil(config.appShutdownDeadlineMs / 1000) + 5,
+      };
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// The admin HTTP API of the control plane (loopback only, ADMIN_API_PORT, default 3000).
+// /api/admin/* need "Authorization: Bearer <ADMIN_TOKEN>" (constant-time compare), else 401.
+// /api/health is open so that a probe needs no secret; it tells only whether Temporal answers.
+import http from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { createAdminAuth } from '../shared/admin-auth';
+import { sendJson } from '../shared/http-kit';
+import { createClients, createOrchestrator } from '../activities';
+import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
+import { ConfigError, readWorkerConfig, type WorkerConfig } from '../config/worker-config';
+import { aggregateScalingStats, SCALING_OPERATION_TYPES } from '../policy/scaling/scaling-stats';
+import { autoscalerStatus } from '../read-models/autoscaler-status';
+import { instanceCounts, instanceViews } from '../read-models/platform-view';
+import { listOperations } from '../read-models/visibility';
+
+export interface AdminApi {
+  server: http.Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startAdminApi(config: WorkerConfig, port = config.adminApiPort): Promise<AdminApi> {
+  if (config.adminToken.length < 16) throw new ConfigError('ADMIN_TOKEN must be set (at least 16 characters) in the environment or in JARVIS_STATE_DIR/secrets.env');
+  const auth = createAdminAuth(config.adminToken);
+  const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5_000 });
+  const client = new Client({ connection, namespace: config.namespace });
+  const clients = createClients(config);
+  const orchestrator = createOrchestrator(await chooseOrchestrator(config, clients.docker), config, clients);
+
+  const routes: Record<string, () => Promise<unknown>> = {
+    '/api/admin/autoscaler/status': async () => ({ services: await Promise.all(config.services.map((s) => autoscalerStatus(client, s))) }),
+    '/api/admin/metrics': async () => {
+      const records = await listOperations(client, { types: SCALING_OPERATION_TYPES });
+      const perService = Object.fromEntries(config.services.map((s) => [s, aggregateScalingStats(records.filter((r) => r.service === s), Date.now())]));
+      return { ...aggregateScalingStats(records, Date.now()), services: perService };
+    },
+    '/api/admin/health/instances': async () => ({
+      services: await Promise.all(
+        config.services.map(async (service) => {
+          const view = await instanceViews(orchestrator, clients.cluster(), service, { probe: true });
+          return { service, ...instanceCounts(view.instances), ...view };
+        }),
+      ),
+    }),
+  };
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') return sendJson(res, 405, { error: 'only GET is served' });
+    if (path === '/api/health') {
+      connection.workflowService.getSystemInfo({}).then(
+        () => sendJson(res, 200, { status: 'ok', temporal: 'reachable' }),
+        (error: Error) => sendJson(res, 503, { status: 'degraded', temporal: `unreachable: ${error.message}` }),
+      );
+      return;
+    }
+    const route = routes[path];
+    if (!route) return sendJson(res, 404, { error: `no route ${path}` });
+    if (!auth.allows(req)) return sendJson(res, 401, { error: 'send Authorization: Bearer <ADMIN_TOKEN> (from the stack\'s secrets.env)' }, { 'www-authenticate': 'Bearer' });
+    route().then(
+      (body) => sendJson(res, 200, body),
+      (error: Error) => sendJson(res, 500, { error: error.message }),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return {
+    server,
+    port: typeof address === 'object' && address ? address.port : port,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await clients.close();
+      await connection.close();
+    },
+  };
+}
+
+if (require.main === module) {
+  (async () => {
+    const config = readWorkerConfig(process.env);
+    const api = await startAdminApi(config);
+    process.stdout.write(`admin API ready on http://127.0.0.1:${api.port}\n`);
+    const stop = () => void api.close().then(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  })().catch((error) => {
+    process.stderr.write(`admin API failed to start: ${(error as Error).message}\n`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  });
+}

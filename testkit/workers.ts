@@ -1,0 +1,69 @@
+// Workers for tests: in-process for ordinary tests, a child process for crash tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities, createClients } from '../activities';
+import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
+import { workflowSource } from '../workers/workflow-source';
+import { temporalAddress } from './ports';
+import { repoRoot, stateDir, testWorkerConfig } from './stack';
+
+// Worker state changes at INFO would bury the test report.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+/** Runs `fn` while an in-process worker serves `taskQueue`. */
+export async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, env: Record<string, string> = {}): Promise<T> {
+  const config = testWorkerConfig({ TASK_QUEUE: taskQueue, ...env });
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const clients = createClients(config);
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: config.namespace,
+      taskQueue,
+      activities: createActivities(config, await chooseOrchestrator(config, clients.docker), clients),
+      ...workflowSource(),
+    });
+    return await worker.runUntil(fn());
+  } finally {
+    await clients.close();
+    await connection.close();
+  }
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  kill: (signal: NodeJS.Signals) => Promise<void>;
+}
+
+/** Starts the real worker entry point as a child process and waits until it polls. */
+export async function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+  let output = '';
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'workers', 'main.js')], {
+    // Crash-test workers create no schedules: those belong to the main job's worker.
+    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, JARVIS_STATE_DIR: stateDir, TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', CREATE_SCHEDULES: 'false', PG_MONITOR_SCHEDULE: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('worker ready')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${output}`)));
+  });
+  await ready;
+  return {
+    child,
+    output: () => output,
+    kill: async (signal) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      await exited;
+    },
+  };
+}

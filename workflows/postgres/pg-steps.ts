@@ -1,0 +1,120 @@
+// What pgFailover and pgSwitchover share: activity option sets, the model built from an
+// observation, and one activity per plan transition.
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { FenceRecord } from '../../activities/postgres/postgres-control';
+import type { RejoinResult } from '../../activities/postgres/postgres-rejoin';
+import { FailureType } from '../../contracts/common/failure-types';
+import type { ClusterObservation } from '../../policy/postgres/pg-cluster';
+import { describeTransition, invariantProblems, type ClusterModel, type Transition } from '../../policy/postgres/pg-plan';
+
+// Probes answer within a second or two; three attempts ride out a blip, and a failover
+// must not wait long on a probe.
+export const probe = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
+});
+
+// Role changes. Each activity heartbeats every 2 s, so a dead worker is noticed within
+// 10 s and the (idempotent) step runs again elsewhere. Eight attempts over about half a
+// minute ride out a server that is still starting; past that a person should look.
+export const control = proxyActivities<Activities>({
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 8 },
+});
+
+// Rejoin runs pg_rewind or a full pg_basebackup: minutes, not seconds. Fewer attempts,
+// since each already falls back from rewind to re-clone.
+export const rejoin = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
+});
+
+export interface StepTimings {
+  startedAtMs: number;
+  fencedAtMs?: number;
+  promotedAtMs?: number;
+  repointedAtMs?: number;
+  publishedAtMs?: number;
+  rejoinedAtMs?: number;
+  doneAtMs?: number;
+}
+
+export interface StepRecord {
+  fence?: FenceRecord;
+  promotedTimeline?: number;
+  topologyEpoch?: number;
+  rejoin?: RejoinResult;
+  rejoinError?: string;
+}
+
+/** The plan model as the observation shows it. `fenced` names a server this run already fenced. */
+export function modelFromObservation(observation: ClusterObservation, fenced: string | null): ClusterModel {
+  const byPort = new Map(observation.servers.map((s) => [s.port, s.name]));
+  const model: ClusterModel = {
+    nodes: observation.servers.map((s) => {
+      if (s.name === fenced) return { name: s.name, running: false, writable: true, fenced: true, follows: null };
+      const streaming = s.walReceiver?.status === 'streaming' && s.walReceiver.senderPort !== null ? byPort.get(s.walReceiver.senderPort) ?? null : null;
+      return {
+        name: s.name,
+        // An unreachable server may still run: count it as running (the pessimistic side).
+        running: true,
+        writable: s.reachable ? s.inRecovery === false : observation.published?.primary.name === s.name,
+        fenced: false,
+        follows: s.reachable && s.inRecovery ? streaming : null,
+      };
+    }),
+    published: observation.published ? { primary: observation.published.primary.name, replicas: observation.published.replicas.map((r) => r.name) } : null,
+    syncRestoredOn: null,
+    caughtUp: null,
+  };
+  const problems = invariantProblems(model);
+  if (problems.length > 0) {
+    throw ApplicationFailure.create({ type: FailureType.NoPrimaryKnown, message: `the cluster is in a state no plan starts from: ${problems.join('; ')}; a person must look`, nonRetryable: true });
+  }
+  return model;
+}
+
+/** Applies one transition through its activity. `unreachable` servers are rejoined instead of re-pointed. */
+export async function applyStep(
+  cluster: string,
+  t: Transition,
+  record: StepRecord,
+  timings: StepTimings,
+  unreachable: string[],
+  switchoverTimeoutSeconds: number,
+): Promise<void> {
+  switch (t.kind) {
+    case 'fence':
+      record.fence = await control.fencePgServer({ name: t.node, mode: t.mode });
+      timings.fencedAtMs = Date.now();
+      return;
+    case 'catchUp':
+      await control.waitPgCaughtUp({ name: t.node, from: t.from, timeoutSeconds: switchoverTimeoutSeconds });
+      return;
+    case 'promote':
+      record.promotedTimeline = (await control.promotePgServer(t.node)).timeline;
+      timings.promotedAtMs = Date.now();
+      return;
+    case 'repoint':
+      if (unreachable.includes(t.node)) await rejoin.rejoinPgServer({ name: t.node, to: t.to });
+      else await control.repointPgServer({ name: t.node, to: t.to });
+      timings.repointedAtMs = Date.now();
+      return;
+    case 'publish':
+      record.topologyEpoch = (await control.publishPgTopology({ cluster, primary: t.primary, replicas: t.replicas })).topology.epoch;
+      timings.publishedAtMs ??= Date.now();
+      return;
+    case 'restoreSync':
+      await control.restorePgSync({ name: t.node });
+      return;
+    case 'rejoin':
+      record.rejoin = await rejoin.rejoinPgServer({ name: t.node, to: t.to });
+      timings.rejoinedAtMs = Date.now();
+      return;
+  }
+}
+
+export { describeTransition };

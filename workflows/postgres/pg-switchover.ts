@@ -1,0 +1,83 @@
+// pgSwitchover: a planned change of primary with zero data loss, under the same mutex as
+// pgFailover (pg-failover/<cluster>). Checks the target is a caught-up streaming replica,
+// stops the primary cleanly, waits until the target has replayed its shutdown checkpoint,
+// promotes it, re-points the other replica, publishes, restores sync, and rejoins the old
+// primary as a replica.
+import { ApplicationFailure, CancellationScope, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { FailureType } from '../../contracts/common/failure-types';
+import { checkSwitchoverTarget, parsePgSwitchoverInput, type PgSwitchoverInput } from '../../policy/postgres/pg-input';
+import { resolvePlan } from '../../policy/postgres/pg-plan';
+import { pgFailoverMutexId } from '../../contracts/common/names';
+import { surfaceApplicationFailure } from '../common/failures';
+import { runUnderMutex as runUnderSharedMutex } from '../common/mutex';
+import { applyStep, control, describeTransition, modelFromObservation, probe, type StepRecord, type StepTimings } from './pg-steps';
+import { trackProgress } from '../common/progress';
+import { invalidInput } from '../common/validation';
+import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+
+export interface PgSwitchoverResult extends StepRecord {
+  cluster: string;
+  oldPrimary: string;
+  newPrimary: string;
+  steps: string[];
+  timings: StepTimings;
+}
+
+function runUnderMutex(input: PgSwitchoverInput): Promise<PgSwitchoverResult> {
+  return runUnderSharedMutex(pgSwitchover, pgFailoverMutexId(input.cluster), input, {
+    service: `postgres/${input.cluster}`,
+    operation: 'pgSwitchover',
+    summary: `pgSwitchover ${input.cluster} to ${input.target}`,
+  });
+}
+
+export async function pgSwitchover(rawInput: unknown): Promise<PgSwitchoverResult> {
+  const parsed = parsePgSwitchoverInput(rawInput);
+  if (!parsed.ok) throw invalidInput('pgSwitchover', parsed.problems);
+  if (workflowInfo().workflowId !== pgFailoverMutexId(parsed.value.cluster)) return runUnderMutex(parsed.value);
+  try {
+    return await switchoverUnderMutex(parsed.value);
+  } catch (error) {
+    throw surfaceApplicationFailure(error);
+  }
+}
+
+async function switchoverUnderMutex(input: PgSwitchoverInput): Promise<PgSwitchoverResult> {
+  const { progress, report } = trackProgress(`**${workflowInfo().workflowType}** — `);
+  upsertSearchAttributes([
+    { key: ServiceKey, value: `postgres/${input.cluster}` },
+    { key: OperationKey, value: 'pgSwitchover' },
+  ]);
+  const timings: StepTimings = { startedAtMs: Date.now() };
+  const record: StepRecord = {};
+
+  report('check', `checking that ${input.target} is a caught-up streaming replica`);
+  const observed = await probe.observePgCluster(input.cluster);
+  const check = checkSwitchoverTarget(input.target, observed, input.maxLagBytes);
+  if (!check.ok) {
+    // Nothing has changed yet: the target is the primary (bad input) or not ready.
+    throw ApplicationFailure.create({ type: check.code === 'TargetIsPrimary' ? FailureType.InvalidInput : FailureType.SwitchoverTargetNotReady, message: `invalid pgSwitchover target: ${check.message}`, nonRetryable: true });
+  }
+  const oldPrimary = check.primary;
+  const plan = resolvePlan(modelFromObservation(observed, null), { kind: 'switchover', oldPrimary, newPrimary: input.target });
+  let promoted = false;
+  for (const t of plan) {
+    report(t.kind, describeTransition(t));
+    try {
+      await applyStep(input.cluster, t, record, timings, [], input.timeoutSeconds);
+    } catch (error) {
+      if (!promoted && record.fence) {
+        // Stopped but nothing promoted: the old primary takes over again, so the switchover changes nothing.
+        await CancellationScope.nonCancellable(() => control.unfencePgServer(oldPrimary));
+      }
+      throw error;
+    }
+    if (t.kind === 'promote') promoted = true;
+    progress.done.push(describeTransition(t));
+  }
+  // A last look: it also records the new primary's WAL position, the lag reference of the next failover.
+  await probe.observePgCluster(input.cluster);
+  timings.doneAtMs = Date.now();
+  report('done', `${input.target} is the primary of ${input.cluster}; ${oldPrimary} rejoined as a replica`);
+  return { cluster: input.cluster, oldPrimary, newPrimary: input.target, ...record, steps: [...progress.done], timings };
+}

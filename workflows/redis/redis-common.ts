@@ -1,0 +1,99 @@
+// What the Redis topology workflows share: the mutex, activity option sets, the pause and
+// resume signals, the progress shape, and failures built from plan rejections.
+import {
+  ApplicationFailure,
+  defineSignal,
+  proxyActivities,
+  upsertSearchAttributes,
+  type Workflow,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { BigKeyScanLimits } from '../../policy/redis/redis-big-keys';
+import { FailureType, type FailureTypeName } from '../../contracts/common/failure-types';
+import { redisTopologyMutexId } from '../../contracts/common/names';
+import { REDIS_CLUSTER_NAME } from '../../policy/redis/redis-input';
+import type { PlanRejectionCode } from '../../policy/redis/redis-slot-plan';
+import type { OperationProgress } from '../../contracts/common/definitions';
+import { surfaceApplicationFailure } from '../common/failures';
+import { holdsMutex, runUnderMutex } from '../common/mutex';
+import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+
+export const REDIS_MUTEX_ID = redisTopologyMutexId(REDIS_CLUSTER_NAME);
+export const REDIS_SERVICE = `redis/${REDIS_CLUSTER_NAME}`;
+
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+
+// Reads and single commands against Redis. Ten attempts over about a minute ride out a node
+// restart or a gossip delay; past that a person should look, so the workflow fails.
+export const redisQuick = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+});
+
+// Slot migration: long, so it heartbeats; a dead worker is noticed within 10 s and the next
+// attempt resumes at the slot in the heartbeat details. Many attempts, because every one of
+// them makes progress from where the last stopped; a SlotConflict is non-retryable.
+export const redisMigrate = proxyActivities<Activities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 50 },
+});
+
+export interface RedisProgress extends OperationProgress {
+  paused: boolean;
+  slotsTotal: number;
+  slotsDone: number;
+  keys: number;
+  /** Estimated from sampled key sizes. */
+  bytes: number;
+  ioerrRecoveries: number;
+  /** Slot chunks being migrated now, as "source->target: first..last". */
+  inFlight: string[];
+}
+
+export function newProgress(): RedisProgress {
+  return { step: 'starting', detail: '', done: [], paused: false, slotsTotal: 0, slotsDone: 0, keys: 0, bytes: 0, ioerrRecoveries: 0, inFlight: [] };
+}
+
+export function invalidInput(type: string, problems: string[]): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.InvalidInput, message: `invalid ${type} input: ${problems.join('; ')}`, nonRetryable: true });
+}
+
+export function failure(type: FailureTypeName, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+export function planRejected(code: PlanRejectionCode, message: string): ApplicationFailure {
+  return failure(FailureType[code], message);
+}
+
+/**
+ * Runs `body` under the cluster's mutex workflow ID. Started with any other ID, the workflow
+ * starts itself as a child under the mutex ID and returns the child's result, so a plain
+ * `temporal workflow start --type redisReshard` also serialises with every other operation.
+ */
+export async function underRedisMutex<R>(workflow: Workflow, type: string, input: unknown, summary: string, body: () => Promise<R>): Promise<R> {
+  if (!holdsMutex(REDIS_MUTEX_ID)) {
+    return runUnderMutex(workflow as (input: unknown) => Promise<R>, REDIS_MUTEX_ID, input, { service: REDIS_SERVICE, operation: type, summary });
+  }
+  upsertSearchAttributes([
+    { key: ServiceKey, value: REDIS_SERVICE },
+    { key: OperationKey, value: type },
+  ]);
+  try {
+    return await body();
+  } catch (error) {
+    throw surfaceApplicationFailure(error);
+  }
+}
+
+/** The cluster must be whole before a change: every slot covered, none open, views agreeing. */
+export async function requireHealthyCluster(bigKeyBytes: number, scanBigKeys: boolean, settleMs = 20_000, scanLimits?: BigKeyScanLimits) {
+  const report = await redisQuick.preflightRedisCluster({ bigKeyBytes, scanBigKeys, settleMs, ...(scanLimits ? { scanLimits } : {}) });
+  if (report.problems.length > 0) {
+    throw failure(FailureType.ClusterNotHealthy, `the cluster is not ready for a topology change: ${report.problems.slice(0, 5).map((p) => p.detail).join('; ')}; run redisFix or wait for gossip to settle`);
+  }
+  return report;
+}

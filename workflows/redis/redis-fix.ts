@@ -1,0 +1,54 @@
+// redisFix: repairs open slots the way `redis-cli --cluster fix` does (policy/redis-slot-steps
+// planSlotFix), and refuses the whole run, changing nothing, when any slot is a case it is
+// not sure about.
+import { setHandler } from '@temporalio/workflow';
+import { FailureType } from '../../contracts/common/failure-types';
+import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
+import { migrationOptionsOf, parseRedisFixInput, type RedisFixInput } from '../../policy/redis/redis-input';
+import { planSlotFix, type FixAction } from '../../policy/redis/redis-slot-steps';
+import { progressQuery } from '../../contracts/common/definitions';
+import { failure, invalidInput, newProgress, redisMigrate, redisQuick, underRedisMutex } from './redis-common';
+
+export interface RedisFixResult {
+  dryRun: boolean;
+  actions: Array<{ slot: number } & FixAction>;
+}
+
+export async function redisFix(rawInput: unknown): Promise<RedisFixResult> {
+  const parsed = parseRedisFixInput(rawInput);
+  if (!parsed.ok) throw invalidInput('redisFix', parsed.problems);
+  const input = parsed.value;
+  return underRedisMutex(redisFix, 'redisFix', rawInput, 'redisFix', () => fixUnderMutex(input));
+}
+
+async function fixUnderMutex(input: RedisFixInput): Promise<RedisFixResult> {
+  const progress = newProgress();
+  setHandler(progressQuery, () => progress);
+  progress.step = 'inspect';
+  const facts = await redisQuick.findOpenRedisSlots();
+  const actions = facts.map((f) => ({ slot: f.slot, ...planSlotFix(f) }));
+  const refused = actions.filter((a) => a.kind === 'refuse');
+  if (refused.length > 0) {
+    throw failure(FailureType.FixRefused, `redisFix changed nothing: ${refused.length} slot(s) need a person: ${refused.slice(0, 3).map((a) => (a.kind === 'refuse' ? a.reason : '')).join('; ')}`);
+  }
+  if (input.dryRun || actions.length === 0) return { dryRun: input.dryRun, actions };
+
+  const view = await redisQuick.readRedisTopology();
+  const allMasters = masters(view).map(({ id, host, port }) => ({ id, host, port }));
+  for (const action of actions) {
+    progress.detail = `slot ${action.slot}: ${action.kind}`;
+    if (action.kind === 'finish-migration') {
+      const source = nodeById(view, action.source);
+      const target = nodeById(view, action.target);
+      if (!source || !target) throw failure(FailureType.UnknownNode, `slot ${action.slot}: ${action.source} or ${action.target} left the cluster`);
+      await redisMigrate.migrateRedisSlots({ source, target, otherMasters: allMasters, slots: [action.slot], options: migrationOptionsOf(input) });
+    } else if (action.kind === 'close') {
+      const node = nodeById(view, action.node);
+      if (!node) throw failure(FailureType.UnknownNode, `slot ${action.slot}: ${action.node} left the cluster`);
+      await redisQuick.closeRedisSlot({ node: { host: node.host, port: node.port }, slot: action.slot });
+    }
+    progress.done.push(`slot ${action.slot}: ${action.kind}`);
+  }
+  progress.step = 'done';
+  return { dryRun: false, actions };
+}

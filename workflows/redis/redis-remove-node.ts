@@ -1,0 +1,70 @@
+// redisRemoveNode: move the node's slots to the other masters, re-point its replicas, make
+// every other node forget it within the 60 s ban window, reset it, stop it and delete its
+// state folder (so `manage-cluster.sh start` does not bring it back).
+import { setHandler } from '@temporalio/workflow';
+import { FailureType } from '../../contracts/common/failure-types';
+import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
+import { migrationOptionsOf, parseRedisRemoveNodeInput, type RedisRemoveNodeInput } from '../../policy/redis/redis-input';
+import { planDrain } from '../../policy/redis/redis-slot-plan';
+import { progressQuery } from '../../contracts/common/definitions';
+import { failure, invalidInput, newProgress, pauseSignal, planRejected, redisQuick, requireHealthyCluster, resumeSignal, underRedisMutex } from './redis-common';
+import { newMigrationState, runMigration } from './redis-migration';
+
+export interface RedisRemoveNodeResult {
+  nodeId: string;
+  port: number;
+  slotsMoved: number;
+  keysMoved: number;
+  replicasRepointed: string[];
+}
+
+export async function redisRemoveNode(rawInput: unknown): Promise<RedisRemoveNodeResult> {
+  const parsed = parseRedisRemoveNodeInput(rawInput);
+  if (!parsed.ok) throw invalidInput('redisRemoveNode', parsed.problems);
+  const input = parsed.value;
+  return underRedisMutex(redisRemoveNode, 'redisRemoveNode', rawInput, `redisRemoveNode ${input.nodeId.slice(0, 8)}`, () => removeUnderMutex(input));
+}
+
+async function removeUnderMutex(input: RedisRemoveNodeInput): Promise<RedisRemoveNodeResult> {
+  const progress = newProgress();
+  setHandler(progressQuery, () => progress);
+  setHandler(pauseSignal, () => void (progress.paused = true));
+  setHandler(resumeSignal, () => void (progress.paused = false));
+
+  progress.step = 'preflight';
+  await requireHealthyCluster(8 * 1024 * 1024, false);
+  const view = await redisQuick.readRedisTopology();
+  const node = nodeById(view, input.nodeId);
+  if (!node) throw failure(FailureType.UnknownNode, `nodeId: ${input.nodeId} is not a node of the cluster (see CLUSTER NODES)`);
+  const { basePort } = await redisQuick.redisClusterSettings();
+  if (node.port >= basePort && node.port < basePort + 6) {
+    throw failure(FailureType.InvalidInput, `nodeId: ${input.nodeId} is base node 127.0.0.1:${node.port}; the base six nodes (REDIS_BASE_PORT..+5) are not removed`);
+  }
+  const drain = planDrain(view, input.nodeId);
+  if (!drain.ok) throw planRejected(drain.code, drain.message);
+
+  let slotsMoved = 0;
+  let keysMoved = 0;
+  if (drain.plan.totalSlots > 0) {
+    progress.step = 'migrate';
+    const state = newMigrationState(drain.plan, masters(view).map(({ id, host, port }) => ({ id, host, port })));
+    await runMigration(state, migrationOptionsOf(input), progress, { isPaused: () => progress.paused, shouldStop: () => false });
+    slotsMoved = state.slotsDone;
+    keysMoved = state.keys;
+  }
+
+  progress.step = 'replicas';
+  progress.detail = `re-pointing the replicas of ${node.id}`;
+  const replicasRepointed = await redisQuick.repointRedisReplicas({ nodeId: node.id, deadlineEpochMs: Date.now() + 60_000 });
+
+  progress.step = 'forget';
+  progress.detail = `CLUSTER FORGET ${node.id} on every other node, then CLUSTER RESET on it`;
+  await redisQuick.forgetRedisNode({ nodeId: node.id, port: node.port, deadlineEpochMs: Date.now() + 50_000 });
+
+  progress.step = 'stop';
+  progress.detail = `stopping 127.0.0.1:${node.port} and deleting its state folder`;
+  await redisQuick.stopAndDeleteRedisNode({ port: node.port });
+  await requireHealthyCluster(8 * 1024 * 1024, false);
+  progress.step = 'done';
+  return { nodeId: node.id, port: node.port, slotsMoved, keysMoved, replicasRepointed };
+}

@@ -1,0 +1,117 @@
+// rollingUpdate: replace a service's instances one at a time with a new version. A new
+// instance must be healthy and reachable through nginx before an old one drains, so the
+// count stays between N and N + 1. A failed health wait or an abort signal rolls every
+// replaced instance back to its old version.
+import { ApplicationFailure, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ServiceSpec } from '../../activities/scaling/services';
+import { FailureType } from '../../contracts/common/failure-types';
+import { planNewInstances } from '../../policy/scaling/instance-plan';
+import { scaleMutexId } from '../../contracts/common/names';
+import { parseRollingUpdateInput, type RollingUpdateInput } from '../../policy/scaling/rolling-update-input';
+import { quick } from '../common/activity-options';
+import {
+  abortSignal,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  rollingUpdateProgressQuery,
+  type RollingUpdateProgress,
+} from '../../contracts/common/definitions';
+import { surfaceApplicationFailure } from '../common/failures';
+import { bringUpInstance, drainAndRemove, type Report } from './instance-steps';
+import { holdsMutex, runUnderMutex } from '../common/mutex';
+import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+import { invalidInput } from '../common/validation';
+
+export interface RollingUpdateResult {
+  service: string;
+  version: string;
+  replaced: Array<{ old: string; new: string }>;
+  instances: string[];
+}
+
+export async function rollingUpdate(rawInput: unknown): Promise<RollingUpdateResult> {
+  const parsed = parseRollingUpdateInput(rawInput);
+  if (!parsed.ok) throw invalidInput('rollingUpdate', parsed.problems);
+  const input = parsed.value;
+  const mutexId = scaleMutexId(input.service);
+  if (!holdsMutex(mutexId)) {
+    return runUnderMutex(rollingUpdate, mutexId, input, { service: input.service, operation: 'rollingUpdate', summary: `rollingUpdate ${input.service} to ${input.version}` });
+  }
+  try {
+    return await updateUnderMutex(input);
+  } catch (error) {
+    throw surfaceApplicationFailure(error);
+  }
+}
+
+async function updateUnderMutex(input: RollingUpdateInput): Promise<RollingUpdateResult> {
+  const progress: RollingUpdateProgress = { step: 'starting', detail: '', done: [], version: input.version, total: 0, replaced: [], paused: false, rollingBack: false };
+  let abortReason: string | undefined;
+  setHandler(rollingUpdateProgressQuery, () => progress);
+  setHandler(progressQuery, () => progress);
+  setHandler(pauseSignal, () => void (progress.paused = true));
+  setHandler(resumeSignal, () => void (progress.paused = false));
+  setHandler(abortSignal, (reason) => void (abortReason = reason || 'aborted by an operator'));
+  const report: Report = (step, detail) => {
+    progress.step = step;
+    progress.detail = detail;
+    setCurrentDetails(detail);
+  };
+  upsertSearchAttributes([
+    { key: ServiceKey, value: input.service },
+    { key: OperationKey, value: 'rollingUpdate' },
+  ]);
+
+  const spec = await quick.describeService(input.service);
+  const outdated = (await quick.listInstances(input.service)).filter((i) => i.running && i.version !== input.version);
+  progress.total = outdated.length;
+  const oldVersions = new Map(outdated.map((i) => [i.name, i.version]));
+
+  for (const old of outdated) {
+    if (input.pauseAfter !== undefined && progress.replaced.length === input.pauseAfter) progress.paused = true;
+    if (progress.paused) report('paused', `paused after ${progress.replaced.length} of ${progress.total}; signal resume or abort`);
+    await condition(() => !progress.paused || abortReason !== undefined);
+    if (abortReason !== undefined) return rollBack(spec, input, progress, oldVersions, report, `rolling update to ${input.version} aborted: ${abortReason}`);
+
+    const [fresh] = planNewInstances(input.service, await quick.listInstances(input.service), 1, spec.basePort);
+    try {
+      await bringUpInstance(spec, fresh, input.version, input.healthTimeoutSeconds, report);
+    } catch (error) {
+      const cause = surfaceApplicationFailure(error);
+      if (!(cause instanceof ApplicationFailure) || cause.type !== FailureType.InstanceUnhealthy) throw error;
+      return rollBack(spec, input, progress, oldVersions, report, `rolling update to ${input.version} stopped: ${cause.message}`);
+    }
+    await drainAndRemove(spec, old, input.drainTimeoutSeconds, spec.shutdownGraceSeconds, report);
+    progress.replaced.push({ old: old.name, new: fresh.name });
+    progress.done.push(fresh.name);
+  }
+
+  const after = await quick.listInstances(input.service);
+  report('done', `${input.service} runs ${input.version} on ${after.map((i) => i.name).join(', ')}`);
+  return { service: input.service, version: input.version, replaced: [...progress.replaced], instances: after.map((i) => i.name) };
+}
+
+/** Puts the old version back on every replaced instance, newest first, then fails with `why`. */
+async function rollBack(
+  spec: ServiceSpec,
+  input: RollingUpdateInput,
+  progress: RollingUpdateProgress,
+  oldVersions: Map<string, string>,
+  report: Report,
+  why: string,
+): Promise<never> {
+  progress.rollingBack = true;
+  progress.paused = false;
+  for (const pair of [...progress.replaced].reverse()) {
+    const version = oldVersions.get(pair.old) ?? spec.version;
+    report('rollback', `rolling ${pair.new} back to ${version}`);
+    const [replacement] = planNewInstances(input.service, await quick.listInstances(input.service), 1, spec.basePort);
+    // The old version booted before, so it gets the default health timeout rather than the update's.
+    await bringUpInstance(spec, replacement, version, Math.max(input.healthTimeoutSeconds, 60), report);
+    const current = (await quick.listInstances(input.service)).find((i) => i.name === pair.new);
+    if (current) await drainAndRemove(spec, current, input.drainTimeoutSeconds, spec.shutdownGraceSeconds, report);
+  }
+  report('rolled-back', `${why}; rolled back ${progress.replaced.length} instance(s)`);
+  throw ApplicationFailure.create({ type: FailureType.RollingUpdateRolledBack, message: `${why}; every replaced instance was rolled back`, nonRetryable: true });
+}

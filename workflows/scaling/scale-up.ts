@@ -1,0 +1,74 @@
+// scaleUp: start instances one at a time, wait until each is healthy, put it behind
+// nginx, prove that the load balancer reaches it, then hold the cooldown. The workflow
+// ID scale/<service> is the service's mutex, cooldown included.
+import { ApplicationFailure, patched, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { FailureType } from '../../contracts/common/failure-types';
+import { planNewInstances } from '../../policy/scaling/instance-plan';
+import { scaleMutexId } from '../../contracts/common/names';
+import { parseScaleUpInput, type ScaleUpInput } from '../../policy/scaling/scale-input';
+import { quick } from '../common/activity-options';
+import { surfaceApplicationFailure } from '../common/failures';
+import { bringUpInstance } from './instance-steps';
+import { holdsMutex, runUnderMutex } from '../common/mutex';
+import { trackProgress } from '../common/progress';
+import { invalidInput } from '../common/validation';
+import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+
+export interface ScaleUpResult {
+  service: string;
+  added: string[];
+  instances: string[];
+  cooldownSeconds: number;
+}
+
+export async function scaleUp(rawInput: unknown): Promise<ScaleUpResult> {
+  const parsed = parseScaleUpInput(rawInput);
+  if (!parsed.ok) throw invalidInput('scaleUp', parsed.problems);
+  const input = parsed.value;
+  if (!holdsMutex(scaleMutexId(input.service))) {
+    return runUnderMutex(scaleUp, scaleMutexId(input.service), input, {
+      service: input.service,
+      operation: 'scaleUp',
+      summary: `scaleUp ${input.service} by ${input.count}`,
+    });
+  }
+  try {
+    return await scaleUpUnderMutex(input);
+  } catch (error) {
+    throw surfaceApplicationFailure(error);
+  }
+}
+
+async function scaleUpUnderMutex(input: ScaleUpInput): Promise<ScaleUpResult> {
+  const { progress, report } = trackProgress();
+  upsertSearchAttributes([
+    { key: ServiceKey, value: input.service },
+    { key: OperationKey, value: 'scaleUp' },
+  ]);
+
+  // Both reads at once saves a workflow-task round trip on the way to a new instance;
+  // runs recorded before this change replay the sequential reads.
+  const [spec, existing] = patched('scale-up-parallel-reads')
+    ? await Promise.all([quick.describeService(input.service), quick.listInstances(input.service)])
+    : [await quick.describeService(input.service), await quick.listInstances(input.service)];
+  if (existing.length + input.count > spec.maxInstances) {
+    throw ApplicationFailure.create({
+      type: FailureType.LimitExceeded,
+      message: `${input.service} has ${existing.length} instances; adding ${input.count} would exceed MAX_INSTANCES=${spec.maxInstances}`,
+      nonRetryable: true,
+    });
+  }
+
+  for (const instance of planNewInstances(input.service, existing, input.count, spec.basePort)) {
+    await bringUpInstance(spec, instance, spec.version, input.healthTimeoutSeconds, report);
+    progress.done.push(instance.name);
+  }
+
+  if (input.cooldownSeconds > 0) {
+    report('cooldown', `cooldown: holding the ${input.service} scaling lock for ${input.cooldownSeconds} s`);
+    await sleep(input.cooldownSeconds * 1000);
+  }
+  const after = await quick.listInstances(input.service);
+  report('done', `added ${progress.done.join(', ')}`);
+  return { service: input.service, added: [...progress.done], instances: after.map((i) => i.name), cooldownSeconds: input.cooldownSeconds };
+}
