@@ -20,7 +20,8 @@ export interface AdminApi {
 }
 
 export async function startAdminApi(config: WorkerConfig, port = config.adminApiPort): Promise<AdminApi> {
-  if (config.adminToken.length < 16) throw new ConfigError('ADMIN_TOKEN must be set (at least 16 characters) in the environment or in JARVIS_STATE_DIR/secrets.env');
+  if (config.adminToken.length < 16)
+    throw new ConfigError('ADMIN_TOKEN must be set (at least 16 characters) in the environment or in JARVIS_STATE_DIR/secrets.env');
   const auth = createAdminAuth(config.adminToken);
   const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5_000 });
   const client = new Client({ connection, namespace: config.namespace });
@@ -31,7 +32,15 @@ export async function startAdminApi(config: WorkerConfig, port = config.adminApi
     '/api/admin/autoscaler/status': async () => ({ services: await Promise.all(config.services.map((s) => autoscalerStatus(client, s))) }),
     '/api/admin/metrics': async () => {
       const records = await listOperations(client, { types: SCALING_OPERATION_TYPES });
-      const perService = Object.fromEntries(config.services.map((s) => [s, aggregateScalingStats(records.filter((r) => r.service === s), Date.now())]));
+      const perService = Object.fromEntries(
+        config.services.map((s) => [
+          s,
+          aggregateScalingStats(
+            records.filter((r) => r.service === s),
+            Date.now(),
+          ),
+        ]),
+      );
       return { ...aggregateScalingStats(records, Date.now()), services: perService };
     },
     '/api/admin/health/instances': async () => ({
@@ -56,7 +65,13 @@ export async function startAdminApi(config: WorkerConfig, port = config.adminApi
     }
     const route = routes[path];
     if (!route) return sendJson(res, 404, { error: `no route ${path}` });
-    if (!auth.allows(req)) return sendJson(res, 401, { error: 'send Authorization: Bearer <ADMIN_TOKEN> (from the stack\'s secrets.env)' }, { 'www-authenticate': 'Bearer' });
+    if (!auth.allows(req))
+      return sendJson(
+        res,
+        401,
+        { error: "send Authorization: Bearer <ADMIN_TOKEN> (from the stack's secrets.env)" },
+        { 'www-authenticate': 'Bearer' },
+      );
     route().then(
       (body) => sendJson(res, 200, body),
       (error: Error) => sendJson(res, 500, { error: error.message }),

@@ -21,7 +21,9 @@ export interface AdminDeps {
 
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, deps: AdminDeps): Promise<void> {
   if (!deps.allows(req)) {
-    throw new HttpError(401, 'unauthorized', 'admin endpoints need "Authorization: Bearer <ADMIN_TOKEN>"', { 'www-authenticate': 'Bearer realm="jarvis-admin"' });
+    throw new HttpError(401, 'unauthorized', 'admin endpoints need "Authorization: Bearer <ADMIN_TOKEN>"', {
+      'www-authenticate': 'Bearer realm="jarvis-admin"',
+    });
   }
   const route = `${req.method} ${path}`;
   switch (route) {

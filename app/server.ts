@@ -37,7 +37,13 @@ function logError(source: string) {
 }
 
 const metrics = createInstanceMetrics();
-const redis = createRedisCluster({ nodes: settings.redisNodes, username: settings.redisUsername, password: settings.redisPassword, commandCounter: metrics.redisCommands, onError: logError('redis') });
+const redis = createRedisCluster({
+  nodes: settings.redisNodes,
+  username: settings.redisUsername,
+  password: settings.redisPassword,
+  commandCounter: metrics.redisCommands,
+  onError: logError('redis'),
+});
 const registry = createInstanceRegistry(redis, { service: settings.service, ttlSeconds: settings.registryTtlSeconds });
 const db = createDbRouter({
   primaryUrl: settings.databaseUrl,
@@ -56,8 +62,19 @@ let schemaReady = false;
 let topology: TopologyFollower | undefined;
 let requestsServed = 0;
 
-const routes = appRoutes({ instanceId: settings.instanceId, version: settings.version, db, sessions, locks, maxBodyBytes: settings.maxBodyBytes });
-const withSession = sessionAffinityMiddleware({ store: sessions, instanceId: settings.instanceId, sessionsCreated: metrics.sessionsCreated });
+const routes = appRoutes({
+  instanceId: settings.instanceId,
+  version: settings.version,
+  db,
+  sessions,
+  locks,
+  maxBodyBytes: settings.maxBodyBytes,
+});
+const withSession = sessionAffinityMiddleware({
+  store: sessions,
+  instanceId: settings.instanceId,
+  sessionsCreated: metrics.sessionsCreated,
+});
 
 function routeLabel(path: string): string {
   if (path === '/api/health' || path === '/api/live' || path === '/metrics') return path;
@@ -73,7 +90,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   if (path === '/api/health') {
     const ready = agent.isReady() && !shutdown.isDraining();
     metrics.instanceReady.set(ready ? 1 : 0);
-    return sendJson(res, ready ? 200 : 503, { status: shutdown.isDraining() && agent.status() === 'ready' ? 'draining' : agent.status(), ready, instance: settings.instanceId, version: settings.version, checks: agent.checks() });
+    return sendJson(res, ready ? 200 : 503, {
+      status: shutdown.isDraining() && agent.status() === 'ready' ? 'draining' : agent.status(),
+      ready,
+      instance: settings.instanceId,
+      version: settings.version,
+      checks: agent.checks(),
+    });
   }
   if (path === '/api/live') return sendJson(res, 200, { alive: true, instance: settings.instanceId });
   if (path === '/metrics') {
@@ -83,12 +106,27 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     return;
   }
   if (path.startsWith('/api/admin/')) {
-    return handleAdmin(req, res, path, { instanceId: settings.instanceId, service: settings.service, version: settings.version, agent, shutdown: () => shutdown, metrics, db, allows: auth.allows });
+    return handleAdmin(req, res, path, {
+      instanceId: settings.instanceId,
+      service: settings.service,
+      version: settings.version,
+      agent,
+      shutdown: () => shutdown,
+      metrics,
+      db,
+      allows: auth.allows,
+    });
   }
   const matching = routes.filter((r) => r.pattern.test(path));
   if (matching.length === 0) throw new HttpError(404, 'not_found', `no route for ${path}`);
   const route = matching.find((r) => r.method === req.method);
-  if (!route) throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}; use ${matching.map((r) => r.method).join(' or ')}`, { allow: matching.map((r) => r.method).join(', ') });
+  if (!route)
+    throw new HttpError(
+      405,
+      'method_not_allowed',
+      `${req.method} is not allowed on ${path}; use ${matching.map((r) => r.method).join(' or ')}`,
+      { allow: matching.map((r) => r.method).join(', ') },
+    );
   const params = route.pattern.exec(path)!.slice(1);
   if (route.session) {
     let failed: unknown;
@@ -197,10 +235,20 @@ async function ensureSchema(): Promise<void> {
 async function followDbTopology(): Promise<void> {
   for (let attempt = 1; !topology && !shutdown.isDraining(); attempt++) {
     try {
-      topology = await followTopology(redis, 'main', db.currentEpoch, (t) => {
-        log('applying PostgreSQL topology', { epoch: t.epoch, primary: `${t.primary.name} ${t.primary.host}:${t.primary.port}`, replicas: t.replicas.map((r) => r.name) });
-        db.applyTopology(t);
-      }, logError('topology'));
+      topology = await followTopology(
+        redis,
+        'main',
+        db.currentEpoch,
+        (t) => {
+          log('applying PostgreSQL topology', {
+            epoch: t.epoch,
+            primary: `${t.primary.name} ${t.primary.host}:${t.primary.port}`,
+            replicas: t.replicas.map((r) => r.name),
+          });
+          db.applyTopology(t);
+        },
+        logError('topology'),
+      );
     } catch (error) {
       if (attempt === 1 || attempt % 20 === 0) log('cannot follow the PostgreSQL topology yet', { error: String(error) });
       await new Promise((r) => setTimeout(r, 500));

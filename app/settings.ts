@@ -6,23 +6,30 @@ import { readSecretsFile } from './lib/secrets-file';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$/;
-const postgresUrl = z
-  .string()
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '' && u.pathname.length > 1;
-    } catch {
-      return false;
-    }
-  }, 'must be a URL like postgres://user@127.0.0.1:5432/database');
+const postgresUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '' && u.pathname.length > 1;
+  } catch {
+    return false;
+  }
+}, 'must be a URL like postgres://user@127.0.0.1:5432/database');
 
 const schema = z.object({
   PORT: int(1, 65535),
-  HOST: z.string().regex(/^127(\.\d{1,3}){3}$|^localhost$/, 'must be a loopback address such as 127.0.0.1').default('127.0.0.1'),
+  HOST: z
+    .string()
+    .regex(/^127(\.\d{1,3}){3}$|^localhost$/, 'must be a loopback address such as 127.0.0.1')
+    .default('127.0.0.1'),
   INSTANCE_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
-  SERVICE_NAME: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes').default('jarvis-app'),
-  APP_VERSION: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1-40 letters, digits, dots, dashes or underscores').default('v1'),
+  SERVICE_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes')
+    .default('jarvis-app'),
+  APP_VERSION: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1-40 letters, digits, dots, dashes or underscores')
+    .default('v1'),
   STARTUP_DELAY_MS: int(0, 3_600_000).default(500),
   SHUTDOWN_DEADLINE_MS: int(0, 3_600_000).default(30_000),
   REDIS_CLUSTER_NODES: z
@@ -34,7 +41,10 @@ const schema = z.object({
   READ_REPLICA_2_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5434/jarvis'),
   // The instance's own Redis ACL user (infra/redis/lib.sh), limited to its key commands
   // on jarvis:* keys; the control plane's default user and REDIS_PASSWORD are not the app's.
-  REDIS_USERNAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a Redis ACL user name such as jarvis-app').default('jarvis-app'),
+  REDIS_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a Redis ACL user name such as jarvis-app')
+    .default('jarvis-app'),
   REDIS_APP_PASSWORD: z.string().min(1, 'must be set (in the environment or JARVIS_SECRETS_FILE)'),
   PG_APP_PASSWORD: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (in the environment or JARVIS_SECRETS_FILE)'),
@@ -91,7 +101,9 @@ export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
     const base = Number(merged.APP_BASE_PORT);
     const slot = Number(merged.INSTANCE_SLOT);
     if (!Number.isInteger(base) || !Number.isInteger(slot) || slot < 1) {
-      throw new AppConfigError(`invalid app configuration: APP_BASE_PORT (${merged.APP_BASE_PORT}) and INSTANCE_SLOT (${merged.INSTANCE_SLOT}) must be whole numbers, the slot at least 1`);
+      throw new AppConfigError(
+        `invalid app configuration: APP_BASE_PORT (${merged.APP_BASE_PORT}) and INSTANCE_SLOT (${merged.INSTANCE_SLOT}) must be whole numbers, the slot at least 1`,
+      );
     }
     merged.PORT = String(base + slot);
   }
@@ -106,7 +118,9 @@ export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
   }
   const e = parsed.data;
   if (e.HEARTBEAT_INTERVAL_MS >= e.REGISTRY_TTL_SECONDS * 1000) {
-    throw new AppConfigError(`invalid app configuration: HEARTBEAT_INTERVAL_MS (${e.HEARTBEAT_INTERVAL_MS}) must be shorter than REGISTRY_TTL_SECONDS (${e.REGISTRY_TTL_SECONDS} s)`);
+    throw new AppConfigError(
+      `invalid app configuration: HEARTBEAT_INTERVAL_MS (${e.HEARTBEAT_INTERVAL_MS}) must be shorter than REGISTRY_TTL_SECONDS (${e.REGISTRY_TTL_SECONDS} s)`,
+    );
   }
   return {
     port: e.PORT,

@@ -66,7 +66,12 @@ async function measure(name: string, url: string, groups: Groups, setupCookies?:
     url,
     connections,
     durationSeconds: seconds,
-    ...(setupCookies ? { setupClient: (client: { setHeaders: (h: Record<string, string>) => void }) => client.setHeaders({ cookie: setupCookies[next++ % setupCookies.length] }) } : {}),
+    ...(setupCookies
+      ? {
+          setupClient: (client: { setHeaders: (h: Record<string, string>) => void }) =>
+            client.setHeaders({ cookie: setupCookies[next++ % setupCookies.length] }),
+        }
+      : {}),
   });
   const wallSeconds = (Date.now() - started) / 1000;
   const after = cpuOf(groups);

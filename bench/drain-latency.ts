@@ -99,8 +99,16 @@ function windowFigures(samples: Sample[], windows: Array<{ from: number; to: num
     requests: inside.length,
     failed: inside.length - ok.length,
     retriedAfterReload: inside.filter((s) => s.retried).length,
-    failures: inside.filter((s) => s.failure).slice(0, 10).map((s) => s.failure),
-    latencyMs: ok.length ? distribution(ok.map((s) => s.ms), true) : undefined,
+    failures: inside
+      .filter((s) => s.failure)
+      .slice(0, 10)
+      .map((s) => s.failure),
+    latencyMs: ok.length
+      ? distribution(
+          ok.map((s) => s.ms),
+          true,
+        )
+      : undefined,
     seconds: Math.round(windows.reduce((t, w) => t + (w.to - w.from), 0) / 100) / 10,
   };
 }
@@ -112,7 +120,14 @@ async function main(): Promise<void> {
   const env = { ORCHESTRATOR: driver, MIN_INSTANCES: '2', MAX_INSTANCES: '4', APP_BASE_PORT: String(testWorkerConfig().appBasePort) };
   const taskQueue = taskQueueFor(`bench drain ${driver}`);
   const { client, connection } = await temporalClient();
-  const rounds: Array<{ steady: { from: number; to: number }; drain: { from: number; to: number }; victim: string; slowRequestOk: boolean; drained: boolean; forcedStop: boolean }> = [];
+  const rounds: Array<{
+    steady: { from: number; to: number };
+    drain: { from: number; to: number };
+    victim: string;
+    slowRequestOk: boolean;
+    drained: boolean;
+    forcedStop: boolean;
+  }> = [];
   let load: ReturnType<typeof startRecordedLoad> | undefined;
   try {
     await cleanPlatform(client);
@@ -127,13 +142,29 @@ async function main(): Promise<void> {
           await sleep(8000);
           steady.to = Date.now();
           const victim = (await listInstances(driver)).filter((c) => c.running).at(-1)!;
-          const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=2000`).then((r) => r.status === 200, () => false);
+          const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=2000`).then(
+            (r) => r.status === 200,
+            () => false,
+          );
           const drain = { from: Date.now(), to: 0 };
-          const result = await client.workflow.execute('drainInstance', { taskQueue, workflowId: MUTEX, args: [{ instance: victim.name, drainTimeoutSeconds: 30 }] });
+          const result = await client.workflow.execute('drainInstance', {
+            taskQueue,
+            workflowId: MUTEX,
+            args: [{ instance: victim.name, drainTimeoutSeconds: 30 }],
+          });
           drain.to = Date.now();
           const slowRequestOk = await slow;
-          rounds.push({ steady, drain, victim: victim.name, slowRequestOk, drained: result.drains[0].drained, forcedStop: result.drains[0].forcedStop });
-          process.stdout.write(`round ${round}: drained ${victim.name} in ${drain.to - drain.from} ms, slow request ok: ${slowRequestOk}\n`);
+          rounds.push({
+            steady,
+            drain,
+            victim: victim.name,
+            slowRequestOk,
+            drained: result.drains[0].drained,
+            forcedStop: result.drains[0].forcedStop,
+          });
+          process.stdout.write(
+            `round ${round}: drained ${victim.name} in ${drain.to - drain.from} ms, slow request ok: ${slowRequestOk}\n`,
+          );
           await scaleTo3(client, taskQueue, driver);
           await sleep(2000); // the scale-up's reload is not part of either window
         }
@@ -146,17 +177,24 @@ async function main(): Promise<void> {
     await connection.close();
   }
   const samples = load!.samples;
-  const steady = windowFigures(samples, rounds.map((r) => r.steady));
-  const during = windowFigures(samples, rounds.map((r) => r.drain));
+  const steady = windowFigures(
+    samples,
+    rounds.map((r) => r.steady),
+  );
+  const during = windowFigures(
+    samples,
+    rounds.map((r) => r.drain),
+  );
   const result = {
     benchmark: 'drain-latency',
     at: new Date().toISOString(),
-    machine: 'shared 2-core VM (load from other engineers\' stacks)',
+    machine: "shared 2-core VM (load from other engineers' stacks)",
     settings: { driver, drains, clients: 8, requestsPerSecond: rate, instances: 3, url: '/api/ping through nginx', steadyWindowSeconds: 8 },
     goal: '0 failed requests during a drain; p99 close to the steady state',
     steady,
     duringDrain: during,
-    p99RatioDrainToSteady: steady.latencyMs && during.latencyMs ? Math.round((during.latencyMs.p99! / steady.latencyMs.p99!) * 100) / 100 : undefined,
+    p99RatioDrainToSteady:
+      steady.latencyMs && during.latencyMs ? Math.round((during.latencyMs.p99! / steady.latencyMs.p99!) * 100) / 100 : undefined,
     slowRequestsOnTheDrainedInstance: { sent: rounds.length, ok: rounds.filter((r) => r.slowRequestOk).length },
     perRound: rounds.map((r) => ({
       victim: r.victim,
@@ -169,12 +207,19 @@ async function main(): Promise<void> {
   };
   const file = writeResult('drain-latency', result);
   process.stdout.write(`results: ${file}\n`);
-  process.stdout.write(`steady: ${steady.requests} requests, ${steady.failed} failed, p99 ${steady.latencyMs?.p99} ms; during drains: ${during.requests} requests, ${during.failed} failed, p99 ${during.latencyMs?.p99} ms\n`);
+  process.stdout.write(
+    `steady: ${steady.requests} requests, ${steady.failed} failed, p99 ${steady.latencyMs?.p99} ms; during drains: ${during.requests} requests, ${during.failed} failed, p99 ${during.latencyMs?.p99} ms\n`,
+  );
 }
 
 async function scaleTo3(client: Client, taskQueue: string, driver: 'docker' | 'process'): Promise<void> {
   const running = (await listInstances(driver)).filter((c) => c.running).length;
-  if (running < 3) await client.workflow.execute('scaleUp', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, count: 3 - running, cooldownSeconds: 0 }] });
+  if (running < 3)
+    await client.workflow.execute('scaleUp', {
+      taskQueue,
+      workflowId: MUTEX,
+      args: [{ service: SERVICE, count: 3 - running, cooldownSeconds: 0 }],
+    });
 }
 
 main().catch((error) => {

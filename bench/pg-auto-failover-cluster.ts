@@ -22,7 +22,11 @@ export class PgAutoFailoverCluster {
 
   /** pg_autoctl keeps its state under XDG folders: inside the bench folder, so a re-created formation starts clean. */
   private env(): string[] {
-    return [`PATH=${ENV_PATH}`, `XDG_CONFIG_HOME=${path.join(this.dir, 'xdg', 'config')}`, `XDG_DATA_HOME=${path.join(this.dir, 'xdg', 'data')}`];
+    return [
+      `PATH=${ENV_PATH}`,
+      `XDG_CONFIG_HOME=${path.join(this.dir, 'xdg', 'config')}`,
+      `XDG_DATA_HOME=${path.join(this.dir, 'xdg', 'data')}`,
+    ];
   }
 
   private autoctl(args: string[]) {
@@ -34,7 +38,20 @@ export class PgAutoFailoverCluster {
     const pgdata = path.join(this.dir, name);
     const log = path.join(this.dir, `${name}.log`);
     const [envPath, xdgConfig, xdgData] = this.env();
-    const child = spawn('bash', ['-c', 'exec runuser -u postgres -- env "$1" "$2" "$3" pg_autoctl run --pgdata "$4" >>"$5" 2>&1', 'run', envPath, xdgConfig, xdgData, pgdata, log], { cwd: '/', detached: true, stdio: 'ignore' });
+    const child = spawn(
+      'bash',
+      [
+        '-c',
+        'exec runuser -u postgres -- env "$1" "$2" "$3" pg_autoctl run --pgdata "$4" >>"$5" 2>&1',
+        'run',
+        envPath,
+        xdgConfig,
+        xdgData,
+        pgdata,
+        log,
+      ],
+      { cwd: '/', detached: true, stdio: 'ignore' },
+    );
     child.unref();
     this.groups.set(name, child.pid!);
   }
@@ -44,11 +61,43 @@ export class PgAutoFailoverCluster {
     await fs.mkdir(this.dir, { recursive: true });
     const { uid, gid } = await fs.stat('/var/lib/postgresql').catch(() => ({ uid: 0, gid: 0 }));
     await fs.chown(this.dir, uid, gid);
-    await this.autoctl(['create', 'monitor', '--pgdata', path.join(this.dir, 'monitor'), '--pgport', String(PAF_MONITOR_PORT), '--hostname', '127.0.0.1', '--listen', '127.0.0.1', '--auth', 'trust', '--no-ssl']);
+    await this.autoctl([
+      'create',
+      'monitor',
+      '--pgdata',
+      path.join(this.dir, 'monitor'),
+      '--pgport',
+      String(PAF_MONITOR_PORT),
+      '--hostname',
+      '127.0.0.1',
+      '--listen',
+      '127.0.0.1',
+      '--auth',
+      'trust',
+      '--no-ssl',
+    ]);
     this.startKeeper('monitor');
     await this.waitPort(PAF_MONITOR_PORT);
     for (const node of PAF_NODES) {
-      await this.autoctl(['create', 'postgres', '--pgdata', path.join(this.dir, node.name), '--pgport', String(node.port), '--hostname', '127.0.0.1', '--listen', '127.0.0.1', '--auth', 'trust', '--no-ssl', '--monitor', MONITOR_URI, '--name', node.name]);
+      await this.autoctl([
+        'create',
+        'postgres',
+        '--pgdata',
+        path.join(this.dir, node.name),
+        '--pgport',
+        String(node.port),
+        '--hostname',
+        '127.0.0.1',
+        '--listen',
+        '127.0.0.1',
+        '--auth',
+        'trust',
+        '--no-ssl',
+        '--monitor',
+        MONITOR_URI,
+        '--name',
+        node.name,
+      ]);
       this.startKeeper(node.name);
       await sleep(2000);
     }
@@ -66,10 +115,15 @@ export class PgAutoFailoverCluster {
 
   /** The monitor's view: node name → [reported state, goal state]. */
   async states(): Promise<Record<string, [string, string]>> {
-    return withClient(PAF_MONITOR_PORT, { user: 'autoctl_node', database: 'pg_auto_failover' }, async (c) => {
-      const { rows } = await c.query('SELECT nodename, reportedstate::text AS r, goalstate::text AS g FROM pgautofailover.node');
-      return Object.fromEntries(rows.map((row) => [row.nodename, [row.r, row.g]]));
-    }, 2000);
+    return withClient(
+      PAF_MONITOR_PORT,
+      { user: 'autoctl_node', database: 'pg_auto_failover' },
+      async (c) => {
+        const { rows } = await c.query('SELECT nodename, reportedstate::text AS r, goalstate::text AS g FROM pgautofailover.node');
+        return Object.fromEntries(rows.map((row) => [row.nodename, [row.r, row.g]]));
+      },
+      2000,
+    );
   }
 
   /** One primary and two secondaries, reported and assigned alike. */
@@ -120,7 +174,9 @@ export class PgAutoFailoverCluster {
     }
     await sleep(3000);
     for (const name of ['monitor', ...PAF_NODES.map((n) => n.name)]) {
-      await run('runuser', ['-u', 'postgres', '--', `${PG_BIN}/pg_ctl`, '-D', path.join(this.dir, name), '-m', 'immediate', 'stop'], { cwd: '/' }).catch(() => undefined);
+      await run('runuser', ['-u', 'postgres', '--', `${PG_BIN}/pg_ctl`, '-D', path.join(this.dir, name), '-m', 'immediate', 'stop'], {
+        cwd: '/',
+      }).catch(() => undefined);
     }
     for (const [, group] of this.groups) {
       try {

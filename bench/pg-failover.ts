@@ -103,10 +103,17 @@ async function benchOurs(runs: number): Promise<RunFigures[]> {
         for (let i = 1; i <= runs; i++) {
           const primary = await waitClusterHealthy(120_000);
           out.push(
-            await oneRun(i, servers, login, primary, async () => void process.kill(postmasterPid(primary), "SIGKILL"), async (killedAt) => {
-              const run = await waitForFailoverRun(client, killedAt, 120_000);
-              return run.startedAtMs;
-            }),
+            await oneRun(
+              i,
+              servers,
+              login,
+              primary,
+              async () => void process.kill(postmasterPid(primary), 'SIGKILL'),
+              async (killedAt) => {
+                const run = await waitForFailoverRun(client, killedAt, 120_000);
+                return run.startedAtMs;
+              },
+            ),
           );
         }
         await waitClusterHealthy(120_000);
@@ -129,15 +136,22 @@ async function benchPgAutoFailover(runs: number): Promise<RunFigures[]> {
     for (let i = 1; i <= runs; i++) {
       const primary = await cluster.waitStable(300_000);
       out.push(
-        await oneRun(i, PAF_NODES, PAF_LOGIN, primary, () => cluster.killNode(primary), async (killedAt) => {
-          const deadline = killedAt + 180_000;
-          while (Date.now() < deadline) {
-            const s = await cluster.states().catch(() => ({}) as Record<string, [string, string]>);
-            if (s[primary] && s[primary][1] !== 'primary') return Date.now();
-            await sleep(100);
-          }
-          throw new Error('the pg_auto_failover monitor never demoted the killed primary');
-        }),
+        await oneRun(
+          i,
+          PAF_NODES,
+          PAF_LOGIN,
+          primary,
+          () => cluster.killNode(primary),
+          async (killedAt) => {
+            const deadline = killedAt + 180_000;
+            while (Date.now() < deadline) {
+              const s = await cluster.states().catch(() => ({}) as Record<string, [string, string]>);
+              if (s[primary] && s[primary][1] !== 'primary') return Date.now();
+              await sleep(100);
+            }
+            throw new Error('the pg_auto_failover monitor never demoted the killed primary');
+          },
+        ),
       );
       cluster.startKeeper(primary); // the lost node comes back and rejoins as a secondary
     }
@@ -170,7 +184,10 @@ async function main(): Promise<void> {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg(), node: process.version },
-    kill: { ours: 'SIGKILL of the primary postmaster', pgAutoFailover: 'SIGKILL of the primary node (pg_autoctl keeper process group and postmaster)' },
+    kill: {
+      ours: 'SIGKILL of the primary postmaster',
+      pgAutoFailover: 'SIGKILL of the primary node (pg_autoctl keeper process group and postmaster)',
+    },
     jarvisScale: ours,
     pgAutoFailover: paf ? { version: '2.0 (Debian postgresql-15-auto-failover), default settings', ...paf } : undefined,
     ratioFirstAckP50: ours && paf ? Math.round((paf.firstAckMs.p50 / ours.firstAckMs.p50) * 100) / 100 : undefined,
@@ -180,7 +197,9 @@ async function main(): Promise<void> {
   const file = path.join(dir, `pg-failover-${startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`results: ${path.relative(repoRoot, file)}\n`);
-  process.stdout.write(`first acknowledged write after the kill, p50: ours ${ours?.firstAckMs.p50 ?? '-'} ms, pg_auto_failover ${paf?.firstAckMs.p50 ?? '-'} ms, ratio ${result.ratioFirstAckP50 ?? '-'}\n`);
+  process.stdout.write(
+    `first acknowledged write after the kill, p50: ours ${ours?.firstAckMs.p50 ?? '-'} ms, pg_auto_failover ${paf?.firstAckMs.p50 ?? '-'} ms, ratio ${result.ratioFirstAckP50 ?? '-'}\n`,
+  );
 }
 
 main().then(

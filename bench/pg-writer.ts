@@ -28,7 +28,11 @@ export async function withClient<T>(port: number, login: Login, fn: (c: Client) 
 }
 
 export async function writable(servers: ServerRef[], login: Login): Promise<string[]> {
-  const flags = await Promise.all(servers.map((s) => withClient(s.port, login, async (c) => (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(() => false)));
+  const flags = await Promise.all(
+    servers.map((s) =>
+      withClient(s.port, login, async (c) => (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(() => false),
+    ),
+  );
   return servers.filter((_, i) => flags[i]).map((s) => s.name);
 }
 
@@ -38,7 +42,11 @@ export class BenchWriter {
   private loop?: Promise<void>;
   private next = 1;
 
-  constructor(private readonly servers: ServerRef[], private readonly login: Login, private readonly table: string) {}
+  constructor(
+    private readonly servers: ServerRef[],
+    private readonly login: Login,
+    private readonly table: string,
+  ) {}
 
   async prepare(): Promise<void> {
     const [primary] = await writable(this.servers, this.login);
@@ -116,13 +124,24 @@ export class BenchWriter {
 
   async lostOn(port: number): Promise<number> {
     const wanted = this.acked.map((a) => a.n);
-    const present = await withClient(port, this.login, async (c) => (await c.query(`SELECT count(*)::int AS k FROM ${this.table} WHERE n = ANY($1::bigint[])`, [wanted])).rows[0].k as number, 5000);
+    const present = await withClient(
+      port,
+      this.login,
+      async (c) =>
+        (await c.query(`SELECT count(*)::int AS k FROM ${this.table} WHERE n = ANY($1::bigint[])`, [wanted])).rows[0].k as number,
+      5000,
+    );
     return wanted.length - present;
   }
 }
 
 /** Polls until some server other than `old` accepts writes; returns when. */
-export async function waitNewWritable(servers: ServerRef[], login: Login, old: string, timeoutMs = 180_000): Promise<{ name: string; atMs: number }> {
+export async function waitNewWritable(
+  servers: ServerRef[],
+  login: Login,
+  old: string,
+  timeoutMs = 180_000,
+): Promise<{ name: string; atMs: number }> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const w = (await writable(servers, login)).filter((n) => n !== old);

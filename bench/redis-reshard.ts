@@ -92,7 +92,18 @@ async function oneRun(run: number, a: { id: string; port: number }, b: { id: str
     const before = await dbsize(a.port);
     await runTool(
       'redis-cli',
-      ['--cluster', 'reshard', `127.0.0.1:${ports.redis[0]}`, '--cluster-from', a.id, '--cluster-to', b.id, '--cluster-slots', String(SLOTS), '--cluster-yes'],
+      [
+        '--cluster',
+        'reshard',
+        `127.0.0.1:${ports.redis[0]}`,
+        '--cluster-from',
+        a.id,
+        '--cluster-to',
+        b.id,
+        '--cluster-slots',
+        String(SLOTS),
+        '--cluster-yes',
+      ],
       { env: { ...process.env, REDISCLI_AUTH: redisPassword() }, maxBuffer: 256 * 1024 * 1024 },
     );
     return before - (await dbsize(a.port));
@@ -108,7 +119,11 @@ async function oneRun(run: number, a: { id: string; port: number }, b: { id: str
   let ours: Measured;
   try {
     ours = await measure(`run ${run} redisReshard`, async () => {
-      const result = await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, sources: [b.id], slots: SLOTS, ...OPTIONS }] });
+      const result = await client.workflow.execute('redisReshard', {
+        taskQueue,
+        workflowId: REDIS_MUTEX_ID,
+        args: [{ target: a.id, sources: [b.id], slots: SLOTS, ...OPTIONS }],
+      });
       return { keys: result.keysMoved as number, profile: result.profile };
     });
   } finally {
@@ -147,8 +162,14 @@ async function main(): Promise<void> {
     keysPerSecondRatio: spread(runs.map((r) => r.keysPerSecondRatio)),
     redisCliKeysPerSecond: spread(runs.map((r) => r.redisCli.keysPerSecond)),
     redisReshardKeysPerSecond: spread(runs.map((r) => r.redisReshard.keysPerSecond)),
-    writerErrors: { redisCli: runs.reduce((n, r) => n + r.redisCli.writerErrors, 0), redisReshard: runs.reduce((n, r) => n + r.redisReshard.writerErrors, 0) },
-    lostAcknowledgedWrites: { redisCli: runs.reduce((n, r) => n + r.redisCli.lostAcknowledgedWrites, 0), redisReshard: runs.reduce((n, r) => n + r.redisReshard.lostAcknowledgedWrites, 0) },
+    writerErrors: {
+      redisCli: runs.reduce((n, r) => n + r.redisCli.writerErrors, 0),
+      redisReshard: runs.reduce((n, r) => n + r.redisReshard.writerErrors, 0),
+    },
+    lostAcknowledgedWrites: {
+      redisCli: runs.reduce((n, r) => n + r.redisCli.lostAcknowledgedWrites, 0),
+      redisReshard: runs.reduce((n, r) => n + r.redisReshard.lostAcknowledgedWrites, 0),
+    },
   };
   const dir = path.join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });

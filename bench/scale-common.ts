@@ -45,10 +45,16 @@ export function distribution(values: number[], withP99 = false): Distribution {
  * removes it.
  */
 export async function cleanPlatform(client: Client): Promise<void> {
-  await client.schedule.getHandle(`autoscale/${SERVICE}`).delete().catch(() => undefined);
+  await client.schedule
+    .getHandle(`autoscale/${SERVICE}`)
+    .delete()
+    .catch(() => undefined);
   const types = ['scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate', 'autoscaleCheck'].map((t) => `"${t}"`).join(', ');
   for await (const wf of client.workflow.list({ query: `ExecutionStatus = "Running" AND WorkflowType IN (${types})` })) {
-    await client.workflow.getHandle(wf.workflowId, wf.runId).terminate('bench reset').catch(() => undefined);
+    await client.workflow
+      .getHandle(wf.workflowId, wf.runId)
+      .terminate('bench reset')
+      .catch(() => undefined);
   }
   const config = testWorkerConfig();
   const clients = createClients(config);

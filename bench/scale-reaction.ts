@@ -65,7 +65,10 @@ async function watchNewInstance(port: number, timeoutMs: number): Promise<{ heal
   })();
   while (Number.isNaN(servingAt) && Date.now() < deadline) {
     try {
-      const res = await fetch(`http://127.0.0.1:${ports.nginx}/api/ping`, { signal: AbortSignal.timeout(2000), headers: { connection: 'close' } });
+      const res = await fetch(`http://127.0.0.1:${ports.nginx}/api/ping`, {
+        signal: AbortSignal.timeout(2000),
+        headers: { connection: 'close' },
+      });
       await res.arrayBuffer();
       if (res.headers.get('x-instance-id') === NEW_INSTANCE) servingAt = Date.now();
     } catch {
@@ -78,7 +81,14 @@ async function watchNewInstance(port: number, timeoutMs: number): Promise<{ heal
   return { healthyAt, servingAt };
 }
 
-async function oneRun(client: Client, taskQueue: string, env: Record<string, string>, driver: string, run: number, checkIntervalSeconds: number): Promise<RunFigures> {
+async function oneRun(
+  client: Client,
+  taskQueue: string,
+  env: Record<string, string>,
+  driver: string,
+  run: number,
+  checkIntervalSeconds: number,
+): Promise<RunFigures> {
   await cleanPlatform(client);
   await client.workflow.execute('scaleUp', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
   // Let the idle instance publish an idle sample (heartbeat 3 s) before the checks start.
@@ -94,7 +104,10 @@ async function oneRun(client: Client, taskQueue: string, env: Record<string, str
     seen = await watchNewInstance(Number(env.APP_BASE_PORT) + 2, 120_000);
   } finally {
     load.stop();
-    await client.schedule.getHandle(`autoscale/${SERVICE}`).delete().catch(() => undefined);
+    await client.schedule
+      .getHandle(`autoscale/${SERVICE}`)
+      .delete()
+      .catch(() => undefined);
   }
 
   const scaleUp = client.workflow.getHandle(MUTEX);
@@ -158,7 +171,15 @@ async function main(): Promise<void> {
     await connection.close();
   }
 
-  const keys = ['detectionMs', 'overheadMs', 'appBootMs', 'totalMs', 'checkToScaleUpMs', 'scaleUpToInstanceStartedMs', 'healthyToServingMs'] as const;
+  const keys = [
+    'detectionMs',
+    'overheadMs',
+    'appBootMs',
+    'totalMs',
+    'checkToScaleUpMs',
+    'scaleUpToInstanceStartedMs',
+    'healthyToServingMs',
+  ] as const;
   const byDriver = Object.fromEntries(
     drivers.map((driver) => {
       const mine = all.filter((r) => r.driver === driver);
@@ -168,16 +189,33 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'scale-reaction',
     at: new Date().toISOString(),
-    machine: 'shared 2-core VM (load from other engineers\' stacks)',
-    settings: { runs, drivers, checkIntervalSeconds, loadRequestsPerSecond: 100, targetRequestRate: 20, appStartupDelayMs: base.appStartupDelayMs, appHeartbeatMs: 3000 },
+    machine: "shared 2-core VM (load from other engineers' stacks)",
+    settings: {
+      runs,
+      drivers,
+      checkIntervalSeconds,
+      loadRequestsPerSecond: 100,
+      targetRequestRate: 20,
+      appStartupDelayMs: base.appStartupDelayMs,
+      appHeartbeatMs: 3000,
+    },
     goal: 'overhead < 1000 ms',
     byDriver,
     anchor: {
       what: 'Kubernetes HPA defaults, documented (not measured here: no cluster on this machine)',
       syncPeriodSeconds: 15,
-      detectionMs: { min: 0, mean: 7500, max: 15000, note: 'waiting for the next HPA loop alone (--horizontal-pod-autoscaler-sync-period=15s); metrics-server adds its own 15 s --metric-resolution on top' },
-      readinessLagMs: { max: 10000, note: 'a readinessProbe with the default periodSeconds=10 marks the pod Ready up to 10 s after the app is ready; then the endpoints and kube-proxy update' },
-      oursCompared: 'detection with CHECK_INTERVAL=15 is the same loop; our readiness lag is healthyToServingMs (250 ms health poll + nginx reload)',
+      detectionMs: {
+        min: 0,
+        mean: 7500,
+        max: 15000,
+        note: 'waiting for the next HPA loop alone (--horizontal-pod-autoscaler-sync-period=15s); metrics-server adds its own 15 s --metric-resolution on top',
+      },
+      readinessLagMs: {
+        max: 10000,
+        note: 'a readinessProbe with the default periodSeconds=10 marks the pod Ready up to 10 s after the app is ready; then the endpoints and kube-proxy update',
+      },
+      oursCompared:
+        'detection with CHECK_INTERVAL=15 is the same loop; our readiness lag is healthyToServingMs (250 ms health poll + nginx reload)',
     },
     runs: all,
   };
@@ -185,7 +223,9 @@ async function main(): Promise<void> {
   process.stdout.write(`results: ${file}\n`);
   for (const driver of drivers) {
     const d = byDriver[driver];
-    process.stdout.write(`${driver}: overhead p50 ${d.overheadMs.p50} p90 ${d.overheadMs.p90} max ${d.overheadMs.max} ms; app boot p50 ${d.appBootMs.p50} ms; detection p50 ${d.detectionMs.p50} ms; total p50 ${d.totalMs.p50} ms\n`);
+    process.stdout.write(
+      `${driver}: overhead p50 ${d.overheadMs.p50} p90 ${d.overheadMs.p90} max ${d.overheadMs.max} ms; app boot p50 ${d.appBootMs.p50} ms; detection p50 ${d.detectionMs.p50} ms; total p50 ${d.totalMs.p50} ms\n`,
+    );
   }
 }
 

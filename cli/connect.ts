@@ -7,7 +7,12 @@ export function cliConfig(): WorkerConfig {
   try {
     return readWorkerConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message, ExitCode.usage, 'fix the environment variable it names (see the README, "Configuration reference")');
+    if (error instanceof ConfigError)
+      throw new CliError(
+        error.message,
+        ExitCode.usage,
+        'fix the environment variable it names (see the README, "Configuration reference")',
+      );
     throw error;
   }
 }
@@ -23,7 +28,7 @@ export async function connect(config: WorkerConfig): Promise<Session> {
   try {
     connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 3_000 });
     // connect() may succeed lazily; one cheap call proves the server answers.
-    await connection.workflowService.getSystemInfo({}, );
+    await connection.workflowService.getSystemInfo({});
   } catch (error) {
     throw new CliError(
       `cannot reach Temporal at ${config.temporalAddress} (${(error as Error).message.split('\n')[0]})`,

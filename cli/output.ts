@@ -45,9 +45,15 @@ export function reportError(error: unknown, json: boolean): number {
   const e =
     error instanceof CliError
       ? error
-      : new CliError(`unexpected error: ${(error as Error)?.message ?? String(error)}`, ExitCode.failed, 'run again with JARVIS_DEBUG=1 for the stack trace, and report it');
+      : new CliError(
+          `unexpected error: ${(error as Error)?.message ?? String(error)}`,
+          ExitCode.failed,
+          'run again with JARVIS_DEBUG=1 for the stack trace, and report it',
+        );
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: { message: e.message, exitCode: e.exitCode, fix: e.fix ?? null, ...(e.details ?? {}) } }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok: false, error: { message: e.message, exitCode: e.exitCode, fix: e.fix ?? null, ...(e.details ?? {}) } }, null, 2)}\n`,
+    );
   } else {
     process.stderr.write(`error: ${e.message}\n`);
     if (e.fix) process.stderr.write(`fix: ${e.fix}\n`);

@@ -1,6 +1,11 @@
 // Starts an operation under its mutex ID and follows it with a live progress line fed by
 // the workflow's `progress` query. Ctrl-C detaches: the workflow keeps running.
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { OperationKey, ServiceKey } from '../contracts/common/search-attributes';
 import { CliError, ExitCode } from './errors';
@@ -29,7 +34,11 @@ export function cancelHint(workflowId: string): string {
   return `jarvis-scale cancel ${workflowId}   (or: temporal workflow cancel --workflow-id ${workflowId})`;
 }
 
-export async function startOperation(client: Client, taskQueue: string, op: OperationStart): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export async function startOperation(
+  client: Client,
+  taskQueue: string,
+  op: OperationStart,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   try {
     return await client.workflow.start(op.workflowType, {
       taskQueue,
@@ -69,7 +78,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Follows the workflow until it completes, reaches its cooldown (the scaling work is done
  * then), or the user presses Ctrl-C. A failed workflow becomes a CliError with exit code 1.
  */
-export async function watchOperation(handle: WorkflowHandleWithFirstExecutionRunId, out: Output, options: { pollMs?: number; stopAtCooldown?: boolean } = {}): Promise<WatchOutcome> {
+export async function watchOperation(
+  handle: WorkflowHandleWithFirstExecutionRunId,
+  out: Output,
+  options: { pollMs?: number; stopAtCooldown?: boolean } = {},
+): Promise<WatchOutcome> {
   const pollMs = options.pollMs ?? 500;
   let detached = false;
   const onSigint = () => {
@@ -88,7 +101,10 @@ export async function watchOperation(handle: WorkflowHandleWithFirstExecutionRun
     for (;;) {
       if (detached) {
         out.endProgress();
-        if (!out.json) process.stderr.write(`detached; the operation keeps running as workflow ${handle.workflowId}.\ncancel it with: ${cancelHint(handle.workflowId)}\n`);
+        if (!out.json)
+          process.stderr.write(
+            `detached; the operation keeps running as workflow ${handle.workflowId}.\ncancel it with: ${cancelHint(handle.workflowId)}\n`,
+          );
         return { ...base, state: 'detached', progress: last };
       }
       if (settled) break;
@@ -117,7 +133,8 @@ export async function watchOperation(handle: WorkflowHandleWithFirstExecutionRun
 export function failureToCliError(workflowId: string, error: unknown): CliError {
   let cause: unknown = error instanceof WorkflowFailedError ? error.cause : error;
   // A child's failure arrives wrapped; the ApplicationFailure inside carries the type and message.
-  for (let i = 0; i < 5 && cause && !(cause instanceof ApplicationFailure) && (cause as { cause?: unknown }).cause; i++) cause = (cause as { cause?: unknown }).cause;
+  for (let i = 0; i < 5 && cause && !(cause instanceof ApplicationFailure) && (cause as { cause?: unknown }).cause; i++)
+    cause = (cause as { cause?: unknown }).cause;
   const type = cause instanceof ApplicationFailure ? cause.type : undefined;
   const message = (cause as Error | undefined)?.message ?? String(error);
   const busy = type === 'OperationInProgress';

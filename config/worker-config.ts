@@ -38,7 +38,10 @@ export const HEALTH_ROUTER_ENV: Record<string, keyof HealthRouterSettings> = {
 };
 
 const schema = z.object({
-  TEMPORAL_ADDRESS: z.string().regex(/^127\.0\.0\.1:\d+$|^localhost:\d+$/, 'must be a loopback host:port such as 127.0.0.1:7233').default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^127\.0\.0\.1:\d+$|^localhost:\d+$/, 'must be a loopback host:port such as 127.0.0.1:7233')
+    .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default(NAMESPACE),
   TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
   JARVIS_STATE_DIR: z.string().min(1).default(path.join(repoRoot, '.state')),
@@ -48,7 +51,10 @@ const schema = z.object({
     .refine((v) => v.split(',').every((s) => SERVICE_NAME_PATTERN.test(s.trim())), 'must be a comma-separated list of service names'),
   ORCHESTRATOR: z.enum(['auto', 'docker', 'process', 'swarm']).default('auto'),
   /** The Swarm service that runs the first service's instances (ORCHESTRATOR=swarm); other services use their own name. */
-  DOCKER_SERVICE_NAME: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be a Docker service name such as jarvis-app').optional(),
+  DOCKER_SERVICE_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be a Docker service name such as jarvis-app')
+    .optional(),
   MIN_INSTANCES: int(0, 100).default(AUTOSCALE_DEFAULTS.minInstances),
   MAX_INSTANCES: int(1, 100).default(AUTOSCALE_DEFAULTS.maxInstances),
   AUTOSCALE_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
@@ -70,7 +76,10 @@ const schema = z.object({
   APP_BASE_PORT: int(1024, 60000).default(3100),
   APP_IMAGE: z.string().min(1).default('jarvis-app:local'),
   APP_DIR: z.string().min(1).default(repoRoot),
-  APP_VERSION: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/).default('v1'),
+  APP_VERSION: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,40}$/)
+    .default('v1'),
   APP_STARTUP_DELAY_MS: int(0, 600_000).default(500),
   NGINX_BIN: z.string().min(1).default('/usr/sbin/nginx'),
   NGINX_PORT: int(1, 65535).default(8080),
@@ -90,10 +99,16 @@ const schema = z.object({
   REDIS_BASE_PORT: int(1024, 55535).default(7000),
   REDIS_CLUSTER_NODES: z
     .string()
-    .regex(/^(127\.\d+\.\d+\.\d+:\d+)(,127\.\d+\.\d+\.\d+:\d+)*$/, 'must be a comma-separated list of loopback host:port such as 127.0.0.1:7000,127.0.0.1:7001')
+    .regex(
+      /^(127\.\d+\.\d+\.\d+:\d+)(,127\.\d+\.\d+\.\d+:\d+)*$/,
+      'must be a comma-separated list of loopback host:port such as 127.0.0.1:7000,127.0.0.1:7001',
+    )
     .optional(),
   REDIS_PASSWORD: z.string().default(''),
-  REDIS_MANAGE_SCRIPT: z.string().min(1).default(path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh')),
+  REDIS_MANAGE_SCRIPT: z
+    .string()
+    .min(1)
+    .default(path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh')),
   /** The Temporal SDK runtime's own Prometheus endpoint (0: off); default WORKER_METRICS_PORT + 1 (9465), so stacks on other ports do not collide. */
   WORKER_SDK_METRICS_PORT: int(0, 65535).optional(),
   /** The admin HTTP API (admin-api/main.ts), loopback only. */
@@ -176,7 +191,9 @@ export class ConfigError extends Error {
 export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')} ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`,
+    );
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
@@ -199,17 +216,30 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   });
   if (!autoscale.ok) {
     const names: Record<string, string> = {
-      scaleUpThreshold: 'SCALE_UP_THRESHOLD', scaleDownThreshold: 'SCALE_DOWN_THRESHOLD', cooldownSeconds: 'COOLDOWN_PERIOD',
-      checkIntervalSeconds: 'CHECK_INTERVAL', targetCPU: 'TARGET_CPU', targetMemory: 'TARGET_MEMORY', targetRequestRate: 'TARGET_REQUEST_RATE',
-      stabilizationWindowSeconds: 'STABILIZATION_WINDOW', maxStep: 'SCALE_STEP', metricMaxAgeSeconds: 'METRIC_MAX_AGE',
+      scaleUpThreshold: 'SCALE_UP_THRESHOLD',
+      scaleDownThreshold: 'SCALE_DOWN_THRESHOLD',
+      cooldownSeconds: 'COOLDOWN_PERIOD',
+      checkIntervalSeconds: 'CHECK_INTERVAL',
+      targetCPU: 'TARGET_CPU',
+      targetMemory: 'TARGET_MEMORY',
+      targetRequestRate: 'TARGET_REQUEST_RATE',
+      stabilizationWindowSeconds: 'STABILIZATION_WINDOW',
+      maxStep: 'SCALE_STEP',
+      metricMaxAgeSeconds: 'METRIC_MAX_AGE',
     };
-    const problems = autoscale.problems.map((p) => Object.entries(names).reduce((text, [field, env]) => text.replace(field, `${env} (${field})`), p));
+    const problems = autoscale.problems.map((p) =>
+      Object.entries(names).reduce((text, [field, env]) => text.replace(field, `${env} (${field})`), p),
+    );
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
-  const routerFields = Object.fromEntries(Object.entries(HEALTH_ROUTER_ENV).map(([env, field]) => [field, (e as Record<string, unknown>)[env]]));
+  const routerFields = Object.fromEntries(
+    Object.entries(HEALTH_ROUTER_ENV).map(([env, field]) => [field, (e as Record<string, unknown>)[env]]),
+  );
   const healthRouter = validateHealthRouterSettings(routerFields as unknown as HealthRouterSettings);
   if (!healthRouter.ok) {
-    const problems = healthRouter.problems.map((p) => Object.entries(HEALTH_ROUTER_ENV).reduce((text, [env, field]) => text.replace(new RegExp(`^${field}\\b`), `${env} (${field})`), p));
+    const problems = healthRouter.problems.map((p) =>
+      Object.entries(HEALTH_ROUTER_ENV).reduce((text, [env, field]) => text.replace(new RegExp(`^${field}\\b`), `${env} (${field})`), p),
+    );
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const pgUrl = (port: number) => `postgresql://jarvis@127.0.0.1:${port}/jarvis`;
@@ -227,7 +257,9 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     autoscale: autoscale.value,
     drainTimeoutSeconds: e.DRAIN_TIMEOUT,
     databaseUrl: withoutPassword(e.DATABASE_URL ?? pgUrl(e.PG_PRIMARY_PORT)),
-    readReplicaUrls: [e.READ_REPLICA_1_URL ?? pgUrl(e.PG_REPLICA1_PORT), e.READ_REPLICA_2_URL ?? pgUrl(e.PG_REPLICA2_PORT)].map(withoutPassword),
+    readReplicaUrls: [e.READ_REPLICA_1_URL ?? pgUrl(e.PG_REPLICA1_PORT), e.READ_REPLICA_2_URL ?? pgUrl(e.PG_REPLICA2_PORT)].map(
+      withoutPassword,
+    ),
     secretsFile: path.join(e.JARVIS_STATE_DIR, 'secrets.env'),
     appSecretsFile: path.join(e.JARVIS_STATE_DIR, 'app-secrets.env'),
     logDir: path.join(e.JARVIS_STATE_DIR, 'logs'),

@@ -42,7 +42,12 @@ export async function autoscalerStatus(client: Client, service: string, lastChec
   const query = `WorkflowType = "autoscaleCheck" AND Service = ${JSON.stringify(service)}`;
   for await (const info of client.workflow.list({ query })) {
     if (status.lastChecks.length >= lastChecks) break;
-    const entry: AutoscalerStatus['lastChecks'][number] = { workflowId: info.workflowId, runId: info.runId, startedAt: info.startTime.toISOString(), status: info.status.name };
+    const entry: AutoscalerStatus['lastChecks'][number] = {
+      workflowId: info.workflowId,
+      runId: info.runId,
+      startedAt: info.startTime.toISOString(),
+      status: info.status.name,
+    };
     if (info.status.name === 'COMPLETED') {
       try {
         const result = (await client.workflow.getHandle(info.workflowId, info.runId).result()) as AutoscaleCheckResult;

@@ -16,7 +16,10 @@ export interface InstanceView extends InstanceInfo {
 
 async function probeHealth(port: number, timeoutMs: number): Promise<NonNullable<InstanceView['health']>> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(timeoutMs), headers: { connection: 'close' } });
+    const res = await fetch(`http://127.0.0.1:${port}/api/health`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { connection: 'close' },
+    });
     await res.arrayBuffer();
     return { status: res.status, healthy: res.status === 200 };
   } catch (error) {
@@ -60,7 +63,9 @@ export async function instanceViews(
 /** The counts behind jarvis_instances_{total,ready,unhealthy}. */
 export function instanceCounts(instances: InstanceView[]): { total: number; ready: number; unhealthy: number } {
   const ready = instances.filter((i) => i.running && (i.health ? i.health.healthy : i.registryStatus === 'ready')).length;
-  const unhealthy = instances.filter((i) => !i.running || (i.health ? !i.health.healthy && i.registryStatus !== 'draining' && i.registryStatus !== 'starting' : false)).length;
+  const unhealthy = instances.filter(
+    (i) => !i.running || (i.health ? !i.health.healthy && i.registryStatus !== 'draining' && i.registryStatus !== 'starting' : false),
+  ).length;
   return { total: instances.length, ready, unhealthy };
 }
 

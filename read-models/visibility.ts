@@ -7,9 +7,18 @@ import { OperationKey, ServiceKey } from '../contracts/common/search-attributes'
 
 /** Every operation type that runs under a mutex workflow ID. */
 export const OPERATION_TYPES = [
-  'scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate',
-  'pgFailover', 'pgSwitchover',
-  'redisReshard', 'redisRebalance', 'redisAddNode', 'redisRemoveNode', 'redisFailover', 'redisFix',
+  'scaleUp',
+  'scaleDown',
+  'drainInstance',
+  'rollingUpdate',
+  'pgFailover',
+  'pgSwitchover',
+  'redisReshard',
+  'redisRebalance',
+  'redisAddNode',
+  'redisRemoveNode',
+  'redisFailover',
+  'redisFix',
 ] as const;
 
 /** The mutex prefixes: a run under another ID only hands over to the one under the mutex, so it is not counted twice. */

@@ -4,7 +4,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class HttpError extends Error {
   override name = 'HttpError';
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -18,7 +23,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /** Reads a JSON object body of at most maxBytes; 413 past it, 415 for another type, 400 for bad JSON. */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, 'unsupported_media_type', 'the body must be JSON (content-type: application/json)');
+  if (type !== 'application/json')
+    throw new HttpError(415, 'unsupported_media_type', 'the body must be JSON (content-type: application/json)');
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume(); // drain it so the connection can answer
@@ -40,7 +46,8 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   } catch {
     throw new HttpError(400, 'bad_json', 'the body is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'bad_json', 'the body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new HttpError(400, 'bad_json', 'the body must be a JSON object');
   return value as Record<string, unknown>;
 }
 

@@ -34,7 +34,9 @@ export interface RegisterInput {
   status?: InstanceStatus;
 }
 
-export type HeartbeatFigures = Partial<Pick<InstanceRecord, 'status' | 'cpuPercent' | 'memoryPercent' | 'activeConnections' | 'requestRate'>>;
+export type HeartbeatFigures = Partial<
+  Pick<InstanceRecord, 'status' | 'cpuPercent' | 'memoryPercent' | 'activeConnections' | 'requestRate'>
+>;
 
 export interface InstanceRegistryOptions {
   service: string;
@@ -106,12 +108,14 @@ function parseRecord(hash: Record<string, string>): InstanceRecord | undefined {
 export function createInstanceRegistry(redis: Cluster, options: InstanceRegistryOptions) {
   const service = options.service;
   const ttlMs = (options.ttlSeconds ?? 15) * 1000;
-  if (!ID_PATTERN.test(service)) throw new InstanceRegistryError(`service must be lowercase letters, digits and dashes, got ${JSON.stringify(service)}`);
+  if (!ID_PATTERN.test(service))
+    throw new InstanceRegistryError(`service must be lowercase letters, digits and dashes, got ${JSON.stringify(service)}`);
   if (!Number.isFinite(ttlMs) || ttlMs < 1000) throw new InstanceRegistryError(`ttlSeconds must be at least 1, got ${options.ttlSeconds}`);
   const keys = registryKeys(service);
 
   function checkId(id: string): void {
-    if (!ID_PATTERN.test(id)) throw new InstanceRegistryError(`instance id must be lowercase letters, digits and dashes, got ${JSON.stringify(id)}`);
+    if (!ID_PATTERN.test(id))
+      throw new InstanceRegistryError(`instance id must be lowercase letters, digits and dashes, got ${JSON.stringify(id)}`);
   }
 
   async function update(id: string, values: Record<string, string | number>): Promise<boolean> {
@@ -147,8 +151,10 @@ export function createInstanceRegistry(redis: Cluster, options: InstanceRegistry
     /** Creates (or replaces) the instance's record with zeroed figures. */
     async register(input: RegisterInput): Promise<InstanceRecord> {
       checkId(input.id);
-      if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) throw new InstanceRegistryError(`port must be 1-65535, got ${input.port}`);
-      if (input.status && !INSTANCE_STATUSES.includes(input.status)) throw new InstanceRegistryError(`status must be one of ${INSTANCE_STATUSES.join(', ')}`);
+      if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535)
+        throw new InstanceRegistryError(`port must be 1-65535, got ${input.port}`);
+      if (input.status && !INSTANCE_STATUSES.includes(input.status))
+        throw new InstanceRegistryError(`status must be one of ${INSTANCE_STATUSES.join(', ')}`);
       const now = Date.now();
       const record: InstanceRecord = {
         id: input.id,
@@ -178,7 +184,8 @@ export function createInstanceRegistry(redis: Cluster, options: InstanceRegistry
     async heartbeat(id: string, figures: HeartbeatFigures = {}): Promise<boolean> {
       const values: Record<string, string | number> = {};
       if (figures.status !== undefined) {
-        if (!INSTANCE_STATUSES.includes(figures.status)) throw new InstanceRegistryError(`status must be one of ${INSTANCE_STATUSES.join(', ')}`);
+        if (!INSTANCE_STATUSES.includes(figures.status))
+          throw new InstanceRegistryError(`status must be one of ${INSTANCE_STATUSES.join(', ')}`);
         values.status = figures.status;
       }
       for (const key of ['cpuPercent', 'memoryPercent', 'activeConnections', 'requestRate'] as const) {

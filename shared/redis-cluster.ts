@@ -18,7 +18,13 @@ export interface RedisClusterOptions {
 export function createRedisCluster(options: RedisClusterOptions): Cluster {
   const cluster = new Cluster(options.nodes, {
     // A command that gets no answer fails after 2 s instead of holding a request open.
-    redisOptions: { username: options.username, password: options.password, connectTimeout: 2_000, maxRetriesPerRequest: 3, commandTimeout: 2_000 },
+    redisOptions: {
+      username: options.username,
+      password: options.password,
+      connectTimeout: 2_000,
+      maxRetriesPerRequest: 3,
+      commandTimeout: 2_000,
+    },
     clusterRetryStrategy: (times) => Math.min(100 * times, 2_000),
     slotsRefreshTimeout: 2_000,
     enableReadyCheck: true,

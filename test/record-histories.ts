@@ -33,7 +33,11 @@ async function recordScaleUp(client: Client): Promise<void> {
   const taskQueue = taskQueueFor('record scaleUp');
   await resetPlatform(client);
   await withWorker(taskQueue, async () => {
-    const plain = await client.workflow.start('scaleUp', { taskQueue, workflowId: `record-scale-up-${Date.now()}`, args: [{ service: SERVICE, count: 2, cooldownSeconds: 1 }] });
+    const plain = await client.workflow.start('scaleUp', {
+      taskQueue,
+      workflowId: `record-scale-up-${Date.now()}`,
+      args: [{ service: SERVICE, count: 2, cooldownSeconds: 1 }],
+    });
     await plain.result();
     await save(plain, 'scaleUp-started-without-mutex-id');
     await save(client.workflow.getHandle('scale/jarvis-app'), 'scaleUp');
@@ -42,7 +46,11 @@ async function recordScaleUp(client: Client): Promise<void> {
   await withWorker(
     taskQueue,
     async () => {
-      const unhealthy = await client.workflow.start('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, cooldownSeconds: 0, healthTimeoutSeconds: 2 }] });
+      const unhealthy = await client.workflow.start('scaleUp', {
+        taskQueue,
+        workflowId: 'scale/jarvis-app',
+        args: [{ service: SERVICE, cooldownSeconds: 0, healthTimeoutSeconds: 2 }],
+      });
       await settle(unhealthy.result());
       await save(unhealthy, 'scaleUp-unhealthy-instance-removed');
     },
@@ -58,21 +66,46 @@ async function recordScalingOperations(client: Client): Promise<void> {
   await withWorker(
     taskQueue,
     async () => {
-      await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }] });
-      const down = await client.workflow.start('scaleDown', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, cooldownSeconds: 1 }] });
+      await client.workflow.execute('scaleUp', {
+        taskQueue,
+        workflowId: 'scale/jarvis-app',
+        args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }],
+      });
+      const down = await client.workflow.start('scaleDown', {
+        taskQueue,
+        workflowId: 'scale/jarvis-app',
+        args: [{ service: SERVICE, cooldownSeconds: 1 }],
+      });
       await down.result();
       await save(down, 'scaleDown');
-      const drain = await client.workflow.start('drainInstance', { taskQueue, workflowId: `record-drain-${Date.now()}`, args: [{ instance: 'jarvis-app-1' }] });
+      const drain = await client.workflow.start('drainInstance', {
+        taskQueue,
+        workflowId: `record-drain-${Date.now()}`,
+        args: [{ instance: 'jarvis-app-1' }],
+      });
       await drain.result();
       await save(drain, 'drainInstance-started-without-mutex-id');
       await save(client.workflow.getHandle('scale/jarvis-app'), 'drainInstance');
-      await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
-      const rollout = await client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v2', pauseAfter: 1 }] });
-      for (let i = 0; i < 300 && !(await rollout.query(rollingUpdateProgressQuery)).paused; i++) await new Promise((r) => setTimeout(r, 100));
+      await client.workflow.execute('scaleUp', {
+        taskQueue,
+        workflowId: 'scale/jarvis-app',
+        args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }],
+      });
+      const rollout = await client.workflow.start('rollingUpdate', {
+        taskQueue,
+        workflowId: 'scale/jarvis-app',
+        args: [{ service: SERVICE, version: 'v2', pauseAfter: 1 }],
+      });
+      for (let i = 0; i < 300 && !(await rollout.query(rollingUpdateProgressQuery)).paused; i++)
+        await new Promise((r) => setTimeout(r, 100));
       await rollout.signal(resumeSignal);
       await rollout.result();
       await save(rollout, 'rollingUpdate-paused-and-resumed');
-      const check = await client.workflow.start('autoscaleCheck', { taskQueue, workflowId: `record-autoscale-check-${Date.now()}`, args: [{ service: SERVICE }] });
+      const check = await client.workflow.start('autoscaleCheck', {
+        taskQueue,
+        workflowId: `record-autoscale-check-${Date.now()}`,
+        args: [{ service: SERVICE }],
+      });
       await check.result();
       await save(check, 'autoscaleCheck');
     },
@@ -88,20 +121,32 @@ async function recordPgHa(client: Client): Promise<void> {
     taskQueue,
     async () => {
       await waitClusterHealthy();
-      const monitor = await client.workflow.start('pgMonitor', { taskQueue, workflowId: `record-pg-monitor-${Date.now()}`, args: [{ cluster: 'main' }] });
+      const monitor = await client.workflow.start('pgMonitor', {
+        taskQueue,
+        workflowId: `record-pg-monitor-${Date.now()}`,
+        args: [{ cluster: 'main' }],
+      });
       await monitor.result();
       await save(monitor, 'pgMonitor');
 
       const primary = await waitClusterHealthy();
       const target = PG_NAMES.filter((n) => n !== primary)[0];
-      const switchover = await client.workflow.start('pgSwitchover', { taskQueue, workflowId: `record-pg-switchover-${Date.now()}`, args: [{ cluster: 'main', target }] });
+      const switchover = await client.workflow.start('pgSwitchover', {
+        taskQueue,
+        workflowId: `record-pg-switchover-${Date.now()}`,
+        args: [{ cluster: 'main', target }],
+      });
       await switchover.result();
       await save(switchover, 'pgSwitchover-started-without-mutex-id');
       await save(client.workflow.getHandle('pg-failover/main'), 'pgSwitchover');
 
       const killed = await waitClusterHealthy();
       process.kill(postmasterPid(killed), 'SIGKILL');
-      const failover = await client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main', reason: 'recording a history' }] });
+      const failover = await client.workflow.start('pgFailover', {
+        taskQueue,
+        workflowId: 'pg-failover/main',
+        args: [{ cluster: 'main', reason: 'recording a history' }],
+      });
       await failover.result();
       await save(failover, 'pgFailover');
       await waitClusterHealthy();
@@ -127,12 +172,20 @@ async function recordRedis(client: Client): Promise<void> {
         await save(handle, name);
         return result;
       };
-      const plain = await client.workflow.start('redisAddNode', { taskQueue, workflowId: `record-redis-add-${Date.now()}`, args: [{ port: ports.redisExtra[0] }] });
+      const plain = await client.workflow.start('redisAddNode', {
+        taskQueue,
+        workflowId: `record-redis-add-${Date.now()}`,
+        args: [{ port: ports.redisExtra[0] }],
+      });
       const added = (await plain.result()) as { nodeId: string };
       await save(plain, 'redisAddNode-started-without-mutex-id');
       await save(mutex(), 'redisAddNode');
       // One slot per activity and a short history limit: the run continues as new on the way.
-      await underMutex('redisReshard', { target: added.nodeId, slots: 40, slotsPerActivity: 1, continueAsNewAfterEvents: 100 }, 'redisReshard-continued-as-new');
+      await underMutex(
+        'redisReshard',
+        { target: added.nodeId, slots: 40, slotsPerActivity: 1, continueAsNewAfterEvents: 100 },
+        'redisReshard-continued-as-new',
+      );
       await underMutex('redisReshard', { target: '0'.repeat(40), slots: 1 }, 'redisReshard-unknown-target');
       await underMutex('redisRebalance', { useEmptyMasters: true, dryRun: true }, 'redisRebalance-dry-run');
       const replica = (await clusterView()).nodes.find((n) => n.role === 'replica');
@@ -154,9 +207,27 @@ async function recordHealthRouter(client: Client): Promise<void> {
   await withWorker(
     taskQueue,
     async () => {
-      await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }] });
-      const settings = { probeIntervalSeconds: 0.5, probeTimeoutMs: 500, failureThreshold: 2, openSeconds: 1, recoveryProbes: 1, rampSeconds: 2, fullWeight: 3, reloadIntervalSeconds: 0.5, roundsPerRun: 12 };
-      const router = await client.workflow.start('healthRouter', { taskQueue, workflowId: 'health-router/jarvis-app', args: [{ service: SERVICE, ...settings }] });
+      await client.workflow.execute('scaleUp', {
+        taskQueue,
+        workflowId: 'scale/jarvis-app',
+        args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }],
+      });
+      const settings = {
+        probeIntervalSeconds: 0.5,
+        probeTimeoutMs: 500,
+        failureThreshold: 2,
+        openSeconds: 1,
+        recoveryProbes: 1,
+        rampSeconds: 2,
+        fullWeight: 3,
+        reloadIntervalSeconds: 0.5,
+        roundsPerRun: 12,
+      };
+      const router = await client.workflow.start('healthRouter', {
+        taskQueue,
+        workflowId: 'health-router/jarvis-app',
+        args: [{ service: SERVICE, ...settings }],
+      });
       const firstRunId = router.firstExecutionRunId;
       await setFrozen('jarvis-app-2', true);
       try {
@@ -164,12 +235,21 @@ async function recordHealthRouter(client: Client): Promise<void> {
       } finally {
         await setFrozen('jarvis-app-2', false);
       }
-      await eventually('a second run that has brought jarvis-app-2 back to full weight', async () => {
-        const progress = await router.query(healthRouterProgressQuery);
-        return progress.run >= 2 && readRoutes()['jarvis-app-2'] === settings.fullWeight ? true : undefined;
-      }, 90_000, 200);
+      await eventually(
+        'a second run that has brought jarvis-app-2 back to full weight',
+        async () => {
+          const progress = await router.query(healthRouterProgressQuery);
+          return progress.run >= 2 && readRoutes()['jarvis-app-2'] === settings.fullWeight ? true : undefined;
+        },
+        90_000,
+        200,
+      );
       await save(client.workflow.getHandle('health-router/jarvis-app', firstRunId), 'healthRouter-ejects-and-continues-as-new');
-      const elsewhere = await client.workflow.start('healthRouter', { taskQueue, workflowId: `record-health-router-${Date.now()}`, args: [{ service: SERVICE }] });
+      const elsewhere = await client.workflow.start('healthRouter', {
+        taskQueue,
+        workflowId: `record-health-router-${Date.now()}`,
+        args: [{ service: SERVICE }],
+      });
       await elsewhere.result();
       await save(elsewhere, 'healthRouter-started-under-another-id');
       await router.cancel();
@@ -188,7 +268,11 @@ async function recordAutoscaleStart(client: Client): Promise<void> {
   await withWorker(
     taskQueue,
     async () => {
-      const check = await client.workflow.start('autoscaleCheck', { taskQueue, workflowId: `record-autoscale-start-${Date.now()}`, args: [{ service: SERVICE }] });
+      const check = await client.workflow.start('autoscaleCheck', {
+        taskQueue,
+        workflowId: `record-autoscale-start-${Date.now()}`,
+        args: [{ service: SERVICE }],
+      });
       await check.result();
       await save(check, 'autoscaleCheck-started-scaleUp');
       const scale = client.workflow.getHandle('scale/jarvis-app');

@@ -38,7 +38,7 @@ export function instanceEnv(n: number, overrides: Record<string, string> = {}): 
     STARTUP_DELAY_MS: '0',
     HEARTBEAT_INTERVAL_MS: '1000',
     REGISTRY_TTL_SECONDS: '5',
-    REDIS_CLUSTER_NODES: config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(","),
+    REDIS_CLUSTER_NODES: config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(','),
     DATABASE_URL: config.databaseUrl,
     READ_REPLICA_1_URL: config.readReplicaUrls[0],
     READ_REPLICA_2_URL: config.readReplicaUrls[1],
@@ -53,7 +53,9 @@ export function startInstance(n: number, overrides: Record<string, string> = {})
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'app', 'server.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const instance: AppInstance = {
     id: env.INSTANCE_ID,
     port: Number(env.PORT),
@@ -122,7 +124,12 @@ async function changeNginx(change: () => Promise<{ reloaded: boolean }>): Promis
   const before = nginxWorkers();
   const { reloaded } = await change();
   if (!reloaded) return;
-  await eventually('nginx workers of the previous config exiting', async () => (before.some((pid) => existsSync(`/proc/${pid}`)) ? undefined : true), 15_000, 50);
+  await eventually(
+    'nginx workers of the previous config exiting',
+    async () => (before.some((pid) => existsSync(`/proc/${pid}`)) ? undefined : true),
+    15_000,
+    50,
+  );
 }
 
 export async function addToNginx(instance: AppInstance): Promise<void> {
@@ -181,7 +188,10 @@ export async function cleanUpInstances(): Promise<void> {
 
 /** A Redis Cluster connection of the test's own, like the control plane's. */
 export function testRedis(): Cluster {
-  return new Cluster(ports.redis.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { password: stackSecrets().REDIS_PASSWORD } });
+  return new Cluster(
+    ports.redis.map((port) => ({ host: '127.0.0.1', port })),
+    { redisOptions: { password: stackSecrets().REDIS_PASSWORD } },
+  );
 }
 
 export function adminHeaders(): Record<string, string> {

@@ -21,14 +21,17 @@ export function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(process.execPath, [cliPath, ...args], { env: cliEnv(env), timeout: timeoutMs }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1) : 0;
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
 }
 
 /** The CLI as a long-running child, for the Ctrl-C test. */
-export function spawnCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; stderr: () => string; stdout: () => string } {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; stderr: () => string; stdout: () => string } {
   const child = spawn(process.execPath, [cliPath, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -34,7 +34,10 @@ export interface DashboardQuery {
 }
 
 export function readDashboards(): Dashboard[] {
-  return filesIn(dashboardsDir, '.json').map((file) => ({ file: path.basename(file), ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<Dashboard, 'file'>) }));
+  return filesIn(dashboardsDir, '.json').map((file) => ({
+    file: path.basename(file),
+    ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<Dashboard, 'file'>),
+  }));
 }
 
 function flatten(panels: Panel[]): Panel[] {

@@ -9,7 +9,8 @@ import { stackSecrets, stateDir } from './stack';
 export const PG_NAMES = ['primary', 'replica1', 'replica2'] as const;
 export type PgName = (typeof PG_NAMES)[number];
 
-export const pgPort = (name: PgName): number => ({ primary: ports.pgPrimary, replica1: ports.pgReplica1, replica2: ports.pgReplica2 })[name];
+export const pgPort = (name: PgName): number =>
+  ({ primary: ports.pgPrimary, replica1: ports.pgReplica1, replica2: ports.pgReplica2 })[name];
 export const pgNameOfPort = (port: number): PgName | undefined => PG_NAMES.find((n) => pgPort(n) === port);
 
 /** What the HA workers need from the environment: the secrets (never in an input) and the ports. */
@@ -49,7 +50,11 @@ export async function withPg<T>(port: number, user: 'postgres' | 'jarvis', fn: (
 /** The servers that accept writes right now (unreachable ones are not counted). */
 export async function writableNow(): Promise<PgName[]> {
   const roles = await Promise.all(
-    PG_NAMES.map((name) => withPg(pgPort(name), 'postgres', async (pg) => (await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(() => false)),
+    PG_NAMES.map((name) =>
+      withPg(pgPort(name), 'postgres', async (pg) => (await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(
+        () => false,
+      ),
+    ),
   );
   return PG_NAMES.filter((_, i) => roles[i]);
 }
@@ -65,7 +70,13 @@ export async function clusterHealth(): Promise<ClusterHealth> {
   const writable = await writableNow();
   if (writable.length !== 1) return { healthy: false, detail: `writable: ${writable.join(', ') || 'none'}` };
   const primary = writable[0];
-  const rows = await withPg(pgPort(primary), 'postgres', async (pg) => (await pg.query("SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = 'quorum' ORDER BY 1")).rows).catch(() => []);
+  const rows = await withPg(
+    pgPort(primary),
+    'postgres',
+    async (pg) =>
+      (await pg.query("SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = 'quorum' ORDER BY 1"))
+        .rows,
+  ).catch(() => []);
   const streaming = rows.map((r) => r.application_name as string);
   const expected = PG_NAMES.filter((n) => n !== primary);
   const healthy = expected.every((n) => streaming.includes(n));
@@ -175,7 +186,15 @@ export class Writer {
   private async connectWritable(): Promise<{ pg: PgClient; name: PgName } | undefined> {
     const secrets = stackSecrets();
     for (const name of PG_NAMES) {
-      const pg = new PgClient({ host: '127.0.0.1', port: pgPort(name), user: 'jarvis', password: secrets.PG_APP_PASSWORD, database: 'jarvis', connectionTimeoutMillis: 500, query_timeout: 20_000 });
+      const pg = new PgClient({
+        host: '127.0.0.1',
+        port: pgPort(name),
+        user: 'jarvis',
+        password: secrets.PG_APP_PASSWORD,
+        database: 'jarvis',
+        connectionTimeoutMillis: 500,
+        query_timeout: 20_000,
+      });
       pg.on('error', () => undefined);
       try {
         await pg.connect();
@@ -192,7 +211,8 @@ export class Writer {
     const target = this.acked.length + count;
     const deadline = Date.now() + timeoutMs;
     while (this.acked.length < target) {
-      if (Date.now() > deadline) throw new Error(`the writer got ${count - (target - this.acked.length)} of ${count} acknowledgements within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`the writer got ${count - (target - this.acked.length)} of ${count} acknowledgements within ${timeoutMs} ms`);
       await sleep(20);
     }
   }
@@ -220,7 +240,12 @@ export class Writer {
   /** Acknowledged numbers missing from `name`'s table. */
   async missingOn(name: PgName): Promise<number[]> {
     const wanted = this.acked.map((a) => a.n);
-    const present = await withPg(pgPort(name), 'jarvis', async (pg) => (await pg.query(`SELECT n FROM ${this.table} WHERE n = ANY($1::bigint[])`, [wanted])).rows.map((r) => Number(r.n)), 5000);
+    const present = await withPg(
+      pgPort(name),
+      'jarvis',
+      async (pg) => (await pg.query(`SELECT n FROM ${this.table} WHERE n = ANY($1::bigint[])`, [wanted])).rows.map((r) => Number(r.n)),
+      5000,
+    );
     const have = new Set(present);
     return wanted.filter((n) => !have.has(n));
   }
@@ -240,7 +265,10 @@ export async function waitForFailoverRun(
   while (Date.now() < deadline) {
     const d = await handle.describe().catch(() => undefined);
     if (d && d.startTime.getTime() >= sinceMs - 1000 && d.status.name !== 'RUNNING') {
-      const result = await client.workflow.getHandle('pg-failover/main', d.runId).result().catch((e: Error) => ({ error: e.message, cause: (e.cause as Error | undefined)?.message }));
+      const result = await client.workflow
+        .getHandle('pg-failover/main', d.runId)
+        .result()
+        .catch((e: Error) => ({ error: e.message, cause: (e.cause as Error | undefined)?.message }));
       return { startedAtMs: d.startTime.getTime(), status: d.status.name, result };
     }
     await sleep(200);
@@ -250,7 +278,10 @@ export async function waitForFailoverRun(
 
 /** Whether any run of pg-failover/main started at or after `sinceMs`. */
 export async function failoverStartedSince(client: import('@temporalio/client').Client, sinceMs: number): Promise<boolean> {
-  const d = await client.workflow.getHandle('pg-failover/main').describe().catch(() => undefined);
+  const d = await client.workflow
+    .getHandle('pg-failover/main')
+    .describe()
+    .catch(() => undefined);
   return d !== undefined && d.startTime.getTime() >= sinceMs - 1000;
 }
 
@@ -260,6 +291,11 @@ export async function failoverStartedSince(client: import('@temporalio/client').
  * know which server failed and how far behind the candidate is.
  */
 export async function primeMonitor(client: import('@temporalio/client').Client, taskQueue: string): Promise<void> {
-  const result = await client.workflow.execute('pgMonitor', { taskQueue, workflowId: `prime-pg-monitor-${Date.now()}`, args: [{ cluster: 'main' }] });
-  if ((result as { verdict: string }).verdict !== 'healthy') throw new Error(`pgMonitor did not find the cluster healthy: ${JSON.stringify(result)}`);
+  const result = await client.workflow.execute('pgMonitor', {
+    taskQueue,
+    workflowId: `prime-pg-monitor-${Date.now()}`,
+    args: [{ cluster: 'main' }],
+  });
+  if ((result as { verdict: string }).verdict !== 'healthy')
+    throw new Error(`pgMonitor did not find the cluster healthy: ${JSON.stringify(result)}`);
 }

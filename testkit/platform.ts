@@ -50,10 +50,16 @@ const SCALING_TYPES = ['scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate',
  */
 export async function resetPlatform(client: Client, service = SERVICE): Promise<void> {
   const { orchestrator, nginx } = parts();
-  await client.schedule.getHandle(`autoscale/${service}`).delete().catch(() => undefined);
+  await client.schedule
+    .getHandle(`autoscale/${service}`)
+    .delete()
+    .catch(() => undefined);
   const types = SCALING_TYPES.map((t) => `"${t}"`).join(', ');
   for await (const wf of client.workflow.list({ query: `ExecutionStatus = "Running" AND WorkflowType IN (${types})` })) {
-    await client.workflow.getHandle(wf.workflowId, wf.runId).terminate('test reset').catch(() => undefined);
+    await client.workflow
+      .getHandle(wf.workflowId, wf.runId)
+      .terminate('test reset')
+      .catch(() => undefined);
   }
   for (const instance of await orchestrator.listInstances(service)) await orchestrator.removeInstance(instance.name);
   for (const member of await nginx.listUpstreamMembers(service)) await nginx.removeUpstreamMember(service, member.name);

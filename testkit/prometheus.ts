@@ -14,7 +14,11 @@ export async function prometheusAlerts(): Promise<PrometheusAlert[]> {
 
 export async function instantQuery(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
   const url = `http://127.0.0.1:${ports.prometheus}/api/v1/query?${new URLSearchParams({ query: promql })}`;
-  const body = (await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json()) as { status: string; error?: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+  const body = (await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json()) as {
+    status: string;
+    error?: string;
+    data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+  };
   if (body.status !== 'success') throw new Error(`Prometheus rejected ${promql}: ${body.error}`);
   return body.data?.result ?? [];
 }

@@ -16,7 +16,9 @@ export function readmeRecipe(name: string): string[] {
 
 /** Where the install script put the Temporal CLI (it honours JARVIS_CACHE_DIR), as the README tells a reader to add to PATH. */
 export function temporalCliDir(): string {
-  const bin = execFileSync('bash', [path.join(repoRoot, 'infra', 'local', 'install-deps.sh'), 'temporal-path'], { encoding: 'utf8' }).trim();
+  const bin = execFileSync('bash', [path.join(repoRoot, 'infra', 'local', 'install-deps.sh'), 'temporal-path'], {
+    encoding: 'utf8',
+  }).trim();
   return path.dirname(bin);
 }
 

@@ -45,7 +45,10 @@ export class ListWriter {
   private readonly firstErrors: string[] = [];
   private latencies: number[] = [];
 
-  constructor(private readonly keyCount: number, private readonly concurrency = 4) {
+  constructor(
+    private readonly keyCount: number,
+    private readonly concurrency = 4,
+  ) {
     this.acked = Array.from({ length: keyCount }, () => []);
     this.next = new Array(keyCount).fill(0);
   }
@@ -93,7 +96,12 @@ export class ListWriter {
     this.running = false;
     await Promise.all(this.loops);
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    return { writes: this.writes, errors: this.errors, firstErrors: this.firstErrors, p99Ms: sorted.length ? Number(sorted[Math.floor(sorted.length * 0.99)].toFixed(2)) : 0 };
+    return {
+      writes: this.writes,
+      errors: this.errors,
+      firstErrors: this.firstErrors,
+      p99Ms: sorted.length ? Number(sorted[Math.floor(sorted.length * 0.99)].toFixed(2)) : 0,
+    };
   }
 
   /** Every list holds exactly the values sent to it in order, with every acknowledged one present. */
@@ -106,7 +114,8 @@ export class ListWriter {
       lists.forEach((list, j) => {
         const i = start + j;
         const values = list.map(Number);
-        for (let k = 1; k < values.length; k++) if (values[k] <= values[k - 1]) problems.push(`${this.key(i)}: ${values[k]} after ${values[k - 1]}`);
+        for (let k = 1; k < values.length; k++)
+          if (values[k] <= values[k - 1]) problems.push(`${this.key(i)}: ${values[k]} after ${values[k - 1]}`);
         const present = new Set(values);
         const missing = this.acked[i].filter((v) => !present.has(v));
         if (missing.length > 0) problems.push(`${this.key(i)}: acknowledged values missing: ${missing.slice(0, 5).join(',')}`);

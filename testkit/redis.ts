@@ -41,7 +41,10 @@ export async function clusterView(port = ports.redis[0]): Promise<ClusterView> {
 /** `redis-cli --cluster check`: clean means exit 0 and neither a warning nor an error. */
 export async function redisCliCheck(port = ports.redis[0]): Promise<{ clean: boolean; output: string }> {
   try {
-    const { stdout } = await run('redis-cli', ['--cluster', 'check', `127.0.0.1:${port}`], { env: { ...process.env, REDISCLI_AUTH: redisPassword() }, timeout: 30_000 });
+    const { stdout } = await run('redis-cli', ['--cluster', 'check', `127.0.0.1:${port}`], {
+      env: { ...process.env, REDISCLI_AUTH: redisPassword() },
+      timeout: 30_000,
+    });
     return { clean: !/\[WARNING\]|\[ERR\]/.test(stdout) && /All 16384 slots covered/.test(stdout), output: stdout };
   } catch (error) {
     return { clean: false, output: String((error as { stdout?: string }).stdout ?? error) };

@@ -43,7 +43,16 @@ export async function startWorkerProcess(taskQueue: string, env: Record<string, 
   let output = '';
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'workers', 'main.js')], {
     // Crash-test workers create no schedules: those belong to the main job's worker.
-    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, JARVIS_STATE_DIR: stateDir, TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', CREATE_SCHEDULES: 'false', PG_MONITOR_SCHEDULE: 'off', ...env },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporalAddress,
+      JARVIS_STATE_DIR: stateDir,
+      TASK_QUEUE: taskQueue,
+      WORKER_METRICS_PORT: '0',
+      CREATE_SCHEDULES: 'false',
+      PG_MONITOR_SCHEDULE: 'off',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<void>((resolve, reject) => {

@@ -30,20 +30,30 @@ async function main(): Promise<void> {
     activities: createActivities(config, driver, clients),
     ...workflowSource(),
   });
-  const metricsClient = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
-  registerPlatformMetrics(workerRegistry, { client: metricsClient, orchestrator: createOrchestrator(driver, config, clients), redis: clients.cluster, services: config.services });
+  const metricsClient = new Client({
+    connection: await Connection.connect({ address: config.temporalAddress }),
+    namespace: config.namespace,
+  });
+  registerPlatformMetrics(workerRegistry, {
+    client: metricsClient,
+    orchestrator: createOrchestrator(driver, config, clients),
+    redis: clients.cluster,
+    services: config.services,
+  });
   registerRedisMetrics(workerRegistry, clients.redis);
   const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort) : undefined;
   if (process.env.CREATE_SCHEDULES !== 'false') {
     const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
     for (const outcome of await ensureAutoscaleSchedules(client, config)) {
-      process.stdout.write(`schedule ${outcome.scheduleId}: ${outcome.created ? 'created' : 'up to date'}, ${outcome.paused ? 'paused (AUTOSCALE_ENABLED=false)' : 'running'}
+      process.stdout
+        .write(`schedule ${outcome.scheduleId}: ${outcome.created ? 'created' : 'up to date'}, ${outcome.paused ? 'paused (AUTOSCALE_ENABLED=false)' : 'running'}
 `);
     }
     // The router is optional for the rest of the worker: report and carry on. Its first
     // round runs once this worker polls.
     await ensureHealthRouters(client, config).then(
-      (outcomes) => outcomes.forEach((o) => process.stdout.write(`health router ${o.workflowId}: ${o.started ? 'started' : 'already running'}\n`)),
+      (outcomes) =>
+        outcomes.forEach((o) => process.stdout.write(`health router ${o.workflowId}: ${o.started ? 'started' : 'already running'}\n`)),
       (error: Error) => process.stderr.write(`health router not started: ${error.message}\n`),
     );
     await client.connection.close();
@@ -55,7 +65,9 @@ async function main(): Promise<void> {
       (error: Error) => process.stderr.write(`pg-monitor schedule not set up: ${error.message}\n`),
     );
   }
-  process.stdout.write(`worker ready: task queue ${config.taskQueue} on ${config.temporalAddress}, namespace ${config.namespace}, orchestrator ${driver}\n`);
+  process.stdout.write(
+    `worker ready: task queue ${config.taskQueue} on ${config.temporalAddress}, namespace ${config.namespace}, orchestrator ${driver}\n`,
+  );
   await worker.run(); // returns after SIGINT/SIGTERM, which the SDK handles with a graceful shutdown
   metrics?.close();
   await metricsClient.connection.close();

@@ -42,14 +42,16 @@ async function acquire(lockFile: string, timeoutMs: number, staleMs: number): Pr
     const holder = await holderOf(lockFile);
     // This process's own lock can only be a leftover: its holders queue before reaching here.
     const abandoned =
-      holder !== undefined && (holder.ageMs > staleMs || (holder.pid !== undefined && (holder.pid === process.pid || !(await isAlive(holder.pid)))));
+      holder !== undefined &&
+      (holder.ageMs > staleMs || (holder.pid !== undefined && (holder.pid === process.pid || !(await isAlive(holder.pid)))));
     if (abandoned) {
       // Only the file judged abandoned: another taker may have replaced it meanwhile (a new inode).
       const current = await fs.stat(lockFile).catch(() => undefined);
       if (current?.ino === holder.ino) await fs.rm(lockFile, { force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`${lockFile} is held by pid ${holder?.pid ?? 'unknown'}; gave up after ${timeoutMs} ms (${attempt} tries)`);
+    if (Date.now() > deadline)
+      throw new Error(`${lockFile} is held by pid ${holder?.pid ?? 'unknown'}; gave up after ${timeoutMs} ms (${attempt} tries)`);
     await sleep(20);
   }
 }
@@ -62,14 +64,16 @@ async function release(lockFile: string): Promise<void> {
 /** Runs `fn` while holding `lockFile`; one holder at a time, in this process and across processes. */
 export async function withFileLock<T>(lockFile: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const previous = queues.get(lockFile) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(async () => {
-    await acquire(lockFile, options.timeoutMs ?? 30_000, options.staleMs ?? 60_000);
-    try {
-      return await fn();
-    } finally {
-      await release(lockFile);
-    }
-  });
+  const run = previous
+    .catch(() => undefined)
+    .then(async () => {
+      await acquire(lockFile, options.timeoutMs ?? 30_000, options.staleMs ?? 60_000);
+      try {
+        return await fn();
+      } finally {
+        await release(lockFile);
+      }
+    });
   queues.set(lockFile, run);
   try {
     return await run;

@@ -11,7 +11,10 @@ const VERSION_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
 
 function guard(kind: string, value: unknown, pattern: RegExp, rule: string): void {
   if (typeof value !== 'string' || !pattern.test(value) || value.includes('..')) {
-    throw permanentFailure(FailureType.InvalidInput, `unsafe ${kind} ${JSON.stringify(value)}: a ${kind} must be ${rule}; refused before it reached a file, nginx or a process`);
+    throw permanentFailure(
+      FailureType.InvalidInput,
+      `unsafe ${kind} ${JSON.stringify(value)}: a ${kind} must be ${rule}; refused before it reached a file, nginx or a process`,
+    );
   }
 }
 

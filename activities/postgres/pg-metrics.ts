@@ -19,7 +19,8 @@ export function createPgMetricsActivities() {
       const writable = writableServers(observation.servers);
       const lags: Record<string, number> = {};
       if (writable.length === 1) {
-        for (const row of writable[0].replication ?? []) if (row.state === 'streaming') lags[row.applicationName] = row.replayLagSeconds ?? 0;
+        for (const row of writable[0].replication ?? [])
+          if (row.state === 'streaming') lags[row.applicationName] = row.replayLagSeconds ?? 0;
       }
       for (const server of observation.servers) {
         if (server.name in lags) lagGauge.set({ cluster: observation.cluster, server: server.name }, lags[server.name]);

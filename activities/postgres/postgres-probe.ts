@@ -41,7 +41,7 @@ export async function probeServer(config: WorkerConfig, server: PgServer): Promi
         ...base,
         reachable: true,
         inRecovery: s.in_recovery,
-        timeline: r?.received_tli ? Number(r.received_tli) : num(s.timeline) ?? undefined,
+        timeline: r?.received_tli ? Number(r.received_tli) : (num(s.timeline) ?? undefined),
         currentLsn: s.current_lsn,
         receiveLsn: s.receive_lsn,
         replayLsn: s.replay_lsn,
@@ -61,7 +61,8 @@ export function createPgProbeActivities(config: WorkerConfig) {
       const servers = await Promise.all(pgServers(config.postgres).map((s) => probeServer(config, s)));
       const published = await readTopologyFile(config.stateDir);
       const writable = writableServers(servers);
-      if (writable.length === 1 && writable[0].currentLsn) await writeLastPrimaryLsn(config.stateDir, writable[0].name, writable[0].currentLsn);
+      if (writable.length === 1 && writable[0].currentLsn)
+        await writeLastPrimaryLsn(config.stateDir, writable[0].name, writable[0].currentLsn);
       const last = await readLastPrimaryLsn(config.stateDir);
       // The reference only counts for the server it was taken on.
       const lastKnownPrimaryLsn = last && published && last.primary === published.primary.name ? last.lsn : null;

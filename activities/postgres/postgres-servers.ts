@@ -58,7 +58,12 @@ export async function connectSuperuser(settings: PgSettings, server: PgServer, t
 }
 
 /** Runs `fn` with a superuser session and always closes it (without waiting on a hung server). */
-export async function withSuperuser<T>(settings: PgSettings, server: PgServer, fn: (client: Client) => Promise<T>, timeoutMs?: number): Promise<T> {
+export async function withSuperuser<T>(
+  settings: PgSettings,
+  server: PgServer,
+  fn: (client: Client) => Promise<T>,
+  timeoutMs?: number,
+): Promise<T> {
   const client = await connectSuperuser(settings, server, timeoutMs);
   try {
     return await fn(client);
@@ -74,14 +79,28 @@ export interface CommandResult {
 }
 
 /** Runs a PostgreSQL binary as the postgres user (the server refuses root), from `/`, with an argument array. */
-export function runAsPostgres(settings: PgSettings, binary: string, args: string[], options: { timeoutMs: number; env?: Record<string, string> }): Promise<CommandResult> {
+export function runAsPostgres(
+  settings: PgSettings,
+  binary: string,
+  args: string[],
+  options: { timeoutMs: number; env?: Record<string, string> },
+): Promise<CommandResult> {
   const envArgs = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const argv = ['-u', 'postgres', '--', 'env', ...envArgs, path.join(settings.bin, binary), ...args];
   return new Promise((resolve) => {
-    execFile('runuser', argv, { cwd: '/', timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? (error as unknown as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      'runuser',
+      argv,
+      { cwd: '/', timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error
+          ? typeof (error as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
+            ? (error as unknown as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 

@@ -25,7 +25,12 @@ export interface BigKeyScan {
 const MAX_REPORTED = 50;
 const SCAN_COUNT = 500;
 
-export async function scanBigKeys(pool: RedisNodePool, masters: ClusterNode[], bigKeyBytes: number, limits: BigKeyScanLimits): Promise<BigKeyScan> {
+export async function scanBigKeys(
+  pool: RedisNodePool,
+  masters: ClusterNode[],
+  bigKeyBytes: number,
+  limits: BigKeyScanLimits,
+): Promise<BigKeyScan> {
   const bigKeys: BigKey[] = [];
   let keysScanned = 0;
   let complete = true;
@@ -42,7 +47,10 @@ export async function scanBigKeys(pool: RedisNodePool, masters: ClusterNode[], b
         complete = false;
         break;
       }
-      const [next, keys] = (await redis.scan(cursor, 'COUNT', Math.min(SCAN_COUNT, Math.max(1, keysPerMaster - scannedHere)))) as [string, string[]];
+      const [next, keys] = (await redis.scan(cursor, 'COUNT', Math.min(SCAN_COUNT, Math.max(1, keysPerMaster - scannedHere)))) as [
+        string,
+        string[],
+      ];
       cursor = next;
       if (keys.length > 0) {
         const pipeline = redis.pipeline();
@@ -50,7 +58,8 @@ export async function scanBigKeys(pool: RedisNodePool, masters: ClusterNode[], b
         const sizes = (await pipeline.exec()) ?? [];
         keys.forEach((key, i) => {
           const bytes = Number(sizes[i]?.[1] ?? 0);
-          if (bytes > bigKeyBytes && bigKeys.length < MAX_REPORTED) bigKeys.push({ node: address(master), key, bytes, estimatedMigrateMs: estimatedMigrateMs(bytes) });
+          if (bytes > bigKeyBytes && bigKeys.length < MAX_REPORTED)
+            bigKeys.push({ node: address(master), key, bytes, estimatedMigrateMs: estimatedMigrateMs(bytes) });
         });
         scannedHere += keys.length;
       }

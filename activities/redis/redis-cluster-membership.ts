@@ -92,7 +92,9 @@ export function createRedisMembershipActivities(pool: RedisNodePool, config: Mem
       const healthy = seedView.nodes.filter((n) => !n.failing && n.id !== node.id);
       await waitUntil(`every node knows ${input.port}`, input.deadlineEpochMs, async () => {
         const views = await Promise.all([...healthy, local(input.port)].map((n) => viewFrom(pool, n)));
-        const ok = views.every((v) => v.nodes.some((n) => n.id === node.id && !n.failing)) && views[views.length - 1].nodes.filter((n) => !n.failing).length >= healthy.length + 1;
+        const ok =
+          views.every((v) => v.nodes.some((n) => n.id === node.id && !n.failing)) &&
+          views[views.length - 1].nodes.filter((n) => !n.failing).length >= healthy.length + 1;
         return ok ? true : undefined;
       });
       return inspect(input.port);
@@ -104,13 +106,19 @@ export function createRedisMembershipActivities(pool: RedisNodePool, config: Mem
       if (node.role !== 'replica' || node.masterId !== input.masterId) {
         await pool.node(local(input.port)).call('CLUSTER', 'REPLICATE', input.masterId);
       }
-      await waitUntil(`${input.port} replicates ${input.masterId} with its link up, and every node knows it`, input.deadlineEpochMs, async () => {
-        const info = (await pool.node(local(input.port)).call('INFO', 'replication')) as string;
-        if (!/master_link_status:up/.test(info)) return undefined;
-        const seed = await anyView(pool);
-        const views = await Promise.all(seed.nodes.filter((n) => !n.failing).map((n) => viewFrom(pool, n)));
-        return views.every((v) => v.nodes.some((n) => n.id === node.id && n.role === 'replica' && n.masterId === input.masterId)) ? true : undefined;
-      });
+      await waitUntil(
+        `${input.port} replicates ${input.masterId} with its link up, and every node knows it`,
+        input.deadlineEpochMs,
+        async () => {
+          const info = (await pool.node(local(input.port)).call('INFO', 'replication')) as string;
+          if (!/master_link_status:up/.test(info)) return undefined;
+          const seed = await anyView(pool);
+          const views = await Promise.all(seed.nodes.filter((n) => !n.failing).map((n) => viewFrom(pool, n)));
+          return views.every((v) => v.nodes.some((n) => n.id === node.id && n.role === 'replica' && n.masterId === input.masterId))
+            ? true
+            : undefined;
+        },
+      );
     },
 
     /** Points every replica of nodeId at the master (other than nodeId) with the fewest replicas. */
@@ -120,7 +128,8 @@ export function createRedisMembershipActivities(pool: RedisNodePool, config: Mem
       const moved: string[] = [];
       for (const replica of replicas) {
         const candidates = masters(view).filter((m) => m.id !== input.nodeId && m.slots.length > 0);
-        if (candidates.length === 0) throw permanentFailure(FailureType.NotEnoughSlots, `no other master owns slots to take replica ${address(replica)}`);
+        if (candidates.length === 0)
+          throw permanentFailure(FailureType.NotEnoughSlots, `no other master owns slots to take replica ${address(replica)}`);
         const count = (id: string) => view.nodes.filter((n) => n.masterId === id).length;
         const best = candidates.sort((a, b) => count(a.id) - count(b.id) || a.port - b.port)[0];
         await pool.node(replica).call('CLUSTER', 'REPLICATE', best.id);
@@ -153,7 +162,8 @@ export function createRedisMembershipActivities(pool: RedisNodePool, config: Mem
         }),
       );
       const failed = results.filter((r) => r.status === 'rejected');
-      if (failed.length > 0) throw new Error(`CLUSTER FORGET failed on ${failed.length} nodes: ${(failed[0] as PromiseRejectedResult).reason}`);
+      if (failed.length > 0)
+        throw new Error(`CLUSTER FORGET failed on ${failed.length} nodes: ${(failed[0] as PromiseRejectedResult).reason}`);
       try {
         const view = await viewFrom(pool, local(input.port));
         const me = view.nodes.find((n) => n.myself);

@@ -87,7 +87,11 @@ export function createRedisMigrateActivities(pool: RedisNodePool) {
         pipelineDepth: { current: MAX_PIPELINE_DEPTH, max: MAX_PIPELINE_DEPTH },
         needsSample: () => avgKeyBytes === 0 || groups % SAMPLE_EVERY === 0,
         async sampleKeySizes(keys) {
-          const sizes = await pipelined(pool, source, keys.map((k) => ['MEMORY', 'USAGE', k, 'SAMPLES', '0']));
+          const sizes = await pipelined(
+            pool,
+            source,
+            keys.map((k) => ['MEMORY', 'USAGE', k, 'SAMPLES', '0']),
+          );
           const known = sizes.filter((r) => !r.error && r.value !== null).map((r) => Number(r.value));
           if (known.length > 0) avgKeyBytes = Math.max(1, Math.round(known.reduce((a, b) => a + b, 0) / known.length));
         },
@@ -123,7 +127,15 @@ export function createRedisMigrateActivities(pool: RedisNodePool) {
         await throttle();
       }
       clock.add('wall', performance.now() - began);
-      return { slots: input.slots.length, keys: counters.keys, bytes: counters.bytes, ioerrRecoveries: counters.ioerrRecoveries, lastBatchSize: batchKeys(), carefulSlots, phaseMs: clock.rounded() };
+      return {
+        slots: input.slots.length,
+        keys: counters.keys,
+        bytes: counters.bytes,
+        ioerrRecoveries: counters.ioerrRecoveries,
+        lastBatchSize: batchKeys(),
+        carefulSlots,
+        phaseMs: clock.rounded(),
+      };
     },
   };
 }

@@ -27,7 +27,11 @@ function disagreements(views: ClusterView[]): CoverageProblem[] {
   for (const view of views.slice(1)) {
     const owners = slotOwners(view);
     const differing = owners.reduce((n, o, s) => n + (o !== reference[s] ? 1 : 0), 0);
-    if (differing > 0) problems.push({ code: 'SlotOpen', detail: `${view.reportedBy} and ${views[0].reportedBy} disagree on the owner of ${differing} slots` });
+    if (differing > 0)
+      problems.push({
+        code: 'SlotOpen',
+        detail: `${view.reportedBy} and ${views[0].reportedBy} disagree on the owner of ${differing} slots`,
+      });
   }
   return problems;
 }
@@ -40,7 +44,12 @@ export function createRedisTopologyActivities(pool: RedisNodePool) {
     },
 
     /** All 16384 slots covered, no open slot, every node agreeing; and the big keys. */
-    async preflightRedisCluster(input: { bigKeyBytes: number; scanBigKeys: boolean; settleMs: number; scanLimits?: BigKeyScanLimits }): Promise<PreflightReport> {
+    async preflightRedisCluster(input: {
+      bigKeyBytes: number;
+      scanBigKeys: boolean;
+      settleMs: number;
+      scanLimits?: BigKeyScanLimits;
+    }): Promise<PreflightReport> {
       // Gossip takes a moment to carry the last change everywhere: problems must persist for settleMs.
       const settleUntil = Date.now() + input.settleMs;
       let views = await allViews(pool);

@@ -36,7 +36,11 @@ export async function slotSide(pool: RedisNodePool, node: NodeRef, slot: number)
 }
 
 /** Runs commands on one node in one round trip; each reply is a value or the error it got. */
-export async function pipelined(pool: RedisNodePool, node: NodeRef, commands: string[][]): Promise<Array<{ error: Error | null; value: unknown }>> {
+export async function pipelined(
+  pool: RedisNodePool,
+  node: NodeRef,
+  commands: string[][],
+): Promise<Array<{ error: Error | null; value: unknown }>> {
   if (commands.length === 0) return [];
   const pipeline = pool.node(node).pipeline();
   for (const [name, ...args] of commands) pipeline.call(name, ...args);

@@ -71,16 +71,24 @@ export async function moveSlotCarefully(ctx: CarefulContext, slot: number): Prom
   for (let step = 0; ; step++) {
     if (step > MAX_STEPS_PER_SLOT) throw new Error(`slot ${slot}: no progress after ${step} steps`);
     const [onSource, onTarget, count] = await clock.time('stateRead', () =>
-      Promise.all([slotSide(pool, source, slot), slotSide(pool, target, slot), pool.node(source).call('CLUSTER', 'COUNTKEYSINSLOT', String(slot))]),
+      Promise.all([
+        slotSide(pool, source, slot),
+        slotSide(pool, target, slot),
+        pool.node(source).call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)),
+      ]),
     );
     const next = nextSlotStep({ slot, source: source.id, target: target.id, onSource, onTarget, keysOnSource: Number(count) });
     switch (next.kind) {
       case 'done':
         return;
       case 'conflict':
-        throw permanentFailure(FailureType.SlotConflict, `${next.reason}; run redisFix or look at CLUSTER NODES on ${source.host}:${source.port} and ${target.host}:${target.port}`);
+        throw permanentFailure(
+          FailureType.SlotConflict,
+          `${next.reason}; run redisFix or look at CLUSTER NODES on ${source.host}:${source.port} and ${target.host}:${target.port}`,
+        );
       case 'wait':
-        if (++waits > MAX_WAITS_PER_SLOT) throw ApplicationFailure.retryable(`${next.reason} (after ${waits} observations)`, 'SlotViewsDisagree');
+        if (++waits > MAX_WAITS_PER_SLOT)
+          throw ApplicationFailure.retryable(`${next.reason} (after ${waits} observations)`, 'SlotViewsDisagree');
         ctx.onProgress();
         await sleep(100);
         break;
@@ -97,14 +105,20 @@ export async function moveSlotCarefully(ctx: CarefulContext, slot: number): Prom
         await clock.time('setslot', () => pool.node(source).call('CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id));
         break;
       case 'move-keys': {
-        const keys = (await clock.time('getkeys', () => pool.node(source).call('CLUSTER', 'GETKEYSINSLOT', String(slot), String(ctx.batchKeys())))) as string[];
+        const keys = (await clock.time('getkeys', () =>
+          pool.node(source).call('CLUSTER', 'GETKEYSINSLOT', String(slot), String(ctx.batchKeys())),
+        )) as string[];
         if (keys.length === 0) break;
         const outcome = await clock.time('migrate', () => migrateKeys(ctx, keys, replaceNext));
         if (outcome === 'ioerr') {
           // Whatever is still on the source goes again, replacing any copy the target kept.
           counters.ioerrRecoveries++;
           replaceNext = true;
-          if (++ioerrs > MAX_IOERRS_PER_SLOT) throw ApplicationFailure.retryable(`slot ${slot}: MIGRATE to ${target.host}:${target.port} failed with IOERR ${ioerrs} times in a row; the keys stay on the source`, 'MigrateIoError');
+          if (++ioerrs > MAX_IOERRS_PER_SLOT)
+            throw ApplicationFailure.retryable(
+              `slot ${slot}: MIGRATE to ${target.host}:${target.port} failed with IOERR ${ioerrs} times in a row; the keys stay on the source`,
+              'MigrateIoError',
+            );
           ctx.onProgress();
           await sleep(Math.min(1000, 50 * 2 ** Math.min(ioerrs, 4)));
           break;

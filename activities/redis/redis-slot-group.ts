@@ -51,17 +51,31 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
     const onTarget = sideOf(targetView, slot);
     const open = onSource.migratingTo || onSource.importingFrom || onTarget.migratingTo || onTarget.importingFrom;
     if (!open && onSource.owner === source.id && onTarget.owner === source.id) clean.push(slot);
-    else if (nextSlotStep({ slot, source: source.id, target: target.id, onSource, onTarget, keysOnSource: 0 }).kind !== 'done') careful.add(slot);
+    else if (nextSlotStep({ slot, source: source.id, target: target.id, onSource, onTarget, keysOnSource: 0 }).kind !== 'done')
+      careful.add(slot);
     // Otherwise it is done on both (a resumed attempt): only the other masters are told, below.
   }
 
   // 2. Open: IMPORTING on the target first, then MIGRATING on the source, each followed there by
   //    the slot's first batch of keys.
-  const importing = await clock.time('setslot', () => pipelined(pool, target, clean.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'IMPORTING', source.id])));
+  const importing = await clock.time('setslot', () =>
+    pipelined(
+      pool,
+      target,
+      clean.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'IMPORTING', source.id]),
+    ),
+  );
   const opened = clean.filter((s, i) => (importing[i].error ? (careful.add(s), false) : true));
   const batch = String(ctx.batchKeys());
   const migrating = await clock.time('setslot', () =>
-    pipelined(pool, source, opened.flatMap((s) => [['CLUSTER', 'SETSLOT', String(s), 'MIGRATING', target.id], ['CLUSTER', 'GETKEYSINSLOT', String(s), batch]])),
+    pipelined(
+      pool,
+      source,
+      opened.flatMap((s) => [
+        ['CLUSTER', 'SETSLOT', String(s), 'MIGRATING', target.id],
+        ['CLUSTER', 'GETKEYSINSLOT', String(s), batch],
+      ]),
+    ),
   );
   let pending = new Map<number, string[]>();
   const emptied: number[] = [];
@@ -85,16 +99,27 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
     const next = new Map<number, string[]>();
     let hadIoerr = false;
     const entries = [...pending.entries()];
-    for (let start = 0; start < entries.length; ) {
+    for (let start = 0; start < entries.length;) {
       let bytes = 0;
       let end = start;
       const depth = ctx.pipelineDepth;
-      while (end < entries.length && (end === start || (end - start < depth.current && bytes + entries[end][1].length * ctx.avgKeyBytes() <= options.batchBytes))) bytes += entries[end++][1].length * ctx.avgKeyBytes();
+      while (
+        end < entries.length &&
+        (end === start || (end - start < depth.current && bytes + entries[end][1].length * ctx.avgKeyBytes() <= options.batchBytes))
+      )
+        bytes += entries[end++][1].length * ctx.avgKeyBytes();
       const part = entries.slice(start, end);
       start = end;
       const nextBatch = String(ctx.batchKeys());
       const replies = await clock.time('migrate', () =>
-        pipelined(pool, source, part.flatMap(([s, keys]) => [['MIGRATE', ...migrateArgs(pool, target, keys, options.migrateTimeoutMs, replace.has(s))], ['CLUSTER', 'GETKEYSINSLOT', String(s), nextBatch]])),
+        pipelined(
+          pool,
+          source,
+          part.flatMap(([s, keys]) => [
+            ['MIGRATE', ...migrateArgs(pool, target, keys, options.migrateTimeoutMs, replace.has(s))],
+            ['CLUSTER', 'GETKEYSINSLOT', String(s), nextBatch],
+          ]),
+        ),
       );
       part.forEach(([s, keys], i) => {
         const [moved, rest] = [replies[2 * i], replies[2 * i + 1]];
@@ -108,7 +133,11 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
             hadIoerr = true;
             const n = (ioerrRounds.get(s) ?? 0) + 1;
             ioerrRounds.set(s, n);
-            if (n > MAX_IOERR_ROUNDS) throw ApplicationFailure.retryable(`slot ${s}: MIGRATE to ${target.host}:${target.port} failed with IOERR ${n} times in a row; the keys stay on the source`, 'MigrateIoError');
+            if (n > MAX_IOERR_ROUNDS)
+              throw ApplicationFailure.retryable(
+                `slot ${s}: MIGRATE to ${target.host}:${target.port} failed with IOERR ${n} times in a row; the keys stay on the source`,
+                'MigrateIoError',
+              );
             replace.add(s);
           } else if (/BUSYKEY/.test(text)) {
             // A copy an interrupted MIGRATE left on the target; the source's copy wins.
@@ -134,9 +163,21 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
   }
 
   // 4. The new owner: on the target first, then on the source (which refuses while it holds a key).
-  const onTarget = await clock.time('setslot', () => pipelined(pool, target, emptied.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id])));
+  const onTarget = await clock.time('setslot', () =>
+    pipelined(
+      pool,
+      target,
+      emptied.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id]),
+    ),
+  );
   const assigned = emptied.filter((s, i) => (onTarget[i].error ? (careful.add(s), false) : true));
-  const onSource = await clock.time('setslot', () => pipelined(pool, source, assigned.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id])));
+  const onSource = await clock.time('setslot', () =>
+    pipelined(
+      pool,
+      source,
+      assigned.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id]),
+    ),
+  );
   assigned.forEach((s, i) => onSource[i].error && careful.add(s));
 
   // 5. Whatever did not go cleanly: step by step, re-reading the real state before each step.
@@ -144,10 +185,23 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
 
   // 6. Every other master learns the new owner (idempotent; gossip would carry it too, later).
   const others = ctx.otherMasters.filter((m) => m.id !== source.id && m.id !== target.id);
-  const told = await clock.time('others', () => Promise.all(others.map((m) => pipelined(pool, m, slots.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id])))));
+  const told = await clock.time('others', () =>
+    Promise.all(
+      others.map((m) =>
+        pipelined(
+          pool,
+          m,
+          slots.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id]),
+        ),
+      ),
+    ),
+  );
   told.forEach((replies, m) => {
     const failed = replies.findIndex((r) => r.error);
-    if (failed >= 0) throw new Error(`CLUSTER SETSLOT ${slots[failed]} NODE on ${others[m].host}:${others[m].port} failed: ${errorText(replies[failed].error, pool)}`);
+    if (failed >= 0)
+      throw new Error(
+        `CLUSTER SETSLOT ${slots[failed]} NODE on ${others[m].host}:${others[m].port} failed: ${errorText(replies[failed].error, pool)}`,
+      );
   });
   return { careful: careful.size };
 }

@@ -42,7 +42,10 @@ async function get(url: string, timeoutMs: number): Promise<{ status: number; bo
 
 async function observe(member: UpstreamState['members'][number], request: ProbeRequest): Promise<InstanceObservation> {
   const base = `http://127.0.0.1:${member.port}`;
-  const [health, metrics] = await Promise.all([get(`${base}${request.healthPath}`, request.timeoutMs), get(`${base}/metrics`, request.timeoutMs)]);
+  const [health, metrics] = await Promise.all([
+    get(`${base}${request.healthPath}`, request.timeoutMs),
+    get(`${base}/metrics`, request.timeoutMs),
+  ]);
   let status = '';
   if ('body' in health) {
     try {

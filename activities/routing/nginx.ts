@@ -72,7 +72,8 @@ function parseLedger(text: string): ReloadLedger {
   if (!text) return { hash: '', reloads: [] };
   try {
     const parsed = JSON.parse(text) as ReloadLedger;
-    if (parsed && typeof parsed === 'object' && typeof parsed.hash === 'string') return { hash: parsed.hash, reloads: parsed.reloads ?? [] };
+    if (parsed && typeof parsed === 'object' && typeof parsed.hash === 'string')
+      return { hash: parsed.hash, reloads: parsed.reloads ?? [] };
   } catch {
     // the format before the ledger: the bare hash
   }
@@ -118,7 +119,12 @@ export function createNginxActivities(settings: NginxSettings) {
   }
 
   /** Call with the lock held. Writes the files whose content changes, checks the config, reloads when nginx runs another one. */
-  async function commit(service: string, by: ReloadCause, members: UpstreamMember[], routing: UpstreamRouting | null): Promise<{ members: UpstreamMember[]; reloaded: boolean; ledger: ReloadLedger }> {
+  async function commit(
+    service: string,
+    by: ReloadCause,
+    members: UpstreamMember[],
+    routing: UpstreamRouting | null,
+  ): Promise<{ members: UpstreamMember[]; reloaded: boolean; ledger: ReloadLedger }> {
     const f = files(service);
     const sorted = sortMembers(members);
     const conf = renderUpstream(service, sorted, routing ?? undefined);
@@ -129,7 +135,10 @@ export function createNginxActivities(settings: NginxSettings) {
         await run(settings.nginxBin, ['-t', '-q', ...nginxArgs]);
       } catch (error) {
         await writeFileAtomic(f.conf, previousConf);
-        throw permanentFailure(FailureType.LoadBalancerConfigInvalid, `nginx rejected the upstream for ${service}: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+        throw permanentFailure(
+          FailureType.LoadBalancerConfigInvalid,
+          `nginx rejected the upstream for ${service}: ${(error as { stderr?: string }).stderr ?? String(error)}`,
+        );
       }
     }
     const membersText = `${JSON.stringify(sorted, null, 2)}\n`;
@@ -169,7 +178,9 @@ export function createNginxActivities(settings: NginxSettings) {
         const members = await readMembers(service);
         const current = members.find((m) => m.name === member.name);
         const changed = !(current && current.port === member.port);
-        const next = changed ? [...members.filter((m) => m.name !== member.name), { name: member.name, port: member.port, since: Date.now() }] : members;
+        const next = changed
+          ? [...members.filter((m) => m.name !== member.name), { name: member.name, port: member.port, since: Date.now() }]
+          : members;
         const result = await commit(service, 'membership', next, pruneRouting(next, await readRouting(service)));
         return { members: plain(result.members), changed, reloaded: result.reloaded };
       });
@@ -191,7 +202,12 @@ export function createNginxActivities(settings: NginxSettings) {
       guardServiceName(service);
       return locked(service, async () => {
         const ledger = await readLedger(service);
-        return { members: await readMembers(service), routing: await readRouting(service), lastReloadAtMs: ledger.reloads.at(-1)?.atMs ?? 0, reloads: ledger.reloads };
+        return {
+          members: await readMembers(service),
+          routing: await readRouting(service),
+          lastReloadAtMs: ledger.reloads.at(-1)?.atMs ?? 0,
+          reloads: ledger.reloads,
+        };
       });
     },
 
@@ -210,9 +226,16 @@ export function createNginxActivities(settings: NginxSettings) {
         const conf = renderUpstream(request.service, sortMembers(members), routing ?? undefined);
         const needsReload = createHash('sha256').update(conf).digest('hex') !== ledger.hash;
         const waitMs = lastReloadAtMs + request.minReloadIntervalMs - Date.now();
-        if (needsReload && waitMs > 0) return { applied: false, reloaded: false, deferredForMs: waitMs, lastReloadAtMs, reloadsSoFar: ledger.reloads.length };
+        if (needsReload && waitMs > 0)
+          return { applied: false, reloaded: false, deferredForMs: waitMs, lastReloadAtMs, reloadsSoFar: ledger.reloads.length };
         const result = await commit(request.service, 'routing', members, routing);
-        return { applied: true, reloaded: result.reloaded, deferredForMs: 0, lastReloadAtMs: result.ledger.reloads.at(-1)?.atMs ?? 0, reloadsSoFar: result.ledger.reloads.length };
+        return {
+          applied: true,
+          reloaded: result.reloaded,
+          deferredForMs: 0,
+          lastReloadAtMs: result.ledger.reloads.at(-1)?.atMs ?? 0,
+          reloadsSoFar: result.ledger.reloads.length,
+        };
       });
     },
 

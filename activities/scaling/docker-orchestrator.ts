@@ -26,7 +26,9 @@ export interface DockerOrchestratorSettings extends InstanceLaunchSettings {
 const HOST_RUNTIME_MOUNTS = ['/usr', '/lib', '/lib64', '/bin'];
 
 function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error ? Number((error as { statusCode: unknown }).statusCode) : undefined;
+  return typeof error === 'object' && error !== null && 'statusCode' in error
+    ? Number((error as { statusCode: unknown }).statusCode)
+    : undefined;
 }
 
 function toInfo(name: string, labels: Record<string, string>, running: boolean): InstanceInfo {
@@ -50,7 +52,12 @@ export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrch
       Image: settings.image,
       Cmd: ['/usr/bin/node', '/app/dist/app/server.js'],
       Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
-      Labels: { [LABEL_SERVICE]: request.service, [LABEL_PORT]: String(request.port), [LABEL_VERSION]: request.version, [LABEL_STACK]: settings.stackId },
+      Labels: {
+        [LABEL_SERVICE]: request.service,
+        [LABEL_PORT]: String(request.port),
+        [LABEL_VERSION]: request.version,
+        [LABEL_STACK]: settings.stackId,
+      },
       StopSignal: 'SIGTERM',
       HostConfig: {
         NetworkMode: 'host',
@@ -70,7 +77,10 @@ export function createDockerOrchestrator(docker: Dockerode, settings: DockerOrch
 
   return {
     async listInstances(service) {
-      const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_SERVICE}=${service}`, `${LABEL_STACK}=${settings.stackId}`] } });
+      const containers = await docker.listContainers({
+        all: true,
+        filters: { label: [`${LABEL_SERVICE}=${service}`, `${LABEL_STACK}=${settings.stackId}`] },
+      });
       return sortInstances(containers.map((c) => toInfo((c.Names[0] ?? c.Id).replace(/^\//, ''), c.Labels, c.State === 'running')));
     },
 

@@ -53,9 +53,16 @@ export function createInstanceAdmin(settings: { adminToken: string }) {
      * do not count: graceful shutdown closes them without losing a request. A drain that
      * times out is reported, and SIGTERM's graceful shutdown still finishes what is in flight.
      */
-    async waitForConnectionsDrained(instance: InstanceAddress & { deadlineEpochMs: number }): Promise<DrainProgress & { drained: boolean }> {
+    async waitForConnectionsDrained(
+      instance: InstanceAddress & { deadlineEpochMs: number },
+    ): Promise<DrainProgress & { drained: boolean }> {
       const ctx = Context.current();
-      const progress: DrainProgress = { polls: 0, activeConnections: -1, inFlightRequests: -1, ...(ctx.info.heartbeatDetails as DrainProgress | undefined) };
+      const progress: DrainProgress = {
+        polls: 0,
+        activeConnections: -1,
+        inFlightRequests: -1,
+        ...(ctx.info.heartbeatDetails as DrainProgress | undefined),
+      };
       for (;;) {
         const status = await call(instance, 'GET', 'status');
         progress.polls += 1;

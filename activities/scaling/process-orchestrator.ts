@@ -29,7 +29,9 @@ export function createProcessOrchestrator(settings: ProcessOrchestratorSettings)
   return {
     async listInstances(service) {
       const processes = await findProcesses({ ...ours, SERVICE_NAME: service });
-      return sortInstances(processes.map((p) => ({ name: p.env.INSTANCE_ID, port: Number(p.env.PORT), version: p.env.APP_VERSION, running: true })));
+      return sortInstances(
+        processes.map((p) => ({ name: p.env.INSTANCE_ID, port: Number(p.env.PORT), version: p.env.APP_VERSION, running: true })),
+      );
     },
 
     async ensureInstanceStarted(request) {
@@ -38,7 +40,8 @@ export function createProcessOrchestrator(settings: ProcessOrchestratorSettings)
       guardVersion(request.version);
       guardPort(request.port);
       const [existing] = await byName(request.name);
-      if (existing) return { name: request.name, port: Number(existing.env.PORT), version: existing.env.APP_VERSION, running: true, created: false };
+      if (existing)
+        return { name: request.name, port: Number(existing.env.PORT), version: existing.env.APP_VERSION, running: true, created: false };
       mkdirSync(settings.logDir, { recursive: true });
       const log = openSync(path.join(settings.logDir, `instance-${request.name}.log`), 'a');
       try {

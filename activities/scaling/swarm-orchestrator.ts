@@ -44,7 +44,9 @@ interface SwarmTask {
 }
 
 function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error ? Number((error as { statusCode: unknown }).statusCode) : undefined;
+  return typeof error === 'object' && error !== null && 'statusCode' in error
+    ? Number((error as { statusCode: unknown }).statusCode)
+    : undefined;
 }
 
 /** The newest task of each slot that Swarm still counts (not being removed). */
@@ -63,7 +65,7 @@ const isRunning = (task: SwarmTask) => task.DesiredState === 'running' && task.S
 const isWanted = (task: SwarmTask) => task.DesiredState === 'running' || task.DesiredState === 'ready' || task.DesiredState === 'accepted';
 
 export function createSwarmOrchestrator(docker: Dockerode, settings: SwarmOrchestratorSettings): Orchestrator {
-  async function inspectService(service: string): Promise<Dockerode.Service & { info: any } | undefined> {
+  async function inspectService(service: string): Promise<(Dockerode.Service & { info: any }) | undefined> {
     const handle = docker.getService(settings.swarmServiceName(service));
     try {
       return Object.assign(handle, { info: await handle.inspect() });
@@ -137,7 +139,12 @@ export function createSwarmOrchestrator(docker: Dockerode, settings: SwarmOrches
       if (!handle) throw new Error(`Swarm service ${settings.swarmServiceName(service)} is gone`);
       const { replicas, labels } = change(handle.info);
       try {
-        await handle.update({ version: handle.info.Version.Index, ...handle.info.Spec, Labels: labels, Mode: { Replicated: { Replicas: replicas } } });
+        await handle.update({
+          version: handle.info.Version.Index,
+          ...handle.info.Spec,
+          Labels: labels,
+          Mode: { Replicated: { Replicas: replicas } },
+        });
         return;
       } catch (error) {
         if (attempt >= 5 || !/out of sequence/.test((error as Error).message)) throw error;
@@ -151,14 +158,18 @@ export function createSwarmOrchestrator(docker: Dockerode, settings: SwarmOrches
     for (;;) {
       const task = (await tasksOf(service)).get(slot);
       if (present ? task && isWanted(task) : !task) return task;
-      if (Date.now() > deadline) throw new Error(`Swarm did not ${present ? 'create' : 'remove'} slot ${slot} of ${settings.swarmServiceName(service)} within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Swarm did not ${present ? 'create' : 'remove'} slot ${slot} of ${settings.swarmServiceName(service)} within ${timeoutMs} ms`,
+        );
       await sleep(200);
     }
   }
 
   function slotOf(service: string, name: string): number {
     const slot = instanceIndex(service, name);
-    if (slot === undefined) throw permanentFailure(FailureType.InvalidInput, `${name} is not an instance name of ${service} (expected ${service}-<slot>)`);
+    if (slot === undefined)
+      throw permanentFailure(FailureType.InvalidInput, `${name} is not an instance name of ${service} (expected ${service}-<slot>)`);
     return slot;
   }
 
@@ -197,7 +208,10 @@ export function createSwarmOrchestrator(docker: Dockerode, settings: SwarmOrches
     async ensureInstanceStarted(request) {
       const slot = slotOf(request.service, request.name);
       if (request.port !== settings.basePort + slot) {
-        throw permanentFailure(FailureType.NameConflict, `${request.name} runs as Swarm slot ${slot} on port ${settings.basePort + slot}, not ${request.port}`);
+        throw permanentFailure(
+          FailureType.NameConflict,
+          `${request.name} runs as Swarm slot ${slot} on port ${settings.basePort + slot}, not ${request.port}`,
+        );
       }
       let handle = await ensureService(request.service);
       let tasks = await tasksOf(request.service);
@@ -210,17 +224,27 @@ export function createSwarmOrchestrator(docker: Dockerode, settings: SwarmOrches
       }
       const existing = tasks.get(slot);
       const info = { name: request.name, port: request.port, version: request.version };
-      if (existing && isWanted(existing)) return { ...info, version: handle.info.Spec.Labels?.[versionLabel(slot)] ?? request.version, running: true, created: false };
+      if (existing && isWanted(existing))
+        return { ...info, version: handle.info.Spec.Labels?.[versionLabel(slot)] ?? request.version, running: true, created: false };
       if (existing) {
-        throw permanentFailure(FailureType.NameConflict, `${request.name} exists in Swarm but has stopped (${existing.Status.State}); remove it before starting it again`);
+        throw permanentFailure(
+          FailureType.NameConflict,
+          `${request.name} exists in Swarm but has stopped (${existing.Status.State}); remove it before starting it again`,
+        );
       }
       let next = 1;
       while (tasks.has(next)) next++;
       if (next !== slot) {
-        throw permanentFailure(FailureType.NameConflict, `Swarm would start slot ${next} next, not ${slot}: ${request.name} cannot be started before ${request.service}-${next}`);
+        throw permanentFailure(
+          FailureType.NameConflict,
+          `Swarm would start slot ${next} next, not ${slot}: ${request.name} cannot be started before ${request.service}-${next}`,
+        );
       }
       const slots = tasks.size;
-      await updateService(request.service, (info) => ({ replicas: slots + 1, labels: { ...info.Spec.Labels, [versionLabel(slot)]: request.version } }));
+      await updateService(request.service, (info) => ({
+        replicas: slots + 1,
+        labels: { ...info.Spec.Labels, [versionLabel(slot)]: request.version },
+      }));
       await waitForSlot(request.service, slot, true, 20_000);
       return { ...info, running: true, created: true };
     },
@@ -251,7 +275,10 @@ export function createSwarmOrchestrator(docker: Dockerode, settings: SwarmOrches
       // Stop it first (at once: a graceful stop is stopInstance's job), so that it is the
       // slot Swarm removes when the count drops.
       const found = await containerOf(task);
-      if (found?.info.State.Running) await found.container.kill().catch((error) => { if (statusCode(error) !== 409 && statusCode(error) !== 404) throw error; });
+      if (found?.info.State.Running)
+        await found.container.kill().catch((error) => {
+          if (statusCode(error) !== 409 && statusCode(error) !== 404) throw error;
+        });
       const deadline = Date.now() + 20_000;
       while (task && isRunning(task) && Date.now() < deadline) {
         await sleep(200);

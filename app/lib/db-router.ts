@@ -139,7 +139,9 @@ export function createDbRouter(options: DbRouterOptions) {
   async function sample(): Promise<void> {
     const nowMs = Date.now();
     try {
-      const { rows: [row] } = await primary.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const {
+        rows: [row],
+      } = await primary.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
       const lsn = parseLsn(row?.lsn);
       if (lsn !== undefined) lag.addPrimarySample({ atMs: nowMs, lsn });
     } catch (error) {
@@ -148,18 +150,26 @@ export function createDbRouter(options: DbRouterOptions) {
     await Promise.all(
       replicas.map(async (r) => {
         try {
-          const { rows } = await r.pool.query<{ rec: boolean; lsn: string | null }>('SELECT pg_is_in_recovery() AS rec, pg_last_wal_replay_lsn()::text AS lsn');
+          const { rows } = await r.pool.query<{ rec: boolean; lsn: string | null }>(
+            'SELECT pg_is_in_recovery() AS rec, pg_last_wal_replay_lsn()::text AS lsn',
+          );
           const replayLsn = parseLsn(rows[0]?.lsn);
           const at = Date.now();
           const lagMs = replayLsn === undefined ? Number.POSITIVE_INFINITY : lag.lagMs(replayLsn, at);
           replicaState.set(r.name, { inRecovery: rows[0]?.rec === true, replayLsn, checkedAtMs: at, lagMs });
           options.metrics?.replicaLagSeconds.set({ replica: r.name }, Number.isFinite(lagMs) ? lagMs / 1000 : 3600);
         } catch (error) {
-          replicaState.set(r.name, { inRecovery: false, checkedAtMs: Date.now(), lagMs: Number.POSITIVE_INFINITY, error: (error as Error).message });
+          replicaState.set(r.name, {
+            inRecovery: false,
+            checkedAtMs: Date.now(),
+            lagMs: Number.POSITIVE_INFINITY,
+            error: (error as Error).message,
+          });
         }
       }),
     );
-    for (const t of [primary, ...replicas]) options.metrics?.dbConnectionsActive.set({ role: t.name }, t.pool.totalCount - t.pool.idleCount);
+    for (const t of [primary, ...replicas])
+      options.metrics?.dbConnectionsActive.set({ role: t.name }, t.pool.totalCount - t.pool.idleCount);
   }
 
   let sampling: Promise<void> = Promise.resolve();
@@ -193,7 +203,8 @@ export function createDbRouter(options: DbRouterOptions) {
     /** A read on a replica that is fresh enough, else on the primary. */
     async read<R extends QueryResultRow>(sql: string, params: unknown[] = [], opts: ReadOptions = {}): Promise<RoutedResult<R>> {
       const minLsn = opts.minLsn === undefined ? undefined : parseLsn(opts.minLsn);
-      if (opts.minLsn !== undefined && minLsn === undefined) throw new TypeError(`minLsn must look like 16/B374D848, got ${JSON.stringify(opts.minLsn)}`);
+      if (opts.minLsn !== undefined && minLsn === undefined)
+        throw new TypeError(`minLsn must look like 16/B374D848, got ${JSON.stringify(opts.minLsn)}`);
       const candidates = eligibleReplicas(minLsn, Date.now());
       const chosen = candidates.length ? candidates[Math.floor(Math.random() * candidates.length)] : primary;
       try {
@@ -201,17 +212,26 @@ export function createDbRouter(options: DbRouterOptions) {
       } catch (error) {
         if (chosen === primary) throw error;
         // A replica that fails now is left out until its next good probe; the primary answers.
-        replicaState.set(chosen.name, { inRecovery: false, checkedAtMs: Date.now(), lagMs: Number.POSITIVE_INFINITY, error: (error as Error).message });
+        replicaState.set(chosen.name, {
+          inRecovery: false,
+          checkedAtMs: Date.now(),
+          lagMs: Number.POSITIVE_INFINITY,
+          error: (error as Error).message,
+        });
         return { rows: await run<R>(primary, sql, params), servedBy: primary.name };
       }
     },
 
     /** Runs fn on a primary connection in one transaction. */
-    async transaction<T>(fn: (query: <R extends QueryResultRow>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
+    async transaction<T>(
+      fn: (query: <R extends QueryResultRow>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>,
+    ): Promise<T> {
       const client = await primary.pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn(async <R extends QueryResultRow>(sql: string, params: unknown[] = []) => (await client.query<R>(sql, params)).rows);
+        const result = await fn(
+          async <R extends QueryResultRow>(sql: string, params: unknown[] = []) => (await client.query<R>(sql, params)).rows,
+        );
         await client.query('COMMIT');
         return result;
       } catch (error) {

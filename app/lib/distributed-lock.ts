@@ -24,7 +24,10 @@ export interface WithLockOptions {
 
 export class LockNotAcquiredError extends Error {
   override name = 'LockNotAcquiredError';
-  constructor(readonly lockName: string, waitedMs: number) {
+  constructor(
+    readonly lockName: string,
+    waitedMs: number,
+  ) {
     super(`lock ${lockName} is held by someone else (waited ${waitedMs} ms)`);
   }
 }
@@ -75,7 +78,8 @@ export function createDistributedLock(redis: Cluster, options: { counter?: Count
   }
 
   async function withLock<T>(name: string, fn: (ctx: LockContext) => Promise<T>, opts: WithLockOptions): Promise<T> {
-    if (!NAME_PATTERN.test(name)) throw new TypeError(`lock name must be 1-100 letters, digits or :._- characters, got ${JSON.stringify(name)}`);
+    if (!NAME_PATTERN.test(name))
+      throw new TypeError(`lock name must be 1-100 letters, digits or :._- characters, got ${JSON.stringify(name)}`);
     if (!Number.isInteger(opts.ttlMs) || opts.ttlMs < 30) throw new TypeError(`ttlMs must be an integer ≥ 30, got ${opts.ttlMs}`);
     const keys = lockKeys(name);
     const token = randomBytes(16).toString('hex');
@@ -99,15 +103,18 @@ export function createDistributedLock(redis: Cluster, options: { counter?: Count
       name,
       token,
       abort,
-      timer: setInterval(() => {
-        redis.eval(RENEW, 1, keys.lock, token, opts.ttlMs).then(
-          (renewed) => {
-            if (renewed !== 1) abort.abort(new LockLostError(name));
-          },
-          // A failed renewal is retried at the next tick; the TTL covers two more tries.
-          () => undefined,
-        );
-      }, Math.max(10, Math.floor(opts.ttlMs / 3))),
+      timer: setInterval(
+        () => {
+          redis.eval(RENEW, 1, keys.lock, token, opts.ttlMs).then(
+            (renewed) => {
+              if (renewed !== 1) abort.abort(new LockLostError(name));
+            },
+            // A failed renewal is retried at the next tick; the TTL covers two more tries.
+            () => undefined,
+          );
+        },
+        Math.max(10, Math.floor(opts.ttlMs / 3)),
+      ),
     };
     lease.timer.unref();
     held.add(lease);

@@ -41,13 +41,19 @@ export function createInstanceAgent(options: InstanceAgentOptions) {
   let beating: Promise<void> = Promise.resolve();
 
   async function register(): Promise<void> {
-    await within(options.registry.register({ id: options.id, host: options.host, port: options.port, version: options.version, startedAt, status }), callTimeoutMs, 'registration');
+    await within(
+      options.registry.register({ id: options.id, host: options.host, port: options.port, version: options.version, startedAt, status }),
+      callTimeoutMs,
+      'registration',
+    );
     registered = true;
   }
 
   async function runChecks(): Promise<void> {
     const entries = await Promise.all(
-      Object.entries(options.checks).map(async ([name, check]) => [name, await within(check(), callTimeoutMs, `check ${name}`).catch(() => false)] as const),
+      Object.entries(options.checks).map(
+        async ([name, check]) => [name, await within(check(), callTimeoutMs, `check ${name}`).catch(() => false)] as const,
+      ),
     );
     checkResults = Object.fromEntries(entries);
   }
@@ -68,7 +74,11 @@ export function createInstanceAgent(options: InstanceAgentOptions) {
     if (!registered) return;
     const figures = sampler.sample(options.requestsServed());
     try {
-      const present = await within(options.registry.heartbeat(options.id, { ...figures, activeConnections: options.activeConnections(), status }), callTimeoutMs, 'heartbeat');
+      const present = await within(
+        options.registry.heartbeat(options.id, { ...figures, activeConnections: options.activeConnections(), status }),
+        callTimeoutMs,
+        'heartbeat',
+      );
       if (!present && status !== 'stopping') await register();
     } catch (error) {
       options.log('heartbeat failed', { error: String(error) });

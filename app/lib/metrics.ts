@@ -27,7 +27,12 @@ export function createInstanceMetrics(options: { defaultMetrics?: boolean } = {}
   return {
     onScrape: (fn) => void scrapeHooks.push(fn),
     registry,
-    requests: new Counter({ name: 'jarvis_requests_total', help: 'HTTP requests served by this instance', labelNames: ['method', 'route', 'status'], registers }),
+    requests: new Counter({
+      name: 'jarvis_requests_total',
+      help: 'HTTP requests served by this instance',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
     requestDuration: new Histogram({
       name: 'jarvis_request_duration_seconds',
       help: 'HTTP request duration, from the first byte read to the last byte written',
@@ -42,12 +47,37 @@ export function createInstanceMetrics(options: { defaultMetrics?: boolean } = {}
       collect: () => scrapeHooks.forEach((fn) => fn()),
     }),
     inFlightRequests: new Gauge({ name: 'jarvis_in_flight_requests', help: 'Requests received and not yet answered', registers }),
-    dbConnectionsActive: new Gauge({ name: 'jarvis_db_connections_active', help: 'PostgreSQL pool connections checked out, per role', labelNames: ['role'], registers }),
-    dbQueries: new Counter({ name: 'jarvis_db_queries_total', help: 'PostgreSQL queries, per role (primary or a replica name) and outcome', labelNames: ['role', 'outcome'], registers }),
-    redisCommands: new Counter({ name: 'jarvis_redis_commands_total', help: 'Redis commands sent to the cluster', labelNames: ['command'], registers }),
+    dbConnectionsActive: new Gauge({
+      name: 'jarvis_db_connections_active',
+      help: 'PostgreSQL pool connections checked out, per role',
+      labelNames: ['role'],
+      registers,
+    }),
+    dbQueries: new Counter({
+      name: 'jarvis_db_queries_total',
+      help: 'PostgreSQL queries, per role (primary or a replica name) and outcome',
+      labelNames: ['role', 'outcome'],
+      registers,
+    }),
+    redisCommands: new Counter({
+      name: 'jarvis_redis_commands_total',
+      help: 'Redis commands sent to the cluster',
+      labelNames: ['command'],
+      registers,
+    }),
     sessionsCreated: new Counter({ name: 'jarvis_sessions_created_total', help: 'Sessions created by this instance', registers }),
-    lockAcquisitions: new Counter({ name: 'jarvis_lock_acquisitions_total', help: 'Distributed lock attempts, per outcome', labelNames: ['outcome'], registers }),
-    replicaLagSeconds: new Gauge({ name: 'jarvis_db_replica_lag_seconds', help: 'Estimated replay lag of each read replica', labelNames: ['replica'], registers }),
+    lockAcquisitions: new Counter({
+      name: 'jarvis_lock_acquisitions_total',
+      help: 'Distributed lock attempts, per outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    replicaLagSeconds: new Gauge({
+      name: 'jarvis_db_replica_lag_seconds',
+      help: 'Estimated replay lag of each read replica',
+      labelNames: ['replica'],
+      registers,
+    }),
     instanceReady: new Gauge({ name: 'jarvis_instance_ready', help: '1 while the readiness endpoint answers 200', registers }),
   };
 }

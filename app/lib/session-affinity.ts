@@ -42,8 +42,15 @@ export function sessionAffinityMiddleware(options: SessionAffinityOptions) {
     if (options.skip?.(path)) return next();
     const cookie = readSessionCookie(req.headers.cookie, name);
     if (cookie.kind === 'malformed') {
-      const body = JSON.stringify({ error: 'bad_session_cookie', message: `malformed session cookie: ${cookie.reason}; it has been cleared, retry without it` });
-      res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'set-cookie': cookieHeader(name, '', 0) });
+      const body = JSON.stringify({
+        error: 'bad_session_cookie',
+        message: `malformed session cookie: ${cookie.reason}; it has been cleared, retry without it`,
+      });
+      res.writeHead(400, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'set-cookie': cookieHeader(name, '', 0),
+      });
       res.end(body);
       return;
     }

@@ -31,7 +31,11 @@ export function createSessionStore(redis: Cluster, options: SessionStoreOptions 
     ttlSeconds,
     async create(createdBy: string): Promise<string> {
       const id = randomBytes(16).toString('hex');
-      await redis.multi().hset(sessionKey(id), { createdAt: new Date().toISOString(), createdBy }).expire(sessionKey(id), ttlSeconds).exec();
+      await redis
+        .multi()
+        .hset(sessionKey(id), { createdAt: new Date().toISOString(), createdBy })
+        .expire(sessionKey(id), ttlSeconds)
+        .exec();
       return id;
     },
     async exists(id: string): Promise<boolean> {

@@ -38,7 +38,18 @@ export interface HealthRouterProgress extends OperationProgress {
   reloadsDeferred: number;
   roundsUnchanged: number;
   probeFailures: number;
-  instances: Array<{ name: string; breaker: string; code: string; score: number; errorRate: number | null; weight: number; down: boolean; consecutiveFailures: number; consecutiveSuccesses: number; answer: string }>;
+  instances: Array<{
+    name: string;
+    breaker: string;
+    code: string;
+    score: number;
+    errorRate: number | null;
+    weight: number;
+    down: boolean;
+    consecutiveFailures: number;
+    consecutiveSuccesses: number;
+    answer: string;
+  }>;
   /** The latest breaker transitions, newest last (at most 30). */
   events: Array<{ round: number; instance: string; code: string; detail: string }>;
 }

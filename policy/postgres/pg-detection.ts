@@ -52,17 +52,35 @@ export function standbyLostPrimary(standby: ServerProbe, primaryPort: number, re
 export function evaluateDetection(previous: DetectionState, observation: ClusterObservation, rule: DetectionRule): DetectionDecision {
   const primaryName = observation.published?.primary.name ?? null;
   if (!primaryName) {
-    return { state: initialDetectionState(), code: 'NoPrimaryKnown', verdict: 'unknown', reason: 'no topology has been published yet, so no server is known as the primary' };
+    return {
+      state: initialDetectionState(),
+      code: 'NoPrimaryKnown',
+      verdict: 'unknown',
+      reason: 'no topology has been published yet, so no server is known as the primary',
+    };
   }
   // A different primary than last time (a switchover or failover finished): start counting afresh.
-  const base = previous.primary === primaryName ? previous : { ...initialDetectionState(), maxConsecutiveFailures: previous.maxConsecutiveFailures, primary: primaryName };
+  const base =
+    previous.primary === primaryName
+      ? previous
+      : { ...initialDetectionState(), maxConsecutiveFailures: previous.maxConsecutiveFailures, primary: primaryName };
   const primary = observation.servers.find((s) => s.name === primaryName);
   if (primary?.reachable && primary.inRecovery === false) {
-    return { state: { ...base, consecutiveFailures: 0, firstFailureAtMs: null }, code: 'PrimaryHealthy', verdict: 'healthy', reason: `${primaryName} answers and accepts writes` };
+    return {
+      state: { ...base, consecutiveFailures: 0, firstFailureAtMs: null },
+      code: 'PrimaryHealthy',
+      verdict: 'healthy',
+      reason: `${primaryName} answers and accepts writes`,
+    };
   }
   if (primary?.reachable && primary.inRecovery === true) {
     // The published primary is a standby now: the topology is stale, not the server dead.
-    return { state: { ...base, consecutiveFailures: 0, firstFailureAtMs: null }, code: 'PrimaryInRecovery', verdict: 'unknown', reason: `${primaryName} answers but is in recovery; the published topology is stale` };
+    return {
+      state: { ...base, consecutiveFailures: 0, firstFailureAtMs: null },
+      code: 'PrimaryInRecovery',
+      verdict: 'unknown',
+      reason: `${primaryName} answers but is in recovery; the published topology is stale`,
+    };
   }
   const consecutiveFailures = base.consecutiveFailures + 1;
   const firstFailureAtMs = base.firstFailureAtMs ?? observation.observedAtMs;
@@ -74,15 +92,35 @@ export function evaluateDetection(previous: DetectionState, observation: Cluster
   };
   const spanMs = observation.observedAtMs - firstFailureAtMs;
   if (consecutiveFailures < rule.failedProbes || spanMs < rule.detectionWindowMs) {
-    return { state, code: 'PrimarySuspect', verdict: 'suspect', reason: `${primaryName} failed ${consecutiveFailures} probe(s) in a row over ${spanMs} ms (needs ${rule.failedProbes} over ${rule.detectionWindowMs} ms): ${primary?.error ?? 'not probed'}` };
+    return {
+      state,
+      code: 'PrimarySuspect',
+      verdict: 'suspect',
+      reason: `${primaryName} failed ${consecutiveFailures} probe(s) in a row over ${spanMs} ms (needs ${rule.failedProbes} over ${rule.detectionWindowMs} ms): ${primary?.error ?? 'not probed'}`,
+    };
   }
   const standbys = observation.servers.filter((s) => s.name !== primaryName && s.reachable && s.inRecovery === true);
   if (standbys.length === 0) {
-    return { state, code: 'NoStandbyReachable', verdict: 'unknown', reason: `${primaryName} is down and no standby answers: nothing to promote, and no second vantage point` };
+    return {
+      state,
+      code: 'NoStandbyReachable',
+      verdict: 'unknown',
+      reason: `${primaryName} is down and no standby answers: nothing to promote, and no second vantage point`,
+    };
   }
   const stillFollowing = standbys.filter((s) => !standbyLostPrimary(s, primary?.port ?? -1, rule.receiverSilenceSeconds));
   if (stillFollowing.length > 0) {
-    return { state, code: 'StandbysStillFollow', verdict: 'suspect', reason: `${primaryName} fails our probes but ${stillFollowing.map((s) => s.name).join(', ')} still stream(s) from it: not confirmed from a second vantage point` };
+    return {
+      state,
+      code: 'StandbysStillFollow',
+      verdict: 'suspect',
+      reason: `${primaryName} fails our probes but ${stillFollowing.map((s) => s.name).join(', ')} still stream(s) from it: not confirmed from a second vantage point`,
+    };
   }
-  return { state, code: 'PrimaryFailed', verdict: 'confirmed', reason: `${primaryName} failed ${consecutiveFailures} probes over ${spanMs} ms and ${standbys.map((s) => s.name).join(', ')} lost it too` };
+  return {
+    state,
+    code: 'PrimaryFailed',
+    verdict: 'confirmed',
+    reason: `${primaryName} failed ${consecutiveFailures} probes over ${spanMs} ms and ${standbys.map((s) => s.name).join(', ')} lost it too`,
+  };
 }

@@ -23,17 +23,25 @@ export const PG_HA_DEFAULTS = {
 
 const cluster = z
   .string({ error: 'cluster must be a string such as "main"' })
-  .refine((c) => (PG_CLUSTERS as readonly string[]).includes(c), { message: `cluster must be one of: ${PG_CLUSTERS.join(', ')} (unknown cluster)` });
+  .refine((c) => (PG_CLUSTERS as readonly string[]).includes(c), {
+    message: `cluster must be one of: ${PG_CLUSTERS.join(', ')} (unknown cluster)`,
+  });
 
 const objectError = (example: string) => ({
   error: (issue: { code: string; keys?: string[] }) =>
-    issue.code === 'unrecognized_keys' ? `unknown field(s): ${(issue.keys ?? []).join(', ')}` : `input must be a JSON object such as ${example}`,
+    issue.code === 'unrecognized_keys'
+      ? `unknown field(s): ${(issue.keys ?? []).join(', ')}`
+      : `input must be a JSON object such as ${example}`,
 });
 
 const failoverSchema = z.strictObject(
   {
     cluster,
-    maxLagBytes: z.number({ error: 'maxLagBytes must be a number of bytes' }).int('maxLagBytes must be a whole number').min(0, 'maxLagBytes must not be negative').default(PG_HA_DEFAULTS.maxLagBytes),
+    maxLagBytes: z
+      .number({ error: 'maxLagBytes must be a number of bytes' })
+      .int('maxLagBytes must be a whole number')
+      .min(0, 'maxLagBytes must not be negative')
+      .default(PG_HA_DEFAULTS.maxLagBytes),
     approvalTimeoutSeconds: z
       .number({ error: 'approvalTimeoutSeconds must be a number of seconds' })
       .min(1, 'approvalTimeoutSeconds must be at least 1')
@@ -51,9 +59,19 @@ const switchoverSchema = z.strictObject(
     cluster,
     target: z
       .string({ error: 'target must be a server name such as "replica1"' })
-      .refine((t) => (PG_SERVER_NAMES as readonly string[]).includes(t), { message: `target must be one of: ${PG_SERVER_NAMES.join(', ')} (unknown server)` }),
-    maxLagBytes: z.number({ error: 'maxLagBytes must be a number of bytes' }).int('maxLagBytes must be a whole number').min(0, 'maxLagBytes must not be negative').default(PG_HA_DEFAULTS.maxLagBytes),
-    timeoutSeconds: z.number({ error: 'timeoutSeconds must be a number of seconds' }).min(1, 'timeoutSeconds must be at least 1').max(3600, 'timeoutSeconds must be at most 3600').default(PG_HA_DEFAULTS.switchoverTimeoutSeconds),
+      .refine((t) => (PG_SERVER_NAMES as readonly string[]).includes(t), {
+        message: `target must be one of: ${PG_SERVER_NAMES.join(', ')} (unknown server)`,
+      }),
+    maxLagBytes: z
+      .number({ error: 'maxLagBytes must be a number of bytes' })
+      .int('maxLagBytes must be a whole number')
+      .min(0, 'maxLagBytes must not be negative')
+      .default(PG_HA_DEFAULTS.maxLagBytes),
+    timeoutSeconds: z
+      .number({ error: 'timeoutSeconds must be a number of seconds' })
+      .min(1, 'timeoutSeconds must be at least 1')
+      .max(3600, 'timeoutSeconds must be at most 3600')
+      .default(PG_HA_DEFAULTS.switchoverTimeoutSeconds),
   },
   objectError('{"cluster":"main","target":"replica1"}'),
 );
@@ -61,11 +79,35 @@ const switchoverSchema = z.strictObject(
 const monitorSchema = z.strictObject(
   {
     cluster,
-    failedProbes: z.number({ error: 'failedProbes must be a number' }).int('failedProbes must be a whole number').min(2, 'failedProbes must be at least 2 (one probe is a blip)').max(100, 'failedProbes must be at most 100').default(PG_HA_DEFAULTS.failedProbes),
-    detectionWindowMs: z.number({ error: 'detectionWindowMs must be a number of milliseconds' }).int().min(0, 'detectionWindowMs must not be negative').max(600_000, 'detectionWindowMs must be at most 600000').default(PG_HA_DEFAULTS.detectionWindowMs),
-    probeIntervalMs: z.number({ error: 'probeIntervalMs must be a number of milliseconds' }).int().min(100, 'probeIntervalMs must be at least 100').max(60_000, 'probeIntervalMs must be at most 60000').default(PG_HA_DEFAULTS.probeIntervalMs),
-    receiverSilenceSeconds: z.number({ error: 'receiverSilenceSeconds must be a number of seconds' }).min(0.5, 'receiverSilenceSeconds must be at least 0.5').max(600, 'receiverSilenceSeconds must be at most 600').default(PG_HA_DEFAULTS.receiverSilenceSeconds),
-    maxRunMs: z.number({ error: 'maxRunMs must be a number of milliseconds' }).int().min(1_000, 'maxRunMs must be at least 1000').max(600_000, 'maxRunMs must be at most 600000').default(PG_HA_DEFAULTS.monitorMaxRunMs),
+    failedProbes: z
+      .number({ error: 'failedProbes must be a number' })
+      .int('failedProbes must be a whole number')
+      .min(2, 'failedProbes must be at least 2 (one probe is a blip)')
+      .max(100, 'failedProbes must be at most 100')
+      .default(PG_HA_DEFAULTS.failedProbes),
+    detectionWindowMs: z
+      .number({ error: 'detectionWindowMs must be a number of milliseconds' })
+      .int()
+      .min(0, 'detectionWindowMs must not be negative')
+      .max(600_000, 'detectionWindowMs must be at most 600000')
+      .default(PG_HA_DEFAULTS.detectionWindowMs),
+    probeIntervalMs: z
+      .number({ error: 'probeIntervalMs must be a number of milliseconds' })
+      .int()
+      .min(100, 'probeIntervalMs must be at least 100')
+      .max(60_000, 'probeIntervalMs must be at most 60000')
+      .default(PG_HA_DEFAULTS.probeIntervalMs),
+    receiverSilenceSeconds: z
+      .number({ error: 'receiverSilenceSeconds must be a number of seconds' })
+      .min(0.5, 'receiverSilenceSeconds must be at least 0.5')
+      .max(600, 'receiverSilenceSeconds must be at most 600')
+      .default(PG_HA_DEFAULTS.receiverSilenceSeconds),
+    maxRunMs: z
+      .number({ error: 'maxRunMs must be a number of milliseconds' })
+      .int()
+      .min(1_000, 'maxRunMs must be at least 1000')
+      .max(600_000, 'maxRunMs must be at most 600000')
+      .default(PG_HA_DEFAULTS.monitorMaxRunMs),
     /** Start pgFailover on a confirmed failure (false: only report). */
     autoFailover: z.boolean({ error: 'autoFailover must be true or false' }).default(true),
   },
@@ -88,7 +130,11 @@ export const parsePgMonitorInput = (raw: unknown): Parsed<PgMonitorInput> => par
 
 export type SwitchoverCheck =
   | { ok: true; code: 'TargetReady'; primary: string; lagBytes: number }
-  | { ok: false; code: 'TargetIsPrimary' | 'NoSinglePrimary' | 'TargetUnreachable' | 'TargetNotStreaming' | 'TargetNotCaughtUp'; message: string };
+  | {
+      ok: false;
+      code: 'TargetIsPrimary' | 'NoSinglePrimary' | 'TargetUnreachable' | 'TargetNotStreaming' | 'TargetNotCaughtUp';
+      message: string;
+    };
 
 /**
  * Whether a switchover to `target` may start, from one observation. The target must be a
@@ -97,19 +143,41 @@ export type SwitchoverCheck =
 export function checkSwitchoverTarget(target: string, observation: ClusterObservation, maxLagBytes: number): SwitchoverCheck {
   const writable = writableServers(observation.servers);
   if (writable.length !== 1) {
-    return { ok: false, code: 'NoSinglePrimary', message: `a switchover needs exactly one writable server; found ${writable.length} (${writable.map((w) => w.name).join(', ') || 'none'}); run pgFailover instead` };
+    return {
+      ok: false,
+      code: 'NoSinglePrimary',
+      message: `a switchover needs exactly one writable server; found ${writable.length} (${writable.map((w) => w.name).join(', ') || 'none'}); run pgFailover instead`,
+    };
   }
   const primary = writable[0];
-  if (primary.name === target) return { ok: false, code: 'TargetIsPrimary', message: `target ${target} is already the primary of cluster ${observation.cluster}; choose one of the replicas` };
+  if (primary.name === target)
+    return {
+      ok: false,
+      code: 'TargetIsPrimary',
+      message: `target ${target} is already the primary of cluster ${observation.cluster}; choose one of the replicas`,
+    };
   const probe = observation.servers.find((s) => s.name === target);
-  if (!probe || !probe.reachable) return { ok: false, code: 'TargetUnreachable', message: `target ${target} is not reachable (${probe?.error ?? 'no probe'}); start it first` };
+  if (!probe || !probe.reachable)
+    return {
+      ok: false,
+      code: 'TargetUnreachable',
+      message: `target ${target} is not reachable (${probe?.error ?? 'no probe'}); start it first`,
+    };
   const streamRow = (primary.replication ?? []).find((r) => r.applicationName === target);
   if (probe.inRecovery !== true || !streamRow || streamRow.state !== 'streaming') {
-    return { ok: false, code: 'TargetNotStreaming', message: `target ${target} does not stream from the primary ${primary.name}; a switchover needs a streaming replica` };
+    return {
+      ok: false,
+      code: 'TargetNotStreaming',
+      message: `target ${target} does not stream from the primary ${primary.name}; a switchover needs a streaming replica`,
+    };
   }
   const held = probe.receiveLsn ?? probe.replayLsn ?? null;
   const lagBytes = primary.currentLsn && held ? Math.max(0, lsnDiffBytes(primary.currentLsn, held)) : Number.POSITIVE_INFINITY;
-  if (lagBytes > maxLagBytes) return { ok: false, code: 'TargetNotCaughtUp', message: `target ${target} is ${lagBytes} bytes behind the primary, over maxLagBytes=${maxLagBytes}; wait for it to catch up or raise maxLagBytes` };
+  if (lagBytes > maxLagBytes)
+    return {
+      ok: false,
+      code: 'TargetNotCaughtUp',
+      message: `target ${target} is ${lagBytes} bytes behind the primary, over maxLagBytes=${maxLagBytes}; wait for it to catch up or raise maxLagBytes`,
+    };
   return { ok: true, code: 'TargetReady', primary: primary.name, lagBytes };
 }
-

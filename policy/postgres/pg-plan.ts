@@ -69,7 +69,8 @@ export function invariantProblems(model: ClusterModel): string[] {
   if (unfencedWritable.length > 1) problems.push(`more than one unfenced writable server: ${unfencedWritable.join(', ')}`);
   for (const n of model.nodes) {
     if (n.follows === n.name) problems.push(`${n.name} follows itself`);
-    if (n.follows !== null && !model.nodes.some((m) => m.name === n.follows)) problems.push(`${n.name} follows unknown server ${n.follows}`);
+    if (n.follows !== null && !model.nodes.some((m) => m.name === n.follows))
+      problems.push(`${n.name} follows unknown server ${n.follows}`);
     if (n.follows !== null && n.writable) problems.push(`${n.name} is writable and follows ${n.follows}`);
   }
   return problems;
@@ -104,7 +105,8 @@ export function applyTransition(model: ClusterModel, t: Transition): ClusterMode
       break;
     case 'promote': {
       const others = next.nodes.filter((n) => n.name !== t.node && n.writable && !n.fenced);
-      if (others.length > 0) throw new InvariantViolation(`cannot promote ${t.node} while ${others.map((n) => n.name).join(', ')} is writable and not fenced`);
+      if (others.length > 0)
+        throw new InvariantViolation(`cannot promote ${t.node} while ${others.map((n) => n.name).join(', ')} is writable and not fenced`);
       const target = node(next, t.node);
       target.writable = true;
       target.follows = null;
@@ -117,7 +119,8 @@ export function applyTransition(model: ClusterModel, t: Transition): ClusterMode
       break;
     }
     case 'publish':
-      if (!node(next, t.primary).writable) throw new InvariantViolation(`cannot publish ${t.primary} as primary: it does not accept writes`);
+      if (!node(next, t.primary).writable)
+        throw new InvariantViolation(`cannot publish ${t.primary} as primary: it does not accept writes`);
       next.published = { primary: t.primary, replicas: [...t.replicas] };
       break;
     case 'restoreSync':
@@ -150,7 +153,10 @@ export function resolvePlan(model: ClusterModel, goal: PlanGoal): Transition[] {
   };
   const { oldPrimary, newPrimary } = goal;
   if (oldPrimary === newPrimary) throw new InvariantViolation('the new primary must differ from the old one');
-  const others = m.nodes.map((n) => n.name).filter((n) => n !== oldPrimary && n !== newPrimary).sort();
+  const others = m.nodes
+    .map((n) => n.name)
+    .filter((n) => n !== oldPrimary && n !== newPrimary)
+    .sort();
 
   if (!node(m, newPrimary).writable) {
     const old = node(m, oldPrimary);
@@ -178,7 +184,11 @@ export function goalReached(model: ClusterModel, goal: PlanGoal): boolean {
     node(model, goal.newPrimary).writable &&
     others.every((n) => n.follows === goal.newPrimary && !n.writable) &&
     model.syncRestoredOn === goal.newPrimary &&
-    samePublished(model.published, goal.newPrimary, others.map((n) => n.name))
+    samePublished(
+      model.published,
+      goal.newPrimary,
+      others.map((n) => n.name),
+    )
   );
 }
 
@@ -186,7 +196,9 @@ export function goalReached(model: ClusterModel, goal: PlanGoal): boolean {
 export function describeTransition(t: Transition): string {
   switch (t.kind) {
     case 'fence':
-      return t.mode === 'clean' ? `stopping the primary ${t.node} cleanly` : `fencing the old primary ${t.node} (stop it if it answers; cut every standby off from it)`;
+      return t.mode === 'clean'
+        ? `stopping the primary ${t.node} cleanly`
+        : `fencing the old primary ${t.node} (stop it if it answers; cut every standby off from it)`;
     case 'catchUp':
       return `waiting until ${t.node} has replayed everything ${t.from} wrote`;
     case 'promote':

@@ -130,12 +130,16 @@ export function coverageProblems(views: ClusterView[]): CoverageProblem[] {
   const problems: CoverageProblem[] = [];
   for (const view of views) {
     const uncovered = slotOwners(view).reduce((n, o) => n + (o === null ? 1 : 0), 0);
-    if (uncovered > 0) problems.push({ code: 'SlotsUncovered', detail: `${view.reportedBy} sees ${uncovered} of ${SLOT_COUNT} slots without an owner` });
+    if (uncovered > 0)
+      problems.push({ code: 'SlotsUncovered', detail: `${view.reportedBy} sees ${uncovered} of ${SLOT_COUNT} slots without an owner` });
     for (const node of view.nodes) {
-      if (node.failing) problems.push({ code: 'NodeFailing', detail: `${view.reportedBy} sees ${address(node)} (${node.id}) as failing or in handshake` });
+      if (node.failing)
+        problems.push({ code: 'NodeFailing', detail: `${view.reportedBy} sees ${address(node)} (${node.id}) as failing or in handshake` });
       if (!node.myself) continue;
-      for (const m of node.migrating) problems.push({ code: 'SlotOpen', detail: `slot ${m.slot} is migrating on ${address(node)} to ${m.to}` });
-      for (const i of node.importing) problems.push({ code: 'SlotOpen', detail: `slot ${i.slot} is importing on ${address(node)} from ${i.from}` });
+      for (const m of node.migrating)
+        problems.push({ code: 'SlotOpen', detail: `slot ${m.slot} is migrating on ${address(node)} to ${m.to}` });
+      for (const i of node.importing)
+        problems.push({ code: 'SlotOpen', detail: `slot ${i.slot} is importing on ${address(node)} from ${i.from}` });
     }
   }
   return problems;

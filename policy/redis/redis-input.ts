@@ -16,7 +16,8 @@ const nodeId = (field: string) =>
 
 const strictObject = <T extends z.ZodRawShape>(shape: T, example: string) =>
   z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : `input must be a JSON object such as ${example}`),
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : `input must be a JSON object such as ${example}`,
   });
 
 /** "0-99", "5" or 5: one slot or an inclusive range within 0..16383. */
@@ -40,13 +41,33 @@ const migrationShape = {
     .int('throttleKeysPerSecond must be a whole number')
     .min(0, 'throttleKeysPerSecond must not be negative')
     .default(0),
-  slotsPerActivity: z.number().int().min(1, 'slotsPerActivity must be at least 1').max(4096, 'slotsPerActivity must be at most 4096').default(1024),
+  slotsPerActivity: z
+    .number()
+    .int()
+    .min(1, 'slotsPerActivity must be at least 1')
+    .max(4096, 'slotsPerActivity must be at most 4096')
+    .default(1024),
   maxParallel: z.number().int().min(1, 'maxParallel must be at least 1').max(16, 'maxParallel must be at most 16').default(4),
   /** Slots of one source/target pair open at the same time inside one activity: they move as one pipelined group. */
-  slotConcurrency: z.number().int().min(1, 'slotConcurrency must be at least 1').max(1024, 'slotConcurrency must be at most 1024').default(64),
+  slotConcurrency: z
+    .number()
+    .int()
+    .min(1, 'slotConcurrency must be at least 1')
+    .max(1024, 'slotConcurrency must be at most 1024')
+    .default(64),
   /** Bytes aimed at per MIGRATE; the batch's key count follows the sampled key sizes. */
-  batchBytes: z.number().int().min(1024, 'batchBytes must be at least 1024').max(64 * 1024 * 1024, 'batchBytes must be at most 64 MiB').default(512 * 1024),
-  migrateTimeoutMs: z.number().int().min(100, 'migrateTimeoutMs must be at least 100').max(600_000, 'migrateTimeoutMs must be at most 600000').default(5000),
+  batchBytes: z
+    .number()
+    .int()
+    .min(1024, 'batchBytes must be at least 1024')
+    .max(64 * 1024 * 1024, 'batchBytes must be at most 64 MiB')
+    .default(512 * 1024),
+  migrateTimeoutMs: z
+    .number()
+    .int()
+    .min(100, 'migrateTimeoutMs must be at least 100')
+    .max(600_000, 'migrateTimeoutMs must be at most 600000')
+    .default(5000),
 };
 
 export type MigrationOptions = { [K in keyof typeof migrationShape]: z.output<(typeof migrationShape)[K]> };
@@ -54,28 +75,61 @@ export type MigrationOptions = { [K in keyof typeof migrationShape]: z.output<(t
 const reshardSchema = strictObject(
   {
     target: nodeId('target'),
-    sources: z.array(nodeId('sources[]'), { error: 'sources must be a list of node ids' }).min(1, 'sources must name at least one master').optional(),
-    slots: z.number({ error: 'slots must be a number of slots such as 100' }).int('slots must be a whole number').min(1, 'slots must be at least 1').max(16384, 'slots must be at most 16384').optional(),
-    ranges: z.array(slotRange, { error: 'ranges must be a list such as ["0-99", "200"]' }).min(1, 'ranges must name at least one slot').optional(),
+    sources: z
+      .array(nodeId('sources[]'), { error: 'sources must be a list of node ids' })
+      .min(1, 'sources must name at least one master')
+      .optional(),
+    slots: z
+      .number({ error: 'slots must be a number of slots such as 100' })
+      .int('slots must be a whole number')
+      .min(1, 'slots must be at least 1')
+      .max(16384, 'slots must be at most 16384')
+      .optional(),
+    ranges: z
+      .array(slotRange, { error: 'ranges must be a list such as ["0-99", "200"]' })
+      .min(1, 'ranges must name at least one slot')
+      .optional(),
     /** Keys above this size are reported by the preflight: a MIGRATE of one blocks both nodes. */
-    bigKeyBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+    bigKeyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(8 * 1024 * 1024),
     /** The big-key scan samples at most this many keys (over all masters; 0: no scan)… */
-    bigKeyScanKeys: z.number({ error: 'bigKeyScanKeys must be a number of keys' }).int('bigKeyScanKeys must be a whole number').min(0, 'bigKeyScanKeys must not be negative').max(100_000_000, 'bigKeyScanKeys must be at most 100000000').default(20_000),
+    bigKeyScanKeys: z
+      .number({ error: 'bigKeyScanKeys must be a number of keys' })
+      .int('bigKeyScanKeys must be a whole number')
+      .min(0, 'bigKeyScanKeys must not be negative')
+      .max(100_000_000, 'bigKeyScanKeys must be at most 100000000')
+      .default(20_000),
     /** …and stops after this many milliseconds, whichever comes first. */
-    bigKeyScanMs: z.number({ error: 'bigKeyScanMs must be a number of milliseconds' }).int('bigKeyScanMs must be a whole number').min(0, 'bigKeyScanMs must not be negative').max(600_000, 'bigKeyScanMs must be at most 600000').default(1000),
+    bigKeyScanMs: z
+      .number({ error: 'bigKeyScanMs must be a number of milliseconds' })
+      .int('bigKeyScanMs must be a whole number')
+      .min(0, 'bigKeyScanMs must not be negative')
+      .max(600_000, 'bigKeyScanMs must be at most 600000')
+      .default(1000),
     /** History length after which the workflow continues as new (keeps the history small). */
     continueAsNewAfterEvents: z.number().int().min(100, 'continueAsNewAfterEvents must be at least 100').default(5000),
     ...migrationShape,
   },
   '{"target":"<node id>","slots":100}',
-).refine((v) => (v.slots === undefined) !== (v.ranges === undefined), { message: 'give exactly one of slots (a count) or ranges (named slot ranges)' });
+).refine((v) => (v.slots === undefined) !== (v.ranges === undefined), {
+  message: 'give exactly one of slots (a count) or ranges (named slot ranges)',
+});
 
 export type RedisReshardInput = z.output<typeof reshardSchema>;
 
 const rebalanceSchema = strictObject(
   {
-    weights: z.record(nodeId('weights key'), z.number().min(0, 'weights must be 0 or more'), { error: 'weights must map node ids to numbers' }).optional(),
-    thresholdPercent: z.number().min(0, 'thresholdPercent must not be negative').max(100, 'thresholdPercent must be at most 100').default(2),
+    weights: z
+      .record(nodeId('weights key'), z.number().min(0, 'weights must be 0 or more'), { error: 'weights must map node ids to numbers' })
+      .optional(),
+    thresholdPercent: z
+      .number()
+      .min(0, 'thresholdPercent must not be negative')
+      .max(100, 'thresholdPercent must be at most 100')
+      .default(2),
     useEmptyMasters: z.boolean({ error: 'useEmptyMasters must be true or false' }).default(false),
     dryRun: z.boolean({ error: 'dryRun must be true or false' }).default(false),
     ...migrationShape,
@@ -87,7 +141,11 @@ export type RedisRebalanceInput = z.output<typeof rebalanceSchema>;
 
 const addNodeSchema = strictObject(
   {
-    port: z.number({ error: 'port must be the new node\'s port, such as 7006' }).int('port must be a whole number').min(1024, 'port must be at least 1024').max(55535, 'port must be at most 55535 (its cluster bus uses port+10000)'),
+    port: z
+      .number({ error: "port must be the new node's port, such as 7006" })
+      .int('port must be a whole number')
+      .min(1024, 'port must be at least 1024')
+      .max(55535, 'port must be at most 55535 (its cluster bus uses port+10000)'),
     /** Make it a replica of this master, or of the master with the fewest replicas ("auto"). */
     replicaOf: z.union([z.literal('auto'), nodeId('replicaOf')]).optional(),
     joinTimeoutSeconds: z.number().int().min(1).max(600).default(60),

@@ -51,7 +51,8 @@ function ref(node: ClusterNode): NodeRef {
 function requireMaster(view: ClusterView, id: string, field: string): ClusterNode | PlanResult {
   const node = nodeById(view, id);
   if (!node) return reject('UnknownNode', `${field}: ${id} is not a node of the cluster (see CLUSTER NODES)`);
-  if (node.role !== 'master') return reject('NotAMaster', `${field}: ${id} (${address(node)}) is a replica; only a master can give or take slots`);
+  if (node.role !== 'master')
+    return reject('NotAMaster', `${field}: ${id} (${address(node)}) is a replica; only a master can give or take slots`);
   if (node.failing) return reject('ClusterNotHealthy', `${field}: ${id} (${address(node)}) is failing`);
   return node;
 }
@@ -114,7 +115,11 @@ export interface MoveCountRequest {
 export function planMoveCount(view: ClusterView, request: MoveCountRequest): PlanResult {
   const target = requireMaster(view, request.target, 'target');
   if (isRejection(target)) return target;
-  const sourceIds = request.sources ?? masters(view).filter((n) => n.id !== target.id && n.slots.length > 0).map((n) => n.id);
+  const sourceIds =
+    request.sources ??
+    masters(view)
+      .filter((n) => n.id !== target.id && n.slots.length > 0)
+      .map((n) => n.id);
   const sources: ClusterNode[] = [];
   for (const [i, id] of sourceIds.entries()) {
     if (id === target.id) return reject('InvalidInput', `sources[${i}]: ${id} is also the target; a node cannot give slots to itself`);
@@ -199,7 +204,13 @@ export function planRebalance(view: ClusterView, request: RebalanceRequest): Reb
     if (!(weight >= 0)) return { ok: false, code: 'InvalidInput', message: `weights.${id}: weight must be 0 or more` };
   }
   const candidates = masters(view).filter((n) => n.slots.length > 0 || request.useEmptyMasters || (weights[n.id] ?? 1) === 0);
-  const entries: RebalanceEntry[] = candidates.map((n) => ({ id: n.id, address: address(n), weight: weights[n.id] ?? 1, owned: slotCount(n.slots), expected: 0 }));
+  const entries: RebalanceEntry[] = candidates.map((n) => ({
+    id: n.id,
+    address: address(n),
+    weight: weights[n.id] ?? 1,
+    owned: slotCount(n.slots),
+    expected: 0,
+  }));
   const totalWeight = entries.reduce((a, e) => a + e.weight, 0);
   if (totalWeight <= 0) return { ok: false, code: 'InvalidInput', message: 'weights: at least one master must have a weight above 0' };
   for (const e of entries) e.expected = Math.floor((SLOT_COUNT * e.weight) / totalWeight);
@@ -210,7 +221,8 @@ export function planRebalance(view: ClusterView, request: RebalanceRequest): Reb
     e.expected++;
     rest--;
   }
-  const over = (e: RebalanceEntry) => (e.expected === 0 ? e.owned > 0 : (Math.abs(e.owned - e.expected) / e.expected) * 100 > request.thresholdPercent);
+  const over = (e: RebalanceEntry) =>
+    e.expected === 0 ? e.owned > 0 : (Math.abs(e.owned - e.expected) / e.expected) * 100 > request.thresholdPercent;
   const withinThreshold = !entries.some(over);
   if (withinThreshold) return { ok: true, plan: { pairs: [], lanes: [], totalSlots: 0 }, balance: entries, withinThreshold };
 
@@ -231,7 +243,11 @@ export function planRebalance(view: ClusterView, request: RebalanceRequest): Reb
   }
   const pairs = [...moves.entries()].map(([key, slots]) => {
     const [src, dst] = key.split(' ');
-    return { source: ref(nodeById(view, src) as ClusterNode), target: ref(nodeById(view, dst) as ClusterNode), ranges: compressSlots(slots) };
+    return {
+      source: ref(nodeById(view, src) as ClusterNode),
+      target: ref(nodeById(view, dst) as ClusterNode),
+      ranges: compressSlots(slots),
+    };
   });
   const done = finish(pairs);
   if (!done.ok) return done;

@@ -53,7 +53,10 @@ export function nextSlotStep(o: SlotObservation): SlotStep {
   // Keys still on the source always move first: SETSLOT NODE must never strand a key.
   if (o.keysOnSource > 0) {
     if (onSource.owner !== source) {
-      return { kind: 'conflict', reason: `slot ${slot}: the source holds ${o.keysOnSource} keys of a slot it says ${onSource.owner ?? 'nobody'} owns` };
+      return {
+        kind: 'conflict',
+        reason: `slot ${slot}: the source holds ${o.keysOnSource} keys of a slot it says ${onSource.owner ?? 'nobody'} owns`,
+      };
     }
     if (!onTarget.importingFrom && !targetOwns) return { kind: 'set-importing' };
     if (!onSource.migratingTo) return { kind: 'set-migrating' };
@@ -64,7 +67,8 @@ export function nextSlotStep(o: SlotObservation): SlotStep {
 
   if (onSource.owner === source) {
     if (!onTarget.importingFrom) {
-      if (onTarget.owner !== source) return { kind: 'wait', reason: `slot ${slot}: the target still thinks ${onTarget.owner ?? 'nobody'} owns it` };
+      if (onTarget.owner !== source)
+        return { kind: 'wait', reason: `slot ${slot}: the target still thinks ${onTarget.owner ?? 'nobody'} owns it` };
       return { kind: 'set-importing' };
     }
     if (!onSource.migratingTo) return { kind: 'set-migrating' };
@@ -80,9 +84,7 @@ export function nextSlotStep(o: SlotObservation): SlotStep {
 
 /** What `redisFix` does with one open or uncovered slot, or why it refuses. */
 export type FixAction =
-  | { kind: 'finish-migration'; source: string; target: string }
-  | { kind: 'close'; node: string }
-  | { kind: 'refuse'; reason: string };
+  { kind: 'finish-migration'; source: string; target: string } | { kind: 'close'; node: string } | { kind: 'refuse'; reason: string };
 
 export interface OpenSlotFacts {
   slot: number;
@@ -101,8 +103,11 @@ export interface OpenSlotFacts {
  * - only a MIGRATING owner whose target holds no key of the slot: close it.
  */
 export function planSlotFix(f: OpenSlotFacts): FixAction {
-  if (f.owner === null) return { kind: 'refuse', reason: `slot ${f.slot} has no owner; assigning it needs a person to say where its keys are` };
-  const holders = Object.entries(f.keys).filter(([, n]) => n > 0).map(([id]) => id);
+  if (f.owner === null)
+    return { kind: 'refuse', reason: `slot ${f.slot} has no owner; assigning it needs a person to say where its keys are` };
+  const holders = Object.entries(f.keys)
+    .filter(([, n]) => n > 0)
+    .map(([id]) => id);
   if (f.migrating.length === 1 && f.importing.length === 1) {
     const [m] = f.migrating;
     const [i] = f.importing;

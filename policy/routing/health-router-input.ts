@@ -6,7 +6,10 @@ import { SERVICE_NAME_PATTERN } from '../../contracts/common/names';
 import type { Parsed } from '../scaling/scale-input';
 
 const num = (name: string, min: number, max: number, unit: string) =>
-  z.number({ error: `${name} must be a number (${unit})` }).min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`);
+  z
+    .number({ error: `${name} must be a number (${unit})` })
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
 const whole = (name: string, min: number, max: number, unit: string) => num(name, min, max, unit).int(`${name} must be a whole number`);
 
 /** Each setting with its bounds; the error names the field. */
@@ -59,7 +62,10 @@ const carriedSchema = z.strictObject({
     probeFailures: z.number().int().min(0),
   }),
   /** The latest breaker transitions, so the progress query keeps them across runs. */
-  events: z.array(z.strictObject({ round: z.number().int(), instance: z.string(), code: z.string(), detail: z.string() })).max(100).default([]),
+  events: z
+    .array(z.strictObject({ round: z.number().int(), instance: z.string(), code: z.string(), detail: z.string() }))
+    .max(100)
+    .default([]),
 });
 
 const inputSchema = z.strictObject(
@@ -69,18 +75,31 @@ const inputSchema = z.strictObject(
       .regex(SERVICE_NAME_PATTERN, 'service must be lowercase letters, digits and dashes, starting with a letter (at most 40 characters)'),
     ...Object.fromEntries(Object.entries(settingsShape).map(([k, v]) => [k, v.optional()])),
     carried: carriedSchema.optional(),
-  } as { service: z.ZodString; carried: z.ZodOptional<typeof carriedSchema> } & { [K in keyof typeof settingsShape]: z.ZodOptional<(typeof settingsShape)[K]> },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'input must be a JSON object such as {"service":"jarvis-app"}') },
+  } as { service: z.ZodString; carried: z.ZodOptional<typeof carriedSchema> } & {
+    [K in keyof typeof settingsShape]: z.ZodOptional<(typeof settingsShape)[K]>;
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s): ${issue.keys.join(', ')}`
+        : 'input must be a JSON object such as {"service":"jarvis-app"}',
+  },
 );
 
 export type HealthRouterTotals = z.output<typeof carriedSchema>['totals'];
 export type HealthRouterEventRecord = z.output<typeof carriedSchema>['events'][number];
-export type HealthRouterInput = { service: string; carried?: { state: RouterState; totals: HealthRouterTotals; events: HealthRouterEventRecord[] } } & Partial<HealthRouterSettings>;
+export type HealthRouterInput = {
+  service: string;
+  carried?: { state: RouterState; totals: HealthRouterTotals; events: HealthRouterEventRecord[] };
+} & Partial<HealthRouterSettings>;
 
 export function parseHealthRouterInput(raw: unknown): Parsed<HealthRouterInput> {
   const result = inputSchema.safeParse(raw);
   if (result.success) return { ok: true, value: result.data as HealthRouterInput };
-  return { ok: false, problems: result.error.issues.map((issue) => (issue.path.length > 1 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)) };
+  return {
+    ok: false,
+    problems: result.error.issues.map((issue) => (issue.path.length > 1 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)),
+  };
 }
 
 /** The worker's settings with the input's overrides on top; the overrides are checked together with them. */

@@ -117,7 +117,8 @@ export type InstanceCode =
   | 'Ramping'
   | 'Draining';
 
-export type EventCode = 'Joined' | 'Adopted' | 'Left' | 'Ejected' | 'EjectionLimited' | 'HalfOpen' | 'Reopened' | 'Recovered' | 'RampDone' | 'Draining';
+export type EventCode =
+  'Joined' | 'Adopted' | 'Left' | 'Ejected' | 'EjectionLimited' | 'HalfOpen' | 'Reopened' | 'Recovered' | 'RampDone' | 'Draining';
 
 export interface InstanceVerdict {
   name: string;
@@ -181,16 +182,31 @@ function fresh(since: number, counters: RequestCounters | null): InstanceRouting
 }
 
 /** How a member the router has not seen before starts: adopted as nginx runs it in the first round, ramped from 1 later. */
-function startTracking(m: InstanceObservation, state: RouterState, observation: RouterObservation, nowMs: number, s: HealthRouterSettings, events: RouterEvent[]): InstanceRouting {
+function startTracking(
+  m: InstanceObservation,
+  state: RouterState,
+  observation: RouterObservation,
+  nowMs: number,
+  s: HealthRouterSettings,
+  events: RouterEvent[],
+): InstanceRouting {
   const base = fresh(m.since, null);
   if (state.started) {
-    events.push({ instance: m.name, code: 'Joined', detail: `${m.name} joined the upstream; its weight ramps from ${RAMP_START_WEIGHT} to ${s.fullWeight} over ${s.rampSeconds} s` });
+    events.push({
+      instance: m.name,
+      code: 'Joined',
+      detail: `${m.name} joined the upstream; its weight ramps from ${RAMP_START_WEIGHT} to ${s.fullWeight} over ${s.rampSeconds} s`,
+    });
     return { ...base, rampStartedAtMs: nowMs };
   }
   const applied = observation.applied?.entries[m.name];
   if (applied && applied.since === m.since) {
     if (applied.down) {
-      events.push({ instance: m.name, code: 'Adopted', detail: `${m.name} was ejected by a previous router; it stays out until its probes recover` });
+      events.push({
+        instance: m.name,
+        code: 'Adopted',
+        detail: `${m.name} was ejected by a previous router; it stays out until its probes recover`,
+      });
       return { ...base, breaker: 'open', openedAtMs: nowMs };
     }
     return { ...base, rampStartedAtMs: rampStartFor(applied.weight, nowMs, s) };
@@ -198,7 +214,12 @@ function startTracking(m: InstanceObservation, state: RouterState, observation: 
   return base;
 }
 
-export function evaluateRound(previous: RouterState, observation: RouterObservation, s: HealthRouterSettings, nowMs: number): RoutingDecision {
+export function evaluateRound(
+  previous: RouterState,
+  observation: RouterObservation,
+  s: HealthRouterSettings,
+  nowMs: number,
+): RoutingDecision {
   const events: RouterEvent[] = [];
   const next: Record<string, InstanceRouting> = {};
   const verdicts = new Map<string, Omit<InstanceVerdict, 'weight' | 'down'>>();
@@ -216,7 +237,8 @@ export function evaluateRound(previous: RouterState, observation: RouterObservat
     let code: InstanceCode;
 
     if (m.health.draining || cur.breaker === 'draining') {
-      if (cur.breaker !== 'draining') events.push({ instance: m.name, code: 'Draining', detail: `${m.name} is draining; ejected until a scaling operation removes it` });
+      if (cur.breaker !== 'draining')
+        events.push({ instance: m.name, code: 'Draining', detail: `${m.name} is draining; ejected until a scaling operation removes it` });
       cur.breaker = 'draining';
       code = 'Draining';
     } else if (cur.breaker === 'closed') {
@@ -233,7 +255,11 @@ export function evaluateRound(previous: RouterState, observation: RouterObservat
       if (cur.breaker === 'open' && nowMs - (cur.openedAtMs ?? nowMs) >= s.openSeconds * 1000) {
         cur.breaker = 'half-open';
         cur.consecutiveSuccesses = 0;
-        events.push({ instance: m.name, code: 'HalfOpen', detail: `${m.name} has been out ${s.openSeconds} s; its probes now count toward recovery` });
+        events.push({
+          instance: m.name,
+          code: 'HalfOpen',
+          detail: `${m.name} has been out ${s.openSeconds} s; its probes now count toward recovery`,
+        });
       }
       if (cur.breaker === 'open') {
         code = 'Open';
@@ -242,19 +268,42 @@ export function evaluateRound(previous: RouterState, observation: RouterObservat
         cur.openedAtMs = nowMs;
         cur.consecutiveSuccesses = 0;
         code = 'Reopened';
-        events.push({ instance: m.name, code: 'Reopened', detail: `${m.name} failed a half-open probe (${m.health.answer}); out for another ${s.openSeconds} s` });
+        events.push({
+          instance: m.name,
+          code: 'Reopened',
+          detail: `${m.name} failed a half-open probe (${m.health.answer}); out for another ${s.openSeconds} s`,
+        });
       } else {
         cur.consecutiveSuccesses += 1;
         code = 'HalfOpenProbeOk';
         if (cur.consecutiveSuccesses >= s.recoveryProbes) {
-          Object.assign(cur, { breaker: 'closed', consecutiveFailures: 0, consecutiveSuccesses: 0, openedAtMs: null, rampStartedAtMs: nowMs });
+          Object.assign(cur, {
+            breaker: 'closed',
+            consecutiveFailures: 0,
+            consecutiveSuccesses: 0,
+            openedAtMs: null,
+            rampStartedAtMs: nowMs,
+          });
           code = 'Recovered';
-          events.push({ instance: m.name, code: 'Recovered', detail: `${m.name} passed ${s.recoveryProbes} half-open probes; back at weight ${RAMP_START_WEIGHT}, ramping to ${s.fullWeight} over ${s.rampSeconds} s` });
+          events.push({
+            instance: m.name,
+            code: 'Recovered',
+            detail: `${m.name} passed ${s.recoveryProbes} half-open probes; back at weight ${RAMP_START_WEIGHT}, ramping to ${s.fullWeight} over ${s.rampSeconds} s`,
+          });
         }
       }
     }
     next[m.name] = cur;
-    verdicts.set(m.name, { name: m.name, code, score, errorRate, breaker: cur.breaker, consecutiveFailures: cur.consecutiveFailures, consecutiveSuccesses: cur.consecutiveSuccesses, answer: m.health.answer });
+    verdicts.set(m.name, {
+      name: m.name,
+      code,
+      score,
+      errorRate,
+      breaker: cur.breaker,
+      consecutiveFailures: cur.consecutiveFailures,
+      consecutiveSuccesses: cur.consecutiveSuccesses,
+      answer: m.health.answer,
+    });
   }
 
   // The ejection limit, over the members that are not draining (Envoy's max_ejection_percent).
@@ -268,11 +317,19 @@ export function evaluateRound(previous: RouterState, observation: RouterObservat
       room -= 1;
       Object.assign(cur, { breaker: 'open', openedAtMs: nowMs, rampStartedAtMs: null, consecutiveSuccesses: 0 });
       verdicts.set(name, { ...verdict, code: 'Ejected', breaker: 'open' });
-      events.push({ instance: name, code: 'Ejected', detail: `${name} failed ${cur.consecutiveFailures} rounds in a row (${verdict.answer}); ejected from the upstream` });
+      events.push({
+        instance: name,
+        code: 'Ejected',
+        detail: `${name} failed ${cur.consecutiveFailures} rounds in a row (${verdict.answer}); ejected from the upstream`,
+      });
     } else {
       verdicts.set(name, { ...verdict, code: 'EjectionLimited' });
       if (cur.consecutiveFailures === s.failureThreshold) {
-        events.push({ instance: name, code: 'EjectionLimited', detail: `${name} is failing but ${ejectedNow} of ${active.length} members are already out (limit ${s.maxEjectedPercent} %); it stays in` });
+        events.push({
+          instance: name,
+          code: 'EjectionLimited',
+          detail: `${name} is failing but ${ejectedNow} of ${active.length} members are already out (limit ${s.maxEjectedPercent} %); it stays in`,
+        });
       }
     }
   }
@@ -289,7 +346,12 @@ export function evaluateRound(previous: RouterState, observation: RouterObservat
     }
     desired[m.name] = { since: m.since, weight, down };
     const verdict = verdicts.get(m.name)!;
-    instances.push({ ...verdict, code: verdict.code === 'Ramping' && cur.rampStartedAtMs === null ? 'Healthy' : verdict.code, weight, down });
+    instances.push({
+      ...verdict,
+      code: verdict.code === 'Ramping' && cur.rampStartedAtMs === null ? 'Healthy' : verdict.code,
+      weight,
+      down,
+    });
   }
   for (const name of Object.keys(previous.instances)) {
     if (!next[name]) events.push({ instance: name, code: 'Left', detail: `${name} left the upstream` });
@@ -311,7 +373,12 @@ function sameRouting(a: AppliedEntry, b: AppliedEntry): boolean {
 }
 
 /** Reload only when nginx runs something else, and never sooner than reloadIntervalSeconds after the last reload. */
-export function reloadDecision(desired: Record<string, AppliedEntry>, observation: RouterObservation, s: HealthRouterSettings, nowMs: number): RoutingDecision['reload'] {
+export function reloadDecision(
+  desired: Record<string, AppliedEntry>,
+  observation: RouterObservation,
+  s: HealthRouterSettings,
+  nowMs: number,
+): RoutingDecision['reload'] {
   const differing = Object.entries(desired)
     .filter(([name, want]) => {
       const have = appliedFor(name, want.since, observation);
@@ -320,7 +387,12 @@ export function reloadDecision(desired: Record<string, AppliedEntry>, observatio
     .map(([name]) => name);
   if (differing.length === 0) return { action: 'unchanged', reason: 'nginx already runs these weights', waitMs: 0 };
   const waitMs = observation.lastReloadAtMs + s.reloadIntervalSeconds * 1000 - nowMs;
-  if (waitMs > 0) return { action: 'deferred', reason: `${differing.join(', ')} changed; the last reload was less than ${s.reloadIntervalSeconds} s ago`, waitMs };
+  if (waitMs > 0)
+    return {
+      action: 'deferred',
+      reason: `${differing.join(', ')} changed; the last reload was less than ${s.reloadIntervalSeconds} s ago`,
+      waitMs,
+    };
   return { action: 'apply', reason: `${differing.join(', ')} changed`, waitMs: 0 };
 }
 
@@ -332,12 +404,14 @@ export function checkRoutingInvariants(observation: RouterObservation, decision:
     if (!member) throw new Error(`routing names ${name}, which is not an upstream member`);
     if (entry.since !== member.since) throw new Error(`routing for ${name} names another incarnation`);
     if (decision.state.instances[name]?.breaker === 'draining' && !entry.down) throw new Error(`${name} is draining but routed`);
-    if (!entry.down && (entry.weight < RAMP_START_WEIGHT || entry.weight > s.fullWeight)) throw new Error(`${name} has weight ${entry.weight} outside [${RAMP_START_WEIGHT}, ${s.fullWeight}]`);
+    if (!entry.down && (entry.weight < RAMP_START_WEIGHT || entry.weight > s.fullWeight))
+      throw new Error(`${name} has weight ${entry.weight} outside [${RAMP_START_WEIGHT}, ${s.fullWeight}]`);
   }
   // Only new ejections must respect the limit; members that left may leave an older one above it.
   if (decision.events.some((e) => e.code === 'Ejected')) {
     const active = Object.values(decision.state.instances).filter((i) => i.breaker !== 'draining');
     const ejected = active.filter((i) => i.breaker === 'open' || i.breaker === 'half-open').length;
-    if (ejected > Math.floor((active.length * s.maxEjectedPercent) / 100)) throw new Error(`${ejected} of ${active.length} members ejected, above ${s.maxEjectedPercent} %`);
+    if (ejected > Math.floor((active.length * s.maxEjectedPercent) / 100))
+      throw new Error(`${ejected} of ${active.length} members ejected, above ${s.maxEjectedPercent} %`);
   }
 }

@@ -8,7 +8,12 @@ const schema = z.strictObject(
       .string({ error: 'service must be a string such as "jarvis-app"' })
       .regex(SERVICE_NAME_PATTERN, 'service must be lowercase letters, digits and dashes, starting with a letter (at most 40 characters)'),
   },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'input must be a JSON object such as {"service":"jarvis-app"}') },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s): ${issue.keys.join(', ')}`
+        : 'input must be a JSON object such as {"service":"jarvis-app"}',
+  },
 );
 
 export type AutoscaleCheckInput = z.output<typeof schema>;

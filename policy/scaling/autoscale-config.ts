@@ -20,10 +20,18 @@ export const AUTOSCALE_DEFAULTS: AutoscaleConfig = {
 };
 
 const fraction = (name: string) =>
-  z.number({ error: `${name} must be a number` }).gt(0, `${name} must be in (0, 1]`).max(1, `${name} must be in (0, 1]`);
+  z
+    .number({ error: `${name} must be a number` })
+    .gt(0, `${name} must be in (0, 1]`)
+    .max(1, `${name} must be in (0, 1]`);
 const positive = (name: string) => z.number({ error: `${name} must be a number` }).gt(0, `${name} must be above 0`);
 const nonNegative = (name: string) => z.number({ error: `${name} must be a number` }).min(0, `${name} must not be negative`);
-const count = (name: string) => z.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(0, `${name} must not be negative`).max(1000, `${name} must be at most 1000`);
+const count = (name: string) =>
+  z
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(0, `${name} must not be negative`)
+    .max(1000, `${name} must be at most 1000`);
 
 const schema = z
   .strictObject({
@@ -42,9 +50,13 @@ const schema = z
     metricMaxAgeSeconds: positive('metricMaxAgeSeconds'),
   })
   .superRefine((c, ctx) => {
-    if (c.maxInstances < c.minInstances) ctx.addIssue({ code: 'custom', message: `maxInstances (${c.maxInstances}) must not be below minInstances (${c.minInstances})` });
+    if (c.maxInstances < c.minInstances)
+      ctx.addIssue({ code: 'custom', message: `maxInstances (${c.maxInstances}) must not be below minInstances (${c.minInstances})` });
     if (c.scaleDownThreshold >= c.scaleUpThreshold) {
-      ctx.addIssue({ code: 'custom', message: `scaleDownThreshold (${c.scaleDownThreshold}) must be below scaleUpThreshold (${c.scaleUpThreshold})` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `scaleDownThreshold (${c.scaleDownThreshold}) must be below scaleUpThreshold (${c.scaleUpThreshold})`,
+      });
     }
   });
 

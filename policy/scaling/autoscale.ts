@@ -159,9 +159,10 @@ export function decideAutoscale(input: AutoscaleInput): AutoscaleDecision {
   const recommendation = clamp(raw, config.minInstances, current - 1);
   // Stabilisation: the highest recommendation over the window wins, so a brief dip does not scale down.
   const stabilized = Math.max(recommendation, ...kept.map((r) => r.desired));
-  const decision = stabilized >= current
-    ? result('none', current, 'ScaleDownStabilizing')
-    : result('scaleDown', Math.max(stabilized, current - config.maxStep, config.minInstances), 'ScaleDown');
+  const decision =
+    stabilized >= current
+      ? result('none', current, 'ScaleDownStabilizing')
+      : result('scaleDown', Math.max(stabilized, current - config.maxStep, config.minInstances), 'ScaleDown');
   // Store the unstabilised recommendation, as the HPA does.
   decision.recommendations = [...kept, { atMs: nowMs, desired: recommendation }];
   return decision;

@@ -31,7 +31,9 @@ const schema = z.strictObject(
   },
   {
     error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'input must be a JSON object such as {"service":"jarvis-app","version":"v2"}',
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s): ${issue.keys.join(', ')}`
+        : 'input must be a JSON object such as {"service":"jarvis-app","version":"v2"}',
   },
 );
 

@@ -10,7 +10,9 @@ const serviceName = z
 
 const objectError = (example: string) => ({
   error: (issue: { code?: string; keys?: string[] }) =>
-    issue.code === 'unrecognized_keys' ? `unknown field(s): ${(issue.keys ?? []).join(', ')}` : `input must be a JSON object such as ${example}`,
+    issue.code === 'unrecognized_keys'
+      ? `unknown field(s): ${(issue.keys ?? []).join(', ')}`
+      : `input must be a JSON object such as ${example}`,
 });
 
 const cooldown = z

@@ -32,7 +32,12 @@ const scaleUpSchema = z.strictObject(
       .max(3_600, 'healthTimeoutSeconds must be at most 3600')
       .default(SCALE_DEFAULTS.healthTimeoutSeconds),
   },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : 'input must be a JSON object such as {"service":"jarvis-app"}') },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s): ${issue.keys.join(', ')}`
+        : 'input must be a JSON object such as {"service":"jarvis-app"}',
+  },
 );
 
 export type ScaleUpInput = z.output<typeof scaleUpSchema>;

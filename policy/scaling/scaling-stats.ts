@@ -3,7 +3,8 @@
 // holds, and the table test can state every case.
 
 /** The visibility statuses, as the SDK names them. */
-export type OperationStatus = 'UNSPECIFIED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'PAUSED' | 'UNKNOWN';
+export type OperationStatus =
+  'UNSPECIFIED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'PAUSED' | 'UNKNOWN';
 
 export interface OperationRecord {
   workflowId: string;
@@ -54,7 +55,13 @@ export function aggregateScalingStats(records: OperationRecord[], nowMs: number,
     failedScaleOps: scaling.filter((r) => outcomeOf(r.status) === 'failure').length,
     averageScaleDuration: durations.length ? round(durations.reduce((a, b) => a + b, 0) / durations.length, 3) : null,
     lastScaleEvent: latest
-      ? { workflowId: latest.workflowId, type: latest.type, service: latest.service, outcome: outcomeOf(latest.status), at: new Date(latest.startMs).toISOString() }
+      ? {
+          workflowId: latest.workflowId,
+          type: latest.type,
+          service: latest.service,
+          outcome: outcomeOf(latest.status),
+          at: new Date(latest.startMs).toISOString(),
+        }
       : null,
     uptimePercent: uptimePercent(scaling, nowMs, windowStartMs),
   };

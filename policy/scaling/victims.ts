@@ -11,7 +11,12 @@ export interface VictimCandidate {
  * which undoes the latest scale-ups first; "least-loaded" takes the fewest active
  * connections, newest first among equals. Instances without a number are never chosen.
  */
-export function chooseVictims(service: string, candidates: readonly VictimCandidate[], count: number, strategy: 'newest' | 'least-loaded'): VictimCandidate[] {
+export function chooseVictims(
+  service: string,
+  candidates: readonly VictimCandidate[],
+  count: number,
+  strategy: 'newest' | 'least-loaded',
+): VictimCandidate[] {
   const numbered = candidates.filter((c) => instanceIndex(service, c.name) !== undefined);
   const byNewest = [...numbered].sort((a, b) => (instanceIndex(service, b.name) ?? 0) - (instanceIndex(service, a.name) ?? 0));
   const ordered =

@@ -3,7 +3,14 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cleanUpInstances, eventually, instanceEnv, startInstance, startReadyInstances, type AppInstance } from '../../testkit/app-instances';
+import {
+  cleanUpInstances,
+  eventually,
+  instanceEnv,
+  startInstance,
+  startReadyInstances,
+  type AppInstance,
+} from '../../testkit/app-instances';
 import { repoRoot, stackSecrets } from '../../testkit/stack';
 
 interface Case {
@@ -24,21 +31,98 @@ describe('bad input gets a clear 4xx and crashes nothing', () => {
   after(cleanUpInstances);
 
   const cases: Case[] = [
-    { name: 'a malformed session cookie', path: '/api/session', headers: { cookie: 'jarvis_sid=not-hex;' }, status: 400, error: /malformed session cookie: cookie jarvis_sid must be 32 lowercase hex characters/ },
-    { name: 'a session cookie of the wrong length', path: '/api/session', headers: { cookie: `jarvis_sid=${SID}ff` }, status: 400, error: /malformed session cookie/ },
-    { name: 'an oversized body', method: 'POST', path: '/api/notes', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x'.repeat(5_000) }), status: 413, error: /at most 1024 are accepted/ },
-    { name: 'a body that is not JSON', method: 'POST', path: '/api/notes', headers: { 'content-type': 'application/json' }, body: '{"text": ', status: 400, error: /not valid JSON/ },
-    { name: 'a JSON array body', method: 'POST', path: '/api/notes', headers: { 'content-type': 'application/json' }, body: '[1]', status: 400, error: /must be a JSON object/ },
-    { name: 'a body of another type', method: 'POST', path: '/api/notes', headers: { 'content-type': 'text/plain' }, body: 'hi', status: 415, error: /must be JSON/ },
-    { name: 'a note without text', method: 'POST', path: '/api/notes', headers: { 'content-type': 'application/json' }, body: '{"title":"x"}', status: 400, error: /text must be a non-empty string/ },
+    {
+      name: 'a malformed session cookie',
+      path: '/api/session',
+      headers: { cookie: 'jarvis_sid=not-hex;' },
+      status: 400,
+      error: /malformed session cookie: cookie jarvis_sid must be 32 lowercase hex characters/,
+    },
+    {
+      name: 'a session cookie of the wrong length',
+      path: '/api/session',
+      headers: { cookie: `jarvis_sid=${SID}ff` },
+      status: 400,
+      error: /malformed session cookie/,
+    },
+    {
+      name: 'an oversized body',
+      method: 'POST',
+      path: '/api/notes',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'x'.repeat(5_000) }),
+      status: 413,
+      error: /at most 1024 are accepted/,
+    },
+    {
+      name: 'a body that is not JSON',
+      method: 'POST',
+      path: '/api/notes',
+      headers: { 'content-type': 'application/json' },
+      body: '{"text": ',
+      status: 400,
+      error: /not valid JSON/,
+    },
+    {
+      name: 'a JSON array body',
+      method: 'POST',
+      path: '/api/notes',
+      headers: { 'content-type': 'application/json' },
+      body: '[1]',
+      status: 400,
+      error: /must be a JSON object/,
+    },
+    {
+      name: 'a body of another type',
+      method: 'POST',
+      path: '/api/notes',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hi',
+      status: 415,
+      error: /must be JSON/,
+    },
+    {
+      name: 'a note without text',
+      method: 'POST',
+      path: '/api/notes',
+      headers: { 'content-type': 'application/json' },
+      body: '{"title":"x"}',
+      status: 400,
+      error: /text must be a non-empty string/,
+    },
     { name: 'a note id that is not a number', path: '/api/notes/abc', status: 400, error: /note id must be a positive whole number/ },
-    { name: 'a session field with a bad name', method: 'PUT', path: '/api/session/data', headers: { 'content-type': 'application/json' }, body: '{"Bad Key":"v"}', status: 400, error: /field name "Bad Key" must be/ },
+    {
+      name: 'a session field with a bad name',
+      method: 'PUT',
+      path: '/api/session/data',
+      headers: { 'content-type': 'application/json' },
+      body: '{"Bad Key":"v"}',
+      status: 400,
+      error: /field name "Bad Key" must be/,
+    },
     { name: 'a slow request past the limit', path: '/api/slow?ms=999999', status: 400, error: /ms must be a whole number from 0 to 30000/ },
     { name: 'an admin call without a token', path: '/api/admin/status', status: 401, error: /Authorization: Bearer/ },
-    { name: 'an admin call with a wrong token', path: '/api/admin/status', headers: { authorization: 'Bearer wrong-token-of-some-length' }, status: 401 },
-    { name: 'an admin call with another scheme', method: 'POST', path: '/api/admin/drain', headers: { authorization: 'Basic YWRtaW46YWRtaW4=' }, status: 401 },
+    {
+      name: 'an admin call with a wrong token',
+      path: '/api/admin/status',
+      headers: { authorization: 'Bearer wrong-token-of-some-length' },
+      status: 401,
+    },
+    {
+      name: 'an admin call with another scheme',
+      method: 'POST',
+      path: '/api/admin/drain',
+      headers: { authorization: 'Basic YWRtaW46YWRtaW4=' },
+      status: 401,
+    },
     { name: 'an unknown route', path: '/api/nothing-here', status: 404, error: /no route for \/api\/nothing-here/ },
-    { name: 'a method the route does not take', method: 'DELETE', path: '/api/notes', status: 405, error: /DELETE is not allowed on \/api\/notes; use POST or GET/ },
+    {
+      name: 'a method the route does not take',
+      method: 'DELETE',
+      path: '/api/notes',
+      status: 405,
+      error: /DELETE is not allowed on \/api\/notes; use POST or GET/,
+    },
     { name: 'a bad job name', method: 'POST', path: '/api/jobs/BAD!/run', status: 400, error: /job name must be/ },
   ];
 
@@ -100,7 +184,11 @@ describe('bad input gets a clear 4xx and crashes nothing', () => {
     ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: '127.0.0.1' }, /REDIS_CLUSTER_NODES: must be a comma-separated list of host:port/],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x@127.0.0.1/db' }, /DATABASE_URL: must be a URL like postgres:/],
     ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }, /ADMIN_TOKEN: must be at least 16 characters/],
-    ['JARVIS_SECRETS_FILE', { JARVIS_SECRETS_FILE: '/nonexistent/secrets.env' }, /JARVIS_SECRETS_FILE: cannot read \/nonexistent\/secrets\.env/],
+    [
+      'JARVIS_SECRETS_FILE',
+      { JARVIS_SECRETS_FILE: '/nonexistent/secrets.env' },
+      /JARVIS_SECRETS_FILE: cannot read \/nonexistent\/secrets\.env/,
+    ],
     ['STARTUP_DELAY_MS', { STARTUP_DELAY_MS: '-5' }, /STARTUP_DELAY_MS/],
   ];
   for (const [variable, overrides, message] of badEnv) {

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { adminHeaders, cleanUpInstances, eventually, nginxUrl, removeFromNginx, addToNginx, startReadyInstances, waitNginxServes } from '../../testkit/app-instances';
+import {
+  adminHeaders,
+  cleanUpInstances,
+  eventually,
+  nginxUrl,
+  removeFromNginx,
+  addToNginx,
+  startReadyInstances,
+  waitNginxServes,
+} from '../../testkit/app-instances';
 import { startSteadyLoad } from '../../testkit/load';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,18 +36,28 @@ describe('graceful shutdown under load through nginx', () => {
     await sleep(1_500);
 
     // Slow requests in flight on instance two when SIGTERM arrives, while it is still in nginx.
-    const slow = [1, 2, 3].map(() => fetch(`${two.url}/api/slow?ms=2500`).then(async (r) => ({ status: r.status, body: (await r.json()) as { sleptMs: number } })));
+    const slow = [1, 2, 3].map(() =>
+      fetch(`${two.url}/api/slow?ms=2500`).then(async (r) => ({ status: r.status, body: (await r.json()) as { sleptMs: number } })),
+    );
     await sleep(300);
     const sigtermAt = Date.now();
     two.child.kill('SIGTERM');
-    await eventually('the SIGTERMed instance refusing new connections', () =>
-      fetch(`${two.url}/api/ping`, { headers: { connection: 'close' } }).then(
-        async (r) => void (await r.arrayBuffer()),
-        () => true,
-      ),
-    2_000, 20);
+    await eventually(
+      'the SIGTERMed instance refusing new connections',
+      () =>
+        fetch(`${two.url}/api/ping`, { headers: { connection: 'close' } }).then(
+          async (r) => void (await r.arrayBuffer()),
+          () => true,
+        ),
+      2_000,
+      20,
+    );
     const slowAnswers = await Promise.all(slow);
-    assert.deepEqual(slowAnswers.map((a) => a.status), [200, 200, 200], 'in-flight slow requests complete');
+    assert.deepEqual(
+      slowAnswers.map((a) => a.status),
+      [200, 200, 200],
+      'in-flight slow requests complete',
+    );
     assert.deepEqual(await two.exited, { code: 0, signal: null });
     const stoppedAfter = Date.now() - sigtermAt;
     assert.ok(stoppedAfter >= 2_000, `it waited for the slow requests (${stoppedAfter} ms)`);
@@ -51,7 +70,9 @@ describe('graceful shutdown under load through nginx', () => {
     await eventually(
       'the drained instance’s connections closing',
       async () => {
-        const status = (await (await fetch(`${three.url}/api/admin/status`, { headers: { ...adminHeaders(), connection: 'close' } })).json()) as { activeConnections: number };
+        const status = (await (
+          await fetch(`${three.url}/api/admin/status`, { headers: { ...adminHeaders(), connection: 'close' } })
+        ).json()) as { activeConnections: number };
         return status.activeConnections <= 1 ? true : undefined; // the status request's own connection
       },
       10_000,
@@ -62,7 +83,9 @@ describe('graceful shutdown under load through nginx', () => {
 
     await sleep(Math.max(0, 8_000 - (Date.now() - loadStarted)));
     const result = await load.stop();
-    console.log(`shutdown under load: ${result.ok} requests answered 200, ${result.failed} failed, ${result.retriedStaleConnections} resent after a reload closed an idle keep-alive connection`);
+    console.log(
+      `shutdown under load: ${result.ok} requests answered 200, ${result.failed} failed, ${result.retriedStaleConnections} resent after a reload closed an idle keep-alive connection`,
+    );
     assert.ok(result.ok > 1_000, `steady load ran (${result.ok} requests)`);
     assert.equal(result.failed, 0, `no failed request: ${result.failures.join('; ')}`);
 
@@ -78,7 +101,10 @@ describe('graceful shutdown under load through nginx', () => {
       'shutdown complete; exiting 0',
     ];
     const positions = order.map((m) => steps.indexOf(m));
-    assert.ok(positions.every((p, k) => p >= 0 && (k === 0 || p > positions[k - 1])), `shutdown steps in order: ${JSON.stringify(steps)}`);
+    assert.ok(
+      positions.every((p, k) => p >= 0 && (k === 0 || p > positions[k - 1])),
+      `shutdown steps in order: ${JSON.stringify(steps)}`,
+    );
   });
 
   it('exits at the deadline and logs what it cut off', async () => {

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const runsKey = `test:{${lockName}}:runs`;
   let overlaps = 0;
   const mine: { token: number; startMs: number; endMs: number }[] = [];
-  for (let done = 0; done < runs; ) {
+  for (let done = 0; done < runs;) {
     await locks.withLock(
       lockName,
       async ({ fencingToken }) => {

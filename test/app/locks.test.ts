@@ -24,15 +24,24 @@ describe('distributed locks in the Redis Cluster', () => {
     const env = { ...process.env, REDIS_CLUSTER_NODES: instanceEnv(0).REDIS_CLUSTER_NODES, REDIS_PASSWORD: stackSecrets().REDIS_PASSWORD };
     const script = path.join(__dirname, 'lock-contender.js');
     const outputs = await Promise.all(
-      Array.from({ length: PROCESSES }, (_, k) => run(process.execPath, [script, lockName, String(RUNS_EACH), `p${k}`], { env, timeout: 120_000 })),
+      Array.from({ length: PROCESSES }, (_, k) =>
+        run(process.execPath, [script, lockName, String(RUNS_EACH), `p${k}`], { env, timeout: 120_000 }),
+      ),
     );
-    const reports = outputs.map((o) => JSON.parse(o.stdout.trim()) as { label: string; overlaps: number; runs: { token: number; startMs: number; endMs: number }[] });
-    assert.deepEqual(reports.map((r) => r.overlaps), [0, 0, 0, 0, 0], 'no process ever saw another inside the critical section');
+    const reports = outputs.map(
+      (o) => JSON.parse(o.stdout.trim()) as { label: string; overlaps: number; runs: { token: number; startMs: number; endMs: number }[] },
+    );
+    assert.deepEqual(
+      reports.map((r) => r.overlaps),
+      [0, 0, 0, 0, 0],
+      'no process ever saw another inside the critical section',
+    );
 
     // The runs in the order they happened (each appended inside the lock): tokens strictly increase.
     const order = (await redis.lrange(`test:{${lockName}}:runs`, 0, -1)).map((e) => Number(e.split(':')[0]));
     assert.equal(order.length, PROCESSES * RUNS_EACH);
-    for (let i = 1; i < order.length; i++) assert.ok(order[i] > order[i - 1], `fencing token ${order[i]} after ${order[i - 1]} at run ${i}`);
+    for (let i = 1; i < order.length; i++)
+      assert.ok(order[i] > order[i - 1], `fencing token ${order[i]} after ${order[i - 1]} at run ${i}`);
     // The same from the processes' own clocks: sorted by start, no run starts before the previous ended.
     const all = reports.flatMap((r) => r.runs).sort((a, b) => a.startMs - b.startMs);
     for (let i = 1; i < all.length; i++) {
@@ -52,7 +61,10 @@ describe('distributed locks in the Redis Cluster', () => {
       name,
       async () => {
         await new Promise((r) => setTimeout(r, 700)); // more than twice the TTL
-        await assert.rejects(other.withLock(name, async () => undefined, { ttlMs: 300 }), LockNotAcquiredError);
+        await assert.rejects(
+          other.withLock(name, async () => undefined, { ttlMs: 300 }),
+          LockNotAcquiredError,
+        );
       },
       { ttlMs: 300 },
     );
@@ -92,10 +104,19 @@ describe('distributed locks in the Redis Cluster', () => {
         assert.equal(res.status, 200);
         runs.push((await res.json()) as { fencingToken: number; accepted: boolean });
       }
-      assert.deepEqual(runs.map((r) => r.accepted), [true, true, true]);
+      assert.deepEqual(
+        runs.map((r) => r.accepted),
+        [true, true, true],
+      );
       assert.ok(runs[1].fencingToken > runs[0].fencingToken && runs[2].fencingToken > runs[1].fencingToken);
       // A holder with an old token (its lock expired while it stalled) is refused by the resource.
-      const db = new Client({ host: '127.0.0.1', port: ports.pgPrimary, user: 'jarvis', password: stackSecrets().PG_APP_PASSWORD, database: 'jarvis' });
+      const db = new Client({
+        host: '127.0.0.1',
+        port: ports.pgPrimary,
+        user: 'jarvis',
+        password: stackSecrets().PG_APP_PASSWORD,
+        database: 'jarvis',
+      });
       await db.connect();
       try {
         const stale = await db.query(
@@ -115,7 +136,13 @@ describe('distributed locks in the Redis Cluster', () => {
 
   it('refuses bad names and TTLs before touching Redis', async () => {
     const locks = createDistributedLock(redis);
-    await assert.rejects(locks.withLock('bad name with spaces', async () => 1, { ttlMs: 1000 }), /lock name must be/);
-    await assert.rejects(locks.withLock('ok', async () => 1, { ttlMs: 5 }), /ttlMs must be an integer ≥ 30/);
+    await assert.rejects(
+      locks.withLock('bad name with spaces', async () => 1, { ttlMs: 1000 }),
+      /lock name must be/,
+    );
+    await assert.rejects(
+      locks.withLock('ok', async () => 1, { ttlMs: 5 }),
+      /ttlMs must be an integer ≥ 30/,
+    );
   });
 });

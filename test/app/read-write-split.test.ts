@@ -45,14 +45,22 @@ describe('read/write splitting with a lagging replica', () => {
 
   it('reads from the replicas, leaves out one whose replay is paused, and keeps read-your-writes', async () => {
     const before = await servedByOfReads(app, 40);
-    assert.deepEqual([...new Set(before)].sort(), ['replica1', 'replica2'], 'reads go to both replicas, never the primary, while they keep up');
+    assert.deepEqual(
+      [...new Set(before)].sort(),
+      ['replica1', 'replica2'],
+      'reads go to both replicas, never the primary, while they keep up',
+    );
 
     const replica1 = superuser(ports.pgReplica1);
     await replica1.connect();
     try {
       await replica1.query('SELECT pg_wal_replay_pause()');
       // A session writes a note; its next reads must see it although replica1 does not have it.
-      const created = await fetch(`${app.url}/api/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'written while replica1 is paused' }) });
+      const created = await fetch(`${app.url}/api/notes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'written while replica1 is paused' }),
+      });
       assert.equal(created.status, 201);
       const cookie = (created.headers.get('set-cookie') ?? '').split(';')[0];
       const { id } = (await created.json()) as { id: number };
@@ -69,10 +77,14 @@ describe('read/write splitting with a lagging replica', () => {
       assert.equal(onReplica1.rows[0].n, 0, 'replica1 really lags: it has not replayed the note');
 
       // Past the 500 ms threshold replica1 is left out of every read.
-      await eventually('replica1 left out for lag', async () => {
-        const view = await dbView(app);
-        return view.replicas.find((r) => r.name === 'replica1')?.eligible === false ? view : undefined;
-      }, 10_000);
+      await eventually(
+        'replica1 left out for lag',
+        async () => {
+          const view = await dbView(app);
+          return view.replicas.find((r) => r.name === 'replica1')?.eligible === false ? view : undefined;
+        },
+        10_000,
+      );
       const during = await servedByOfReads(app, 40);
       assert.ok(!during.includes('replica1'), `no read went to the lagging replica: ${[...new Set(during)].join(',')}`);
       assert.ok(during.includes('replica2'), 'the healthy replica still serves reads');
@@ -80,7 +92,11 @@ describe('read/write splitting with a lagging replica', () => {
       await replica1.query('SELECT pg_wal_replay_resume()').catch(() => undefined);
       await replica1.end();
     }
-    await eventually('replica1 back once replay resumes', async () => ((await dbView(app)).replicas.every((r) => r.eligible) ? true : undefined), 10_000);
+    await eventually(
+      'replica1 back once replay resumes',
+      async () => ((await dbView(app)).replicas.every((r) => r.eligible) ? true : undefined),
+      10_000,
+    );
   });
 
   it('follows the topology the control plane publishes, ignoring an older epoch', async () => {
@@ -89,22 +105,42 @@ describe('read/write splitting with a lagging replica', () => {
     const baseEpoch = original ? (JSON.parse(original) as { epoch: number }).epoch : 0;
     const node = (name: string, port: number) => ({ name, host: '127.0.0.1', port });
     const publish = async (epoch: number, replicas: { name: string; host: string; port: number }[]) => {
-      const text = JSON.stringify({ cluster: 'main', epoch, primary: node('primary', ports.pgPrimary), replicas, updatedAt: new Date().toISOString() });
+      const text = JSON.stringify({
+        cluster: 'main',
+        epoch,
+        primary: node('primary', ports.pgPrimary),
+        replicas,
+        updatedAt: new Date().toISOString(),
+      });
       await redis.set(key, text);
       await redis.publish(TOPOLOGY_CHANNEL, text);
     };
     try {
       await publish(baseEpoch + 1, [node('replica2', ports.pgReplica2)]);
       await eventually('the new topology applied', async () => ((await dbView(app)).epoch === baseEpoch + 1 ? true : undefined), 5_000);
-      await eventually('replica2 eligible in the new topology', async () => ((await dbView(app)).replicas.every((r) => r.eligible) ? true : undefined));
+      await eventually('replica2 eligible in the new topology', async () =>
+        (await dbView(app)).replicas.every((r) => r.eligible) ? true : undefined,
+      );
       assert.deepEqual([...new Set(await servedByOfReads(app, 20))], ['replica2']);
 
       // A stale message (a lower epoch) changes nothing.
-      await redis.publish(TOPOLOGY_CHANNEL, JSON.stringify({ cluster: 'main', epoch: baseEpoch, primary: node('primary', ports.pgPrimary), replicas: [node('replica1', ports.pgReplica1)], updatedAt: new Date().toISOString() }));
+      await redis.publish(
+        TOPOLOGY_CHANNEL,
+        JSON.stringify({
+          cluster: 'main',
+          epoch: baseEpoch,
+          primary: node('primary', ports.pgPrimary),
+          replicas: [node('replica1', ports.pgReplica1)],
+          updatedAt: new Date().toISOString(),
+        }),
+      );
       await new Promise((r) => setTimeout(r, 500));
       const view = await dbView(app);
       assert.equal(view.epoch, baseEpoch + 1);
-      assert.deepEqual(view.replicas.map((r) => r.name), ['replica2']);
+      assert.deepEqual(
+        view.replicas.map((r) => r.name),
+        ['replica2'],
+      );
     } finally {
       if (original === null) await redis.del(key);
       else await redis.set(key, original);

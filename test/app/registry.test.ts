@@ -22,7 +22,20 @@ describe('the instance registry in the Redis Cluster', () => {
     const [read] = await registry.getInstancesByStatus('ready');
     assert.deepEqual(
       { ...read, startedAt: 'x', updatedAt: 'x' },
-      { id: 'unit-1', service: 'registry-unit-test', host: '127.0.0.1', port: 4999, version: 'v9', startedAt: 'x', status: 'ready', cpuPercent: 42.5, memoryPercent: 3.25, activeConnections: 7, requestRate: 0, updatedAt: 'x' },
+      {
+        id: 'unit-1',
+        service: 'registry-unit-test',
+        host: '127.0.0.1',
+        port: 4999,
+        version: 'v9',
+        startedAt: 'x',
+        status: 'ready',
+        cpuPercent: 42.5,
+        memoryPercent: 3.25,
+        activeConnections: 7,
+        requestRate: 0,
+        updatedAt: 'x',
+      },
     );
     assert.ok(!Number.isNaN(Date.parse(read.startedAt)) && !Number.isNaN(Date.parse(read.updatedAt)));
     assert.deepEqual(await registry.getInstancesByStatus('draining'), []);
@@ -42,10 +55,13 @@ describe('the instance registry in the Redis Cluster', () => {
       const ready = (await registry.getInstancesByStatus('ready')).filter((r) => r.id === a.id || r.id === b.id);
       return ready.length === 2 ? ready : undefined;
     });
-    assert.deepEqual(both.map((r) => [r.id, r.port, r.host, r.version, r.service]), [
-      [a.id, a.port, '127.0.0.1', 'v-test', APP_SERVICE],
-      [b.id, b.port, '127.0.0.1', 'v-test', APP_SERVICE],
-    ]);
+    assert.deepEqual(
+      both.map((r) => [r.id, r.port, r.host, r.version, r.service]),
+      [
+        [a.id, a.port, '127.0.0.1', 'v-test', APP_SERVICE],
+        [b.id, b.port, '127.0.0.1', 'v-test', APP_SERVICE],
+      ],
+    );
     // Heartbeats carry live figures: one connection is held open while the next heartbeat goes out.
     const held = fetch(`${a.url}/api/slow?ms=1500`);
     const busy = await eventually('a heartbeat reporting the open connection', async () => {
@@ -62,9 +78,20 @@ describe('the instance registry in the Redis Cluster', () => {
     assert.equal((await fetch(`${a.url}/api/ping`)).status, 200);
     const status = (await (await fetch(`${a.url}/api/admin/status`, { headers: adminHeaders() })).json()) as Record<string, unknown>;
     assert.equal(status.status, 'draining');
-    assert.deepEqual(Object.keys(status).slice(0, 7), ['id', 'service', 'status', 'version', 'activeConnections', 'inFlightRequests', 'startedAt']);
+    assert.deepEqual(Object.keys(status).slice(0, 7), [
+      'id',
+      'service',
+      'status',
+      'version',
+      'activeConnections',
+      'inFlightRequests',
+      'startedAt',
+    ]);
     assert.equal((await fetch(`${a.url}/api/admin/drain`, { method: 'POST', headers: adminHeaders() })).status, 202, 'drain is idempotent');
-    assert.deepEqual((await registry.getInstancesByStatus('draining')).map((r) => r.id), [a.id]);
+    assert.deepEqual(
+      (await registry.getInstancesByStatus('draining')).map((r) => r.id),
+      [a.id],
+    );
 
     // SIGTERM: the instance deregisters itself on the way out.
     assert.deepEqual(await a.stop('SIGTERM'), { code: 0, signal: null });
@@ -73,8 +100,15 @@ describe('the instance registry in the Redis Cluster', () => {
     // SIGKILL: no goodbye, so the record stays until its TTL runs out.
     const killedAt = Date.now();
     await b.stop('SIGKILL');
-    assert.ok((await registry.getAllInstances()).some((r) => r.id === b.id), 'right after SIGKILL the record is still there');
-    await eventually('the killed instance expiring', async () => ((await registry.getAllInstances()).some((r) => r.id === b.id) ? undefined : true), 8_000);
+    assert.ok(
+      (await registry.getAllInstances()).some((r) => r.id === b.id),
+      'right after SIGKILL the record is still there',
+    );
+    await eventually(
+      'the killed instance expiring',
+      async () => ((await registry.getAllInstances()).some((r) => r.id === b.id) ? undefined : true),
+      8_000,
+    );
     const expiredAfter = Date.now() - killedAt;
     assert.ok(expiredAfter <= 4_500, `expired ${expiredAfter} ms after SIGKILL with a 3 s TTL`);
     assert.equal(await redis.zscore(registryKeys(APP_SERVICE).index, b.id), null, 'the index entry is pruned too');

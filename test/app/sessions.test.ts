@@ -31,7 +31,11 @@ async function countVisit(cookie?: string): Promise<Visit> {
   const body = (await res.json()) as { visits: number; instance: string };
   assert.equal(res.status, 200, JSON.stringify(body));
   const setCookie = res.headers.get('set-cookie');
-  return { instance: res.headers.get('x-instance-id') ?? '?', visits: body.visits, cookie: setCookie ? setCookie.split(';')[0] : (cookie ?? '') };
+  return {
+    instance: res.headers.get('x-instance-id') ?? '?',
+    visits: body.visits,
+    cookie: setCookie ? setCookie.split(';')[0] : (cookie ?? ''),
+  };
 }
 
 function tally(instances: string[]): Record<string, number> {
@@ -53,7 +57,11 @@ describe('sessions through nginx while instances come and go', () => {
     const home: string[] = new Array(SESSIONS);
     await forEachLimited(SESSIONS, async (i) => {
       first[i] = await countVisit();
-      const put = await fetch(`${nginxUrl}/api/session/data`, { method: 'PUT', headers: { cookie: first[i].cookie, 'content-type': 'application/json', ...CLOSE }, body: JSON.stringify({ user: `user-${i}` }) });
+      const put = await fetch(`${nginxUrl}/api/session/data`, {
+        method: 'PUT',
+        headers: { cookie: first[i].cookie, 'content-type': 'application/json', ...CLOSE },
+        body: JSON.stringify({ user: `user-${i}` }),
+      });
       assert.equal(put.status, 200);
       // The first request had no cookie and went anywhere; from now on the cookie's hash decides.
       home[i] = put.headers.get('x-instance-id') ?? '?';
@@ -71,10 +79,19 @@ describe('sessions through nginx while instances come and go', () => {
     await waitNginxServes([one.id, two.id, three.id, four.id]);
     const second: Visit[] = new Array(SESSIONS);
     await forEachLimited(SESSIONS, async (i) => void (second[i] = await countVisit(first[i].cookie)));
-    assert.ok(second.every((v) => v.visits === 2), 'every session kept its counter after the scale-up');
+    assert.ok(
+      second.every((v) => v.visits === 2),
+      'every session kept its counter after the scale-up',
+    );
     const movedUp = second.filter((v, i) => v.instance !== home[i]);
-    assert.ok(movedUp.every((v) => v.instance === four.id), 'sessions only move to the new instance');
-    assert.ok(movedUp.length > SESSIONS * 0.1 && movedUp.length < SESSIONS * 0.45, `about 1/4 of sessions moved on scale-up: ${movedUp.length}`);
+    assert.ok(
+      movedUp.every((v) => v.instance === four.id),
+      'sessions only move to the new instance',
+    );
+    assert.ok(
+      movedUp.length > SESSIONS * 0.1 && movedUp.length < SESSIONS * 0.45,
+      `about 1/4 of sessions moved on scale-up: ${movedUp.length}`,
+    );
     // Sticky: a second request of the same session lands where the first did.
     const again = await countVisit(second[0].cookie);
     assert.equal(again.instance, second[0].instance);
@@ -85,9 +102,14 @@ describe('sessions through nginx while instances come and go', () => {
     assert.equal((await one.stop('SIGTERM')).code, 0);
     const third: Visit[] = new Array(SESSIONS);
     await forEachLimited(SESSIONS, async (i) => void (third[i] = await countVisit(first[i].cookie)));
-    assert.ok(third.every((v, i) => v.visits === (i === 0 ? 4 : 3)), 'every session kept its counter after the scale-down');
+    assert.ok(
+      third.every((v, i) => v.visits === (i === 0 ? 4 : 3)),
+      'every session kept its counter after the scale-down',
+    );
     const movedDown = third.map((v, i) => ({ now: v.instance, before: second[i].instance })).filter((m) => m.now !== m.before);
-    const strays = third.map((v, i) => ({ i, home: home[i], second: second[i].instance, now: v.instance })).filter((m) => m.now !== m.second && m.second !== one.id);
+    const strays = third
+      .map((v, i) => ({ i, home: home[i], second: second[i].instance, now: v.instance }))
+      .filter((m) => m.now !== m.second && m.second !== one.id);
     assert.deepEqual(strays, [], 'only the leaving instance’s sessions move');
     assert.equal(movedDown.length, second.filter((v) => v.instance === one.id).length);
 
@@ -98,6 +120,8 @@ describe('sessions through nginx while instances come and go', () => {
       assert.equal(body.isNew, false);
       assert.equal(body.data.data_user, `user-${i}`);
     });
-    console.log(`sessions: first spread ${JSON.stringify(spread)}; moved on scale-up ${movedUp.length}/${SESSIONS}; moved on scale-down ${movedDown.length}/${SESSIONS}`);
+    console.log(
+      `sessions: first spread ${JSON.stringify(spread)}; moved on scale-up ${movedUp.length}/${SESSIONS}; moved on scale-down ${movedDown.length}/${SESSIONS}`,
+    );
   });
 });

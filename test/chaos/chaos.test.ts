@@ -22,7 +22,13 @@ describe('chaos: operations survive worker kills and a Temporal server restart',
   });
 
   it('keeps every invariant through a scale-up, a PostgreSQL switchover, a Redis reshard and a failover under chaos', async () => {
-    const trials = planTrials({ seed: SEED, count: 3, operations: ['scaleUp', 'pgSwitchover', 'redisReshard'], killProbability: 1, serverRestartProbability: 0 });
+    const trials = planTrials({
+      seed: SEED,
+      count: 3,
+      operations: ['scaleUp', 'pgSwitchover', 'redisReshard'],
+      killProbability: 1,
+      serverRestartProbability: 0,
+    });
     // The switchover is short: the restart comes early so the workflow is still running.
     trials[1].serverRestartAtMs = 300;
     // The case the long pass (seed 9090, trial 41) found: a worker killed during the old
@@ -45,7 +51,13 @@ describe('chaos: operations survive worker kills and a Temporal server restart',
       assert.ok(trial.invariants.length >= 10, `trial ${trial.index} checked every invariant (${trial.invariants.length})`);
       assert.equal(trial.outcome.status, 'COMPLETED', `trial ${trial.index} ${trial.operation}: ${JSON.stringify(trial.outcome.failure)}`);
     }
-    assert.ok(t.killsWhileRunning >= 1, `at least one worker kill landed mid-operation (${t.kills} kills, ${t.killsWhileRunning} mid-operation)`);
-    assert.ok(t.serverRestartsWhileRunning >= 1, `the server restart landed mid-operation and the workflow resumed after it (${JSON.stringify(report.trials[1].serverRestarts)})`);
+    assert.ok(
+      t.killsWhileRunning >= 1,
+      `at least one worker kill landed mid-operation (${t.kills} kills, ${t.killsWhileRunning} mid-operation)`,
+    );
+    assert.ok(
+      t.serverRestartsWhileRunning >= 1,
+      `the server restart landed mid-operation and the workflow resumed after it (${JSON.stringify(report.trials[1].serverRestarts)})`,
+    );
   });
 });

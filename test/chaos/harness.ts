@@ -11,7 +11,14 @@ import { ports } from '../../testkit/ports';
 import { clusterView } from '../../testkit/redis';
 import { ListWriter } from '../../testkit/redis-writer';
 import { stackSecrets, temporalClient, testWorkerConfig } from '../../testkit/stack';
-import { countWithinBounds, InstanceCountSampler, instanceProcesses, noOrphanOrDuplicate, upstreamAliveAndReady, type InstanceBounds } from './invariants/instances';
+import {
+  countWithinBounds,
+  InstanceCountSampler,
+  instanceProcesses,
+  noOrphanOrDuplicate,
+  upstreamAliveAndReady,
+  type InstanceBounds,
+} from './invariants/instances';
 import { exactlyOnePrimary, neverTwoWritable, noAcknowledgedRowLost } from './invariants/postgres';
 import { noAcknowledgedRedisWriteLost, slotsCoveredNoneOpen } from './invariants/redis';
 import { broken, eventually, held, sleep, type InvariantResult } from './invariants/types';
@@ -53,22 +60,32 @@ function workerEnv(bounds: InstanceBounds): Record<string, string> {
 
 /** The workflow's status and the activities it is running at this moment: where the chaos struck. */
 async function workflowStatus(client: Client, workflowId: string): Promise<{ status: string; activities: string[] }> {
-  return client.workflow.getHandle(workflowId).describe().then(
-    (d) => ({ status: d.status.name, activities: (d.raw.pendingActivities ?? []).map((a) => a.activityType?.name ?? '?') }),
-    () => ({ status: 'UNREACHABLE', activities: [] }),
-  );
+  return client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then(
+      (d) => ({ status: d.status.name, activities: (d.raw.pendingActivities ?? []).map((a) => a.activityType?.name ?? '?') }),
+      () => ({ status: 'UNREACHABLE', activities: [] }),
+    );
 }
 
 type ChaosEvent = { kind: 'kill'; atMs: number; respawnDelayMs: number } | { kind: 'restart'; atMs: number };
 
 function eventsOf(plan: TrialPlan): ChaosEvent[] {
-  const events: ChaosEvent[] = plan.killAtMs.map((atMs, i) => ({ kind: 'kill' as const, atMs, respawnDelayMs: plan.respawnDelayMs[i] ?? 0 }));
+  const events: ChaosEvent[] = plan.killAtMs.map((atMs, i) => ({
+    kind: 'kill' as const,
+    atMs,
+    respawnDelayMs: plan.respawnDelayMs[i] ?? 0,
+  }));
   if (plan.serverRestartAtMs !== undefined) events.push({ kind: 'restart', atMs: plan.serverRestartAtMs });
   return events.sort((a, b) => a.atMs - b.atMs);
 }
 
 /** A failed operation must have left what it touched as it found it. */
-async function rolledBack(spec: OperationSpec, before: { instances: string[]; versions: string[]; redisNodes: number }): Promise<InvariantResult> {
+async function rolledBack(
+  spec: OperationSpec,
+  before: { instances: string[]; versions: string[]; redisNodes: number },
+): Promise<InvariantResult> {
   const name = 'failed operation rolled back';
   if (spec.domain === 'scaling') {
     const now = await instanceProcesses(SERVICE);
@@ -79,7 +96,9 @@ async function rolledBack(spec: OperationSpec, before: { instances: string[]; ve
   }
   if (spec.domain === 'redis') {
     const nodes = (await clusterView()).nodes.length;
-    return nodes === before.redisNodes ? held(name, `${nodes} Redis nodes, as before`) : broken(name, `${before.redisNodes} Redis nodes before, ${nodes} after`);
+    return nodes === before.redisNodes
+      ? held(name, `${nodes} Redis nodes, as before`)
+      : broken(name, `${before.redisNodes} Redis nodes before, ${nodes} after`);
   }
   return held(name, 'PostgreSQL: covered by the one-writable-server check');
 }
@@ -106,7 +125,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const redisWriter = new ListWriter(options.redisKeys ?? 10_000, 2);
   try {
     await worker.ensureRunning();
-    log(`[chaos] seed ${options.seed}, ${options.trials.length} trials, ${orchestrator} driver, task queue ${taskQueue}; restoring the platform first`);
+    log(
+      `[chaos] seed ${options.seed}, ${options.trials.length} trials, ${orchestrator} driver, task queue ${taskQueue}; restoring the platform first`,
+    );
     const first = await restorePlatform(client, taskQueue);
     if (first.length) log(`[chaos] restored: ${first.join('; ')}`);
     await redisWriter.populate();
@@ -172,7 +193,14 @@ async function runTrial(
         const killed = await worker.sigkill();
         await sleep(event.respawnDelayMs);
         await worker.ensureRunning();
-        kills.push({ plannedAtMs: event.atMs, atMs, workflowStatus: status, pendingActivities: activities, killed, respawnDelayMs: event.respawnDelayMs });
+        kills.push({
+          plannedAtMs: event.atMs,
+          atMs,
+          workflowStatus: status,
+          pendingActivities: activities,
+          killed,
+          respawnDelayMs: event.respawnDelayMs,
+        });
       } else {
         const restart = await restartTemporalServer(1_000);
         await worker.ensureRunning();
@@ -200,9 +228,15 @@ async function runTrial(
   invariants.push(neverTwoWritable(prober));
   const pg = await exactlyOnePrimary(90_000);
   invariants.push(pg.result);
-  invariants.push(await noAcknowledgedRowLost(pgWriter, pg.primary).catch((e: Error) => broken('no acknowledged PostgreSQL write lost', e.message)));
-  invariants.push(await slotsCoveredNoneOpen(ports.redis[0], 30_000).catch((e: Error) => broken('all 16384 slots covered, none open', e.message)));
-  invariants.push(await noAcknowledgedRedisWriteLost(redisWriter).catch((e: Error) => broken('no acknowledged Redis write lost', e.message)));
+  invariants.push(
+    await noAcknowledgedRowLost(pgWriter, pg.primary).catch((e: Error) => broken('no acknowledged PostgreSQL write lost', e.message)),
+  );
+  invariants.push(
+    await slotsCoveredNoneOpen(ports.redis[0], 30_000).catch((e: Error) => broken('all 16384 slots covered, none open', e.message)),
+  );
+  invariants.push(
+    await noAcknowledgedRedisWriteLost(redisWriter).catch((e: Error) => broken('no acknowledged Redis write lost', e.message)),
+  );
   if (outcome.status === 'FAILED') invariants.push(await rolledBack(spec, before));
 
   const restoreStart = Date.now();
@@ -232,7 +266,10 @@ async function runTrial(
     operationMs,
     trialMs: Date.now() - trialStart,
   };
-  const chaos = [...kills.map((k) => `kill@${k.atMs}ms(${k.workflowStatus}${k.pendingActivities.length ? ` in ${k.pendingActivities.join('+')}` : ''})`), ...serverRestarts.map((r) => `server-restart@${r.atMs}ms(${r.workflowStatus}, down ${r.downMs}ms)`)].join(' ');
+  const chaos = [
+    ...kills.map((k) => `kill@${k.atMs}ms(${k.workflowStatus}${k.pendingActivities.length ? ` in ${k.pendingActivities.join('+')}` : ''})`),
+    ...serverRestarts.map((r) => `server-restart@${r.atMs}ms(${r.workflowStatus}, down ${r.downMs}ms)`),
+  ].join(' ');
   log(
     `[chaos] trial ${plan.index} ${plan.operation}: ${outcome.status}${outcome.failure ? ` ${outcome.failure.type}` : ''} in ${operationMs} ms; ${chaos || 'no chaos'}; ` +
       `${violations.length ? `VIOLATIONS: ${violations.join(' | ')}` : 'all invariants held'}; restore ${restore.error ? `FAILED: ${restore.error}` : restore.actions.join(', ') || 'nothing to do'} (${restore.ms} ms)`,

@@ -30,18 +30,36 @@ describe('chaos invariant checks', () => {
 
   it('accept a completed workflow or a typed failure with a message, and nothing else', () => {
     assert.equal(completedOrFailedClearly({ status: 'COMPLETED', unreachablePolls: 0 }).ok, true);
-    assert.equal(completedOrFailedClearly({ status: 'FAILED', failure: { type: 'InstanceUnhealthy', message: 'jarvis-app-4 did not answer /api/health within 60 s' }, unreachablePolls: 0 }).ok, true);
-    assert.equal(completedOrFailedClearly({ status: 'FAILED', failure: { type: '', message: 'something went wrong here' }, unreachablePolls: 0 }).ok, false);
+    assert.equal(
+      completedOrFailedClearly({
+        status: 'FAILED',
+        failure: { type: 'InstanceUnhealthy', message: 'jarvis-app-4 did not answer /api/health within 60 s' },
+        unreachablePolls: 0,
+      }).ok,
+      true,
+    );
+    assert.equal(
+      completedOrFailedClearly({ status: 'FAILED', failure: { type: '', message: 'something went wrong here' }, unreachablePolls: 0 }).ok,
+      false,
+    );
     assert.equal(completedOrFailedClearly({ status: 'TERMINATED', unreachablePolls: 0 }).ok, false);
     assert.equal(completedOrFailedClearly({ status: 'RUNNING after 240000 ms', unreachablePolls: 0 }).ok, false);
   });
 
-  it('see an instance process that is not in nginx\'s upstream as an orphan', async () => {
+  it("see an instance process that is not in nginx's upstream as an orphan", async () => {
     const before = await noOrphanOrDuplicate(SERVICE);
     assert.equal(before.ok, true, before.detail);
     // Any process carrying an instance's labels counts: a stand-in that sleeps is enough.
     const orphan = spawn('sleep', ['60'], {
-      env: { PATH: process.env.PATH, JARVIS_MANAGED_BY: MANAGED_BY, JARVIS_STACK_ID: testWorkerConfig().stateDir, SERVICE_NAME: SERVICE, INSTANCE_ID: `${SERVICE}-99`, PORT: '1', APP_VERSION: 'orphan' },
+      env: {
+        PATH: process.env.PATH,
+        JARVIS_MANAGED_BY: MANAGED_BY,
+        JARVIS_STACK_ID: testWorkerConfig().stateDir,
+        SERVICE_NAME: SERVICE,
+        INSTANCE_ID: `${SERVICE}-99`,
+        PORT: '1',
+        APP_VERSION: 'orphan',
+      },
       stdio: 'ignore',
     });
     try {

@@ -46,19 +46,31 @@ export const OPERATION_SPECS: Record<OperationName, OperationSpec> = {
   scaleUp: {
     domain: 'scaling',
     duringUpdate: false,
-    prepare: async () => ({ workflowType: 'scaleUp', workflowId: SCALE_MUTEX, input: { service: SERVICE, count: 1, cooldownSeconds: 0, healthTimeoutSeconds: 60 } }),
+    prepare: async () => ({
+      workflowType: 'scaleUp',
+      workflowId: SCALE_MUTEX,
+      input: { service: SERVICE, count: 1, cooldownSeconds: 0, healthTimeoutSeconds: 60 },
+    }),
   },
   scaleDown: {
     domain: 'scaling',
     duringUpdate: false,
-    prepare: async () => ({ workflowType: 'scaleDown', workflowId: SCALE_MUTEX, input: { service: SERVICE, count: 1, cooldownSeconds: 0, drainTimeoutSeconds: 10 } }),
+    prepare: async () => ({
+      workflowType: 'scaleDown',
+      workflowId: SCALE_MUTEX,
+      input: { service: SERVICE, count: 1, cooldownSeconds: 0, drainTimeoutSeconds: 10 },
+    }),
   },
   drainInstance: {
     domain: 'scaling',
     duringUpdate: false,
     prepare: async ({ pick }) => {
       const names = [...new Set((await instanceProcesses(SERVICE)).map((p) => p.name))];
-      return { workflowType: 'drainInstance', workflowId: SCALE_MUTEX, input: { instance: pickFrom(names, pick), drainTimeoutSeconds: 10 } };
+      return {
+        workflowType: 'drainInstance',
+        workflowId: SCALE_MUTEX,
+        input: { instance: pickFrom(names, pick), drainTimeoutSeconds: 10 },
+      };
     },
   },
   rollingUpdate: {
@@ -78,7 +90,12 @@ export const OPERATION_SPECS: Record<OperationName, OperationSpec> = {
       // The monitor records the primary's WAL position, which the failover needs to judge the candidates' lag.
       await primeMonitor(client, taskQueue);
       process.kill(postmasterPid(primary), 'SIGKILL');
-      return { workflowType: 'pgFailover', workflowId: PG_MUTEX, input: { cluster: 'main' }, setup: `SIGKILL of the primary ${primary}'s postmaster` };
+      return {
+        workflowType: 'pgFailover',
+        workflowId: PG_MUTEX,
+        input: { cluster: 'main' },
+        setup: `SIGKILL of the primary ${primary}'s postmaster`,
+      };
     },
   },
   pgSwitchover: {
@@ -86,7 +103,10 @@ export const OPERATION_SPECS: Record<OperationName, OperationSpec> = {
     duringUpdate: false,
     prepare: async ({ pick }) => {
       const primary = await waitClusterHealthy();
-      const target = pickFrom(PG_NAMES.filter((n) => n !== primary), pick);
+      const target = pickFrom(
+        PG_NAMES.filter((n) => n !== primary),
+        pick,
+      );
       return { workflowType: 'pgSwitchover', workflowId: PG_MUTEX, input: { cluster: 'main', target } };
     },
   },
@@ -96,7 +116,7 @@ export const OPERATION_SPECS: Record<OperationName, OperationSpec> = {
     prepare: async ({ pick }) => {
       const masters = (await clusterView()).nodes.filter((n) => n.role === 'master' && n.slots.length > 0);
       const target = pickFrom(masters, pick);
-      const slots = 100 + Math.floor(pick * 1000) % 200;
+      const slots = 100 + (Math.floor(pick * 1000) % 200);
       return { workflowType: 'redisReshard', workflowId: REDIS_MUTEX_ID, input: { target: target.id, slots, ...MIGRATION } };
     },
   },
@@ -109,8 +129,12 @@ export const OPERATION_SPECS: Record<OperationName, OperationSpec> = {
     domain: 'redis',
     duringUpdate: false,
     prepare: async ({ client, taskQueue, pick }) => {
-      const added = (await client.workflow.execute('redisAddNode', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ port: ports.redisExtra[0] }] })) as { nodeId: string };
-      const slots = 100 + Math.floor(pick * 1000) % 150;
+      const added = (await client.workflow.execute('redisAddNode', {
+        taskQueue,
+        workflowId: REDIS_MUTEX_ID,
+        args: [{ port: ports.redisExtra[0] }],
+      })) as { nodeId: string };
+      const slots = 100 + (Math.floor(pick * 1000) % 150);
       await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: added.nodeId, slots }] });
       return {
         workflowType: 'redisRemoveNode',

@@ -67,7 +67,8 @@ export interface ChaosReport {
 
 export function totalsOf(trials: TrialReport[]): ChaosReport['totals'] {
   const count = (f: (t: TrialReport) => number) => trials.reduce((n, t) => n + f(t), 0);
-  const tally = (key: (t: TrialReport) => string) => trials.reduce<Record<string, number>>((acc, t) => ({ ...acc, [key(t)]: (acc[key(t)] ?? 0) + 1 }), {});
+  const tally = (key: (t: TrialReport) => string) =>
+    trials.reduce<Record<string, number>>((acc, t) => ({ ...acc, [key(t)]: (acc[key(t)] ?? 0) + 1 }), {});
   return {
     trials: trials.length,
     kills: count((t) => t.kills.filter((k) => k.killed).length),

@@ -15,13 +15,23 @@ export const BASE_INSTANCES = 3;
 const SCALE_MUTEX = `scale/${SERVICE}`;
 
 async function closeIfRunning(client: Client, workflowId: string): Promise<string | undefined> {
-  const d = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+  const d = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch(() => undefined);
   if (d?.status.name !== 'RUNNING') return undefined;
   await client.workflow.getHandle(workflowId).terminate('chaos harness: restoring the platform after a trial');
   return `terminated a still-running ${workflowId}`;
 }
 
-async function execute(client: Client, taskQueue: string, type: string, workflowId: string, input: unknown, timeoutMs = 180_000): Promise<unknown> {
+async function execute(
+  client: Client,
+  taskQueue: string,
+  type: string,
+  workflowId: string,
+  input: unknown,
+  timeoutMs = 180_000,
+): Promise<unknown> {
   const handle = await client.workflow.start(type, { taskQueue, workflowId, args: [input], workflowExecutionTimeout: timeoutMs });
   return handle.result();
 }
@@ -42,7 +52,12 @@ export async function restoreInstances(client: Client, taskQueue: string): Promi
     await execute(client, taskQueue, 'scaleUp', SCALE_MUTEX, { service: SERVICE, count: BASE_INSTANCES - count, cooldownSeconds: 0 });
     actions.push(`scaleUp ${count} -> ${BASE_INSTANCES}`);
   } else if (count > BASE_INSTANCES) {
-    await execute(client, taskQueue, 'scaleDown', SCALE_MUTEX, { service: SERVICE, count: count - BASE_INSTANCES, cooldownSeconds: 0, drainTimeoutSeconds: 5 });
+    await execute(client, taskQueue, 'scaleDown', SCALE_MUTEX, {
+      service: SERVICE,
+      count: count - BASE_INSTANCES,
+      cooldownSeconds: 0,
+      drainTimeoutSeconds: 5,
+    });
     actions.push(`scaleDown ${count} -> ${BASE_INSTANCES}`);
   }
   return actions;

@@ -25,7 +25,12 @@ async function main(): Promise<void> {
   const unknown = operations?.filter((o) => !(OPERATIONS as readonly string[]).includes(o)) ?? [];
   if (unknown.length) throw new Error(`--operations: unknown operation(s) ${unknown.join(', ')}; known: ${OPERATIONS.join(', ')}`);
   const reportPath = path.resolve(argument('report') ?? path.join(repoRoot, 'bench', 'results', `chaos-seed${seed}-${count}trials.json`));
-  const report = await runChaos({ seed, trials: planTrials({ seed, count, operations }), reportPath, redisKeys: wholeNumber('redis-keys', 10_000) });
+  const report = await runChaos({
+    seed,
+    trials: planTrials({ seed, count, operations }),
+    reportPath,
+    redisKeys: wholeNumber('redis-keys', 10_000),
+  });
   const t = report.totals;
   process.stdout.write(
     `[chaos] done: ${t.trials} trials, ${t.kills} worker kills (${t.killsWhileRunning} mid-operation), ${t.serverRestarts} server restarts (${t.serverRestartsWhileRunning} mid-operation), ` +

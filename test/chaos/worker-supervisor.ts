@@ -8,7 +8,10 @@ export class WorkerSupervisor {
   starts = 0;
   unexpectedExits: string[] = [];
 
-  constructor(private readonly taskQueue: string, private readonly env: Record<string, string>) {}
+  constructor(
+    private readonly taskQueue: string,
+    private readonly env: Record<string, string>,
+  ) {}
 
   alive(): boolean {
     const child = this.current?.process.child;
@@ -20,7 +23,9 @@ export class WorkerSupervisor {
     if (this.alive()) return;
     if (this.current && !this.current.killedByUs) {
       const child = this.current.process.child;
-      this.unexpectedExits.push(`worker exited by itself (code ${child.exitCode}, signal ${child.signalCode}): ${this.current.process.output().slice(-500)}`);
+      this.unexpectedExits.push(
+        `worker exited by itself (code ${child.exitCode}, signal ${child.signalCode}): ${this.current.process.output().slice(-500)}`,
+      );
     }
     const deadline = Date.now() + timeoutMs;
     let lastError = '';

@@ -17,7 +17,13 @@ import { startedWith, terminateIfRunning } from './started-input';
 const json = (text: string) => JSON.parse(text) as Record<string, any>;
 
 async function runIdOf(client: Client, workflowId: string): Promise<string | null> {
-  return client.workflow.getHandle(workflowId).describe().then((d) => d.runId, () => null);
+  return client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then(
+      (d) => d.runId,
+      () => null,
+    );
 }
 
 describe('jarvis-scale arguments, exit codes and started inputs', () => {
@@ -31,19 +37,39 @@ describe('jarvis-scale arguments, exit codes and started inputs', () => {
 
   const badCases: Array<{ args: string[]; message: RegExp; workflowId: string }> = [
     { args: ['scale', 'jarvis-app', '--to', 'many'], message: /--to must be a whole number, got "many"/, workflowId: 'scale/jarvis-app' },
-    { args: ['scale', 'jarvis-app', '--to', '99'], message: /--to 99 is outside \[MIN_INSTANCES=\d+, MAX_INSTANCES=\d+\]/, workflowId: 'scale/jarvis-app' },
+    {
+      args: ['scale', 'jarvis-app', '--to', '99'],
+      message: /--to 99 is outside \[MIN_INSTANCES=\d+, MAX_INSTANCES=\d+\]/,
+      workflowId: 'scale/jarvis-app',
+    },
     { args: ['scale', 'Not_A_Service', '--to', '3'], message: /unknown service "Not_A_Service"/, workflowId: 'scale/Not_A_Service' },
     { args: ['scale', 'jarvis-app'], message: /required option '--to <n>' not specified/, workflowId: 'scale/jarvis-app' },
     { args: ['drain', 'jarvis-app'], message: /instance must be an instance name such as "jarvis-app-3"/, workflowId: 'scale/jarvis-app' },
     { args: ['rollout', 'jarvis-app', '--version', 'v 2'], message: /version must be letters, digits/, workflowId: 'scale/jarvis-app' },
     { args: ['rollout', 'jarvis-app'], message: /rollout needs --version/, workflowId: 'scale/jarvis-app' },
-    { args: ['switchover', '--to', 'replica9'], message: /target must be one of: primary, replica1, replica2/, workflowId: 'pg-failover/main' },
-    { args: ['reshard', '--slots', '0', '--to', 'a'.repeat(40)], message: /slots must be at least 1|slots must be a whole number from 1/, workflowId: 'redis-topology/cache' },
+    {
+      args: ['switchover', '--to', 'replica9'],
+      message: /target must be one of: primary, replica1, replica2/,
+      workflowId: 'pg-failover/main',
+    },
+    {
+      args: ['reshard', '--slots', '0', '--to', 'a'.repeat(40)],
+      message: /slots must be at least 1|slots must be a whole number from 1/,
+      workflowId: 'redis-topology/cache',
+    },
     { args: ['reshard', '--slots', '10', '--to', 'node-x'], message: /"node-x" is neither a node id/, workflowId: 'redis-topology/cache' },
-    { args: ['add-node', '--port', '80'], message: /port must be (at least 1024|a whole number from 1024)/, workflowId: 'redis-topology/cache' },
+    {
+      args: ['add-node', '--port', '80'],
+      message: /port must be (at least 1024|a whole number from 1024)/,
+      workflowId: 'redis-topology/cache',
+    },
     { args: ['redis-failover'], message: /required option '--replica <node>' not specified/, workflowId: 'redis-topology/cache' },
     { args: ['redis-failover', '--replica', 'node-x'], message: /"node-x" is neither a node id/, workflowId: 'redis-topology/cache' },
-    { args: ['redis-failover', '--replica', 'a'.repeat(40), '--timeout', '0'], message: /timeoutSeconds must be at least 1/, workflowId: 'redis-topology/cache' },
+    {
+      args: ['redis-failover', '--replica', 'a'.repeat(40), '--timeout', '0'],
+      message: /timeoutSeconds must be at least 1/,
+      workflowId: 'redis-topology/cache',
+    },
     { args: ['autoscale', 'stop'], message: /autoscale takes pause or resume, got "stop"/, workflowId: 'scale/jarvis-app' },
     { args: ['history', '--limit', '0'], message: /--limit must be a whole number of at least 1/, workflowId: 'scale/jarvis-app' },
     { args: ['frobnicate'], message: /unknown command 'frobnicate'/, workflowId: 'scale/jarvis-app' },
@@ -82,7 +108,7 @@ describe('jarvis-scale arguments, exit codes and started inputs', () => {
     assert.match(run.stderr, /fix: start the stack/);
   });
 
-  describe('PostgreSQL and Redis commands start their workflows with the schemas\' input shapes', () => {
+  describe("PostgreSQL and Redis commands start their workflows with the schemas' input shapes", () => {
     const unserved = taskQueueFor('cli started inputs unserved');
     const start = async (args: string[]) => {
       const run = await runCli(['--json', '--no-wait', '--task-queue', unserved, ...args]);
@@ -96,7 +122,11 @@ describe('jarvis-scale arguments, exit codes and started inputs', () => {
       await terminateIfRunning(client, 'pg-failover/main');
       const body = await start(['failover']);
       assert.equal(body.workflowId, 'pg-failover/main');
-      assert.deepEqual(await startedWith(client, 'pg-failover/main'), { type: 'pgFailover', taskQueue: unserved, input: { cluster: 'main' } });
+      assert.deepEqual(await startedWith(client, 'pg-failover/main'), {
+        type: 'pgFailover',
+        taskQueue: unserved,
+        input: { cluster: 'main' },
+      });
       const busy = await runCli(['--no-wait', '--task-queue', unserved, 'switchover', '--to', 'replica2']);
       assert.equal(busy.code, 4, busy.stderr);
       await terminateIfRunning(client, 'pg-failover/main');
@@ -104,7 +134,11 @@ describe('jarvis-scale arguments, exit codes and started inputs', () => {
 
     it('switchover --to replica2 starts pgSwitchover {cluster:"main", target:"replica2"}', async () => {
       await start(['switchover', '--to', 'replica2']);
-      assert.deepEqual(await startedWith(client, 'pg-failover/main'), { type: 'pgSwitchover', taskQueue: unserved, input: { cluster: 'main', target: 'replica2' } });
+      assert.deepEqual(await startedWith(client, 'pg-failover/main'), {
+        type: 'pgSwitchover',
+        taskQueue: unserved,
+        input: { cluster: 'main', target: 'replica2' },
+      });
       await terminateIfRunning(client, 'pg-failover/main');
     });
 
@@ -117,11 +151,18 @@ describe('jarvis-scale arguments, exit codes and started inputs', () => {
         await clients.close();
       }
       const byPort = (port: number) => nodes.find((n) => n.address === `127.0.0.1:${port}`)!.id;
-      const masters = nodes.filter((n) => n.flags.includes('master')).map((n) => Number(n.address.split(':')[1])).sort();
+      const masters = nodes
+        .filter((n) => n.flags.includes('master'))
+        .map((n) => Number(n.address.split(':')[1]))
+        .sort();
       const [a, b, c] = masters;
 
       await start(['reshard', '--slots', '100', '--from', `${a},127.0.0.1:${b}`, '--to', String(c)]);
-      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), { type: 'redisReshard', taskQueue: unserved, input: { target: byPort(c), sources: [byPort(a), byPort(b)], slots: 100 } });
+      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), {
+        type: 'redisReshard',
+        taskQueue: unserved,
+        input: { target: byPort(c), sources: [byPort(a), byPort(b)], slots: 100 },
+      });
       await terminateIfRunning(client, 'redis-topology/cache');
 
       await start(['rebalance', '--dry-run']);
@@ -130,20 +171,36 @@ describe('jarvis-scale arguments, exit codes and started inputs', () => {
 
       const extra = ports.redis[5] + 1;
       await start(['add-node', '--port', String(extra)]);
-      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), { type: 'redisAddNode', taskQueue: unserved, input: { port: extra } });
+      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), {
+        type: 'redisAddNode',
+        taskQueue: unserved,
+        input: { port: extra },
+      });
       await terminateIfRunning(client, 'redis-topology/cache');
 
       await start(['remove-node', String(a)]);
-      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), { type: 'redisRemoveNode', taskQueue: unserved, input: { nodeId: byPort(a) } });
+      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), {
+        type: 'redisRemoveNode',
+        taskQueue: unserved,
+        input: { nodeId: byPort(a) },
+      });
       await terminateIfRunning(client, 'redis-topology/cache');
 
       const replica = nodes.find((n) => !n.flags.includes('master'))!;
       await start(['redis-failover', '--replica', replica.address, '--timeout', '30']);
-      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), { type: 'redisFailover', taskQueue: unserved, input: { replicaId: replica.id, timeoutSeconds: 30 } });
+      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), {
+        type: 'redisFailover',
+        taskQueue: unserved,
+        input: { replicaId: replica.id, timeoutSeconds: 30 },
+      });
       await terminateIfRunning(client, 'redis-topology/cache');
 
       await start(['redis-fix', '--dry-run']);
-      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), { type: 'redisFix', taskQueue: unserved, input: { dryRun: true } });
+      assert.deepEqual(await startedWith(client, 'redis-topology/cache'), {
+        type: 'redisFix',
+        taskQueue: unserved,
+        input: { dryRun: true },
+      });
       await terminateIfRunning(client, 'redis-topology/cache');
     });
   });

@@ -67,7 +67,10 @@ describe('jarvis-scale scaling subcommands against the real stack', () => {
     const history = await runCli(['--json', 'history', '--service', SERVICE, '--limit', '4']);
     assert.equal(history.code, 0, history.stderr);
     const ops = json(history.stdout).operations as Array<Record<string, any>>;
-    assert.deepEqual(ops.map((o) => o.type), ['scaleDown', 'drainInstance', 'rollingUpdate', 'scaleUp']);
+    assert.deepEqual(
+      ops.map((o) => o.type),
+      ['scaleDown', 'drainInstance', 'rollingUpdate', 'scaleUp'],
+    );
     for (const op of ops) {
       assert.equal(op.outcome, 'success');
       assert.ok(op.durationSeconds > 0, `${op.type} has a duration`);
@@ -103,7 +106,13 @@ describe('jarvis-scale scaling subcommands against the real stack', () => {
 
         const cancel = await runCli(['cancel', 'scale/jarvis-app']);
         assert.equal(cancel.code, 0, cancel.stderr);
-        const result = await client.workflow.getHandle('scale/jarvis-app').result().then(() => 'completed', (e: Error) => e.name);
+        const result = await client.workflow
+          .getHandle('scale/jarvis-app')
+          .result()
+          .then(
+            () => 'completed',
+            (e: Error) => e.name,
+          );
         assert.equal(result, 'WorkflowFailedError', 'the cooldown was cancelled');
         assert.equal((await client.workflow.getHandle('scale/jarvis-app').describe()).status.name, 'CANCELLED');
       },
@@ -119,7 +128,8 @@ describe('jarvis-scale scaling subcommands against the real stack', () => {
       async () => {
         const run = spawnCli(['--task-queue', taskQueue, 'scale', SERVICE, '--to', '1', '--cooldown', '0'], limits);
         const deadline = Date.now() + 60_000;
-        while (!/\[health-wait\]/.test(run.stderr()) && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+        while (!/\[health-wait\]/.test(run.stderr()) && Date.now() < deadline && run.child.exitCode === null)
+          await new Promise((r) => setTimeout(r, 100));
         assert.match(run.stderr(), /\[health-wait\] waiting for jarvis-app-1/, 'the live progress line shows the health wait');
         run.child.kill('SIGINT');
         const [code] = (await once(run.child, 'exit')) as [number];
@@ -129,7 +139,11 @@ describe('jarvis-scale scaling subcommands against the real stack', () => {
         const d = await client.workflow.getHandle('scale/jarvis-app').describe();
         assert.equal(d.status.name, 'RUNNING', 'the workflow still runs after the CLI detached');
         await client.workflow.getHandle('scale/jarvis-app').result();
-        assert.deepEqual((await listContainers()).map((c) => c.name), ['jarvis-app-1'], 'and it finished its work');
+        assert.deepEqual(
+          (await listContainers()).map((c) => c.name),
+          ['jarvis-app-1'],
+          'and it finished its work',
+        );
       },
       { ...limits, APP_STARTUP_DELAY_MS: '4000' },
     );
@@ -137,7 +151,11 @@ describe('jarvis-scale scaling subcommands against the real stack', () => {
 
   it('pauses and resumes the autoscale schedule', async () => {
     const unserved = taskQueueFor('cli autoscale unserved');
-    await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: unserved, AUTOSCALE_ENABLED: 'true', CHECK_INTERVAL: '3600' }), SERVICE);
+    await ensureAutoscaleSchedule(
+      client,
+      testWorkerConfig({ TASK_QUEUE: unserved, AUTOSCALE_ENABLED: 'true', CHECK_INTERVAL: '3600' }),
+      SERVICE,
+    );
     const handle = client.schedule.getHandle(`autoscale/${SERVICE}`);
     const pause = await runCli(['--json', 'autoscale', 'pause']);
     assert.equal(pause.code, 0, pause.stderr);
@@ -163,7 +181,10 @@ describe('jarvis-scale scaling subcommands against the real stack', () => {
         assert.equal(status.code, 0, status.stderr);
         const s = json(status.stdout);
         const svc = s.services.find((v: any) => v.service === SERVICE);
-        assert.deepEqual(svc.instances.map((i: any) => [i.name, i.health.healthy]), [['jarvis-app-1', true]]);
+        assert.deepEqual(
+          svc.instances.map((i: any) => [i.name, i.health.healthy]),
+          [['jarvis-app-1', true]],
+        );
         const op = s.operations.find((o: any) => o.workflowId === 'scale/jarvis-app');
         assert.equal(op.type, 'scaleUp');
         assert.equal(op.progress.step, 'cooldown');

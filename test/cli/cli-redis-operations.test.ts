@@ -30,7 +30,7 @@ describe('jarvis-scale redis-failover and redis-fix against the real cluster', (
     await connection.close();
   });
 
-  it('redis-failover promotes a replica named by port (--json), then fails back with a live progress line, and refuses a master with exit 2 (the workflow\'s InvalidInput)', async () => {
+  it("redis-failover promotes a replica named by port (--json), then fails back with a live progress line, and refuses a master with exit 2 (the workflow's InvalidInput)", async () => {
     await withWorker(
       taskQueue,
       async () => {
@@ -51,7 +51,7 @@ describe('jarvis-scale redis-failover and redis-fix against the real cluster', (
         const back = await cli(['redis-failover', '--replica', `127.0.0.1:${master.port}`, '--timeout', '60']);
         assert.equal(back.code, 0, back.stderr + back.stdout);
         assert.match(back.stdout, /started redisFailover as workflow redis-topology\/cache/);
-        assert.match(back.stderr, /\[(preflight|failover|done)\]/, 'the live progress line shows the workflow\'s step');
+        assert.match(back.stderr, /\[(preflight|failover|done)\]/, "the live progress line shows the workflow's step");
         assert.match(back.stdout, new RegExp(`done: .*"newMaster":"127\\.0\\.0\\.1:${master.port}"`));
         assert.equal((await clusterView(master.port)).nodes.find((n) => n.id === master.id)?.role, 'master');
 
@@ -93,7 +93,11 @@ describe('jarvis-scale redis-failover and redis-fix against the real cluster', (
           const error = json(refused.stdout).error;
           assert.equal(error.exitCode, 1);
           assert.match(error.message, new RegExp(`slot ${other}`));
-          assert.equal(coverageProblems([await clusterView(a.port), await clusterView(c.port)]).length, 2, 'the refused run changed nothing');
+          assert.equal(
+            coverageProblems([await clusterView(a.port), await clusterView(c.port)]).length,
+            2,
+            'the refused run changed nothing',
+          );
         } finally {
           for (const port of [a.port, c.port]) await withNode(port, (r) => r.call('CLUSTER', 'SETSLOT', String(other), 'STABLE'));
         }
@@ -103,14 +107,25 @@ describe('jarvis-scale redis-failover and redis-fix against the real cluster', (
   });
 
   it('exits 4 and starts nothing while another Redis operation holds redis-topology/cache', async () => {
-    const holder = await client.workflow.start('redisFix', { taskQueue: taskQueueFor('cli redis unserved'), workflowId: REDIS_MUTEX_ID, args: [{ dryRun: true }] });
+    const holder = await client.workflow.start('redisFix', {
+      taskQueue: taskQueueFor('cli redis unserved'),
+      workflowId: REDIS_MUTEX_ID,
+      args: [{ dryRun: true }],
+    });
     try {
-      for (const args of [['redis-fix', '--dry-run'], ['redis-failover', '--replica', 'a'.repeat(40)]]) {
+      for (const args of [
+        ['redis-fix', '--dry-run'],
+        ['redis-failover', '--replica', 'a'.repeat(40)],
+      ]) {
         const busy = await cli(args);
         assert.equal(busy.code, 4, busy.stderr);
         assert.match(busy.stderr, /another operation holds redis-topology\/cache/);
       }
-      assert.equal((await client.workflow.getHandle(REDIS_MUTEX_ID).describe()).runId, holder.firstExecutionRunId, 'no second run was started');
+      assert.equal(
+        (await client.workflow.getHandle(REDIS_MUTEX_ID).describe()).runId,
+        holder.firstExecutionRunId,
+        'no second run was started',
+      );
     } finally {
       await terminateIfRunning(client, REDIS_MUTEX_ID);
     }

@@ -18,7 +18,17 @@ import { repoRoot, stateDir, taskQueueFor, temporalClient, testWorkerConfig } fr
 import { withWorker } from '../../testkit/workers';
 import { startedWith, terminateIfRunning } from './started-input';
 
-const HANDLED = ['cli-status', 'cli-scale', 'cli-cancel', 'cli-drain', 'cli-rollout', 'cli-autoscale', 'cli-history', 'cli-failover', 'cli-redis'];
+const HANDLED = [
+  'cli-status',
+  'cli-scale',
+  'cli-cancel',
+  'cli-drain',
+  'cli-rollout',
+  'cli-autoscale',
+  'cli-history',
+  'cli-failover',
+  'cli-redis',
+];
 
 function runLine(line: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const temporalDir = temporalCliDir();
@@ -26,7 +36,17 @@ function runLine(line: string, env: Record<string, string> = {}): Promise<{ code
     execFile(
       'bash',
       ['-c', line],
-      { cwd: repoRoot, timeout: 180_000, env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, JARVIS_STATE_DIR: stateDir, PATH: `${cliBinDir()}:${temporalDir}:${process.env.PATH}`, ...env } },
+      {
+        cwd: repoRoot,
+        timeout: 180_000,
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: temporalAddress,
+          JARVIS_STATE_DIR: stateDir,
+          PATH: `${cliBinDir()}:${temporalDir}:${process.env.PATH}`,
+          ...env,
+        },
+      },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
   });
@@ -34,10 +54,12 @@ function runLine(line: string, env: Record<string, string> = {}): Promise<{ code
 
 /** The README is written for the default ports (Redis 7000–7006); the test stack may run elsewhere. */
 function onThisStack(line: string, removeNode = false): string {
-  return line.replace(/\b700([0-6])\b/g, (_m, n: string) => String(Number(n) === 6 && removeNode ? ports.redis[5] : ports.redis[0] + Number(n)));
+  return line.replace(/\b700([0-6])\b/g, (_m, n: string) =>
+    String(Number(n) === 6 && removeNode ? ports.redis[5] : ports.redis[0] + Number(n)),
+  );
 }
 
-describe('the README\'s jarvis-scale recipes work as written', () => {
+describe("the README's jarvis-scale recipes work as written", () => {
   let client: Client;
   let connection: Connection;
   before(async () => {
@@ -57,7 +79,11 @@ describe('the README\'s jarvis-scale recipes work as written', () => {
   it('runs the scaling, autoscale, history and stats recipes against a worker on jarvis-scaling', async () => {
     await withWorker(TASK_QUEUE, async () => {
       // The recipes start from the stack `stack.sh up` leaves: 3 instances.
-      await client.workflow.execute('scaleUp', { taskQueue: TASK_QUEUE, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }] });
+      await client.workflow.execute('scaleUp', {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'scale/jarvis-app',
+        args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }],
+      });
       const ok = async (line: string, env: Record<string, string> = {}) => {
         const run = await runLine(line, env);
         assert.equal(run.code, 0, `${line}\n${run.stderr}${run.stdout}`);
@@ -74,7 +100,10 @@ describe('the README\'s jarvis-scale recipes work as written', () => {
 
       const [cancel] = readmeRecipe('cli-cancel');
       await ok(cancel);
-      await client.workflow.getHandle('scale/jarvis-app').result().catch(() => undefined);
+      await client.workflow
+        .getHandle('scale/jarvis-app')
+        .result()
+        .catch(() => undefined);
       assert.equal((await client.workflow.getHandle('scale/jarvis-app').describe()).status.name, 'CANCELLED');
 
       const [drain] = readmeRecipe('cli-drain');
@@ -88,7 +117,11 @@ describe('the README\'s jarvis-scale recipes work as written', () => {
       assert.deepEqual([...new Set((await listContainers()).map((c) => c.version))], ['v2']);
 
       // The Schedule exists once a worker process has started; here the test makes it, on a queue no worker serves.
-      await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: taskQueueFor('readme autoscale unserved'), CHECK_INTERVAL: '3600' }), SERVICE);
+      await ensureAutoscaleSchedule(
+        client,
+        testWorkerConfig({ TASK_QUEUE: taskQueueFor('readme autoscale unserved'), CHECK_INTERVAL: '3600' }),
+        SERVICE,
+      );
       const [pause, resumeAutoscale] = readmeRecipe('cli-autoscale');
       await ok(pause);
       assert.equal((await client.schedule.getHandle('autoscale/jarvis-app').describe()).state.paused, true);

@@ -20,11 +20,32 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'jarvis-deploy-'));
 const noDaemon = { ...process.env, DOCKER_HOST: `unix://${path.join(scratch, 'no-docker.sock')}` };
 
 const composeServices = [
-  'grafana', 'jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3', 'nginx', 'pg-primary', 'pg-replica1', 'pg-replica2', 'prometheus',
-  'redis-1', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6', 'redis-cluster-create',
-  'temporal', 'temporal-postgresql', 'temporal-setup', 'temporal-ui', 'worker',
+  'grafana',
+  'jarvis-app-1',
+  'jarvis-app-2',
+  'jarvis-app-3',
+  'nginx',
+  'pg-primary',
+  'pg-replica1',
+  'pg-replica2',
+  'prometheus',
+  'redis-1',
+  'redis-2',
+  'redis-3',
+  'redis-4',
+  'redis-5',
+  'redis-6',
+  'redis-cluster-create',
+  'temporal',
+  'temporal-postgresql',
+  'temporal-setup',
+  'temporal-ui',
+  'worker',
 ];
-const swarmServices = composeServices.filter((s) => !/^jarvis-app-\d$/.test(s)).concat('jarvis-app').sort();
+const swarmServices = composeServices
+  .filter((s) => !/^jarvis-app-\d$/.test(s))
+  .concat('jarvis-app')
+  .sort();
 
 async function composeConfig(file: string, ...extra: string[]): Promise<{ code: number; out: string }> {
   const result = await runTool('docker-compose', ['-f', file, 'config', ...extra], { cwd: path.dirname(file) });
@@ -96,7 +117,9 @@ describe('the deployment files', () => {
     const supported = help.code === 0 && help.stdout.includes('--compose-file');
     if (!supported) {
       const version = (await runTool('docker', ['--version'], { env: noDaemon })).stdout.trim();
-      t.diagnostic(`docker stack config not checked: the docker on PATH (${version}) has no "stack config"; docker-compose config checked the Swarm file`);
+      t.diagnostic(
+        `docker stack config not checked: the docker on PATH (${version}) has no "stack config"; docker-compose config checked the Swarm file`,
+      );
       return;
     }
     const stack = await runTool('docker', ['stack', 'config', '-c', swarmFile], { env: noDaemon, cwd: path.dirname(swarmFile) });
@@ -115,7 +138,11 @@ describe('the deployment files', () => {
     const blocks = serviceBlocks(resolved.out);
     assert.deepEqual([...blocks.keys()].sort(), swarmServices);
     // Every service joins Docker's predefined host network and nothing else; nothing is published.
-    assert.match(resolved.out, /^networks:\n {2}host:\n {4}external: true\n {4}name: host$/m, 'the network "host" is the external host network');
+    assert.match(
+      resolved.out,
+      /^networks:\n {2}host:\n {4}external: true\n {4}name: host$/m,
+      'the network "host" is the external host network',
+    );
     for (const [name, block] of blocks) {
       assert.match(block, /^ {4}networks:\n {6}host: null$/m, `${name} uses the host network`);
       assert.equal([...block.matchAll(/^ {6}\S+: null$/gm)].length, 1, `${name} joins no other network`);
@@ -147,17 +174,30 @@ describe('the deployment files', () => {
     assert.match(app, /restart_policy:\n {8}condition: none$/m, 'a stopped replica stays stopped');
     const replicas = Number(/^ {6}replicas: (\d+)$/m.exec(app)?.[1]);
     assert.equal(replicas, 3);
-    for (let slot = 1; slot <= replicas; slot++) assert.match(app, new RegExp(`^ {8}jarvis\\.version\\.${slot}: \\S+$`, 'm'), `slot ${slot} has its version label`);
+    for (let slot = 1; slot <= replicas; slot++)
+      assert.match(app, new RegExp(`^ {8}jarvis\\.version\\.${slot}: \\S+$`, 'm'), `slot ${slot} has its version label`);
     assert.match(app, /^ {8}jarvis\.swarm\.service: jarvis-app$/m);
     assert.match(app, /^ {8}jarvis\.swarm\.base-port: '3100'$/m);
-    assert.deepEqual([...app.matchAll(/^ {4}- source: (\w+)$/gm)].map((m) => m[1]).sort(), ['admin_token', 'pg_app_password', 'redis_app_password'], 'the secrets the app reads');
+    assert.deepEqual(
+      [...app.matchAll(/^ {4}- source: (\w+)$/gm)].map((m) => m[1]).sort(),
+      ['admin_token', 'pg_app_password', 'redis_app_password'],
+      'the secrets the app reads',
+    );
     // nginx and Prometheus read what the worker writes, in the node's folder they share.
     assert.match(blocks.get('nginx')!, /- \/var\/lib\/jarvis:\/var\/lib\/jarvis(:rw)?$/m);
     assert.match(blocks.get('worker')!, /- \/var\/lib\/jarvis:\/var\/lib\/jarvis(:rw)?$/m);
     assert.match(blocks.get('prometheus')!, /- \/var\/lib\/jarvis:\/var\/lib\/jarvis:ro$/m);
     const prometheus = readFileSync(path.join(repoRoot, 'infra', 'prometheus', 'prometheus.swarm.yml'), 'utf8');
-    assert.match(prometheus, /files: \['\/var\/lib\/jarvis\/prometheus\/targets\/\*\.json'\]/, 'the folder activities/routing/scrape-targets.ts writes');
-    assert.match(readFileSync(path.join(repoRoot, 'infra', 'nginx', 'nginx.swarm.conf'), 'utf8'), /^\s*include upstreams\/\*\.conf;$/m, 'the upstreams activities/routing/nginx.ts writes');
+    assert.match(
+      prometheus,
+      /files: \['\/var\/lib\/jarvis\/prometheus\/targets\/\*\.json'\]/,
+      'the folder activities/routing/scrape-targets.ts writes',
+    );
+    assert.match(
+      readFileSync(path.join(repoRoot, 'infra', 'nginx', 'nginx.swarm.conf'), 'utf8'),
+      /^\s*include upstreams\/\*\.conf;$/m,
+      'the upstreams activities/routing/nginx.ts writes',
+    );
   });
 
   it('the Swarm worker reloads nginx with SIGHUP through the Docker API, and runs the real nginx for the rest', async () => {
@@ -177,7 +217,9 @@ describe('the deployment files', () => {
     await new Promise<void>((resolve) => server.listen(socket, resolve));
     try {
       const env = { ...process.env, DOCKER_SOCKET: socket, NGINX_SWARM_SERVICE: 'jarvis_nginx' };
-      const reload = await runTool(wrapper, ['-s', 'reload', '-p', '/var/lib/jarvis/nginx', '-c', '/var/lib/jarvis/nginx/nginx.conf'], { env });
+      const reload = await runTool(wrapper, ['-s', 'reload', '-p', '/var/lib/jarvis/nginx', '-c', '/var/lib/jarvis/nginx/nginx.conf'], {
+        env,
+      });
       assert.equal(reload.code, 0, reload.stderr);
       assert.deepEqual(calls, [
         'GET /containers/json?filters={"label":["com.docker.swarm.service.name=jarvis_nginx"],"status":["running"]}',
@@ -209,7 +251,14 @@ describe('the deployment files', () => {
     const manifests = filesIn(k8sDir, '.yaml');
     const result = await runTool(validator, ['--strict', ...manifests]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    for (const resource of ['deployment/jarvis-worker', 'deployment/jarvis-app', 'service/jarvis-app', 'service/jarvis-worker', 'role/jarvis-worker', 'configmap/jarvis-config']) {
+    for (const resource of [
+      'deployment/jarvis-worker',
+      'deployment/jarvis-app',
+      'service/jarvis-app',
+      'service/jarvis-worker',
+      'role/jarvis-worker',
+      'configmap/jarvis-config',
+    ]) {
       assert.match(result.stdout + result.stderr, new RegExp(`passed for resource ${resource} `), `${resource} was validated`);
     }
     const broken = path.join(scratch, 'broken.yaml');
@@ -223,7 +272,8 @@ describe('the deployment files', () => {
     for (const file of [composeFile, swarmFile, ...filesIn(k8sDir, '.yaml')]) {
       assert.deepEqual(inlineSecrets(readFileSync(file, 'utf8')), [], `${path.relative(repoRoot, file)} sets a secret inline`);
     }
-    for (const file of filesIn(k8sDir, '.yaml')) assert.doesNotMatch(readFileSync(file, 'utf8'), /^kind: Secret$/m, `${file} holds a Secret`);
+    for (const file of filesIn(k8sDir, '.yaml'))
+      assert.doesNotMatch(readFileSync(file, 'utf8'), /^kind: Secret$/m, `${file} holds a Secret`);
     assert.match(readFileSync(path.join(repoRoot, '.gitignore'), 'utf8'), /^secrets\/$/m);
     assert.match(readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8'), /^secrets$/m);
     // The check itself catches an inline password.
@@ -236,9 +286,13 @@ describe('the deployment files', () => {
     writeFileSync(path.join(secrets, 'redis_password'), 'from-file\n');
     writeFileSync(path.join(secrets, 'admin_token'), 'from-file');
     writeFileSync(path.join(secrets, 'not a name'), 'ignored');
-    const result = await runTool('sh', [path.join(repoRoot, 'infra', 'docker', 'secrets-entrypoint.sh'), 'sh', '-c', 'printf "%s|%s" "$REDIS_PASSWORD" "$ADMIN_TOKEN"'], {
-      env: { PATH: process.env.PATH, JARVIS_SECRETS_DIR: secrets, ADMIN_TOKEN: 'explicit' },
-    });
+    const result = await runTool(
+      'sh',
+      [path.join(repoRoot, 'infra', 'docker', 'secrets-entrypoint.sh'), 'sh', '-c', 'printf "%s|%s" "$REDIS_PASSWORD" "$ADMIN_TOKEN"'],
+      {
+        env: { PATH: process.env.PATH, JARVIS_SECRETS_DIR: secrets, ADMIN_TOKEN: 'explicit' },
+      },
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'from-file|explicit');
   });
@@ -252,7 +306,8 @@ describe('the deployment files', () => {
     }
     accessSync(path.join(repoRoot, 'infra', 'docker', 'secrets-entrypoint.sh'), constants.X_OK);
     // The commands the image and the deployment files run are what npm run build makes.
-    for (const entry of ['dist/app/server.js', 'dist/workers/main.js']) assert.ok(existsSync(path.join(repoRoot, entry)), `${entry} is built`);
+    for (const entry of ['dist/app/server.js', 'dist/workers/main.js'])
+      assert.ok(existsSync(path.join(repoRoot, entry)), `${entry} is built`);
     assert.match(dockerfile, /CMD \["node", "dist\/app\/server\.js"\]/);
   });
 
@@ -265,9 +320,12 @@ describe('the deployment files', () => {
       writeFileSync(path.join(prefix, 'upstreams', 'jarvis-app.conf'), 'upstream jarvis-app {\n    server 127.0.0.1:3101;\n}\n');
       const nginx = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
       const args = ['-t', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')];
-      const result = name === 'nginx.swarm.conf'
-        ? await runTool(path.join(repoRoot, 'infra', 'nginx', 'swarm-nginx-bin.js'), args, { env: { ...process.env, NGINX_REAL_BIN: nginx } })
-        : await runTool(nginx, args);
+      const result =
+        name === 'nginx.swarm.conf'
+          ? await runTool(path.join(repoRoot, 'infra', 'nginx', 'swarm-nginx-bin.js'), args, {
+              env: { ...process.env, NGINX_REAL_BIN: nginx },
+            })
+          : await runTool(nginx, args);
       assert.equal(result.code, 0, `${name}: ${result.stderr}`);
       assert.match(result.stderr, /test is successful/, name);
     }
@@ -275,7 +333,11 @@ describe('the deployment files', () => {
     const broken = path.join(scratch, 'nginx-broken');
     mkdirSync(broken);
     writeFileSync(path.join(broken, 'nginx.conf'), 'events {}\nhttp { server { listen 127.0.0.1:8080; proxy_pass; } }\n');
-    const refused = await runTool(path.join(repoRoot, 'infra', 'nginx', 'swarm-nginx-bin.js'), ['-t', '-p', broken, '-c', path.join(broken, 'nginx.conf')], { env: { ...process.env, NGINX_REAL_BIN: process.env.NGINX_BIN ?? '/usr/sbin/nginx' } });
+    const refused = await runTool(
+      path.join(repoRoot, 'infra', 'nginx', 'swarm-nginx-bin.js'),
+      ['-t', '-p', broken, '-c', path.join(broken, 'nginx.conf')],
+      { env: { ...process.env, NGINX_REAL_BIN: process.env.NGINX_BIN ?? '/usr/sbin/nginx' } },
+    );
     assert.notEqual(refused.code, 0, refused.stderr);
   });
 

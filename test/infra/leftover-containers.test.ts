@@ -35,9 +35,12 @@ describe('leftover app containers on the engine', () => {
   let engine = false;
 
   const present = async () =>
-    (await docker.listContainers({ all: true, filters: { label: [`jarvis.service=${SERVICE}`] } })).map((c) => c.Names[0].replace(/^\//, '')).sort();
+    (await docker.listContainers({ all: true, filters: { label: [`jarvis.service=${SERVICE}`] } }))
+      .map((c) => c.Names[0].replace(/^\//, ''))
+      .sort();
   const removeAll = async () => {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`jarvis.service=${SERVICE}`] } })) await docker.getContainer(c.Id).remove({ force: true });
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`jarvis.service=${SERVICE}`] } }))
+      await docker.getContainer(c.Id).remove({ force: true });
   };
   const runScript = (mode: string) => runTool('bash', [script, mode], { env: { ...process.env, JARVIS_STATE_DIR: stateDir } });
 

@@ -62,7 +62,8 @@ describe('the Prometheus alert rules', () => {
   it("cover each of the seed's alerts, each unit-tested both firing and not firing", () => {
     const names = alertNames();
     assert.equal(new Set(names).size, names.length, `duplicate alert names: ${names.join(', ')}`);
-    for (const [seedAlert, rule] of Object.entries(seedAlerts)) assert.ok(names.includes(rule), `the seed's "${seedAlert}" alert has no rule ${rule}`);
+    for (const [seedAlert, rule] of Object.entries(seedAlerts))
+      assert.ok(names.includes(rule), `the seed's "${seedAlert}" alert has no rule ${rule}`);
     const cases = testedCases();
     for (const name of names) {
       const entry = cases.get(name);

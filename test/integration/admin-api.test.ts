@@ -20,14 +20,24 @@ describe('admin API and platform metrics', () => {
   let api: AdminApi;
   const token = stackSecrets().ADMIN_TOKEN;
   const config = testWorkerConfig({ ADMIN_TOKEN: token, MIN_INSTANCES: '0', MAX_INSTANCES: '3' });
-  const get = (path: string, auth?: string) => fetch(`http://127.0.0.1:${api.port}${path}`, { headers: auth === undefined ? {} : { authorization: auth } });
+  const get = (path: string, auth?: string) =>
+    fetch(`http://127.0.0.1:${api.port}${path}`, { headers: auth === undefined ? {} : { authorization: auth } });
 
   before(async () => {
     ({ client, connection } = await temporalClient());
     await resetPlatform(client);
     // One instance and one finished scaleUp, so every figure has something to show.
     const taskQueue = taskQueueFor('admin api');
-    await withWorker(taskQueue, () => client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] }), { MIN_INSTANCES: '0', MAX_INSTANCES: '3' });
+    await withWorker(
+      taskQueue,
+      () =>
+        client.workflow.execute('scaleUp', {
+          taskQueue,
+          workflowId: 'scale/jarvis-app',
+          args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }],
+        }),
+      { MIN_INSTANCES: '0', MAX_INSTANCES: '3' },
+    );
     api = await startAdminApi(config, 0);
   });
   after(async () => {
@@ -65,16 +75,19 @@ describe('admin API and platform metrics', () => {
     assert.ok(body.services[SERVICE]);
   });
 
-  it('serves each instance\'s health', async () => {
+  it("serves each instance's health", async () => {
     const res = await get('/api/admin/health/instances', `Bearer ${token}`);
     assert.equal(res.status, 200);
     const body = (await res.json()) as { services: Array<Record<string, any>> };
     const svc = body.services.find((s) => s.service === SERVICE)!;
     assert.deepEqual([svc.total, svc.ready, svc.unhealthy], [1, 1, 0]);
-    assert.deepEqual(svc.instances.map((i: any) => [i.name, i.health.status, i.registryStatus]), [['jarvis-app-1', 200, 'ready']]);
+    assert.deepEqual(
+      svc.instances.map((i: any) => [i.name, i.health.status, i.registryStatus]),
+      [['jarvis-app-1', 200, 'ready']],
+    );
   });
 
-  it('serves the autoscaler status: no schedule after a reset, then the schedule\'s state', async () => {
+  it("serves the autoscaler status: no schedule after a reset, then the schedule's state", async () => {
     const res = await get('/api/admin/autoscaler/status', `Bearer ${token}`);
     assert.equal(res.status, 200);
     const body = (await res.json()) as { services: Array<Record<string, any>> };
@@ -96,8 +109,14 @@ describe('admin API and platform metrics', () => {
       assert.match(text, /^jarvis_instances_unhealthy\{service="jarvis-app"\} 0$/m);
       const records = await listOperations(client, { types: SCALING_OPERATION_TYPES, service: SERVICE });
       const successes = records.filter((r) => r.type === 'scaleUp' && outcomeOf(r.status) === 'success').length;
-      assert.match(text, new RegExp(`^jarvis_scaling_events_total\\{service="jarvis-app",operation="scaleUp",outcome="success"\\} ${successes}$`, 'm'));
-      assert.match(text, new RegExp(`^jarvis_scaling_duration_seconds_count\\{service="jarvis-app",operation="scaleUp"\\} ${successes}$`, 'm'));
+      assert.match(
+        text,
+        new RegExp(`^jarvis_scaling_events_total\\{service="jarvis-app",operation="scaleUp",outcome="success"\\} ${successes}$`, 'm'),
+      );
+      assert.match(
+        text,
+        new RegExp(`^jarvis_scaling_duration_seconds_count\\{service="jarvis-app",operation="scaleUp"\\} ${successes}$`, 'm'),
+      );
       assert.match(text, /^# TYPE jarvis_autoscale_triggers_total counter$/m);
     } finally {
       await clients.close();

@@ -61,8 +61,16 @@ describe('the Grafana dashboards', () => {
     await resetPlatform(client);
     const taskQueue = taskQueueFor('dashboards');
     worker = await startWorkerProcess(taskQueue, { WORKER_METRICS_PORT: String(ports.workerMetrics), WORKER_SDK_METRICS_PORT: '0' });
-    await client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, cooldownSeconds: 0 }] });
-    await client.workflow.execute('pgMonitor', { taskQueue, workflowId: `dashboards-pg-monitor-${Date.now()}`, args: [{ cluster: 'main', maxRunMs: 1_000, probeIntervalMs: 500 }] });
+    await client.workflow.execute('scaleUp', {
+      taskQueue,
+      workflowId: 'scale/jarvis-app',
+      args: [{ service: SERVICE, cooldownSeconds: 0 }],
+    });
+    await client.workflow.execute('pgMonitor', {
+      taskQueue,
+      workflowId: `dashboards-pg-monitor-${Date.now()}`,
+      args: [{ cluster: 'main', maxRunMs: 1_000, probeIntervalMs: 500 }],
+    });
     for (let i = 0; i < 20; i++) await fetch(`http://127.0.0.1:${ports.nginx}/api/ping`).then((r) => r.arrayBuffer());
   });
 

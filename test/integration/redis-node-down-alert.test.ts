@@ -15,16 +15,23 @@ import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
 
 const run = promisify(execFile);
 const manageCluster = (...args: string[]) =>
-  run('bash', [path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh'), ...args], { env: { ...process.env, JARVIS_STATE_DIR: stateDir }, timeout: 60_000 });
+  run('bash', [path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh'), ...args], {
+    env: { ...process.env, JARVIS_STATE_DIR: stateDir },
+    timeout: 60_000,
+  });
 
-const firingNodeDown = async () => (await prometheusAlerts()).find((a) => a.labels.alertname === 'JarvisRedisNodeDown' && a.state === 'firing');
+const firingNodeDown = async () =>
+  (await prometheusAlerts()).find((a) => a.labels.alertname === 'JarvisRedisNodeDown' && a.state === 'firing');
 
 describe('a Redis node that stops fires JarvisRedisNodeDown in the live Prometheus', () => {
   let worker: WorkerProcess;
   let stoppedPort: number | undefined;
 
   before(async () => {
-    worker = await startWorkerProcess(taskQueueFor('redis node down alert'), { WORKER_METRICS_PORT: String(ports.workerMetrics), WORKER_SDK_METRICS_PORT: '0' });
+    worker = await startWorkerProcess(taskQueueFor('redis node down alert'), {
+      WORKER_METRICS_PORT: String(ports.workerMetrics),
+      WORKER_SDK_METRICS_PORT: '0',
+    });
   });
 
   after(async () => {

@@ -16,7 +16,9 @@ const pgPorts = () => [ports.pgPrimary, ports.pgReplica1, ports.pgReplica2];
 /** Later tests may fail over, so the primary is whichever server is not in recovery. */
 async function findPrimary(password: string): Promise<{ primary: number; replicas: number[] }> {
   const roles = await Promise.all(
-    pgPorts().map((port) => withPg(pgUrl('postgres', password, port), async (pg) => (await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r as boolean)),
+    pgPorts().map((port) =>
+      withPg(pgUrl('postgres', password, port), async (pg) => (await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r as boolean),
+    ),
   );
   const primaries = pgPorts().filter((_, i) => !roles[i]);
   assert.equal(primaries.length, 1, `exactly one writable server, found ${primaries.join(', ') || 'none'}`);
@@ -75,7 +77,10 @@ describe('the local stack', () => {
   });
 
   it('refuses a wrong PostgreSQL password', async () => {
-    await assert.rejects(withPg(pgUrl('jarvis', 'wrong-password', ports.pgPrimary), async () => undefined), /password authentication failed/);
+    await assert.rejects(
+      withPg(pgUrl('jarvis', 'wrong-password', ports.pgPrimary), async () => undefined),
+      /password authentication failed/,
+    );
   });
 
   it('runs a Redis Cluster of 3 masters and 3 replicas covering all 16384 slots, behind a password', async () => {
@@ -87,7 +92,9 @@ describe('the local stack', () => {
       assert.match(info, /cluster_state:ok/);
       assert.match(info, /cluster_slots_assigned:16384/);
       assert.match(info, /cluster_known_nodes:6/);
-      const lines = String(await cluster.cluster('NODES')).trim().split('\n');
+      const lines = String(await cluster.cluster('NODES'))
+        .trim()
+        .split('\n');
       assert.equal(lines.filter((l) => l.includes('master')).length, 3);
       assert.equal(lines.filter((l) => l.includes('slave')).length, 3);
       await cluster.set('stack-test', 'ok');
@@ -112,7 +119,9 @@ describe('the local stack', () => {
     const wanted = ['jarvis-worker', 'jarvis-worker-sdk', 'prometheus', 'temporal-server'];
     let jobs: string[] = [];
     for (let i = 0; i < 100 && wanted.some((job) => !jobs.includes(job)); i++) {
-      const targets = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: { job: string } }> } };
+      const targets = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as {
+        data: { activeTargets: Array<{ labels: { job: string } }> };
+      };
       jobs = [...new Set(targets.data.activeTargets.map((t) => t.labels.job))].sort();
       await new Promise((r) => setTimeout(r, 200));
     }

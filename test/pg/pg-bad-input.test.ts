@@ -14,7 +14,9 @@ async function snapshot(): Promise<string> {
   const rows = await Promise.all(
     PG_NAMES.map((name) =>
       withPg(pgPort(name), 'postgres', async (pg) => {
-        const r = await pg.query("SELECT pg_is_in_recovery() AS rec, (SELECT timeline_id FROM pg_control_checkpoint()) AS tli, (SELECT sender_port FROM pg_stat_wal_receiver) AS sender, current_setting('primary_conninfo') AS conninfo");
+        const r = await pg.query(
+          "SELECT pg_is_in_recovery() AS rec, (SELECT timeline_id FROM pg_control_checkpoint()) AS tli, (SELECT sender_port FROM pg_stat_wal_receiver) AS sender, current_setting('primary_conninfo') AS conninfo",
+        );
         return `${name}:${JSON.stringify(r.rows[0])}`;
       }),
     ),
@@ -32,12 +34,25 @@ describe('PostgreSQL HA workflows reject bad input', () => {
     await withWorker(
       taskQueue,
       async () => {
-        const run = (type: string, input: unknown) => session.client.workflow.execute(type, { taskQueue, workflowId: `bad-input-${type}-${Date.now()}`, args: [input] });
+        const run = (type: string, input: unknown) =>
+          session.client.workflow.execute(type, { taskQueue, workflowId: `bad-input-${type}-${Date.now()}`, args: [input] });
         await assertFailsWith(run('pgFailover', { cluster: 'other' }), 'InvalidInput', /cluster must be one of: main/);
-        await assertFailsWith(run('pgSwitchover', { cluster: 'other', target: 'replica1' }), 'InvalidInput', /cluster must be one of: main/);
-        await assertFailsWith(run('pgSwitchover', { cluster: 'main', target: 'replica9' }), 'InvalidInput', /target must be one of: primary, replica1, replica2/);
+        await assertFailsWith(
+          run('pgSwitchover', { cluster: 'other', target: 'replica1' }),
+          'InvalidInput',
+          /cluster must be one of: main/,
+        );
+        await assertFailsWith(
+          run('pgSwitchover', { cluster: 'main', target: 'replica9' }),
+          'InvalidInput',
+          /target must be one of: primary, replica1, replica2/,
+        );
         // Under the mutex ID directly, so the failure is the workflow's own.
-        const handle = await session.client.workflow.start('pgSwitchover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main', target: primary }] });
+        const handle = await session.client.workflow.start('pgSwitchover', {
+          taskQueue,
+          workflowId: 'pg-failover/main',
+          args: [{ cluster: 'main', target: primary }],
+        });
         await assertFailsWith(handle.result(), 'InvalidInput', new RegExp(`target ${primary} is already the primary`));
         assert.equal(await highestActivityAttempt(handle, 'fencePgServer'), 0, 'nothing was fenced');
       },

@@ -30,7 +30,11 @@ describe('pgFailover survives a worker killed with SIGKILL', () => {
     let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
     try {
       // requireApproval holds the run between the fence and the promotion.
-      const handle = await session.client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main', requireApproval: true, approvalTimeoutSeconds: 120 }] });
+      const handle = await session.client.workflow.start('pgFailover', {
+        taskQueue,
+        workflowId: 'pg-failover/main',
+        args: [{ cluster: 'main', requireApproval: true, approvalTimeoutSeconds: 120 }],
+      });
       const deadline = Date.now() + 30_000;
       let step = '';
       while (step !== 'approval' && Date.now() < deadline) {
@@ -68,7 +72,11 @@ describe('pgFailover survives a worker killed with SIGKILL', () => {
     process.kill(postmasterPid(oldPrimary), 'SIGKILL');
     let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
     try {
-      const handle = await session.client.workflow.start('pgFailover', { taskQueue, workflowId: 'pg-failover/main', args: [{ cluster: 'main' }] });
+      const handle = await session.client.workflow.start('pgFailover', {
+        taskQueue,
+        workflowId: 'pg-failover/main',
+        args: [{ cluster: 'main' }],
+      });
       await waitForPendingActivity(handle, 'rejoinPgServer', 60_000);
       await first.kill('SIGKILL');
       const writable = await writableNow();
@@ -80,7 +88,10 @@ describe('pgFailover survives a worker killed with SIGKILL', () => {
       assert.equal(result.outcome, 'failed-over', JSON.stringify(result));
       assert.equal(result.newPrimary, writable[0]);
       assert.equal(await highestActivityAttempt(handle, 'promotePgServer'), 1, 'promoted once');
-      assert.ok((await highestActivityAttempt(handle, 'rejoinPgServer')) >= 2, 'the rejoin was interrupted and ran again on the second worker');
+      assert.ok(
+        (await highestActivityAttempt(handle, 'rejoinPgServer')) >= 2,
+        'the rejoin was interrupted and ran again on the second worker',
+      );
       assert.equal(await waitClusterHealthy(60_000), result.newPrimary);
     } finally {
       await first.kill('SIGKILL');

@@ -8,7 +8,17 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/bootstrap/pg-monitor-schedule';
-import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun, Writer, WritableProber, sleep, clusterHealth } from '../../testkit/pg-cluster';
+import {
+  pgWorkerEnv,
+  postmasterPid,
+  primeMonitor,
+  waitClusterHealthy,
+  waitForFailoverRun,
+  Writer,
+  WritableProber,
+  sleep,
+  clusterHealth,
+} from '../../testkit/pg-cluster';
 import { stateDir, taskQueueFor, temporalClient } from '../../testkit/stack';
 import { withWorker } from '../../testkit/workers';
 
@@ -61,7 +71,12 @@ describe('pgFailover under write load', () => {
               process.kill(postmasterPid(oldPrimary), 'SIGKILL');
               const run = await waitForFailoverRun(client, killedAt);
               assert.equal(run.status, 'COMPLETED', JSON.stringify(run.result));
-              const result = run.result as { newPrimary: string; outcome: string; rejoin?: { method: string }; timings: { promotedAtMs: number; repointedAtMs: number } };
+              const result = run.result as {
+                newPrimary: string;
+                outcome: string;
+                rejoin?: { method: string };
+                timings: { promotedAtMs: number; repointedAtMs: number };
+              };
               assert.equal(result.outcome, 'failed-over', JSON.stringify(result));
               const firstAck = await writer.firstAckAfter(killedAt, oldPrimary);
               await writer.waitForAcks(20);
@@ -98,7 +113,13 @@ describe('pgFailover under write load', () => {
     assert.equal(prober.maxWritable, 1, `never more than one writable server: ${prober.violations.join('; ')}`);
     assert.equal(figures.length, CYCLES);
     const sorted = (k: keyof CycleFigures) => figures.map((f) => f[k] as number).sort((a, b) => a - b);
-    const summary = { cycles: CYCLES, firstAckMs: sorted('firstAckMs'), detectionMs: sorted('detectionMs'), promotedMs: sorted('promotedMs'), repointedMs: sorted('repointedMs') };
+    const summary = {
+      cycles: CYCLES,
+      firstAckMs: sorted('firstAckMs'),
+      detectionMs: sorted('detectionMs'),
+      promotedMs: sorted('promotedMs'),
+      repointedMs: sorted('repointedMs'),
+    };
     process.stdout.write(`# failover figures (ms after the kill): ${JSON.stringify(summary)}\n`);
     mkdirSync(path.join(stateDir, 'test-figures'), { recursive: true });
     writeFileSync(path.join(stateDir, 'test-figures', 'pg-failover-load.json'), JSON.stringify({ figures, summary }, null, 2));

@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/bootstrap/pg-monitor-schedule';
-import { failoverStartedSince, pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, writableNow } from '../../testkit/pg-cluster';
+import {
+  failoverStartedSince,
+  pgWorkerEnv,
+  postmasterPid,
+  primeMonitor,
+  sleep,
+  waitClusterHealthy,
+  writableNow,
+} from '../../testkit/pg-cluster';
 import { taskQueueFor } from '../../testkit/stack';
 import { withWorker } from '../../testkit/workers';
 import { useTemporalSession } from '../../testkit/temporal-session';
@@ -27,7 +35,12 @@ describe('pgMonitor and a paused primary', () => {
       taskQueue,
       async () => {
         await primeMonitor(session.client, taskQueue);
-        await ensurePgMonitorSchedule(session.client, { cluster: 'main', taskQueue, intervalSeconds: 1, monitorInput: { detectionWindowMs: WINDOW_MS, failedProbes: 3, probeIntervalMs: 500 } });
+        await ensurePgMonitorSchedule(session.client, {
+          cluster: 'main',
+          taskQueue,
+          intervalSeconds: 1,
+          monitorInput: { detectionWindowMs: WINDOW_MS, failedProbes: 3, probeIntervalMs: 500 },
+        });
         await sleep(2500); // a healthy run first, so the topology is published
         const pid = postmasterPid(primary);
         const stoppedAt = Date.now();
@@ -44,13 +57,18 @@ describe('pgMonitor and a paused primary', () => {
 
         // The pause was seen: some monitor run counted failed probes and then found the primary healthy again.
         const runs: Array<{ maxConsecutiveFailures: number; verdict: string }> = [];
-        for await (const w of session.client.workflow.list({ query: `WorkflowType = "pgMonitor" AND TaskQueue = "${taskQueue}" AND ExecutionStatus = "Completed"` })) {
+        for await (const w of session.client.workflow.list({
+          query: `WorkflowType = "pgMonitor" AND TaskQueue = "${taskQueue}" AND ExecutionStatus = "Completed"`,
+        })) {
           runs.push(await session.client.workflow.getHandle(w.workflowId, w.runId).result());
         }
         assert.ok(runs.length >= 3, `monitor runs happened (${runs.length})`);
         const sawFailures = runs.filter((r) => r.maxConsecutiveFailures >= 1);
         assert.ok(sawFailures.length >= 1, `a monitor run saw the paused primary fail probes: ${JSON.stringify(runs)}`);
-        assert.ok(sawFailures.every((r) => r.verdict === 'healthy'), `and found it healthy again: ${JSON.stringify(sawFailures)}`);
+        assert.ok(
+          sawFailures.every((r) => r.verdict === 'healthy'),
+          `and found it healthy again: ${JSON.stringify(sawFailures)}`,
+        );
       },
       pgWorkerEnv(),
     );

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { TASK_QUEUE } from '../../contracts/common/names';
 import { pgWorkerEnv, sleep, waitClusterHealthy } from '../../testkit/pg-cluster';
 import { readmeRecipe, runReadmeLine } from '../../testkit/readme';
-import { } from '../../testkit/stack';
+import {} from '../../testkit/stack';
 import { withWorker } from '../../testkit/workers';
 import { useTemporalSession } from '../../testkit/temporal-session';
 

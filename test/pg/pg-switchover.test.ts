@@ -32,11 +32,17 @@ describe('pgSwitchover', () => {
           await writer.waitForAcks(30);
           const startedAt = Date.now();
           // Started under another ID: the run moves itself under the mutex pg-failover/main.
-          const result = await session.client.workflow.execute('pgSwitchover', { taskQueue, workflowId: `switchover-test-${Date.now()}`, args: [{ cluster: 'main', target }] });
+          const result = await session.client.workflow.execute('pgSwitchover', {
+            taskQueue,
+            workflowId: `switchover-test-${Date.now()}`,
+            args: [{ cluster: 'main', target }],
+          });
           const firstAck = await writer.firstAckAfter(startedAt, oldPrimary);
           await writer.waitForAcks(30);
           await writer.stop();
-          process.stdout.write(`# switchover ${oldPrimary} -> ${target}: workflow ${result.timings.doneAtMs - result.timings.startedAtMs} ms, first write on the new primary ${firstAck - startedAt} ms after the start, ${writer.acked.length} rows acknowledged\n`);
+          process.stdout.write(
+            `# switchover ${oldPrimary} -> ${target}: workflow ${result.timings.doneAtMs - result.timings.startedAtMs} ms, first write on the new primary ${firstAck - startedAt} ms after the start, ${writer.acked.length} rows acknowledged\n`,
+          );
           assert.equal(result.newPrimary, target);
           assert.equal(result.oldPrimary, oldPrimary);
         },
@@ -51,9 +57,16 @@ describe('pgSwitchover', () => {
       assert.deepEqual(stored.replicas.map((r: { name: string }) => r.name).sort(), PG_NAMES.filter((n) => n !== target).sort());
       const deadline = Date.now() + 5000;
       while (!messages.some((m) => m.epoch === stored.epoch) && Date.now() < deadline) await sleep(50);
-      assert.ok(messages.some((m) => m.primary.name === target && m.epoch === stored.epoch), `the final topology was published on the channel: ${JSON.stringify(messages)}`);
+      assert.ok(
+        messages.some((m) => m.primary.name === target && m.epoch === stored.epoch),
+        `the final topology was published on the channel: ${JSON.stringify(messages)}`,
+      );
       const epochs = messages.map((m) => m.epoch);
-      assert.deepEqual(epochs, [...epochs].sort((a, b) => a - b), 'epochs only grow');
+      assert.deepEqual(
+        epochs,
+        [...epochs].sort((a, b) => a - b),
+        'epochs only grow',
+      );
     } finally {
       await writer.stop();
       await prober.stop();

@@ -23,7 +23,9 @@ function loadJson(file: string): { events: JsonEvent[] } {
   return JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
 }
 
-const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(historiesDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('replaying recorded histories', () => {
   it('has at least one recorded history for every workflow type', () => {

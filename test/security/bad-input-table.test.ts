@@ -54,7 +54,16 @@ describe('the bad-input table: clear message, no retry, no change', () => {
     await assertBaseCluster();
     await resetPlatform(client);
     // One instance behind nginx, so that the instance list and the upstream file have something to keep.
-    await withWorker(taskQueue, () => client.workflow.execute('scaleUp', { taskQueue, workflowId: `scale/${SERVICE}`, args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] }), workerEnv);
+    await withWorker(
+      taskQueue,
+      () =>
+        client.workflow.execute('scaleUp', {
+          taskQueue,
+          workflowId: `scale/${SERVICE}`,
+          args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }],
+        }),
+      workerEnv,
+    );
   });
   after(async () => {
     await resetPlatform(client);
@@ -66,7 +75,21 @@ describe('the bad-input table: clear message, no retry, no change', () => {
   it(`holds at least 30 cases across workflows, CLIs, the admin API and the configuration (${workflowCases.length + malformedJsonInputs.length + cliCases.length + adminCases.length + configCases.length})`, () => {
     assert.ok(workflowCases.length + malformedJsonInputs.length + cliCases.length + adminCases.length + configCases.length >= 30);
     const types = new Set(workflowCases.map((c) => c.type));
-    for (const t of ['scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate', 'autoscaleCheck', 'pgFailover', 'pgSwitchover', 'redisReshard', 'redisAddNode', 'redisRemoveNode', 'redisRebalance', 'redisFailover', 'redisFix']) {
+    for (const t of [
+      'scaleUp',
+      'scaleDown',
+      'drainInstance',
+      'rollingUpdate',
+      'autoscaleCheck',
+      'pgFailover',
+      'pgSwitchover',
+      'redisReshard',
+      'redisAddNode',
+      'redisRemoveNode',
+      'redisRebalance',
+      'redisFailover',
+      'redisFix',
+    ]) {
       assert.ok(types.has(t), `no case for ${t}`);
     }
   });
@@ -81,7 +104,10 @@ describe('the bad-input table: clear message, no retry, no change', () => {
           const handle = await client.workflow.start(c.type, { taskQueue, workflowId: `bad-input/${process.pid}/${i}`, args: [c.input] });
           await assertFailsWith(handle.result(), c.failureType, c.message).catch((e: Error) => assert.fail(`${what}: ${e.message}`));
           const report = await attemptReport(client, handle);
-          assert.ok(report.highestAttempt <= 1, `${what}: an activity ran ${report.highestAttempt} times (${report.activities.join(', ')})`);
+          assert.ok(
+            report.highestAttempt <= 1,
+            `${what}: an activity ran ${report.highestAttempt} times (${report.activities.join(', ')})`,
+          );
           assert.equal(report.failure?.nonRetryable, true, `${what}: the recorded failure is not marked non-retryable`);
           assert.equal(report.failure?.type, c.failureType, what);
           assertUnchanged(before, await takeSnapshot(), what);
@@ -96,13 +122,32 @@ describe('the bad-input table: clear message, no retry, no change', () => {
     for (const [i, text] of malformedJsonInputs.entries()) {
       const before = await takeSnapshot();
       const workflowId = `bad-input/${process.pid}/json-${i}`;
-      const result = await run(temporal, ['workflow', 'start', '--address', temporalAddress, '--type', 'scaleUp', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', text]).then(
+      const result = await run(temporal, [
+        'workflow',
+        'start',
+        '--address',
+        temporalAddress,
+        '--type',
+        'scaleUp',
+        '--task-queue',
+        taskQueue,
+        '--workflow-id',
+        workflowId,
+        '--input',
+        text,
+      ]).then(
         () => ({ code: 0, stderr: '' }),
         (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
       );
       assert.notEqual(result.code, 0, `temporal accepted ${text}`);
       assert.match(result.stderr, /invalid|json|unmarshal|character/i, `${text}: ${result.stderr}`);
-      const exists = await client.workflow.getHandle(workflowId).describe().then(() => true, () => false);
+      const exists = await client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        );
       assert.equal(exists, false, `${text}: a workflow was started`);
       assertUnchanged(before, await takeSnapshot(), `temporal workflow start --input ${text}`);
     }
@@ -112,7 +157,20 @@ describe('the bad-input table: clear message, no retry, no change', () => {
     const temporal = await temporalCliPath();
     const workflowId = `bad-input/${process.pid}/json-count`;
     const before = await takeSnapshot();
-    await run(temporal, ['workflow', 'start', '--address', temporalAddress, '--type', 'scaleUp', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', '{"service":"jarvis-app","count":-1}']);
+    await run(temporal, [
+      'workflow',
+      'start',
+      '--address',
+      temporalAddress,
+      '--type',
+      'scaleUp',
+      '--task-queue',
+      taskQueue,
+      '--workflow-id',
+      workflowId,
+      '--input',
+      '{"service":"jarvis-app","count":-1}',
+    ]);
     const handle = client.workflow.getHandle(workflowId);
     await withWorker(taskQueue, () => assertFailsWith(handle.result(), 'InvalidInput', /count must be at least 1/), workerEnv);
     const report = await attemptReport(client, handle);
@@ -124,12 +182,28 @@ describe('the bad-input table: clear message, no retry, no change', () => {
   for (const c of cliCases) {
     it(`jarvis-scale ${c.args.join(' ')}: exits non-zero with a clear message, no stack trace, nothing started`, async () => {
       const before = await takeSnapshot();
-      const runId = await client.workflow.getHandle(c.workflowId).describe().then((d) => d.runId, () => null);
+      const runId = await client.workflow
+        .getHandle(c.workflowId)
+        .describe()
+        .then(
+          (d) => d.runId,
+          () => null,
+        );
       const result = await runCli(c.args, limitsEnv);
       assert.notEqual(result.code, 0, result.stdout);
       assert.match(result.stderr, c.message);
       assert.doesNotMatch(result.stderr, STACK_TRACE, 'no stack trace');
-      assert.equal(await client.workflow.getHandle(c.workflowId).describe().then((d) => d.runId, () => null), runId, 'nothing was started');
+      assert.equal(
+        await client.workflow
+          .getHandle(c.workflowId)
+          .describe()
+          .then(
+            (d) => d.runId,
+            () => null,
+          ),
+        runId,
+        'nothing was started',
+      );
       assertUnchanged(before, await takeSnapshot(), `jarvis-scale ${c.args.join(' ')}`);
     });
   }
@@ -143,11 +217,14 @@ describe('the bad-input table: clear message, no retry, no change', () => {
     /** A raw request: the path goes on the request line exactly as written. */
     const request = (method: string, rawPath: string, authorization?: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port: api.port, method, path: rawPath, headers: authorization ? { authorization } : {} }, (res) => {
-          let body = '';
-          res.on('data', (d: Buffer) => (body += d.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
+        const req = http.request(
+          { host: '127.0.0.1', port: api.port, method, path: rawPath, headers: authorization ? { authorization } : {} },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -165,12 +242,15 @@ describe('the bad-input table: clear message, no retry, no change', () => {
     }
 
     it('refuses to start without an ADMIN_TOKEN of at least 16 characters', async () => {
-      await assert.rejects(startAdminApi(testWorkerConfig({ ADMIN_TOKEN: 'short' }), 0), (e: Error) => e instanceof ConfigError && /ADMIN_TOKEN must be set \(at least 16 characters\)/.test(e.message));
+      await assert.rejects(
+        startAdminApi(testWorkerConfig({ ADMIN_TOKEN: 'short' }), 0),
+        (e: Error) => e instanceof ConfigError && /ADMIN_TOKEN must be set \(at least 16 characters\)/.test(e.message),
+      );
     });
   });
 
   // Each case starts a worker process that must refuse to start; they run side by side.
-  describe('the worker\'s configuration', { concurrency: 3 }, () => {
+  describe("the worker's configuration", { concurrency: 3 }, () => {
     const emptyState = mkdtempSync(path.join(os.tmpdir(), 'jarvis-no-secrets-'));
     after(() => rmSync(emptyState, { recursive: true, force: true }));
 
@@ -189,7 +269,11 @@ describe('the bad-input table: clear message, no retry, no change', () => {
         };
         const result = await run(process.execPath, [path.join(repoRoot, 'dist', 'workers', 'main.js')], { env, timeout: 30_000 }).then(
           (r) => ({ code: 0, stderr: r.stderr, stdout: r.stdout }),
-          (e: { code: number | null; signal?: string; stderr: string; stdout: string }) => ({ code: e.code ?? -1, stderr: e.stderr, stdout: e.stdout }),
+          (e: { code: number | null; signal?: string; stderr: string; stdout: string }) => ({
+            code: e.code ?? -1,
+            stderr: e.stderr,
+            stdout: e.stdout,
+          }),
         );
         assert.equal(result.code, 2, `exit code ${result.code}: ${result.stderr}${result.stdout}`);
         assert.match(result.stderr, new RegExp(c.variable));

@@ -30,7 +30,10 @@ function sourceFiles(...folders: string[]): string[] {
 }
 
 async function refusedNonRetryably(promise: Promise<unknown>, message: RegExp): Promise<void> {
-  await assert.rejects(promise, (e: unknown) => e instanceof ApplicationFailure && e.nonRetryable === true && e.type === 'InvalidInput' && message.test(e.message));
+  await assert.rejects(
+    promise,
+    (e: unknown) => e instanceof ApplicationFailure && e.nonRetryable === true && e.type === 'InvalidInput' && message.test(e.message),
+  );
 }
 
 describe('PostgreSQL authentication', () => {
@@ -43,11 +46,16 @@ describe('PostgreSQL authentication', () => {
         assert.ok(rules.length >= 3, `${name}: pg_hba has rules`);
         for (const rule of rules) {
           assert.equal(rule.error, null, `${name}: pg_hba rule ${JSON.stringify(rule)} has an error`);
-          assert.ok(['peer', 'scram-sha-256', 'reject'].includes(rule.auth_method), `${name}: ${JSON.stringify(rule)} uses ${rule.auth_method}`);
-          if (rule.type !== 'local') assert.ok(['127.0.0.1', '::1'].includes(rule.address), `${name}: ${JSON.stringify(rule)} is not loopback`);
+          assert.ok(
+            ['peer', 'scram-sha-256', 'reject'].includes(rule.auth_method),
+            `${name}: ${JSON.stringify(rule)} uses ${rule.auth_method}`,
+          );
+          if (rule.type !== 'local')
+            assert.ok(['127.0.0.1', '::1'].includes(rule.address), `${name}: ${JSON.stringify(rule)} is not loopback`);
         }
         // Every role that has a password holds a SCRAM verifier, never an md5 hash.
-        const passwords = (await pg.query("SELECT rolname, left(rolpassword, 14) AS kind FROM pg_authid WHERE rolpassword IS NOT NULL")).rows;
+        const passwords = (await pg.query('SELECT rolname, left(rolpassword, 14) AS kind FROM pg_authid WHERE rolpassword IS NOT NULL'))
+          .rows;
         assert.ok(passwords.length >= 3, `${name}: postgres, replicator and jarvis have passwords`);
         for (const row of passwords) assert.equal(row.kind, 'SCRAM-SHA-256$', `${name}: ${row.rolname}`);
       });
@@ -57,17 +65,43 @@ describe('PostgreSQL authentication', () => {
   it('gives the replication role nothing but replication: no superuser, no database login, and the standbys stream with it', async () => {
     const primary = await waitClusterHealthy();
     await withPg(pgPort(primary), 'postgres', async (pg) => {
-      const role = (await pg.query("SELECT rolsuper, rolcreatedb, rolcreaterole, rolbypassrls, rolreplication, rolinherit FROM pg_roles WHERE rolname = 'replicator'")).rows[0];
-      assert.deepEqual(role, { rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolbypassrls: false, rolreplication: true, rolinherit: false });
-      const memberships = (await pg.query("SELECT count(*)::int AS n FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = 'replicator'")).rows[0].n;
+      const role = (
+        await pg.query(
+          "SELECT rolsuper, rolcreatedb, rolcreaterole, rolbypassrls, rolreplication, rolinherit FROM pg_roles WHERE rolname = 'replicator'",
+        )
+      ).rows[0];
+      assert.deepEqual(role, {
+        rolsuper: false,
+        rolcreatedb: false,
+        rolcreaterole: false,
+        rolbypassrls: false,
+        rolreplication: true,
+        rolinherit: false,
+      });
+      const memberships = (
+        await pg.query(
+          "SELECT count(*)::int AS n FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = 'replicator'",
+        )
+      ).rows[0].n;
       assert.equal(memberships, 0, 'replicator belongs to no role');
       const streams = (await pg.query('SELECT DISTINCT usename FROM pg_stat_replication')).rows.map((r) => r.usename);
       assert.deepEqual(streams, ['replicator'], 'the standbys stream as replicator');
     });
     for (const database of ['jarvis', 'postgres']) {
-      const pg = new PgClient({ host: '127.0.0.1', port: pgPort(primary), user: 'replicator', password: stackSecrets().PG_REPLICATION_PASSWORD, database, connectionTimeoutMillis: 5000 });
+      const pg = new PgClient({
+        host: '127.0.0.1',
+        port: pgPort(primary),
+        user: 'replicator',
+        password: stackSecrets().PG_REPLICATION_PASSWORD,
+        database,
+        connectionTimeoutMillis: 5000,
+      });
       pg.on('error', () => undefined);
-      await assert.rejects(pg.connect(), /pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "replicator", database/, `replicator logs into ${database}`);
+      await assert.rejects(
+        pg.connect(),
+        /pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "replicator", database/,
+        `replicator logs into ${database}`,
+      );
       await pg.end().catch(() => undefined);
     }
   });
@@ -84,7 +118,11 @@ describe('the admin token check', () => {
     // Nowhere is the token compared with === or !== (which stops at the first differing byte).
     for (const file of sourceFiles('app', 'shared', 'admin-api', 'workers', 'read-models', 'cli', 'activities', 'config')) {
       const text = readFileSync(file, 'utf8');
-      assert.doesNotMatch(text, /(adminToken|ADMIN_TOKEN|token)\s*[!=]==|[!=]==\s*(adminToken|ADMIN_TOKEN|token)\b/, `${path.relative(repoRoot, file)} compares a token with ===`);
+      assert.doesNotMatch(
+        text,
+        /(adminToken|ADMIN_TOKEN|token)\s*[!=]==|[!=]==\s*(adminToken|ADMIN_TOKEN|token)\b/,
+        `${path.relative(repoRoot, file)} compares a token with ===`,
+      );
     }
   });
 
@@ -93,7 +131,16 @@ describe('the admin token check', () => {
     const auth = createAdminAuth(token);
     const req = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization } }) as never;
     assert.equal(auth.allows(req(`Bearer ${token}`)), true);
-    for (const wrong of [undefined, '', 'Bearer', `Bearer ${token.slice(0, -1)}1`, `Bearer ${token}0`, `Bearer ${token.slice(0, 3)}`, `Basic ${token}`, `Bearer ${'x'.repeat(10_000)}`]) {
+    for (const wrong of [
+      undefined,
+      '',
+      'Bearer',
+      `Bearer ${token.slice(0, -1)}1`,
+      `Bearer ${token}0`,
+      `Bearer ${token.slice(0, 3)}`,
+      `Basic ${token}`,
+      `Bearer ${'x'.repeat(10_000)}`,
+    ]) {
       assert.equal(auth.allows(req(wrong)), false, `refuses ${String(wrong).slice(0, 40)}`);
     }
   });
@@ -104,28 +151,52 @@ describe('no shell string built from input', () => {
     // The only `bash -c` allowed, each with its reason.
     const allowed: Record<string, string> = {
       'bench/pg-auto-failover-cluster.ts': 'a fixed script; its values are positional parameters ("$1"…), never part of the script text',
-      'testkit/readme.ts': 'runs the README\'s committed recipes as an operator would',
-      'test/cli/readme-cli-recipes.test.ts': 'runs the README\'s committed recipes as an operator would',
+      'testkit/readme.ts': "runs the README's committed recipes as an operator would",
+      'test/cli/readme-cli-recipes.test.ts': "runs the README's committed recipes as an operator would",
       'test/security/hardening.test.ts': 'this test: the patterns it looks for',
     };
     const offenders: string[] = [];
-    for (const file of sourceFiles('activities', 'workers', 'read-models', 'admin-api', 'shared', 'contracts', 'cli', 'app', 'config', 'policy', 'workflows', 'bench', 'test', 'testkit')) {
+    for (const file of sourceFiles(
+      'activities',
+      'workers',
+      'read-models',
+      'admin-api',
+      'shared',
+      'contracts',
+      'cli',
+      'app',
+      'config',
+      'policy',
+      'workflows',
+      'bench',
+      'test',
+      'testkit',
+    )) {
       const text = readFileSync(file, 'utf8');
       const rel = path.relative(repoRoot, file);
       if (allowed[rel]) continue;
-      if (/import\s*\{[^}]*\b(exec|execSync|spawnSync)\b[^}]*\}\s*from\s*'node:child_process'/.test(text)) offenders.push(`${rel}: imports exec/execSync/spawnSync`);
+      if (/import\s*\{[^}]*\b(exec|execSync|spawnSync)\b[^}]*\}\s*from\s*'node:child_process'/.test(text))
+        offenders.push(`${rel}: imports exec/execSync/spawnSync`);
       if (/\bshell\s*:\s*true\b/.test(text)) offenders.push(`${rel}: shell: true`);
       if (/['"](sh|bash)['"]\s*,\s*\[\s*['"]-c['"]/.test(text)) offenders.push(`${rel}: sh -c`);
     }
     assert.deepEqual(offenders, []);
     // The allowed script text is a literal: no template interpolation into it.
-    assert.match(readFileSync(path.join(repoRoot, 'bench', 'pg-auto-failover-cluster.ts'), 'utf8'), /spawn\('bash', \['-c', '[^'$]*(\$\d[^'$]*|"\$\d"[^']*)*'/);
+    assert.match(
+      readFileSync(path.join(repoRoot, 'bench', 'pg-auto-failover-cluster.ts'), 'utf8'),
+      /spawn\('bash', \['-c', '[^'$]*(\$\d[^'$]*|"\$\d"[^']*)*'/,
+    );
   });
 
   it('the shell scripts never eval their input', () => {
-    const scripts = ['infra/local', 'infra/redis', 'infra/postgres'].flatMap((dir) => readdirSync(path.join(repoRoot, dir)).filter((f) => f.endsWith('.sh')).map((f) => path.join(repoRoot, dir, f)));
+    const scripts = ['infra/local', 'infra/redis', 'infra/postgres'].flatMap((dir) =>
+      readdirSync(path.join(repoRoot, dir))
+        .filter((f) => f.endsWith('.sh'))
+        .map((f) => path.join(repoRoot, dir, f)),
+    );
     assert.ok(scripts.length >= 8);
-    for (const script of scripts) assert.doesNotMatch(readFileSync(script, 'utf8'), /^\s*eval\s+["'$]/m, `${path.relative(repoRoot, script)} uses eval`);
+    for (const script of scripts)
+      assert.doesNotMatch(readFileSync(script, 'utf8'), /^\s*eval\s+["'$]/m, `${path.relative(repoRoot, script)} uses eval`);
   });
 });
 
@@ -136,8 +207,14 @@ describe('activities refuse unsafe names themselves', () => {
 
   it('nginx: no config injection through a member name, no path traversal through a service name', async () => {
     const before = readFileSync(upstreamFile, 'utf8');
-    await refusedNonRetryably(nginx.ensureUpstreamMember('jarvis-app', { name: 'x; }\nserver 203.0.113.1:80;\n#', port: 3101 }), /unsafe instance name/);
-    await refusedNonRetryably(nginx.ensureUpstreamMember('../../../tmp/evil', { name: 'jarvis-app-1', port: 3101 }), /unsafe service name "\.\.\/\.\.\/\.\.\/tmp\/evil"/);
+    await refusedNonRetryably(
+      nginx.ensureUpstreamMember('jarvis-app', { name: 'x; }\nserver 203.0.113.1:80;\n#', port: 3101 }),
+      /unsafe instance name/,
+    );
+    await refusedNonRetryably(
+      nginx.ensureUpstreamMember('../../../tmp/evil', { name: 'jarvis-app-1', port: 3101 }),
+      /unsafe service name "\.\.\/\.\.\/\.\.\/tmp\/evil"/,
+    );
     await refusedNonRetryably(nginx.removeUpstreamMember('jarvis-app', '../jarvis-app-1'), /unsafe instance name/);
     await refusedNonRetryably(nginx.ensureUpstreamMember('jarvis-app', { name: 'jarvis-app-1', port: 70_000 }), /unsafe port 70000/);
     assert.equal(readFileSync(upstreamFile, 'utf8'), before, 'the upstream file is unchanged');

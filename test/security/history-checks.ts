@@ -24,7 +24,12 @@ export async function attemptReport(client: Client, handle: WorkflowHandle, dept
       report.activities.push(names.get(String(started.scheduledEventId)) ?? '?');
     }
     const failed = e.workflowExecutionFailedEventAttributes?.failure;
-    if (failed) report.failure = { type: failed.applicationFailureInfo?.type, nonRetryable: failed.applicationFailureInfo?.nonRetryable, message: failed.message };
+    if (failed)
+      report.failure = {
+        type: failed.applicationFailureInfo?.type,
+        nonRetryable: failed.applicationFailureInfo?.nonRetryable,
+        message: failed.message,
+      };
     const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
     if (child?.workflowId && depth < 3) {
       const sub = await attemptReport(client, client.workflow.getHandle(child.workflowId, child.runId ?? undefined), depth + 1);

@@ -19,7 +19,11 @@ const APP_USER = 'jarvis-app';
 /** The app's credentials, from the instances' own secrets file. */
 function appCredentials(): { username: string; password: string } {
   const text = readFileSync(testWorkerConfig().appSecretsFile, 'utf8');
-  const value = (key: string) => text.split('\n').find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1) ?? '';
+  const value = (key: string) =>
+    text
+      .split('\n')
+      .find((l) => l.startsWith(`${key}=`))
+      ?.slice(key.length + 1) ?? '';
   return { username: value('REDIS_USERNAME'), password: value('REDIS_APP_PASSWORD') };
 }
 
@@ -59,7 +63,7 @@ const ADMIN_COMMANDS: string[][] = [
   ['CLIENT', 'KILL', 'TYPE', 'normal'],
 ];
 
-describe('the app instances\' Redis ACL user', () => {
+describe("the app instances' Redis ACL user", () => {
   let client: Client;
   let connection: Connection;
   before(async () => {
@@ -77,7 +81,8 @@ describe('the app instances\' Redis ACL user', () => {
     assert.equal(username, APP_USER);
     assert.ok(password.length >= 16, 'REDIS_APP_PASSWORD is in app-secrets.env');
     const secrets = readFileSync(testWorkerConfig().appSecretsFile, 'utf8');
-    for (const key of ['REDIS_PASSWORD=', 'PG_SUPERUSER_PASSWORD=', 'PG_REPLICATION_PASSWORD=']) assert.ok(!secrets.includes(key), `app-secrets.env holds no ${key}`);
+    for (const key of ['REDIS_PASSWORD=', 'PG_SUPERUSER_PASSWORD=', 'PG_REPLICATION_PASSWORD='])
+      assert.ok(!secrets.includes(key), `app-secrets.env holds no ${key}`);
     const base = await aclUser(ports.redis[0]);
     assert.match(base, /"~jarvis:\*"/);
     assert.match(base, /"&jarvis:\*"/);
@@ -91,7 +96,11 @@ describe('the app instances\' Redis ACL user', () => {
       assert.equal(await redis.ping(), 'PONG');
       for (const command of ADMIN_COMMANDS) {
         // DEBUG is also off for every user (enable-debug-command no): either refusal will do.
-        await assert.rejects(redis.call(command[0], ...command.slice(1)), command[0] === 'DEBUG' ? /NOPERM|DEBUG command not allowed/ : /NOPERM/, `${command.join(' ')} must be refused`);
+        await assert.rejects(
+          redis.call(command[0], ...command.slice(1)),
+          command[0] === 'DEBUG' ? /NOPERM|DEBUG command not allowed/ : /NOPERM/,
+          `${command.join(' ')} must be refused`,
+        );
       }
       // A key of another slot answers MOVED or NOPERM; NOPERM is checked before the slot, so the refusal is certain.
       await assert.rejects(redis.call('SET', 'other:key', '1'), /NOPERM/);
@@ -115,10 +124,17 @@ describe('the app instances\' Redis ACL user', () => {
     assert.equal(((await status.json()) as { status: string }).status, 'ready');
     // The instance is connected as jarvis-app, and no node logged a refusal.
     const clients = await Promise.all(ports.redis.map((port) => withNode(port, (r) => r.call('CLIENT', 'LIST') as Promise<string>)));
-    assert.ok(clients.some((list) => list.includes(`user=${APP_USER}`)), 'the instance is connected as jarvis-app');
+    assert.ok(
+      clients.some((list) => list.includes(`user=${APP_USER}`)),
+      'the instance is connected as jarvis-app',
+    );
     for (const [i, port] of ports.redis.entries()) {
       const log = (await withNode(port, (r) => r.call('ACL', 'LOG'))) as unknown[];
-      assert.deepEqual(log, [], `node ${port} refused the app something: ${JSON.stringify(log)} (clients: ${clients[i].split('\n').length})`);
+      assert.deepEqual(
+        log,
+        [],
+        `node ${port} refused the app something: ${JSON.stringify(log)} (clients: ${clients[i].split('\n').length})`,
+      );
     }
   });
 
@@ -128,7 +144,11 @@ describe('the app instances\' Redis ACL user', () => {
     await withWorker(
       taskQueue,
       async () => {
-        const added = (await client.workflow.execute('redisAddNode', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ port, replicaOf: 'auto' }] })) as { nodeId: string };
+        const added = (await client.workflow.execute('redisAddNode', {
+          taskQueue,
+          workflowId: REDIS_MUTEX_ID,
+          args: [{ port, replicaOf: 'auto' }],
+        })) as { nodeId: string };
         try {
           assert.equal(await aclUser(port), await aclUser(ports.redis[0]), 'the added node has the app user');
           await asApp(port, async (redis) => assert.equal(await redis.ping(), 'PONG'));
@@ -142,7 +162,10 @@ describe('the app instances\' Redis ACL user', () => {
 
   it('lets a Cluster client of the app user read and write its own keys across slots', async () => {
     const { username, password } = appCredentials();
-    const cluster = new Cluster(ports.redis.map((p) => ({ host: '127.0.0.1', port: p })), { redisOptions: { username, password } });
+    const cluster = new Cluster(
+      ports.redis.map((p) => ({ host: '127.0.0.1', port: p })),
+      { redisOptions: { username, password } },
+    );
     cluster.on('error', () => undefined);
     try {
       for (let i = 0; i < 20; i++) await cluster.set(`jarvis:acl-test:{${i}}`, String(i), 'EX', 30);

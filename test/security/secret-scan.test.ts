@@ -24,7 +24,14 @@ import { eventText, findSecrets, logFilesUnder, scanFiles, type NamedSecrets, ty
 /** The stack's secrets, checked to be real: long, random-looking and distinct. */
 function realSecrets(): NamedSecrets {
   const secrets = stackSecrets();
-  for (const name of ['REDIS_PASSWORD', 'REDIS_APP_PASSWORD', 'PG_SUPERUSER_PASSWORD', 'PG_REPLICATION_PASSWORD', 'PG_APP_PASSWORD', 'ADMIN_TOKEN']) {
+  for (const name of [
+    'REDIS_PASSWORD',
+    'REDIS_APP_PASSWORD',
+    'PG_SUPERUSER_PASSWORD',
+    'PG_REPLICATION_PASSWORD',
+    'PG_APP_PASSWORD',
+    'ADMIN_TOKEN',
+  ]) {
     const value = secrets[name];
     assert.ok(value, `${name} is in secrets.env`);
     assert.ok(value.length >= 16, `${name} has at least 16 characters`);
@@ -48,9 +55,22 @@ async function scanHistories(client: Client, secrets: NamedSecrets): Promise<{ h
       const wf = executions[next++];
       types.add(wf.type);
       const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-      for (const event of history.events ?? []) hits.push(...findSecrets(eventText(event), secrets, `workflow ${wf.workflowId} run ${wf.runId} (${wf.type}) event ${String(event.eventId)} ${String(event.eventType)}`));
+      for (const event of history.events ?? [])
+        hits.push(
+          ...findSecrets(
+            eventText(event),
+            secrets,
+            `workflow ${wf.workflowId} run ${wf.runId} (${wf.type}) event ${String(event.eventId)} ${String(event.eventType)}`,
+          ),
+        );
       // Memo and search attributes as the server describes them now (upserts included).
-      hits.push(...findSecrets(`${JSON.stringify(wf.memo ?? {})} ${JSON.stringify(wf.searchAttributes ?? {})}`, secrets, `workflow ${wf.workflowId} run ${wf.runId} memo or search attributes`));
+      hits.push(
+        ...findSecrets(
+          `${JSON.stringify(wf.memo ?? {})} ${JSON.stringify(wf.searchAttributes ?? {})}`,
+          secrets,
+          `workflow ${wf.workflowId} run ${wf.runId} memo or search attributes`,
+        ),
+      );
     }
   };
   await Promise.all(Array.from({ length: 8 }, reader));
@@ -105,8 +125,25 @@ describe('no secret in any workflow history or log', () => {
       writeFileSync(path.join(dir, 'instance.log.1'), `auth ${Buffer.from(secrets.REDIS_PASSWORD).toString('base64')}\n`);
       const files = logFilesUnder(dir);
       assert.equal(files.length, 3);
-      assert.deepEqual(scanFiles(files, planted).map((h) => path.basename(h.where)).sort(), ['instance.log.1', 'leaky.log']);
-      const event = { eventId: 1, workflowExecutionStartedEventAttributes: { input: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: new Uint8Array(Buffer.from(JSON.stringify({ password: secrets.REDIS_PASSWORD }))) }] } } };
+      assert.deepEqual(
+        scanFiles(files, planted)
+          .map((h) => path.basename(h.where))
+          .sort(),
+        ['instance.log.1', 'leaky.log'],
+      );
+      const event = {
+        eventId: 1,
+        workflowExecutionStartedEventAttributes: {
+          input: {
+            payloads: [
+              {
+                metadata: { encoding: Buffer.from('json/plain') },
+                data: new Uint8Array(Buffer.from(JSON.stringify({ password: secrets.REDIS_PASSWORD }))),
+              },
+            ],
+          },
+        },
+      };
       assert.equal(findSecrets(eventText(event), planted, 'event').length, 1);
       assert.equal(findSecrets(eventText({ eventId: 2 }), planted, 'event').length, 0);
     } finally {
@@ -119,7 +156,11 @@ describe('no secret in any workflow history or log', () => {
     try {
       worker = await startWorkerProcess(taskQueue, { ...pgWorkerEnv(), MIN_INSTANCES: '0', MAX_INSTANCES: '3' });
       const run = (type: string, input: unknown, workflowId = `secret-scan/${type}/${process.pid}/${Date.now()}`) =>
-        (client.workflow.execute(type, { taskQueue, workflowId, args: [input], workflowExecutionTimeout: '5 minutes' }) as Promise<Record<string, any>>).catch((error: Error & { cause?: Error }) => {
+        (
+          client.workflow.execute(type, { taskQueue, workflowId, args: [input], workflowExecutionTimeout: '5 minutes' }) as Promise<
+            Record<string, any>
+          >
+        ).catch((error: Error & { cause?: Error }) => {
           throw new Error(`${type} ${JSON.stringify(input)} failed: ${error.cause?.message ?? error.message}`);
         });
 
@@ -133,7 +174,11 @@ describe('no secret in any workflow history or log', () => {
       // Last of the scaling runs: whatever it decides, nothing else needs the service's mutex after it.
       await run('autoscaleCheck', { service: SERVICE });
       // The health router: a few probe rounds, then cancelled, which hands nginx back to plain membership.
-      const router = await client.workflow.start('healthRouter', { taskQueue, workflowId: `health-router/${SERVICE}`, args: [{ service: SERVICE, probeIntervalSeconds: 0.5 }] });
+      const router = await client.workflow.start('healthRouter', {
+        taskQueue,
+        workflowId: `health-router/${SERVICE}`,
+        args: [{ service: SERVICE, probeIntervalSeconds: 0.5 }],
+      });
       await new Promise((r) => setTimeout(r, 3_000));
       await router.cancel();
       await router.result().catch(() => undefined);
@@ -175,10 +220,15 @@ describe('no secret in any workflow history or log', () => {
     const files = logFilesUnder(stateDir);
     assert.ok(files.includes(workerLog), 'the worker log is scanned');
     for (const part of ['temporal', 'postgres-', 'redis-', 'nginx', 'instance-']) {
-      assert.ok(files.some((f) => path.basename(f).startsWith(part)), `a ${part} log is scanned (${files.map((f) => path.basename(f)).join(', ')})`);
+      assert.ok(
+        files.some((f) => path.basename(f).startsWith(part)),
+        `a ${part} log is scanned (${files.map((f) => path.basename(f)).join(', ')})`,
+      );
     }
     const hits = [...histories.hits, ...scanFiles(files, secrets)];
-    process.stdout.write(`# secret scan: ${histories.workflows} workflows of ${histories.types.size} types, ${files.length} log files, ${hits.length} hits\n`);
+    process.stdout.write(
+      `# secret scan: ${histories.workflows} workflows of ${histories.types.size} types, ${files.length} log files, ${hits.length} hits\n`,
+    );
     assert.deepEqual(hits, [], `secrets found:\n${hits.map((h) => `${h.secret} in ${h.where}`).join('\n')}`);
   });
 });

@@ -6,7 +6,15 @@ import { AUTOSCALE_DEFAULTS, validateAutoscaleConfig } from '../../policy/scalin
 const NOW = 1_800_000_000_000;
 
 function sample(id: number, cpu: number, extra: Partial<InstanceSample> = {}): InstanceSample {
-  return { id: `jarvis-app-${id}`, status: 'ready', cpuPercent: cpu, memoryPercent: 20, requestRate: 100, updatedAtMs: NOW - 1_000, ...extra };
+  return {
+    id: `jarvis-app-${id}`,
+    status: 'ready',
+    cpuPercent: cpu,
+    memoryPercent: 20,
+    requestRate: 100,
+    updatedAtMs: NOW - 1_000,
+    ...extra,
+  };
 }
 
 interface Scenario {
@@ -142,13 +150,21 @@ describe('the autoscale policy', () => {
   for (const s of scenarios) {
     it(s.name, () => {
       const config = { ...AUTOSCALE_DEFAULTS, ...s.config };
-      const decision = decideAutoscale({ config, current: s.current, samples: s.samples, nowMs: NOW, recentRecommendations: s.history ?? [] });
+      const decision = decideAutoscale({
+        config,
+        current: s.current,
+        samples: s.samples,
+        nowMs: NOW,
+        recentRecommendations: s.history ?? [],
+      });
       assert.deepEqual(
         { action: decision.action, desired: decision.desired, reason: decision.reason, metric: decision.metric },
         { metric: undefined, ...s.expect },
         s.why,
       );
-      assert.ok(decision.desired >= Math.min(s.current, config.minInstances) && decision.desired <= Math.max(s.current, config.maxInstances));
+      assert.ok(
+        decision.desired >= Math.min(s.current, config.minInstances) && decision.desired <= Math.max(s.current, config.maxInstances),
+      );
     });
   }
 
@@ -159,9 +175,15 @@ describe('the autoscale policy', () => {
       current: 3,
       samples: [1, 2, 3].map((i) => sample(i, 40)),
       nowMs: NOW,
-      recentRecommendations: [{ atMs: NOW - 400_000, desired: 7 }, { atMs: NOW - 10_000, desired: 4 }],
+      recentRecommendations: [
+        { atMs: NOW - 400_000, desired: 7 },
+        { atMs: NOW - 10_000, desired: 4 },
+      ],
     });
-    assert.deepEqual(decision.recommendations, [{ atMs: NOW - 10_000, desired: 4 }, { atMs: NOW, desired: 3 }]);
+    assert.deepEqual(decision.recommendations, [
+      { atMs: NOW - 10_000, desired: 4 },
+      { atMs: NOW, desired: 3 },
+    ]);
   });
 });
 
@@ -171,7 +193,11 @@ describe('autoscale configuration', () => {
     ['a zero threshold', { scaleUpThreshold: 0 }, /scaleUpThreshold must be in \(0, 1\]/],
     ['a threshold above 1', { scaleDownThreshold: 1.5 }, /scaleDownThreshold must be in \(0, 1\]/],
     ['a negative cooldown', { cooldownSeconds: -1 }, /cooldownSeconds must not be negative/],
-    ['a down threshold above the up threshold', { scaleDownThreshold: 0.9, scaleUpThreshold: 0.8 }, /scaleDownThreshold \(0.9\) must be below scaleUpThreshold/],
+    [
+      'a down threshold above the up threshold',
+      { scaleDownThreshold: 0.9, scaleUpThreshold: 0.8 },
+      /scaleDownThreshold \(0.9\) must be below scaleUpThreshold/,
+    ],
     ['a fractional step', { maxStep: 1.5 }, /maxStep must be a whole number/],
     ['a non-numeric target', { targetCPU: 'high' }, /targetCPU must be a number/],
   ];

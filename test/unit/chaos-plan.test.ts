@@ -8,25 +8,49 @@ describe('chaos trial plan', () => {
     assert.notDeepEqual(planTrials({ seed: 7, count: 20 }), planTrials({ seed: 8, count: 20 }));
   });
 
-  it('draws every operation over a long run, with kills (sometimes two) and server restarts inside each operation\'s window', () => {
+  it("draws every operation over a long run, with kills (sometimes two) and server restarts inside each operation's window", () => {
     const trials = planTrials({ seed: 4242, count: 200 });
     assert.deepEqual(new Set(trials.map((t) => t.operation)), new Set(OPERATIONS));
-    assert.ok(trials.some((t) => t.killAtMs.length === 2), 'some trials kill twice');
-    assert.ok(trials.some((t) => t.killAtMs.length === 0), 'some trials do not kill');
-    assert.ok(trials.some((t) => t.serverRestartAtMs !== undefined), 'some trials restart the server');
+    assert.ok(
+      trials.some((t) => t.killAtMs.length === 2),
+      'some trials kill twice',
+    );
+    assert.ok(
+      trials.some((t) => t.killAtMs.length === 0),
+      'some trials do not kill',
+    );
+    assert.ok(
+      trials.some((t) => t.serverRestartAtMs !== undefined),
+      'some trials restart the server',
+    );
     for (const t of trials) {
       const window = CHAOS_WINDOW_MS[t.operation];
-      assert.ok(t.killAtMs.every((ms) => ms >= 100 && ms <= window), `kills of trial ${t.index} within (100, ${window}): ${t.killAtMs}`);
-      assert.deepEqual(t.killAtMs, [...t.killAtMs].sort((a, b) => a - b));
+      assert.ok(
+        t.killAtMs.every((ms) => ms >= 100 && ms <= window),
+        `kills of trial ${t.index} within (100, ${window}): ${t.killAtMs}`,
+      );
+      assert.deepEqual(
+        t.killAtMs,
+        [...t.killAtMs].sort((a, b) => a - b),
+      );
       assert.equal(t.respawnDelayMs.length, t.killAtMs.length);
       assert.ok(t.serverRestartAtMs === undefined || (t.serverRestartAtMs >= 100 && t.serverRestartAtMs <= window));
       assert.ok(t.pick >= 0 && t.pick < 1);
     }
   });
 
-  it('cycles through the given operations when they are named (the CI pass\'s coverage)', () => {
-    const trials = planTrials({ seed: 1, count: 5, operations: ['scaleUp', 'redisReshard'], killProbability: 1, serverRestartProbability: 0 });
-    assert.deepEqual(trials.map((t) => t.operation), ['scaleUp', 'redisReshard', 'scaleUp', 'redisReshard', 'scaleUp']);
+  it("cycles through the given operations when they are named (the CI pass's coverage)", () => {
+    const trials = planTrials({
+      seed: 1,
+      count: 5,
+      operations: ['scaleUp', 'redisReshard'],
+      killProbability: 1,
+      serverRestartProbability: 0,
+    });
+    assert.deepEqual(
+      trials.map((t) => t.operation),
+      ['scaleUp', 'redisReshard', 'scaleUp', 'redisReshard', 'scaleUp'],
+    );
     assert.ok(trials.every((t) => t.killAtMs.length >= 1 && t.serverRestartAtMs === undefined));
   });
 });

@@ -13,7 +13,18 @@ import {
 } from '../../policy/routing/health-router';
 import { mergeHealthRouterSettings, parseHealthRouterInput } from '../../policy/routing/health-router-input';
 
-const s: HealthRouterSettings = { ...HEALTH_ROUTER_DEFAULTS, failureThreshold: 3, openSeconds: 10, recoveryProbes: 2, rampSeconds: 40, fullWeight: 5, reloadIntervalSeconds: 5, maxErrorRate: 0.5, minRequests: 10, maxEjectedPercent: 50 };
+const s: HealthRouterSettings = {
+  ...HEALTH_ROUTER_DEFAULTS,
+  failureThreshold: 3,
+  openSeconds: 10,
+  recoveryProbes: 2,
+  rampSeconds: 40,
+  fullWeight: 5,
+  reloadIntervalSeconds: 5,
+  maxErrorRate: 0.5,
+  minRequests: 10,
+  maxEjectedPercent: 50,
+};
 
 type Look = 'ok' | 'down' | 'draining' | { ok: true; total: number; errors: number } | { ok: false; total: number; errors: number };
 
@@ -27,7 +38,11 @@ function obs(looks: Record<number, Look>, extra: Partial<RouterObservation> = {}
         name: `jarvis-app-${n}`,
         port: 3100 + Number(n),
         since: since[Number(n)] ?? 1000 + Number(n),
-        health: { ok, draining: look === 'draining', answer: look === 'draining' ? 'HTTP 503 draining' : ok ? 'HTTP 200 ready' : 'no answer in 1000 ms' },
+        health: {
+          ok,
+          draining: look === 'draining',
+          answer: look === 'draining' ? 'HTTP 503 draining' : ok ? 'HTTP 200 ready' : 'no answer in 1000 ms',
+        },
         requests: counters,
       };
     }),
@@ -79,7 +94,10 @@ describe('health router: the circuit breaker', () => {
     },
     {
       name: 'a good round between failures starts the count again',
-      steps: ['down', 'down', 'ok', 'down', 'down'].map((look, i) => ({ at: i * 2, observation: obs({ 1: 'ok', 2: 'ok', 3: look as Look }) })),
+      steps: ['down', 'down', 'ok', 'down', 'down'].map((look, i) => ({
+        at: i * 2,
+        observation: obs({ 1: 'ok', 2: 'ok', 3: look as Look }),
+      })),
       instance: 3,
       codes: ['HealthProbeFailed', 'HealthProbeFailed', 'Healthy', 'HealthProbeFailed', 'HealthProbeFailed'],
       routes: ['w5', 'w5', 'w5', 'w5', 'w5'],
@@ -117,7 +135,18 @@ describe('health router: the circuit breaker', () => {
       ],
       instance: 3,
       // Recovered at 16 s; 40 s ramp over 4 steps: +1 every 10 s, full at 56 s.
-      codes: ['HealthProbeFailed', 'HealthProbeFailed', 'Ejected', 'HalfOpenProbeOk', 'Recovered', 'Ramping', 'Ramping', 'Ramping', 'Ramping', 'Healthy'],
+      codes: [
+        'HealthProbeFailed',
+        'HealthProbeFailed',
+        'Ejected',
+        'HalfOpenProbeOk',
+        'Recovered',
+        'Ramping',
+        'Ramping',
+        'Ramping',
+        'Ramping',
+        'Healthy',
+      ],
       routes: ['w5', 'w5', 'down', 'down', 'w1', 'w2', 'w3', 'w4', 'w4', 'w5'],
     },
     {
@@ -192,8 +221,14 @@ describe('health router: the circuit breaker', () => {
   for (const row of table) {
     it(row.name, () => {
       const decisions = run(row.steps);
-      assert.deepEqual(decisions.map((d) => codeOf(d, row.instance)), row.codes);
-      assert.deepEqual(decisions.map((d) => routeOf(d, row.instance)), row.routes);
+      assert.deepEqual(
+        decisions.map((d) => codeOf(d, row.instance)),
+        row.codes,
+      );
+      assert.deepEqual(
+        decisions.map((d) => routeOf(d, row.instance)),
+        row.routes,
+      );
     });
   }
 
@@ -202,7 +237,13 @@ describe('health router: the circuit breaker', () => {
       { at: 0, observation: obs({ 1: { ok: true, total: 100, errors: 0 }, 2: 'down' }) },
       { at: 2, observation: obs({ 1: { ok: true, total: 200, errors: 20 }, 2: 'down' }) },
     ]);
-    assert.deepEqual(d.instances.map((i) => [i.name, i.score, i.errorRate]), [['jarvis-app-1', 80, 0.2], ['jarvis-app-2', 0, null]]);
+    assert.deepEqual(
+      d.instances.map((i) => [i.name, i.score, i.errorRate]),
+      [
+        ['jarvis-app-1', 80, 0.2],
+        ['jarvis-app-2', 0, null],
+      ],
+    );
   });
 
   it('never ejects more than maxEjectedPercent of the members: the second failing instance stays in', () => {
@@ -214,7 +255,10 @@ describe('health router: the circuit breaker', () => {
   });
 
   it('adopts what a previous router left in nginx: an ejection stays, a ramp goes on from its weight', () => {
-    const applied = { newMemberWeight: 1, entries: { 'jarvis-app-2': { since: 1002, weight: 1, down: true }, 'jarvis-app-3': { since: 1003, weight: 3, down: false } } };
+    const applied = {
+      newMemberWeight: 1,
+      entries: { 'jarvis-app-2': { since: 1002, weight: 1, down: true }, 'jarvis-app-3': { since: 1003, weight: 3, down: false } },
+    };
     const [first, later] = run([
       { at: 100, observation: obs({ 1: 'ok', 2: 'ok', 3: 'ok' }, { applied }) },
       { at: 110, observation: obs({ 1: 'ok', 2: 'ok', 3: 'ok' }, { applied }) },
@@ -225,10 +269,23 @@ describe('health router: the circuit breaker', () => {
 });
 
 describe('health router: when to reload nginx', () => {
-  const steady = obs({ 1: 'ok', 2: 'ok' }, { applied: { newMemberWeight: 1, entries: { 'jarvis-app-1': { since: 1001, weight: 5, down: false }, 'jarvis-app-2': { since: 1002, weight: 5, down: false } } } });
+  const steady = obs(
+    { 1: 'ok', 2: 'ok' },
+    {
+      applied: {
+        newMemberWeight: 1,
+        entries: { 'jarvis-app-1': { since: 1001, weight: 5, down: false }, 'jarvis-app-2': { since: 1002, weight: 5, down: false } },
+      },
+    },
+  );
   const cases: Array<{ name: string; observation: RouterObservation; at: number; action: string; waitMs?: number }> = [
     { name: 'nothing changed: no reload', observation: steady, at: 100, action: 'unchanged' },
-    { name: 'no router managed the upstream yet: take it over', observation: obs({ 1: 'ok', 2: 'ok' }, { applied: null }), at: 100, action: 'apply' },
+    {
+      name: 'no router managed the upstream yet: take it over',
+      observation: obs({ 1: 'ok', 2: 'ok' }, { applied: null }),
+      at: 100,
+      action: 'apply',
+    },
     { name: 'a member at the new-member weight must go to full weight', observation: obs({ 1: 'ok', 2: 'ok' }), at: 100, action: 'apply' },
     {
       name: 'a change within reloadIntervalSeconds of the last reload waits',
@@ -237,10 +294,23 @@ describe('health router: when to reload nginx', () => {
       action: 'deferred',
       waitMs: 3_000,
     },
-    { name: 'a change after the interval goes ahead', observation: { ...obs({ 1: 'ok', 2: 'ok' }), lastReloadAtMs: 95_000 }, at: 100, action: 'apply' },
+    {
+      name: 'a change after the interval goes ahead',
+      observation: { ...obs({ 1: 'ok', 2: 'ok' }), lastReloadAtMs: 95_000 },
+      at: 100,
+      action: 'apply',
+    },
     {
       name: 'an entry for another incarnation of a name does not count as applied',
-      observation: obs({ 1: 'ok', 2: 'ok' }, { applied: { newMemberWeight: 1, entries: { 'jarvis-app-1': { since: 1001, weight: 5, down: false }, 'jarvis-app-2': { since: 7, weight: 5, down: false } } } }),
+      observation: obs(
+        { 1: 'ok', 2: 'ok' },
+        {
+          applied: {
+            newMemberWeight: 1,
+            entries: { 'jarvis-app-1': { since: 1001, weight: 5, down: false }, 'jarvis-app-2': { since: 7, weight: 5, down: false } },
+          },
+        },
+      ),
       at: 100,
       action: 'apply',
     },
@@ -260,7 +330,10 @@ describe('health router: settings and input', () => {
     assert.ok(parsed.ok);
     const merged = mergeHealthRouterSettings(HEALTH_ROUTER_DEFAULTS, parsed.value);
     assert.ok(merged.ok);
-    assert.deepEqual([merged.value.failureThreshold, merged.value.rampSeconds, merged.value.probeIntervalSeconds], [2, 12, HEALTH_ROUTER_DEFAULTS.probeIntervalSeconds]);
+    assert.deepEqual(
+      [merged.value.failureThreshold, merged.value.rampSeconds, merged.value.probeIntervalSeconds],
+      [2, 12, HEALTH_ROUTER_DEFAULTS.probeIntervalSeconds],
+    );
   });
 
   const bad: Array<[unknown, RegExp]> = [
@@ -282,7 +355,11 @@ describe('health router: settings and input', () => {
   }
 
   it('refuses a probe timeout that would make rounds pile up', () => {
-    const merged = mergeHealthRouterSettings(HEALTH_ROUTER_DEFAULTS, { service: 'jarvis-app', probeIntervalSeconds: 1, probeTimeoutMs: 30_000 });
+    const merged = mergeHealthRouterSettings(HEALTH_ROUTER_DEFAULTS, {
+      service: 'jarvis-app',
+      probeIntervalSeconds: 1,
+      probeTimeoutMs: 30_000,
+    });
     assert.equal(merged.ok, false);
   });
 });

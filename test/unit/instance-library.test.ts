@@ -49,7 +49,13 @@ describe('LSNs and replica lag', () => {
 });
 
 describe('PostgreSQL topology messages', () => {
-  const topology = { cluster: 'main', epoch: 3, primary: { name: 'replica1', host: '127.0.0.1', port: 5433 }, replicas: [{ name: 'primary', host: '127.0.0.1', port: 5432 }], updatedAt: '2026-01-01T00:00:00Z' };
+  const topology = {
+    cluster: 'main',
+    epoch: 3,
+    primary: { name: 'replica1', host: '127.0.0.1', port: 5433 },
+    replicas: [{ name: 'primary', host: '127.0.0.1', port: 5432 }],
+    updatedAt: '2026-01-01T00:00:00Z',
+  };
   it('accepts the published shape and refuses anything else', () => {
     assert.deepEqual(parseTopology(JSON.stringify(topology)), topology);
     assert.equal(parseTopology('{"cluster":"main"}'), undefined);
@@ -88,7 +94,10 @@ describe('instance settings', () => {
     const { PORT: _port, ...withoutPort } = minimal;
     assert.equal(parseAppSettings({ ...withoutPort, APP_BASE_PORT: '3700', INSTANCE_SLOT: '4' }).port, 3704);
     assert.equal(parseAppSettings({ ...minimal, APP_BASE_PORT: '3700', INSTANCE_SLOT: '4' }).port, 3101, 'PORT wins');
-    assert.throws(() => parseAppSettings({ ...withoutPort, APP_BASE_PORT: '3700', INSTANCE_SLOT: '0' }), /INSTANCE_SLOT \(0\) must be whole numbers, the slot at least 1/);
+    assert.throws(
+      () => parseAppSettings({ ...withoutPort, APP_BASE_PORT: '3700', INSTANCE_SLOT: '0' }),
+      /INSTANCE_SLOT \(0\) must be whole numbers, the slot at least 1/,
+    );
   });
   const bad: [Record<string, string>, RegExp][] = [
     [{ PORT: '0' }, /PORT/],
@@ -114,7 +123,13 @@ describe('what the control plane hands each instance', () => {
     const { readWorkerConfig } = await import('../../config/worker-config');
     const { launchSettings } = await import('../../activities');
     const { instanceEnvironment } = await import('../../activities/scaling/orchestrator');
-    const config = readWorkerConfig({ JARVIS_STATE_DIR: '/state', REDIS_BASE_PORT: '7300', PG_PRIMARY_PORT: '5462', PG_REPLICA1_PORT: '5463', PG_REPLICA2_PORT: '5464' });
+    const config = readWorkerConfig({
+      JARVIS_STATE_DIR: '/state',
+      REDIS_BASE_PORT: '7300',
+      PG_PRIMARY_PORT: '5462',
+      PG_REPLICA1_PORT: '5463',
+      PG_REPLICA2_PORT: '5464',
+    });
     const env = instanceEnvironment({ service: 'jarvis-app', name: 'jarvis-app-1', port: 3101, version: 'v1' }, launchSettings(config));
     assert.equal(env.REDIS_CLUSTER_NODES, '127.0.0.1:7300,127.0.0.1:7301,127.0.0.1:7302,127.0.0.1:7303,127.0.0.1:7304,127.0.0.1:7305');
     assert.equal(env.DATABASE_URL, 'postgresql://jarvis@127.0.0.1:5462/jarvis');

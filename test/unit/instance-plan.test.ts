@@ -8,13 +8,31 @@ describe('planning new instances', () => {
     { name: 'an empty service starts at 1', existing: [], count: 2, expected: ['jarvis-app-1', 'jarvis-app-2'] },
     { name: 'the next index follows the highest', existing: ['jarvis-app-1', 'jarvis-app-2'], count: 1, expected: ['jarvis-app-3'] },
     // Reusing a gap keeps ports bounded; a "max + 1" rule would have produced jarvis-app-4.
-    { name: 'a gap left by a removed instance is reused first', existing: ['jarvis-app-1', 'jarvis-app-3'], count: 2, expected: ['jarvis-app-2', 'jarvis-app-4'] },
-    { name: 'names of other services are ignored', existing: ['other-1', 'jarvis-app-x', 'jarvis-app-01'], count: 1, expected: ['jarvis-app-1'] },
+    {
+      name: 'a gap left by a removed instance is reused first',
+      existing: ['jarvis-app-1', 'jarvis-app-3'],
+      count: 2,
+      expected: ['jarvis-app-2', 'jarvis-app-4'],
+    },
+    {
+      name: 'names of other services are ignored',
+      existing: ['other-1', 'jarvis-app-x', 'jarvis-app-01'],
+      count: 1,
+      expected: ['jarvis-app-1'],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const plan = planNewInstances('jarvis-app', c.existing.map((name) => ({ name })), c.count, 3100);
-      assert.deepEqual(plan.map((p) => p.name), c.expected);
+      const plan = planNewInstances(
+        'jarvis-app',
+        c.existing.map((name) => ({ name })),
+        c.count,
+        3100,
+      );
+      assert.deepEqual(
+        plan.map((p) => p.name),
+        c.expected,
+      );
       for (const p of plan) assert.equal(p.port, 3100 + p.index);
     });
   }

@@ -10,15 +10,20 @@ describe('rendering the nginx upstream', () => {
       { name: 'jarvis-app-2', port: 3102 },
     ]);
     const servers = text.split('\n').filter((l) => l.trim().startsWith('server '));
-    assert.deepEqual(servers.map((l) => l.trim()), [
-      'server 127.0.0.1:3102 max_fails=3 fail_timeout=5s; # jarvis-app-2',
-      'server 127.0.0.1:3110 max_fails=3 fail_timeout=5s; # jarvis-app-10',
-    ]);
+    assert.deepEqual(
+      servers.map((l) => l.trim()),
+      [
+        'server 127.0.0.1:3102 max_fails=3 fail_timeout=5s; # jarvis-app-2',
+        'server 127.0.0.1:3110 max_fails=3 fail_timeout=5s; # jarvis-app-10',
+      ],
+    );
     assert.match(text, /^upstream jarvis-app \{$/m);
   });
 
   it('routes by a consistent hash of the affinity key, declared before keepalive as nginx requires', () => {
-    const lines = renderUpstream('jarvis-app', [{ name: 'jarvis-app-1', port: 3101 }]).split('\n').map((l) => l.trim());
+    const lines = renderUpstream('jarvis-app', [{ name: 'jarvis-app-1', port: 3101 }])
+      .split('\n')
+      .map((l) => l.trim());
     const hash = lines.indexOf('hash $affinity_key consistent;');
     assert.ok(hash > 0, 'the upstream must hash $affinity_key consistently');
     assert.ok(hash < lines.indexOf('keepalive 32;'), 'hash must come before keepalive');
@@ -45,7 +50,10 @@ describe('rendering the nginx upstream', () => {
         'jarvis-app-3': { since: 3, weight: 1, down: true },
       },
     };
-    const servers = renderUpstream('jarvis-app', members, routing).split('\n').filter((l) => l.trim().startsWith('server ')).map((l) => l.trim());
+    const servers = renderUpstream('jarvis-app', members, routing)
+      .split('\n')
+      .filter((l) => l.trim().startsWith('server '))
+      .map((l) => l.trim());
     assert.deepEqual(servers, [
       'server 127.0.0.1:3101 weight=5 max_fails=3 fail_timeout=5s; # jarvis-app-1',
       'server 127.0.0.1:3102 down; # jarvis-app-2 (ejected by the health router)',

@@ -4,18 +4,41 @@ import type { ClusterObservation, ServerProbe } from '../../policy/postgres/pg-c
 import { evaluateDetection, initialDetectionState, type DetectionCode, type DetectionRule } from '../../policy/postgres/pg-detection';
 
 const rule: DetectionRule = { failedProbes: 3, detectionWindowMs: 2000, receiverSilenceSeconds: 3 };
-const published = { cluster: 'main', epoch: 1, primary: { name: 'primary' as const, host: '127.0.0.1', port: 5432 }, replicas: [], updatedAt: '2026-01-01T00:00:00Z' };
+const published = {
+  cluster: 'main',
+  epoch: 1,
+  primary: { name: 'primary' as const, host: '127.0.0.1', port: 5432 },
+  replicas: [],
+  updatedAt: '2026-01-01T00:00:00Z',
+};
 
-const primaryUp: ServerProbe = { name: 'primary', host: '127.0.0.1', port: 5432, reachable: true, inRecovery: false, currentLsn: '0/3000000' };
+const primaryUp: ServerProbe = {
+  name: 'primary',
+  host: '127.0.0.1',
+  port: 5432,
+  reachable: true,
+  inRecovery: false,
+  currentLsn: '0/3000000',
+};
 const primaryDown: ServerProbe = { name: 'primary', host: '127.0.0.1', port: 5432, reachable: false, error: 'connect ECONNREFUSED' };
 const streaming = (name: 'replica1' | 'replica2', ageSeconds = 0.5): ServerProbe => ({
-  name, host: '127.0.0.1', port: name === 'replica1' ? 5433 : 5434, reachable: true, inRecovery: true, receiveLsn: '0/3000000', replayLsn: '0/3000000',
+  name,
+  host: '127.0.0.1',
+  port: name === 'replica1' ? 5433 : 5434,
+  reachable: true,
+  inRecovery: true,
+  receiveLsn: '0/3000000',
+  replayLsn: '0/3000000',
   walReceiver: { status: 'streaming', senderPort: 5432, lastMessageAgeSeconds: ageSeconds },
 });
 const lost = (name: 'replica1' | 'replica2'): ServerProbe => ({ ...streaming(name), walReceiver: null });
 
 const obs = (atMs: number, servers: ServerProbe[], withTopology = true): ClusterObservation => ({
-  cluster: 'main', observedAtMs: atMs, servers, published: withTopology ? published : null, lastKnownPrimaryLsn: '0/3000000',
+  cluster: 'main',
+  observedAtMs: atMs,
+  servers,
+  published: withTopology ? published : null,
+  lastKnownPrimaryLsn: '0/3000000',
 });
 
 /** Runs a sequence of observations through the rule and returns each decision's code. */
@@ -30,7 +53,11 @@ function run(sequence: ClusterObservation[]): DetectionCode[] {
 
 describe('primary failure detection', () => {
   const cases: Array<{ name: string; sequence: ClusterObservation[]; expected: DetectionCode[] }> = [
-    { name: 'a healthy primary stays healthy', sequence: [obs(0, [primaryUp, streaming('replica1'), streaming('replica2')])], expected: ['PrimaryHealthy'] },
+    {
+      name: 'a healthy primary stays healthy',
+      sequence: [obs(0, [primaryUp, streaming('replica1'), streaming('replica2')])],
+      expected: ['PrimaryHealthy'],
+    },
     {
       name: 'a killed primary is confirmed after 3 failures over the window, both standbys having lost it',
       sequence: [0, 700, 1400, 2100].map((t) => obs(t, [primaryDown, lost('replica1'), lost('replica2')])),
@@ -39,7 +66,12 @@ describe('primary failure detection', () => {
     },
     {
       name: 'a single blip resets the count',
-      sequence: [obs(0, [primaryDown, lost('replica1'), lost('replica2')]), obs(700, [primaryUp, streaming('replica1'), streaming('replica2')]), obs(1400, [primaryDown, lost('replica1'), lost('replica2')]), obs(2100, [primaryDown, lost('replica1'), lost('replica2')])],
+      sequence: [
+        obs(0, [primaryDown, lost('replica1'), lost('replica2')]),
+        obs(700, [primaryUp, streaming('replica1'), streaming('replica2')]),
+        obs(1400, [primaryDown, lost('replica1'), lost('replica2')]),
+        obs(2100, [primaryDown, lost('replica1'), lost('replica2')]),
+      ],
       expected: ['PrimarySuspect', 'PrimaryHealthy', 'PrimarySuspect', 'PrimarySuspect'],
     },
     {
@@ -49,10 +81,18 @@ describe('primary failure detection', () => {
     },
     {
       name: 'a hung primary is confirmed once its standbys have not heard from it for too long',
-      sequence: [obs(0, [primaryDown, streaming('replica1', 1), streaming('replica2', 1)]), obs(1000, [primaryDown, streaming('replica1', 2), streaming('replica2', 2)]), obs(2000, [primaryDown, streaming('replica1', 3.5), streaming('replica2', 3.5)])],
+      sequence: [
+        obs(0, [primaryDown, streaming('replica1', 1), streaming('replica2', 1)]),
+        obs(1000, [primaryDown, streaming('replica1', 2), streaming('replica2', 2)]),
+        obs(2000, [primaryDown, streaming('replica1', 3.5), streaming('replica2', 3.5)]),
+      ],
       expected: ['PrimarySuspect', 'PrimarySuspect', 'PrimaryFailed'],
     },
-    { name: 'no published topology: nothing is known to fail', sequence: [obs(0, [primaryDown, lost('replica1')], false)], expected: ['NoPrimaryKnown'] },
+    {
+      name: 'no published topology: nothing is known to fail',
+      sequence: [obs(0, [primaryDown, lost('replica1')], false)],
+      expected: ['NoPrimaryKnown'],
+    },
     {
       name: 'the published primary answers in recovery: the topology is stale, no failover',
       sequence: [obs(0, [{ ...primaryUp, inRecovery: true }, streaming('replica1')])],
@@ -60,7 +100,9 @@ describe('primary failure detection', () => {
     },
     {
       name: 'nothing answers at all: no second vantage point and nothing to promote',
-      sequence: [0, 1000, 2000].map((t) => obs(t, [primaryDown, { ...lost('replica1'), reachable: false }, { ...lost('replica2'), reachable: false }])),
+      sequence: [0, 1000, 2000].map((t) =>
+        obs(t, [primaryDown, { ...lost('replica1'), reachable: false }, { ...lost('replica2'), reachable: false }]),
+      ),
       expected: ['PrimarySuspect', 'PrimarySuspect', 'NoStandbyReachable'],
     },
   ];
@@ -70,7 +112,11 @@ describe('primary failure detection', () => {
 
   it('remembers the most consecutive failures of the run, for the monitor report', () => {
     let state = initialDetectionState();
-    for (const o of [obs(0, [primaryDown, lost('replica1')]), obs(500, [primaryDown, lost('replica1')]), obs(1000, [primaryUp, streaming('replica1')])]) {
+    for (const o of [
+      obs(0, [primaryDown, lost('replica1')]),
+      obs(500, [primaryDown, lost('replica1')]),
+      obs(1000, [primaryUp, streaming('replica1')]),
+    ]) {
       state = evaluateDetection(state, o, rule).state;
     }
     assert.equal(state.maxConsecutiveFailures, 2);

@@ -8,24 +8,37 @@ describe('PostgreSQL HA worker configuration', () => {
     assert.equal(config.postgres.dataRoot, '/tmp/s/postgres');
     assert.equal(config.postgres.socketDir, '/tmp/s/postgres/sockets');
     assert.deepEqual(config.postgres.ports, { primary: 5432, replica1: 5433, replica2: 5434 });
-    assert.deepEqual(config.redis.nodes.map((n) => n.port), [7100, 7101, 7102, 7103, 7104, 7105]);
+    assert.deepEqual(
+      config.redis.nodes.map((n) => n.port),
+      [7100, 7101, 7102, 7103, 7104, 7105],
+    );
     assert.equal(config.postgres.monitorSchedule, true);
   });
 
   it('takes REDIS_CLUSTER_NODES over the base port', () => {
     const config = readWorkerConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7003' });
-    assert.deepEqual(config.redis.nodes, [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7003 }]);
+    assert.deepEqual(config.redis.nodes, [
+      { host: '127.0.0.1', port: 7000 },
+      { host: '127.0.0.1', port: 7003 },
+    ]);
   });
 
   const rejected: Array<[string, Record<string, string>, RegExp]> = [
-    ['a Redis node off loopback', { REDIS_CLUSTER_NODES: '203.0.113.1:7000' }, /REDIS_CLUSTER_NODES must be a comma-separated list of loopback/],
+    [
+      'a Redis node off loopback',
+      { REDIS_CLUSTER_NODES: '203.0.113.1:7000' },
+      /REDIS_CLUSTER_NODES must be a comma-separated list of loopback/,
+    ],
     ['a non-numeric PostgreSQL port', { PG_REPLICA1_PORT: 'five' }, /PG_REPLICA1_PORT/],
     ['a monitor switch that is neither on nor off', { PG_MONITOR_SCHEDULE: 'yes' }, /PG_MONITOR_SCHEDULE/],
     ['a zero monitor interval', { PG_MONITOR_INTERVAL_SECONDS: '0' }, /PG_MONITOR_INTERVAL_SECONDS/],
   ];
   for (const [name, env, message] of rejected) {
     it(`rejects ${name}, naming the variable`, () => {
-      assert.throws(() => readWorkerConfig(env), (e: Error) => e instanceof ConfigError && message.test(e.message));
+      assert.throws(
+        () => readWorkerConfig(env),
+        (e: Error) => e instanceof ConfigError && message.test(e.message),
+      );
     });
   }
 });

@@ -14,14 +14,17 @@ describe('redisReshard input: migration and big-key scan options', () => {
     const parsed = parseRedisReshardInput({ target, slots: 10 });
     assert.ok(parsed.ok);
     const { slotsPerActivity, slotConcurrency, migrateTimeoutMs, bigKeyScanKeys, bigKeyScanMs, batchBytes } = parsed.value;
-    assert.deepEqual({ slotsPerActivity, slotConcurrency, migrateTimeoutMs, bigKeyScanKeys, bigKeyScanMs, batchBytes }, {
-      slotsPerActivity: 1024,
-      slotConcurrency: 64,
-      migrateTimeoutMs: 5000,
-      bigKeyScanKeys: 20_000,
-      bigKeyScanMs: 1000,
-      batchBytes: 512 * 1024,
-    });
+    assert.deepEqual(
+      { slotsPerActivity, slotConcurrency, migrateTimeoutMs, bigKeyScanKeys, bigKeyScanMs, batchBytes },
+      {
+        slotsPerActivity: 1024,
+        slotConcurrency: 64,
+        migrateTimeoutMs: 5000,
+        bigKeyScanKeys: 20_000,
+        bigKeyScanMs: 1000,
+        batchBytes: 512 * 1024,
+      },
+    );
   });
 
   const bad: Array<[Record<string, unknown>, RegExp]> = [
@@ -41,7 +44,7 @@ describe('redisReshard input: migration and big-key scan options', () => {
     });
   }
 
-  it('names timeoutSeconds in redisFailover\'s messages', () => {
+  it("names timeoutSeconds in redisFailover's messages", () => {
     const parsed = parseRedisFailoverInput({ replicaId: target, timeoutSeconds: 0 });
     assert.equal(parsed.ok, false);
     assert.match((parsed as { problems: string[] }).problems.join('; '), /timeoutSeconds must be at least 1/);

@@ -24,7 +24,10 @@ describe('Redis node states from CLUSTER NODES flags', () => {
       '',
     ].join('\n');
     const nodes = nodeHealth(text);
-    assert.deepEqual(nodes.map((n) => n.address), ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7004']);
+    assert.deepEqual(
+      nodes.map((n) => n.address),
+      ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7004'],
+    );
     assert.deepEqual(countByState(nodes), { ok: 2, pfail: 0, fail: 1 });
   });
 

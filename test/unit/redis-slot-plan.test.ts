@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { coverageProblems, parseClusterNodes, slotCount, slotOwners, type ClusterView } from '../../policy/redis/redis-cluster-view';
-import { laneGroups, pairChunks, planDrain, planMoveCount, planMoveRanges, planRebalance, type SlotPlan } from '../../policy/redis/redis-slot-plan';
+import {
+  laneGroups,
+  pairChunks,
+  planDrain,
+  planMoveCount,
+  planMoveRanges,
+  planRebalance,
+  type SlotPlan,
+} from '../../policy/redis/redis-slot-plan';
 
 const id = (c: string) => c.repeat(40);
 const A = id('a');
@@ -24,10 +32,12 @@ const view: ClusterView = parseClusterNodes(nodesText, '127.0.0.1:7000');
 
 function ownedAfter(v: ClusterView, plan: SlotPlan): Map<string, number> {
   const owners = slotOwners(v);
-  for (const pair of plan.pairs) for (const [a, b] of pair.ranges) for (let s = a; s <= b; s++) {
-    assert.equal(owners[s], pair.source.id, `slot ${s} moves from its owner`);
-    owners[s] = pair.target.id;
-  }
+  for (const pair of plan.pairs)
+    for (const [a, b] of pair.ranges)
+      for (let s = a; s <= b; s++) {
+        assert.equal(owners[s], pair.source.id, `slot ${s} moves from its owner`);
+        owners[s] = pair.target.id;
+      }
   const counts = new Map<string, number>();
   for (const o of owners) counts.set(o as string, (counts.get(o as string) ?? 0) + 1);
   return counts;
@@ -35,16 +45,27 @@ function ownedAfter(v: ClusterView, plan: SlotPlan): Map<string, number> {
 
 describe('parsing CLUSTER NODES', () => {
   it('reads roles, masters, slot ranges and open slots', () => {
-    const v = parseClusterNodes(`${A} 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-10 12 [11->-${B}] [13-<-${C}]\n${R} 127.0.0.1:7003@17003,host slave ${A} 0 0 1 connected`, 'x');
+    const v = parseClusterNodes(
+      `${A} 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-10 12 [11->-${B}] [13-<-${C}]\n${R} 127.0.0.1:7003@17003,host slave ${A} 0 0 1 connected`,
+      'x',
+    );
     const a = v.nodes.find((n) => n.id === A);
-    assert.deepEqual(a?.slots, [[0, 10], [12, 12]]);
+    assert.deepEqual(a?.slots, [
+      [0, 10],
+      [12, 12],
+    ]);
     assert.deepEqual(a?.migrating, [{ slot: 11, to: B }]);
     assert.deepEqual(a?.importing, [{ slot: 13, from: C }]);
     const r = v.nodes.find((n) => n.id === R);
     assert.equal(r?.role, 'replica');
     assert.equal(r?.masterId, A);
     assert.equal(r?.port, 7003);
-    assert.deepEqual(coverageProblems([v]).map((p) => p.code).sort(), ['SlotOpen', 'SlotOpen', 'SlotsUncovered']);
+    assert.deepEqual(
+      coverageProblems([v])
+        .map((p) => p.code)
+        .sort(),
+      ['SlotOpen', 'SlotOpen', 'SlotsUncovered'],
+    );
   });
 
   it('finds no problem in a healthy cluster', () => {
@@ -67,7 +88,10 @@ describe('planning a move of N slots', () => {
   it('takes only from the named sources', () => {
     const result = planMoveCount(view, { target: D, sources: [B], count: 10 });
     assert.ok(result.ok);
-    assert.deepEqual(result.plan.pairs.map((p) => [p.source.id, p.ranges]), [[B, [[5461, 5470]]]]);
+    assert.deepEqual(
+      result.plan.pairs.map((p) => [p.source.id, p.ranges]),
+      [[B, [[5461, 5470]]]],
+    );
   });
 
   const rejections: Array<{ name: string; request: Parameters<typeof planMoveCount>[1]; code: string; message: RegExp }> = [
@@ -75,8 +99,18 @@ describe('planning a move of N slots', () => {
     { name: 'an unknown source', request: { target: D, sources: [id('8')], count: 1 }, code: 'UnknownNode', message: /^sources\[0\]/ },
     { name: 'a replica as target', request: { target: R, count: 1 }, code: 'NotAMaster', message: /replica/ },
     { name: 'a replica as source', request: { target: D, sources: [R], count: 1 }, code: 'NotAMaster', message: /sources\[0\].*replica/ },
-    { name: 'the target among the sources', request: { target: A, sources: [A], count: 1 }, code: 'InvalidInput', message: /also the target/ },
-    { name: 'more slots than the sources own', request: { target: D, sources: [B], count: 5463 }, code: 'NotEnoughSlots', message: /5463 slots requested but the sources own only 5462/ },
+    {
+      name: 'the target among the sources',
+      request: { target: A, sources: [A], count: 1 },
+      code: 'InvalidInput',
+      message: /also the target/,
+    },
+    {
+      name: 'more slots than the sources own',
+      request: { target: D, sources: [B], count: 5463 },
+      code: 'NotEnoughSlots',
+      message: /5463 slots requested but the sources own only 5462/,
+    },
   ];
   for (const c of rejections) {
     it(`rejects ${c.name}`, () => {
@@ -91,9 +125,21 @@ describe('planning a move of N slots', () => {
 
 describe('planning a move of named ranges', () => {
   it('groups slots by their owner and skips those the target owns', () => {
-    const result = planMoveRanges(view, { target: A, ranges: [[5000, 5470], [16383, 16383]] });
+    const result = planMoveRanges(view, {
+      target: A,
+      ranges: [
+        [5000, 5470],
+        [16383, 16383],
+      ],
+    });
     assert.ok(result.ok);
-    assert.deepEqual(result.plan.pairs.map((p) => [p.source.id, p.ranges]), [[B, [[5461, 5470]]], [C, [[16383, 16383]]]]);
+    assert.deepEqual(
+      result.plan.pairs.map((p) => [p.source.id, p.ranges]),
+      [
+        [B, [[5461, 5470]]],
+        [C, [[16383, 16383]]],
+      ],
+    );
     assert.equal(result.plan.totalSlots, 11);
   });
 
@@ -122,11 +168,12 @@ describe('planning a rebalance', () => {
       assert.ok(Math.abs(owned - 16384 / 5) <= 1, `${n.slice(0, 1)} owns ${owned}, expected about 3277`);
     }
     // Pairs into D and into E share no node only if their sources differ; lanes never share a node.
-    for (const lane of result.plan.lanes) for (const other of result.plan.lanes) {
-      if (lane === other) continue;
-      const nodes = (l: number[]) => new Set(l.flatMap((i) => [result.plan.pairs[i].source.id, result.plan.pairs[i].target.id]));
-      for (const n of nodes(lane)) assert.ok(!nodes(other).has(n), 'lanes are node-disjoint');
-    }
+    for (const lane of result.plan.lanes)
+      for (const other of result.plan.lanes) {
+        if (lane === other) continue;
+        const nodes = (l: number[]) => new Set(l.flatMap((i) => [result.plan.pairs[i].source.id, result.plan.pairs[i].target.id]));
+        for (const n of nodes(lane)) assert.ok(!nodes(other).has(n), 'lanes are node-disjoint');
+      }
   });
 
   it('empties a master with weight 0', () => {
@@ -145,24 +192,50 @@ describe('planning a rebalance', () => {
 });
 
 describe('planning a drain and lanes', () => {
-  it('gives a master\'s slots to the least-loaded masters first', () => {
+  it("gives a master's slots to the least-loaded masters first", () => {
     const result = planDrain(view, A);
     assert.ok(result.ok);
     const after = ownedAfter(view, result.plan);
     assert.equal(after.get(A) ?? 0, 0);
     // Water-filling: the two empty masters take everything before the full ones get any.
-    assert.deepEqual([B, C, D, E].map((n) => after.get(n) ?? 0), [5462, 5461, 2731, 2730]);
+    assert.deepEqual(
+      [B, C, D, E].map((n) => after.get(n) ?? 0),
+      [5462, 5461, 2731, 2730],
+    );
     // Contiguous runs: slot-by-slot round robin would have produced thousands of ranges.
-    assert.deepEqual(result.plan.pairs.map((p) => p.ranges), [[[0, 2730]], [[2731, 5460]]]);
+    assert.deepEqual(
+      result.plan.pairs.map((p) => p.ranges),
+      [[[0, 2730]], [[2731, 5460]]],
+    );
   });
 
   it('puts node-disjoint pairs into separate lanes and chained pairs into one', () => {
     const n = (x: string) => ({ id: x, host: '127.0.0.1', port: 1 });
-    assert.deepEqual(laneGroups([{ source: n(A), target: n(D) }, { source: n(B), target: n(E) }, { source: n(C), target: n(D) }]), [[0, 2], [1]]);
+    assert.deepEqual(
+      laneGroups([
+        { source: n(A), target: n(D) },
+        { source: n(B), target: n(E) },
+        { source: n(C), target: n(D) },
+      ]),
+      [[0, 2], [1]],
+    );
   });
 
   it('cuts a pair into ordered chunks', () => {
     const n = { id: A, host: '127.0.0.1', port: 1 };
-    assert.deepEqual(pairChunks({ source: n, target: n, ranges: [[0, 2], [10, 11]] }, 2), [[0, 1], [2, 10], [11]]);
+    assert.deepEqual(
+      pairChunks(
+        {
+          source: n,
+          target: n,
+          ranges: [
+            [0, 2],
+            [10, 11],
+          ],
+        },
+        2,
+      ),
+      [[0, 1], [2, 10], [11]],
+    );
   });
 });

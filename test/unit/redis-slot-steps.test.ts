@@ -28,21 +28,29 @@ function observe(m: Model): SlotObservation {
 /** Applies one step; moves at most 3 keys per MIGRATE, like a small batch. */
 function apply(m: Model, step: SlotStep): void {
   switch (step.kind) {
-    case 'set-importing': m.target.importingFrom = S; break;
-    case 'set-migrating': m.source.migratingTo = T; break;
+    case 'set-importing':
+      m.target.importingFrom = S;
+      break;
+    case 'set-migrating':
+      m.source.migratingTo = T;
+      break;
     case 'move-keys': {
       const n = Math.min(3, m.source.keys);
       m.source.keys -= n;
       m.target.keys += n;
       break;
     }
-    case 'assign-on-target': m.target.owner = T; m.target.importingFrom = null; break;
+    case 'assign-on-target':
+      m.target.owner = T;
+      m.target.importingFrom = null;
+      break;
     case 'assign-on-source':
       assert.equal(m.source.keys, 0, 'SETSLOT NODE on the source never strands a key');
       m.source.owner = T;
       m.source.migratingTo = null;
       break;
-    default: throw new Error(`unexpected step ${JSON.stringify(step)}`);
+    default:
+      throw new Error(`unexpected step ${JSON.stringify(step)}`);
   }
 }
 
@@ -60,7 +68,15 @@ function runToDone(m: Model, limit = 50): string[] {
 describe('the per-slot migration state machine', () => {
   it('runs the documented order on a slot with keys', () => {
     const steps = runToDone(fresh(7));
-    assert.deepEqual(steps, ['set-importing', 'set-migrating', 'move-keys', 'move-keys', 'move-keys', 'assign-on-target', 'assign-on-source']);
+    assert.deepEqual(steps, [
+      'set-importing',
+      'set-migrating',
+      'move-keys',
+      'move-keys',
+      'move-keys',
+      'assign-on-target',
+      'assign-on-source',
+    ]);
   });
 
   it('skips MIGRATE for an empty slot', () => {
@@ -92,7 +108,10 @@ describe('the per-slot migration state machine', () => {
   const conflicts: Array<{ name: string; o: Partial<SlotObservation> }> = [
     { name: 'the target imports from another node', o: { onTarget: { owner: S, migratingTo: null, importingFrom: X } } },
     { name: 'the source migrates to another node', o: { onSource: { owner: S, migratingTo: X, importingFrom: null } } },
-    { name: 'a third node owns the slot', o: { onSource: { owner: X, migratingTo: null, importingFrom: null }, onTarget: { owner: X, migratingTo: null, importingFrom: null } } },
+    {
+      name: 'a third node owns the slot',
+      o: { onSource: { owner: X, migratingTo: null, importingFrom: null }, onTarget: { owner: X, migratingTo: null, importingFrom: null } },
+    },
   ];
   for (const c of conflicts) {
     it(`stops with a conflict when ${c.name}`, () => {
@@ -116,14 +135,40 @@ describe('the per-slot migration state machine', () => {
 });
 
 describe('deciding how to fix an open slot', () => {
-  const base = { slot: 1, owner: S, migrating: [] as Array<{ node: string; to: string }>, importing: [] as Array<{ node: string; from: string }>, keys: {} as Record<string, number> };
+  const base = {
+    slot: 1,
+    owner: S,
+    migrating: [] as Array<{ node: string; to: string }>,
+    importing: [] as Array<{ node: string; from: string }>,
+    keys: {} as Record<string, number>,
+  };
   const cases: Array<{ name: string; facts: typeof base; expected: string }> = [
-    { name: 'a matching migrating/importing pair is finished', facts: { ...base, migrating: [{ node: S, to: T }], importing: [{ node: T, from: S }], keys: { [S]: 3, [T]: 2 } }, expected: 'finish-migration' },
-    { name: 'a lone importing node without keys is closed', facts: { ...base, importing: [{ node: T, from: S }], keys: { [S]: 3 } }, expected: 'close' },
-    { name: 'a lone importing node holding keys is refused', facts: { ...base, importing: [{ node: T, from: S }], keys: { [S]: 3, [T]: 1 } }, expected: 'refuse' },
-    { name: 'a lone migrating owner whose target is empty is closed', facts: { ...base, migrating: [{ node: S, to: T }], keys: { [S]: 3 } }, expected: 'close' },
+    {
+      name: 'a matching migrating/importing pair is finished',
+      facts: { ...base, migrating: [{ node: S, to: T }], importing: [{ node: T, from: S }], keys: { [S]: 3, [T]: 2 } },
+      expected: 'finish-migration',
+    },
+    {
+      name: 'a lone importing node without keys is closed',
+      facts: { ...base, importing: [{ node: T, from: S }], keys: { [S]: 3 } },
+      expected: 'close',
+    },
+    {
+      name: 'a lone importing node holding keys is refused',
+      facts: { ...base, importing: [{ node: T, from: S }], keys: { [S]: 3, [T]: 1 } },
+      expected: 'refuse',
+    },
+    {
+      name: 'a lone migrating owner whose target is empty is closed',
+      facts: { ...base, migrating: [{ node: S, to: T }], keys: { [S]: 3 } },
+      expected: 'close',
+    },
     { name: 'an uncovered slot is refused', facts: { ...base, owner: null as unknown as string }, expected: 'refuse' },
-    { name: 'keys on a third node are refused', facts: { ...base, migrating: [{ node: S, to: T }], importing: [{ node: T, from: S }], keys: { [X]: 1 } }, expected: 'refuse' },
+    {
+      name: 'keys on a third node are refused',
+      facts: { ...base, migrating: [{ node: S, to: T }], importing: [{ node: T, from: S }], keys: { [X]: 1 } },
+      expected: 'refuse',
+    },
   ];
   for (const c of cases) it(c.name, () => assert.equal(planSlotFix(c.facts).kind, c.expected));
 });

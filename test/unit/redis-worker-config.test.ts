@@ -8,11 +8,14 @@ import { readWorkerConfig } from '../../config/worker-config';
 describe('the worker configuration for Redis', () => {
   it('derives the seed nodes from REDIS_BASE_PORT when REDIS_CLUSTER_NODES is not set', () => {
     const config = readWorkerConfig({ REDIS_BASE_PORT: '7200', JARVIS_STATE_DIR: '/nonexistent-jarvis-state' });
-    assert.deepEqual(config.redisClusterNodes.map((n) => n.port), [7200, 7201, 7202, 7203, 7204, 7205]);
+    assert.deepEqual(
+      config.redisClusterNodes.map((n) => n.port),
+      [7200, 7201, 7202, 7203, 7204, 7205],
+    );
     assert.equal(config.redisPassword, '', 'no password in the env and no secrets file');
   });
 
-  it('reads REDIS_PASSWORD from the stack\'s secrets file when the env has none', () => {
+  it("reads REDIS_PASSWORD from the stack's secrets file when the env has none", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'jarvis-config-'));
     writeFileSync(path.join(dir, 'secrets.env'), 'REDIS_PASSWORD=from-file\n');
     assert.equal(readWorkerConfig({ JARVIS_STATE_DIR: dir }).redisPassword, 'from-file');
@@ -21,10 +24,16 @@ describe('the worker configuration for Redis', () => {
 
   it('takes REDIS_CLUSTER_NODES as given', () => {
     const config = readWorkerConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7003' });
-    assert.deepEqual(config.redisClusterNodes, [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7003 }]);
+    assert.deepEqual(config.redisClusterNodes, [
+      { host: '127.0.0.1', port: 7000 },
+      { host: '127.0.0.1', port: 7003 },
+    ]);
   });
 
   it('refuses a REDIS_CLUSTER_NODES entry off loopback, naming the variable', () => {
-    assert.throws(() => readWorkerConfig({ REDIS_CLUSTER_NODES: '203.0.113.5:7000' }), /REDIS_CLUSTER_NODES must be a comma-separated list of loopback host:port/);
+    assert.throws(
+      () => readWorkerConfig({ REDIS_CLUSTER_NODES: '203.0.113.5:7000' }),
+      /REDIS_CLUSTER_NODES must be a comma-separated list of loopback host:port/,
+    );
   });
 });

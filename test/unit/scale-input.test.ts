@@ -5,7 +5,11 @@ import { parseScaleUpInput } from '../../policy/scaling/scale-input';
 describe('scaleUp input validation', () => {
   const accepted: Array<[string, unknown, Record<string, unknown>]> = [
     ['the plain CLI form gets the seed defaults', { service: 'jarvis-app' }, { count: 1, cooldownSeconds: 300, healthTimeoutSeconds: 60 }],
-    ['explicit values are kept', { service: 'jarvis-app', count: 3, cooldownSeconds: 0, healthTimeoutSeconds: 5 }, { count: 3, cooldownSeconds: 0 }],
+    [
+      'explicit values are kept',
+      { service: 'jarvis-app', count: 3, cooldownSeconds: 0, healthTimeoutSeconds: 5 },
+      { count: 3, cooldownSeconds: 0 },
+    ],
     ['fractional cooldowns are allowed', { service: 'jarvis-app', cooldownSeconds: 0.5 }, { cooldownSeconds: 0.5 }],
   ];
   for (const [name, raw, expected] of accepted) {

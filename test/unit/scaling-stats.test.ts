@@ -19,7 +19,14 @@ const cases: Array<{ name: string; records: OperationRecord[]; now: number; expe
     name: 'no operation yet: zero counts, no average, full uptime',
     records: [],
     now: 100,
-    expect: { totalScaleUps: 0, totalScaleDowns: 0, failedScaleOps: 0, averageScaleDuration: null, lastScaleEvent: null, uptimePercent: 100 },
+    expect: {
+      totalScaleUps: 0,
+      totalScaleDowns: 0,
+      failedScaleOps: 0,
+      averageScaleDuration: null,
+      lastScaleEvent: null,
+      uptimePercent: 100,
+    },
   },
   {
     name: 'two successful scale-ups and one scale-down average their durations',
@@ -66,7 +73,13 @@ describe('aggregateScalingStats', () => {
 
   it('names the latest operation to start as the last scale event', () => {
     const stats = aggregateScalingStats([rec('scaleUp', 'COMPLETED', 0, 10), rec('scaleDown', 'FAILED', 50, 60)], s(100));
-    assert.deepEqual(stats.lastScaleEvent, { workflowId: 'scale/jarvis-app#scaleDown-50', type: 'scaleDown', service: 'jarvis-app', outcome: 'failure', at: new Date(s(50)).toISOString() });
+    assert.deepEqual(stats.lastScaleEvent, {
+      workflowId: 'scale/jarvis-app#scaleDown-50',
+      type: 'scaleDown',
+      service: 'jarvis-app',
+      outcome: 'failure',
+      at: new Date(s(50)).toISOString(),
+    });
   });
 
   it('measures uptime over an explicit window', () => {
@@ -76,6 +89,9 @@ describe('aggregateScalingStats', () => {
   });
 
   it('maps visibility statuses to outcomes', () => {
-    assert.deepEqual(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'RUNNING'].map((x) => outcomeOf(x as OperationRecord['status'])), ['success', 'failure', 'cancelled', 'failure', 'failure', 'running']);
+    assert.deepEqual(
+      ['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'RUNNING'].map((x) => outcomeOf(x as OperationRecord['status'])),
+      ['success', 'failure', 'cancelled', 'failure', 'failure', 'running'],
+    );
   });
 });

@@ -10,11 +10,18 @@ describe('worker configuration', () => {
     assert.deepEqual(config.services, ['jarvis-app']);
     assert.equal(config.maxInstances, 10);
     assert.equal(config.healthRouterEnabled, true);
-    assert.deepEqual([config.healthRouter.failureThreshold, config.healthRouter.rampSeconds, config.healthRouter.reloadIntervalSeconds], [3, 30, 5]);
+    assert.deepEqual(
+      [config.healthRouter.failureThreshold, config.healthRouter.rampSeconds, config.healthRouter.reloadIntervalSeconds],
+      [3, 30, 5],
+    );
   });
 
   it('reads the health router settings from HEALTH_ROUTER_* variables', () => {
-    const config = readWorkerConfig({ HEALTH_ROUTER_FAILURE_THRESHOLD: '2', HEALTH_ROUTER_RAMP_SECONDS: '12', HEALTH_ROUTER_ENABLED: 'false' });
+    const config = readWorkerConfig({
+      HEALTH_ROUTER_FAILURE_THRESHOLD: '2',
+      HEALTH_ROUTER_RAMP_SECONDS: '12',
+      HEALTH_ROUTER_ENABLED: 'false',
+    });
     assert.deepEqual([config.healthRouter.failureThreshold, config.healthRouter.rampSeconds, config.healthRouterEnabled], [2, 12, false]);
   });
 
@@ -38,7 +45,10 @@ describe('worker configuration', () => {
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} naming the variable`, () => {
-      assert.throws(() => readWorkerConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+      assert.throws(
+        () => readWorkerConfig(env),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      );
     });
   }
 });

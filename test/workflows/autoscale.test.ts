@@ -38,17 +38,31 @@ async function waitForServing(predicate: (n: number) => boolean, timeoutMs: numb
 }
 
 describe('the autoscale schedule', () => {
-  const session = usePlatformSession({ cleanUp: (client) => client.schedule.getHandle('autoscale/jarvis-app').delete().catch(() => undefined) });
+  const session = usePlatformSession({
+    cleanUp: (client) =>
+      client.schedule
+        .getHandle('autoscale/jarvis-app')
+        .delete()
+        .catch(() => undefined),
+  });
 
   it('is created paused when AUTOSCALE_ENABLED=false, and unpaused when it is true', async () => {
     const taskQueue = taskQueueFor('autoscale schedule pause');
-    const paused = await ensureAutoscaleSchedule(session.client, testWorkerConfig({ TASK_QUEUE: taskQueue, AUTOSCALE_ENABLED: 'false' }), SERVICE);
+    const paused = await ensureAutoscaleSchedule(
+      session.client,
+      testWorkerConfig({ TASK_QUEUE: taskQueue, AUTOSCALE_ENABLED: 'false' }),
+      SERVICE,
+    );
     assert.equal(paused.paused, true);
     const handle = session.client.schedule.getHandle('autoscale/jarvis-app');
     const described = await handle.describe();
     assert.equal(described.state.paused, true);
     assert.equal(described.policies.overlap, 'SKIP');
-    const resumed = await ensureAutoscaleSchedule(session.client, testWorkerConfig({ TASK_QUEUE: taskQueue, AUTOSCALE_ENABLED: 'true' }), SERVICE);
+    const resumed = await ensureAutoscaleSchedule(
+      session.client,
+      testWorkerConfig({ TASK_QUEUE: taskQueue, AUTOSCALE_ENABLED: 'true' }),
+      SERVICE,
+    );
     assert.deepEqual([resumed.created, resumed.paused], [false, false]);
     assert.equal((await handle.describe()).state.paused, false);
     await handle.delete();
@@ -59,7 +73,11 @@ describe('the autoscale schedule', () => {
     await withWorker(
       taskQueue,
       async () => {
-        await session.client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }] });
+        await session.client.workflow.execute('scaleUp', {
+          taskQueue,
+          workflowId: 'scale/jarvis-app',
+          args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }],
+        });
         await ensureAutoscaleSchedule(session.client, testWorkerConfig({ TASK_QUEUE: taskQueue, ...autoscaleEnv }), SERVICE);
 
         const load = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 8, maxSeconds: 90 });

@@ -19,21 +19,43 @@ describe('the README health-router recipe works as written', () => {
 
   it('starts the router, queries it, finds it again without the ID, and cancels it', async () => {
     const [start, query, again, cancel] = readmeRecipe('health-router');
-    assert.match(start, /^temporal workflow start --type healthRouter --task-queue jarvis-scaling --workflow-id health-router\/jarvis-app --input '\{"service":"jarvis-app"/);
+    assert.match(
+      start,
+      /^temporal workflow start --type healthRouter --task-queue jarvis-scaling --workflow-id health-router\/jarvis-app --input '\{"service":"jarvis-app"/,
+    );
     // The recipe needs a worker on the real task queue, as the main job runs it.
     await withWorker(
       TASK_QUEUE,
       async () => {
-        await session.client.workflow.execute('scaleUp', { taskQueue: TASK_QUEUE, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
+        await session.client.workflow.execute('scaleUp', {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'scale/jarvis-app',
+          args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }],
+        });
         await runReadmeLine(start);
         const handle = session.client.workflow.getHandle('health-router/jarvis-app');
-        await eventually('the router has judged jarvis-app-1', async () => ((await handle.query(healthRouterProgressQuery)).instances.some((i) => i.name === 'jarvis-app-1') ? true : undefined), 60_000, 200);
+        await eventually(
+          'the router has judged jarvis-app-1',
+          async () => ((await handle.query(healthRouterProgressQuery)).instances.some((i) => i.name === 'jarvis-app-1') ? true : undefined),
+          60_000,
+          200,
+        );
         const answer = (await runReadmeLine(query)).stdout;
         const parsed = JSON.parse(answer) as { queryResult?: unknown[] };
-        const progress = (Array.isArray(parsed.queryResult) ? parsed.queryResult[0] : parsed) as { instances?: Array<{ name: string; breaker: string; score: number }> };
+        const progress = (Array.isArray(parsed.queryResult) ? parsed.queryResult[0] : parsed) as {
+          instances?: Array<{ name: string; breaker: string; score: number }>;
+        };
         assert.ok(progress.instances, `the query printed the progress: ${answer}`);
-        assert.deepEqual(progress.instances.map((i) => [i.name, i.breaker, i.score]), [['jarvis-app-1', 'closed', 100]]);
-        await eventually('nginx runs the router’s weights', async () => (typeof readRoutes()['jarvis-app-1'] === 'number' ? true : undefined), 30_000, 100);
+        assert.deepEqual(
+          progress.instances.map((i) => [i.name, i.breaker, i.score]),
+          [['jarvis-app-1', 'closed', 100]],
+        );
+        await eventually(
+          'nginx runs the router’s weights',
+          async () => (typeof readRoutes()['jarvis-app-1'] === 'number' ? true : undefined),
+          30_000,
+          100,
+        );
 
         const handedOver = await runReadmeLine(again);
         assert.match(handedOver.stdout, /"handedOverTo":\s*"health-router\/jarvis-app"/);
@@ -59,6 +81,10 @@ describe('the README health-router recipe works as written', () => {
     assert.equal(described.status.name, 'RUNNING');
     assert.equal(described.typedSearchAttributes.get(OperationKey), 'healthRouter');
     await resetPlatform(session.client);
-    assert.equal((await session.client.workflow.getHandle('health-router/jarvis-app').describe()).status.name, 'TERMINATED', 'resetPlatform stops the router');
+    assert.equal(
+      (await session.client.workflow.getHandle('health-router/jarvis-app').describe()).status.name,
+      'TERMINATED',
+      'resetPlatform stops the router',
+    );
   });
 });

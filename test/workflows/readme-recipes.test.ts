@@ -25,7 +25,10 @@ describe('the README recipes work as written', () => {
         const handle = session.client.workflow.getHandle('scale/jarvis-app');
         let step = '';
         for (let i = 0; i < 300 && step !== 'cooldown'; i++) {
-          step = await handle.query(progressQuery).then((p) => p.step, () => '');
+          step = await handle.query(progressQuery).then(
+            (p) => p.step,
+            () => '',
+          );
           if (step !== 'cooldown') await new Promise((r) => setTimeout(r, 100));
         }
         assert.equal(step, 'cooldown', 'the operation reached its 300 s cooldown');
@@ -41,8 +44,15 @@ describe('the README recipes work as written', () => {
 
         for (const line of readmeRecipe('rolling-update')) await runReadmeLine(line);
         const rolled = await listContainers();
-        assert.deepEqual(rolled.map((c) => c.version), ['v2', 'v2', 'v2'], JSON.stringify(rolled));
-        assert.ok(rolled.some((c) => c.name === 'jarvis-app-2'), 'the drain recipe names an instance that exists');
+        assert.deepEqual(
+          rolled.map((c) => c.version),
+          ['v2', 'v2', 'v2'],
+          JSON.stringify(rolled),
+        );
+        assert.ok(
+          rolled.some((c) => c.name === 'jarvis-app-2'),
+          'the drain recipe names an instance that exists',
+        );
 
         for (const line of readmeRecipe('drain-and-scale-down')) await runReadmeLine(line);
         assert.equal((await names()).length, 1);
@@ -51,7 +61,10 @@ describe('the README recipes work as written', () => {
         const [check, schedule] = readmeRecipe('autoscale');
         const checked = await runReadmeLine(check);
         assert.match(checked.stdout, /COMPLETED/);
-        assert.match(checked.stdout, /"reason":"(BelowMinimum|NoFreshMetrics|AtMinimum|BetweenThresholds|WithinTolerance|ScaleDownStabilizing)"/);
+        assert.match(
+          checked.stdout,
+          /"reason":"(BelowMinimum|NoFreshMetrics|AtMinimum|BetweenThresholds|WithinTolerance|ScaleDownStabilizing)"/,
+        );
         // The main job's worker creates the schedule at start; here it is created paused, as AUTOSCALE_ENABLED=false would.
         await ensureAutoscaleSchedule(session.client, testWorkerConfig({ AUTOSCALE_ENABLED: 'false' }), 'jarvis-app');
         const described = await runReadmeLine(schedule);

@@ -34,7 +34,9 @@ describe('Redis topology workflows refuse bad input and change nothing', () => {
     await assertBaseCluster();
   });
   after(async () => {
-    await run('bash', [path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh'), 'stop-node', String(strayPort)], { env: { ...process.env, JARVIS_STATE_DIR: stateDir } }).catch(() => undefined);
+    await run('bash', [path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh'), 'stop-node', String(strayPort)], {
+      env: { ...process.env, JARVIS_STATE_DIR: stateDir },
+    }).catch(() => undefined);
     rmSync(path.join(stateDir, 'redis', String(strayPort)), { recursive: true, force: true });
     await assertBaseCluster();
     await connection.close();
@@ -53,22 +55,40 @@ describe('Redis topology workflows refuse bad input and change nothing', () => {
     await withWorker(
       taskQueue,
       async () => {
-        await assertFailsWith(start('redisReshard', { target: '0'.repeat(40), slots: 10 }), 'UnknownNode', /target: 0{40} is not a node of the cluster/);
+        await assertFailsWith(
+          start('redisReshard', { target: '0'.repeat(40), slots: 10 }),
+          'UnknownNode',
+          /target: 0{40} is not a node of the cluster/,
+        );
         await assertFailsWith(
           start('redisReshard', { target: masters[1].id, sources: [masters[0].id], slots: owned + 1 }),
           'NotEnoughSlots',
           new RegExp(`count: ${owned + 1} slots requested but the sources own only ${owned}`),
         );
         await assertFailsWith(start('redisReshard', { target: replica.id, slots: 10 }), 'NotAMaster', /target: .* is a replica/);
-        await assertFailsWith(start('redisReshard', { target: masters[1].id, ranges: ['16000-16384'] }), 'InvalidInput', /ranges: "16000-16384" is not a slot range within 0\.\.16383/);
-        await assertFailsWith(start('redisAddNode', { port: ports.redis[1] }), 'NodeNotEmpty', new RegExp(`port: 127.0.0.1:${ports.redis[1]} is already a node of the cluster`));
+        await assertFailsWith(
+          start('redisReshard', { target: masters[1].id, ranges: ['16000-16384'] }),
+          'InvalidInput',
+          /ranges: "16000-16384" is not a slot range within 0\.\.16383/,
+        );
+        await assertFailsWith(
+          start('redisAddNode', { port: ports.redis[1] }),
+          'NodeNotEmpty',
+          new RegExp(`port: 127.0.0.1:${ports.redis[1]} is already a node of the cluster`),
+        );
         await assertFailsWith(start('redisRemoveNode', { nodeId: masters[0].id }), 'InvalidInput', /nodeId: .* is base node/);
         await assertFailsWith(start('redisFailover', { replicaId: masters[0].id }), 'InvalidInput', /replicaId: .* is a master/);
 
         // A stray node that serves a slot of its own is not empty: it is never met.
-        await run('bash', [path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh'), 'start-node', String(strayPort)], { env: { ...process.env, JARVIS_STATE_DIR: stateDir } });
+        await run('bash', [path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh'), 'start-node', String(strayPort)], {
+          env: { ...process.env, JARVIS_STATE_DIR: stateDir },
+        });
         await withNode(strayPort, (r) => r.call('CLUSTER', 'ADDSLOTS', '0'));
-        await assertFailsWith(start('redisAddNode', { port: strayPort }), 'NodeNotEmpty', new RegExp(`port: the node on 127.0.0.1:${strayPort} is not empty \\(knows 1 nodes, serves 1 slots`));
+        await assertFailsWith(
+          start('redisAddNode', { port: strayPort }),
+          'NodeNotEmpty',
+          new RegExp(`port: the node on 127.0.0.1:${strayPort} is not empty \\(knows 1 nodes, serves 1 slots`),
+        );
       },
       redisWorkerEnv(),
     );

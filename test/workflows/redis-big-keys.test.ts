@@ -40,7 +40,10 @@ describe('the preflight big-key scan', () => {
   before(async () => {
     ({ client, connection } = await temporalClient());
     await assertBaseCluster();
-    pool = createRedisNodePool(ports.redis.map((port) => ({ host: '127.0.0.1', port })), redisPassword());
+    pool = createRedisNodePool(
+      ports.redis.map((port) => ({ host: '127.0.0.1', port })),
+      redisPassword(),
+    );
     for (let i = 0; i < small.length; i += 500) await Promise.all(small.slice(i, i + 500).map((k) => cluster.set(k, 'x')));
   });
   after(async () => {
@@ -55,16 +58,31 @@ describe('the preflight big-key scan', () => {
   it('stops at its key limit and at its time limit, saying the scan is incomplete', async () => {
     const preflight = createRedisTopologyActivities(pool).preflightRedisCluster;
     const env = new MockActivityEnvironment();
-    const byKeys: PreflightReport = await env.run(preflight, { bigKeyBytes: 1024 * 1024, scanBigKeys: true, settleMs: 5000, scanLimits: { maxKeys: 300, maxMs: 60_000 } });
+    const byKeys: PreflightReport = await env.run(preflight, {
+      bigKeyBytes: 1024 * 1024,
+      scanBigKeys: true,
+      settleMs: 5000,
+      scanLimits: { maxKeys: 300, maxMs: 60_000 },
+    });
     assert.equal(byKeys.scanComplete, false);
-    assert.ok(byKeys.keysScanned >= 3 && byKeys.keysScanned < SMALL_KEYS, `scanned ${byKeys.keysScanned}: about the 300-key limit, not the ${SMALL_KEYS} keys there are`);
+    assert.ok(
+      byKeys.keysScanned >= 3 && byKeys.keysScanned < SMALL_KEYS,
+      `scanned ${byKeys.keysScanned}: about the 300-key limit, not the ${SMALL_KEYS} keys there are`,
+    );
 
     const began = performance.now();
-    const byTime: PreflightReport = await env.run(preflight, { bigKeyBytes: 1024 * 1024, scanBigKeys: true, settleMs: 5000, scanLimits: { maxKeys: 10_000_000, maxMs: 1 } });
+    const byTime: PreflightReport = await env.run(preflight, {
+      bigKeyBytes: 1024 * 1024,
+      scanBigKeys: true,
+      settleMs: 5000,
+      scanLimits: { maxKeys: 10_000_000, maxMs: 1 },
+    });
     const tookMs = performance.now() - began;
     assert.equal(byTime.scanComplete, false);
     assert.ok(byTime.keysScanned < SMALL_KEYS, `scanned ${byTime.keysScanned} keys in a 1 ms budget`);
-    process.stdout.write(`# key limit 300: ${byKeys.keysScanned} keys sampled; time limit 1 ms: ${byTime.keysScanned} keys in ${Math.round(tookMs)} ms (with the topology reads)\n`);
+    process.stdout.write(
+      `# key limit 300: ${byKeys.keysScanned} keys sampled; time limit 1 ms: ${byTime.keysScanned} keys in ${Math.round(tookMs)} ms (with the topology reads)\n`,
+    );
   });
 
   it('reports a real 10 MiB list in the slots a reshard moves, with its estimated MIGRATE time', async () => {
@@ -80,14 +98,20 @@ describe('the preflight big-key scan', () => {
       taskQueue,
       async () => {
         const ranges = [`${slot}-${slot}`];
-        const moved = await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: b.id, sources: [a.id], ranges }] });
+        const moved = await client.workflow.execute('redisReshard', {
+          taskQueue,
+          workflowId: REDIS_MUTEX_ID,
+          args: [{ target: b.id, sources: [a.id], ranges }],
+        });
         const found = moved.bigKeys.find((k: { key: string }) => k.key === bigKey);
         assert.ok(found, `the big key is reported: ${JSON.stringify(moved.bigKeys)}`);
         assert.equal(found.node, `127.0.0.1:${a.port}`);
         assert.ok(Math.abs(found.bytes - exact) / exact < 0.2, `sampled ${found.bytes} bytes, exact ${exact}`);
         assert.equal(found.estimatedMigrateMs, estimatedMigrateMs(found.bytes));
         assert.equal(moved.keysMoved, 1);
-        process.stdout.write(`# big key ${exact} bytes: estimated MIGRATE ${found.estimatedMigrateMs} ms, measured ${moved.profile.phaseMs.migrate} ms; scan ${JSON.stringify(moved.bigKeyScan)}\n`);
+        process.stdout.write(
+          `# big key ${exact} bytes: estimated MIGRATE ${found.estimatedMigrateMs} ms, measured ${moved.profile.phaseMs.migrate} ms; scan ${JSON.stringify(moved.bigKeyScan)}\n`,
+        );
         assert.equal(await withNode(b.port, (r) => r.llen(bigKey)), BIG_ELEMENTS, 'the whole list is on the target');
         await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, ranges }] });
       },

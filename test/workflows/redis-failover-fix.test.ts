@@ -16,7 +16,8 @@ describe('redisFailover and redisFix', () => {
   const session = useTemporalSession({ prepare: () => assertBaseCluster(), cleanUp: (client) => restoreBaseCluster(client) });
   const taskQueue = taskQueueFor('redis failover and fix');
 
-  const run = (type: string, input: unknown) => session.client.workflow.execute(type, { taskQueue, workflowId: REDIS_MUTEX_ID, args: [input] });
+  const run = (type: string, input: unknown) =>
+    session.client.workflow.execute(type, { taskQueue, workflowId: REDIS_MUTEX_ID, args: [input] });
 
   it('fails over to a replica and back, the roles swapping each time', async () => {
     await withWorker(
@@ -60,7 +61,11 @@ describe('redisFailover and redisFix', () => {
         const third = view.nodes.filter((n) => n.role === 'master')[2];
         await withNode(third.port, (r) => r.call('CLUSTER', 'SETSLOT', String(other), 'IMPORTING', b.id));
         try {
-          await assertFailsWith(run('redisFix', {}), 'FixRefused', new RegExp(`redisFix changed nothing: 1 slot\\(s\\) need a person: slot ${other}`));
+          await assertFailsWith(
+            run('redisFix', {}),
+            'FixRefused',
+            new RegExp(`redisFix changed nothing: 1 slot\\(s\\) need a person: slot ${other}`),
+          );
           const still = coverageProblems([await clusterView(a.port), await clusterView(third.port)]);
           assert.equal(still.length, 2, 'the refused run changed nothing');
         } finally {
@@ -79,7 +84,11 @@ describe('redisFailover and redisFix', () => {
     await withWorker(
       taskQueue,
       async () => {
-        const handle = await session.client.workflow.start('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: b.id, ranges, slotsPerActivity: 10, slotConcurrency: 1 }] });
+        const handle = await session.client.workflow.start('redisReshard', {
+          taskQueue,
+          workflowId: REDIS_MUTEX_ID,
+          args: [{ target: b.id, ranges, slotsPerActivity: 10, slotConcurrency: 1 }],
+        });
         const deadline = Date.now() + 60_000;
         let progress = await handle.query<RedisProgress>('progress');
         while (progress.slotsDone < 10 && Date.now() < deadline) {

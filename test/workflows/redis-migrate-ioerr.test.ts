@@ -76,7 +76,9 @@ describe('redisReshard when MIGRATE fails with IOERR', () => {
             await new Promise((r) => setTimeout(r, PAUSE_MS + 50));
           }
           const result = await outcome;
-          process.stdout.write(`# ${pauses} pauses of ${PAUSE_MS} ms; ${result.keysMoved} keys moved, ${result.ioerrRecoveries} IOERR recoveries\n`);
+          process.stdout.write(
+            `# ${pauses} pauses of ${PAUSE_MS} ms; ${result.keysMoved} keys moved, ${result.ioerrRecoveries} IOERR recoveries\n`,
+          );
           assert.equal(result.slotsMoved, SLOTS);
           assert.ok(result.ioerrRecoveries > 0, 'MIGRATE really failed with IOERR at least once');
         },
@@ -109,9 +111,14 @@ describe('redisReshard when MIGRATE fails with IOERR', () => {
       assert.ok((await redisCliCheck()).clean, 'redis-cli --cluster check is clean');
 
       // Put the slots back, so the next test file finds the layout it expects.
-      await withWorker(taskQueue, () => session.client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, ranges }] }), redisWorkerEnv());
+      await withWorker(
+        taskQueue,
+        () => session.client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: a.id, ranges }] }),
+        redisWorkerEnv(),
+      );
     } finally {
-      for (let i = 0; i < keys.length; i += 500) await Promise.all(keys.slice(i, i + 500).map((k) => cluster.del(k))).catch(() => undefined);
+      for (let i = 0; i < keys.length; i += 500)
+        await Promise.all(keys.slice(i, i + 500).map((k) => cluster.del(k))).catch(() => undefined);
       await writer.stop();
       await writer.cleanup().catch(() => writer.close());
       cluster.disconnect();

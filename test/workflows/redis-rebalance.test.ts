@@ -37,13 +37,24 @@ describe('redisRebalance onto empty masters', () => {
         }
         const beforeOwners = JSON.stringify(slotOwners(await clusterView()));
 
-        const dry = await client.workflow.execute('redisRebalance', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ useEmptyMasters: true, dryRun: true }] });
+        const dry = await client.workflow.execute('redisRebalance', {
+          taskQueue,
+          workflowId: REDIS_MUTEX_ID,
+          args: [{ useEmptyMasters: true, dryRun: true }],
+        });
         assert.equal(dry.dryRun, true);
         assert.equal(dry.withinThresholdBefore, false);
-        assert.ok(dry.moves.length >= 2, `the plan moves slots: ${JSON.stringify(dry.moves.map((m: { source: string; target: string; slots: number }) => [m.source, m.target, m.slots]))}`);
+        assert.ok(
+          dry.moves.length >= 2,
+          `the plan moves slots: ${JSON.stringify(dry.moves.map((m: { source: string; target: string; slots: number }) => [m.source, m.target, m.slots]))}`,
+        );
         assert.equal(JSON.stringify(slotOwners(await clusterView())), beforeOwners, 'a dry run moves nothing');
 
-        const wet = await client.workflow.execute('redisRebalance', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ useEmptyMasters: true }] });
+        const wet = await client.workflow.execute('redisRebalance', {
+          taskQueue,
+          workflowId: REDIS_MUTEX_ID,
+          args: [{ useEmptyMasters: true }],
+        });
         const planned = dry.moves.reduce((n: number, m: { slots: number }) => n + m.slots, 0);
         assert.equal(wet.slotsMoved, planned, 'the run moved what the dry run planned');
         const masters = (await clusterView()).nodes.filter((n) => n.role === 'master');
@@ -53,8 +64,14 @@ describe('redisRebalance onto empty masters', () => {
           const share = 16384 / 5;
           assert.ok((Math.abs(owned - share) / share) * 100 <= 2, `127.0.0.1:${m.port} owns ${owned} slots, more than 2 % from ${share}`);
         }
-        process.stdout.write(`# rebalance moved ${wet.slotsMoved} slots; masters own ${masters.map((m) => slotCount(m.slots)).join(', ')}\n`);
-        const again = await client.workflow.execute('redisRebalance', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ useEmptyMasters: true, dryRun: true }] });
+        process.stdout.write(
+          `# rebalance moved ${wet.slotsMoved} slots; masters own ${masters.map((m) => slotCount(m.slots)).join(', ')}\n`,
+        );
+        const again = await client.workflow.execute('redisRebalance', {
+          taskQueue,
+          workflowId: REDIS_MUTEX_ID,
+          args: [{ useEmptyMasters: true, dryRun: true }],
+        });
         assert.equal(again.withinThresholdBefore, true, 'a second rebalance finds nothing to do');
       },
       redisWorkerEnv(),

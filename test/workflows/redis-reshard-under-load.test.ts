@@ -60,7 +60,11 @@ describe('Redis resharding under load', () => {
     worker = await startWorkerProcess(taskQueue, env);
     const newPort = ports.redisExtra[0];
 
-    const added = await client.workflow.execute('redisAddNode', { taskQueue, workflowId: `redis-add-${Date.now()}`, args: [{ port: newPort }] });
+    const added = await client.workflow.execute('redisAddNode', {
+      taskQueue,
+      workflowId: `redis-add-${Date.now()}`,
+      args: [{ port: newPort }],
+    });
     assert.equal(added.role, 'master');
     assert.equal((await clusterView()).nodes.length, 7, 'every node knows the new one');
 
@@ -81,11 +85,19 @@ describe('Redis resharding under load', () => {
     assert.ok((await highestActivityAttempt(reshard, 'migrateRedisSlots')) >= 2, 'a migration chunk was interrupted and resumed');
     const mid = await clusterView();
     const newNode = mid.nodes.find((n) => n.id === added.nodeId);
-    assert.equal(newNode?.slots.reduce((n, [a, b]) => n + b - a + 1, 0), SLOTS, 'the new node owns exactly the planned slots');
+    assert.equal(
+      newNode?.slots.reduce((n, [a, b]) => n + b - a + 1, 0),
+      SLOTS,
+      'the new node owns exactly the planned slots',
+    );
     assert.ok((await redisCliCheck()).clean, 'redis-cli --cluster check is clean after the reshard');
 
     // Remove it again, under the same load: its slots go back to the base masters.
-    const removed = await client.workflow.execute('redisRemoveNode', { taskQueue, workflowId: `redis-remove-${Date.now()}`, args: [{ nodeId: added.nodeId }] });
+    const removed = await client.workflow.execute('redisRemoveNode', {
+      taskQueue,
+      workflowId: `redis-remove-${Date.now()}`,
+      args: [{ nodeId: added.nodeId }],
+    });
     assert.equal(removed.slotsMoved, SLOTS);
 
     const report = await writer.stop();
@@ -97,7 +109,7 @@ describe('Redis resharding under load', () => {
     assert.deepEqual(verified.problems, [], 'every acknowledged value is present, in order');
     assert.equal(report.errors, 0, `writer errors: ${report.firstErrors.join(' | ')}`);
     assert.ok(report.writes > KEYS, 'the writer really wrote during the operations');
-    assert.deepEqual(extraNodeFolders(), [], 'the removed node\'s folder is gone');
+    assert.deepEqual(extraNodeFolders(), [], "the removed node's folder is gone");
     await assertBaseCluster();
     await writer.cleanup();
   });

@@ -38,7 +38,11 @@ describe('rollingUpdate against the real stack', () => {
   const session = usePlatformSession({ resetBeforeEach: true });
 
   const scaleUpTo = (taskQueue: string, count: number) =>
-    session.client.workflow.execute('scaleUp', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, count, cooldownSeconds: 0 }] });
+    session.client.workflow.execute('scaleUp', {
+      taskQueue,
+      workflowId: 'scale/jarvis-app',
+      args: [{ service: SERVICE, count, cooldownSeconds: 0 }],
+    });
 
   it('replaces every instance with the new version under load, with no failed request', async () => {
     const taskQueue = taskQueueFor('rollingUpdate under load');
@@ -47,20 +51,38 @@ describe('rollingUpdate against the real stack', () => {
       async () => {
         await scaleUpTo(taskQueue, 2);
         const load = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 8, maxSeconds: 90 });
-        const run = session.client.workflow.execute('rollingUpdate', { taskQueue, workflowId: `rollout-${Date.now()}`, args: [{ service: SERVICE, version: 'v2' }] });
+        const run = session.client.workflow.execute('rollingUpdate', {
+          taskQueue,
+          workflowId: `rollout-${Date.now()}`,
+          args: [{ service: SERVICE, version: 'v2' }],
+        });
         const { value: result, min, max } = await countRange(run);
         const traffic = await load.stop();
-        assert.deepEqual(result.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-3' }, { old: 'jarvis-app-2', new: 'jarvis-app-1' }]);
+        assert.deepEqual(result.replaced, [
+          { old: 'jarvis-app-1', new: 'jarvis-app-3' },
+          { old: 'jarvis-app-2', new: 'jarvis-app-1' },
+        ]);
         assert.equal(traffic.failed, 0, `failed requests: ${traffic.failures.join('; ')}`);
         assert.ok(traffic.ok > 50, `the load ran (${traffic.ok} requests)`);
-        process.stdout.write(`# load: ${traffic.ok} requests, 0 failed, ${traffic.retriedStaleConnections} retried after a reload closed their idle keep-alive connection\n`);
+        process.stdout.write(
+          `# load: ${traffic.ok} requests, 0 failed, ${traffic.retriedStaleConnections} retried after a reload closed their idle keep-alive connection\n`,
+        );
         assert.ok(min >= 2 && max <= 3, `instance count stayed within [2, 3], saw [${min}, ${max}]`);
       },
       env,
     );
     const containers = await listContainers();
-    assert.deepEqual(containers.map((c) => [c.name, c.version, c.running]), [['jarvis-app-1', 'v2', true], ['jarvis-app-3', 'v2', true]]);
-    assert.deepEqual((await upstreamMembers()).map((m) => m.name), ['jarvis-app-1', 'jarvis-app-3']);
+    assert.deepEqual(
+      containers.map((c) => [c.name, c.version, c.running]),
+      [
+        ['jarvis-app-1', 'v2', true],
+        ['jarvis-app-3', 'v2', true],
+      ],
+    );
+    assert.deepEqual(
+      (await upstreamMembers()).map((m) => m.name),
+      ['jarvis-app-1', 'jarvis-app-3'],
+    );
     const res = await fetch(`http://127.0.0.1:${ports.nginx}/api/ping`);
     assert.equal(((await res.json()) as { version: string }).version, 'v2');
   });
@@ -71,17 +93,29 @@ describe('rollingUpdate against the real stack', () => {
       taskQueue,
       async () => {
         await scaleUpTo(taskQueue, 2);
-        const handle = await session.client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v3', pauseAfter: 1 }] });
+        const handle = await session.client.workflow.start('rollingUpdate', {
+          taskQueue,
+          workflowId: 'scale/jarvis-app',
+          args: [{ service: SERVICE, version: 'v3', pauseAfter: 1 }],
+        });
         const progress = await waitForRolloutPause(handle, 300);
         assert.equal(progress.step, 'paused');
         assert.deepEqual(progress.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-3' }]);
         await handle.signal(abortSignal, 'canary looked wrong');
-        await assertFailsWith(handle.result(), 'RollingUpdateRolledBack', /rolling update to v3 aborted: canary looked wrong; rolled back|every replaced instance was rolled back/);
+        await assertFailsWith(
+          handle.result(),
+          'RollingUpdateRolledBack',
+          /rolling update to v3 aborted: canary looked wrong; rolled back|every replaced instance was rolled back/,
+        );
       },
       env,
     );
     const containers = await listContainers();
-    assert.deepEqual(containers.map((c) => c.version), ['v1', 'v1'], JSON.stringify(containers));
+    assert.deepEqual(
+      containers.map((c) => c.version),
+      ['v1', 'v1'],
+      JSON.stringify(containers),
+    );
     assert.equal((await upstreamMembers()).length, 2);
   });
 
@@ -91,15 +125,23 @@ describe('rollingUpdate against the real stack', () => {
       taskQueue,
       async () => {
         await scaleUpTo(taskQueue, 2);
-        const handle = await session.client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v4', pauseAfter: 1 }] });
-        for (let i = 0; i < 300 && !(await handle.query(rollingUpdateProgressQuery)).paused; i++) await new Promise((r) => setTimeout(r, 100));
+        const handle = await session.client.workflow.start('rollingUpdate', {
+          taskQueue,
+          workflowId: 'scale/jarvis-app',
+          args: [{ service: SERVICE, version: 'v4', pauseAfter: 1 }],
+        });
+        for (let i = 0; i < 300 && !(await handle.query(rollingUpdateProgressQuery)).paused; i++)
+          await new Promise((r) => setTimeout(r, 100));
         await handle.signal(resumeSignal);
         const result = await handle.result();
         assert.equal(result.replaced.length, 2);
       },
       env,
     );
-    assert.deepEqual((await listContainers()).map((c) => c.version), ['v4', 'v4']);
+    assert.deepEqual(
+      (await listContainers()).map((c) => c.version),
+      ['v4', 'v4'],
+    );
   });
 
   it('rolls back and fails clearly when a new instance never becomes healthy', async () => {
@@ -109,12 +151,26 @@ describe('rollingUpdate against the real stack', () => {
     await withWorker(
       taskQueue,
       async () => {
-        const run = session.client.workflow.execute('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v5', healthTimeoutSeconds: 1 }] });
-        await assertFailsWith(run, 'RollingUpdateRolledBack', /rolling update to v5 stopped: jarvis-app-3 did not become healthy within 1 s and was removed/);
+        const run = session.client.workflow.execute('rollingUpdate', {
+          taskQueue,
+          workflowId: 'scale/jarvis-app',
+          args: [{ service: SERVICE, version: 'v5', healthTimeoutSeconds: 1 }],
+        });
+        await assertFailsWith(
+          run,
+          'RollingUpdateRolledBack',
+          /rolling update to v5 stopped: jarvis-app-3 did not become healthy within 1 s and was removed/,
+        );
       },
       { ...env, APP_STARTUP_DELAY_MS: '5000' },
     );
-    assert.deepEqual((await listContainers()).map((c) => [c.name, c.version]), [['jarvis-app-1', 'v1'], ['jarvis-app-2', 'v1']]);
+    assert.deepEqual(
+      (await listContainers()).map((c) => [c.name, c.version]),
+      [
+        ['jarvis-app-1', 'v1'],
+        ['jarvis-app-2', 'v1'],
+      ],
+    );
   });
 
   it('completes with exactly the expected instances when the worker is killed in a health wait', async () => {
@@ -124,7 +180,11 @@ describe('rollingUpdate against the real stack', () => {
     const first = await startWorkerProcess(taskQueue, slowBoot);
     let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
     try {
-      const handle = await session.client.workflow.start('rollingUpdate', { taskQueue, workflowId: 'scale/jarvis-app', args: [{ service: SERVICE, version: 'v6' }] });
+      const handle = await session.client.workflow.start('rollingUpdate', {
+        taskQueue,
+        workflowId: 'scale/jarvis-app',
+        args: [{ service: SERVICE, version: 'v6' }],
+      });
       await waitForPendingActivity(handle, 'waitForHealthy');
       await first.kill('SIGKILL');
       second = await startWorkerProcess(taskQueue, slowBoot);
@@ -134,7 +194,13 @@ describe('rollingUpdate against the real stack', () => {
       await first.kill('SIGKILL');
       await second?.kill('SIGTERM');
     }
-    assert.deepEqual((await listContainers()).map((c) => [c.name, c.version, c.running]), [['jarvis-app-2', 'v6', true]]);
-    assert.deepEqual((await upstreamMembers()).map((m) => m.name), ['jarvis-app-2']);
+    assert.deepEqual(
+      (await listContainers()).map((c) => [c.name, c.version, c.running]),
+      [['jarvis-app-2', 'v6', true]],
+    );
+    assert.deepEqual(
+      (await upstreamMembers()).map((m) => m.name),
+      ['jarvis-app-2'],
+    );
   });
 });

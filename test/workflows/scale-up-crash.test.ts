@@ -23,7 +23,11 @@ describe('scaleUp survives a worker killed with SIGKILL', () => {
       await waitForPendingActivity(handle, 'waitForHealthy');
       await first.kill('SIGKILL');
       const whileDown = await listContainers();
-      assert.deepEqual(whileDown.map((c) => c.name), ['jarvis-app-1'], 'the container started before the kill');
+      assert.deepEqual(
+        whileDown.map((c) => c.name),
+        ['jarvis-app-1'],
+        'the container started before the kill',
+      );
 
       const second = await startWorkerProcess(taskQueue, env);
       try {
@@ -37,7 +41,11 @@ describe('scaleUp survives a worker killed with SIGKILL', () => {
     }
 
     const containers = await listContainers();
-    assert.deepEqual(containers.map((c) => [c.name, c.running]), [['jarvis-app-1', true]], 'no duplicate and no orphan');
+    assert.deepEqual(
+      containers.map((c) => [c.name, c.running]),
+      [['jarvis-app-1', true]],
+      'no duplicate and no orphan',
+    );
     assert.equal(await healthOf(containers[0].port), 200);
     assert.deepEqual(await upstreamMembers(), [{ name: 'jarvis-app-1', port: containers[0].port }]);
     assert.deepEqual([...new Set(await instancesSeenThroughLoadBalancer(4))], ['jarvis-app-1']);

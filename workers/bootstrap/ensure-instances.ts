@@ -30,9 +30,15 @@ async function main(): Promise<void> {
         process.stdout.write(`${running} ${service} instances running\n`);
         return;
       }
-      const status = await handle.describe().then((d) => d.status.name, (e: unknown) => (e instanceof WorkflowNotFoundError ? 'NONE' : Promise.reject(e)));
+      const status = await handle.describe().then(
+        (d) => d.status.name,
+        (e: unknown) => (e instanceof WorkflowNotFoundError ? 'NONE' : Promise.reject(e)),
+      );
       if (status === 'RUNNING') {
-        const step = await handle.query(progressQuery).then((p) => p.step, () => 'unknown');
+        const step = await handle.query(progressQuery).then(
+          (p) => p.step,
+          () => 'unknown',
+        );
         if (step === 'cooldown') await handle.cancel();
         await sleep(1_000);
         continue;

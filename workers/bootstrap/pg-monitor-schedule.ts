@@ -17,7 +17,10 @@ export interface PgMonitorScheduleOptions {
 }
 
 /** Creates the schedule, or updates it when its task queue, interval or input differ. Returns what it did. */
-export async function ensurePgMonitorSchedule(client: Client, options: PgMonitorScheduleOptions): Promise<'created' | 'updated' | 'unchanged'> {
+export async function ensurePgMonitorSchedule(
+  client: Client,
+  options: PgMonitorScheduleOptions,
+): Promise<'created' | 'updated' | 'unchanged'> {
   const scheduleId = pgMonitorScheduleId(options.cluster);
   const args = [{ cluster: options.cluster, ...options.monitorInput }];
   const action = {
@@ -43,13 +46,23 @@ export async function ensurePgMonitorSchedule(client: Client, options: PgMonitor
       current.policies.overlap === ScheduleOverlapPolicy.SKIP;
     if (same) return 'unchanged';
     await terminateRunning(client, current.info.runningActions, 'pg-monitor schedule updated');
-    await handle.update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
+    await handle.update((previous) => ({
+      ...previous,
+      spec,
+      action,
+      policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP },
+    }));
     return 'updated';
   } catch (error) {
     if (!(error instanceof ScheduleNotFoundError)) throw error;
   }
   try {
-    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 seconds' } });
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 seconds' },
+    });
   } catch (error) {
     // Another worker created it meanwhile.
     if ((error as Error).name !== 'ScheduleAlreadyRunning') throw error;
@@ -58,9 +71,16 @@ export async function ensurePgMonitorSchedule(client: Client, options: PgMonitor
 }
 
 /** Runs of the old configuration (e.g. on a task queue no worker serves any more) would block SKIP. */
-async function terminateRunning(client: Client, running: Array<{ workflow: { workflowId: string; runId?: string } }>, reason: string): Promise<void> {
+async function terminateRunning(
+  client: Client,
+  running: Array<{ workflow: { workflowId: string; runId?: string } }>,
+  reason: string,
+): Promise<void> {
   for (const action of running) {
-    await client.workflow.getHandle(action.workflow.workflowId, action.workflow.runId).terminate(reason).catch(() => undefined);
+    await client.workflow
+      .getHandle(action.workflow.workflowId, action.workflow.runId)
+      .terminate(reason)
+      .catch(() => undefined);
   }
 }
 
@@ -82,7 +102,11 @@ export async function bootstrapPgMonitorSchedule(config: WorkerConfig): Promise<
   const connection = await Connection.connect({ address: config.temporalAddress });
   try {
     const client = new Client({ connection, namespace: config.namespace });
-    const what = await ensurePgMonitorSchedule(client, { cluster: 'main', taskQueue: config.taskQueue, intervalSeconds: config.postgres.monitorIntervalSeconds });
+    const what = await ensurePgMonitorSchedule(client, {
+      cluster: 'main',
+      taskQueue: config.taskQueue,
+      intervalSeconds: config.postgres.monitorIntervalSeconds,
+    });
     return `schedule ${pgMonitorScheduleId('main')} ${what} (every ${config.postgres.monitorIntervalSeconds} s, task queue ${config.taskQueue})`;
   } finally {
     await connection.close();

@@ -56,6 +56,8 @@ export async function ensureAutoscaleSchedules(client: Client, config: WorkerCon
 
 if (require.main === module) {
   runScriptWithClient(async (client, config) =>
-    (await ensureAutoscaleSchedules(client, config)).map((o) => `${o.scheduleId}: ${o.created ? 'created' : 'updated'}, ${o.paused ? 'paused' : 'running'}`),
+    (await ensureAutoscaleSchedules(client, config)).map(
+      (o) => `${o.scheduleId}: ${o.created ? 'created' : 'updated'}, ${o.paused ? 'paused' : 'running'}`,
+    ),
   );
 }

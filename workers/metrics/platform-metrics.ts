@@ -23,7 +23,9 @@ export function registerPlatformMetrics(registry: Registry, sources: PlatformSou
   // One visibility read per scrape, shared by the three metrics that need it.
   let pending: Promise<OperationRecordWithRun[]> | undefined;
   const operations = () => {
-    pending ??= listOperations(sources.client, { types: SCALING_OPERATION_TYPES }).catch(() => []).finally(() => setTimeout(() => (pending = undefined), 1_000));
+    pending ??= listOperations(sources.client, { types: SCALING_OPERATION_TYPES })
+      .catch(() => [])
+      .finally(() => setTimeout(() => (pending = undefined), 1_000));
     return pending;
   };
 
@@ -61,7 +63,11 @@ export function registerPlatformMetrics(registry: Registry, sources: PlatformSou
     });
   instanceGauge('jarvis_instances_total', 'Instances the orchestrator runs for the service', 'total');
   instanceGauge('jarvis_instances_ready', 'Instances that answer /api/health with 200', 'ready');
-  instanceGauge('jarvis_instances_unhealthy', 'Instances that are not running, or fail /api/health while neither starting nor draining', 'unhealthy');
+  instanceGauge(
+    'jarvis_instances_unhealthy',
+    'Instances that are not running, or fail /api/health while neither starting nor draining',
+    'unhealthy',
+  );
 
   new Counter({
     name: 'jarvis_scaling_events_total',

@@ -3,13 +3,7 @@
 // old primary, choose the standby holding the most WAL (an operator approves when it lags
 // too much), then the plan of policy/postgres/pg-plan.ts: promote, re-point, publish, restore
 // synchronous replication, rejoin the old primary, publish again.
-import {
-  ApplicationFailure,
-  condition,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { chooseCandidate } from '../../policy/postgres/pg-candidate';
 import { writableServers } from '../../policy/postgres/pg-cluster';
@@ -71,14 +65,27 @@ async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverRes
   // 1. Confirm the failure again: the monitor's view may be seconds old, and an operator may start this by hand.
   report('confirm', `confirming that the primary of ${input.cluster} has failed (${input.reason})`);
   const observed = await probe.observePgCluster(input.cluster);
-  const oldPrimary = observed.published?.primary.name ?? (writableServers(observed.servers).length === 1 ? writableServers(observed.servers)[0].name : undefined);
+  const oldPrimary =
+    observed.published?.primary.name ??
+    (writableServers(observed.servers).length === 1 ? writableServers(observed.servers)[0].name : undefined);
   if (!oldPrimary) {
-    throw ApplicationFailure.create({ type: FailureType.NoPrimaryKnown, message: `cluster ${input.cluster} has no published topology and no writable server, so the failed primary is unknown; publish a topology (run pgMonitor) or repair by hand`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: FailureType.NoPrimaryKnown,
+      message: `cluster ${input.cluster} has no published topology and no writable server, so the failed primary is unknown; publish a topology (run pgMonitor) or repair by hand`,
+      nonRetryable: true,
+    });
   }
   const old = observed.servers.find((s) => s.name === oldPrimary);
   if (old?.reachable && old.inRecovery === false) {
     report('done', `${oldPrimary} answers and accepts writes: no failover needed (use pgSwitchover for a planned change)`);
-    return { cluster: input.cluster, outcome: 'not-needed', reason: `${oldPrimary} is healthy`, oldPrimary, steps: [], timings: { ...timings, doneAtMs: Date.now() } };
+    return {
+      cluster: input.cluster,
+      outcome: 'not-needed',
+      reason: `${oldPrimary} is healthy`,
+      oldPrimary,
+      steps: [],
+      timings: { ...timings, doneAtMs: Date.now() },
+    };
   }
 
   // 2. Fence the old primary before anything is promoted.
@@ -97,14 +104,26 @@ async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverRes
     candidate = { name: newPrimary, lsn: alreadyWritable[0].currentLsn ?? '', lagBytes: null, code: 'AlreadyPromoted' };
   } else {
     const choice = chooseCandidate(afterFence.servers, oldPrimary, observed.lastKnownPrimaryLsn, input.maxLagBytes);
-    if (!choice.ok) throw ApplicationFailure.create({ type: FailureType.NoFailoverCandidate, message: `no standby of ${input.cluster} can be promoted: ${choice.reason}; ${oldPrimary} stays fenced`, nonRetryable: true });
+    if (!choice.ok)
+      throw ApplicationFailure.create({
+        type: FailureType.NoFailoverCandidate,
+        message: `no standby of ${input.cluster} can be promoted: ${choice.reason}; ${oldPrimary} stays fenced`,
+        nonRetryable: true,
+      });
     candidate = { name: choice.name, lsn: choice.lsn, lagBytes: choice.lagBytes, code: choice.code };
     if (choice.needsApproval || input.requireApproval) {
       const why = input.requireApproval ? 'this failover requires approval' : choice.reason;
-      report('approval', `waiting up to ${input.approvalTimeoutSeconds} s for an operator to approve promoting ${choice.name} (${why}): temporal workflow signal --workflow-id ${workflowInfo().workflowId} --name approveFailover --input '{"approvedBy":"<you>"}'`);
+      report(
+        'approval',
+        `waiting up to ${input.approvalTimeoutSeconds} s for an operator to approve promoting ${choice.name} (${why}): temporal workflow signal --workflow-id ${workflowInfo().workflowId} --name approveFailover --input '{"approvedBy":"<you>"}'`,
+      );
       const approved = await condition(() => approvedBy !== undefined, input.approvalTimeoutSeconds * 1000);
       if (!approved) {
-        throw ApplicationFailure.create({ type: FailureType.FailoverNotApproved, message: `nobody approved promoting ${choice.name} within ${input.approvalTimeoutSeconds} s (${why}); ${oldPrimary} stays fenced and nothing was promoted`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: FailureType.FailoverNotApproved,
+          message: `nobody approved promoting ${choice.name} within ${input.approvalTimeoutSeconds} s (${why}); ${oldPrimary} stays fenced and nothing was promoted`,
+          nonRetryable: true,
+        });
       }
       candidate.approvedBy = approvedBy;
     }
@@ -131,8 +150,21 @@ async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverRes
   // A last look: it also records the new primary's WAL position, the lag reference of the next failover.
   await probe.observePgCluster(input.cluster);
   timings.doneAtMs = Date.now();
-  report('done', `${newPrimary} is the primary of ${input.cluster}; ${outcome === 'failed-over' ? `${oldPrimary} rejoined as a replica` : `${oldPrimary} did not rejoin: ${record.rejoinError}`}`);
-  return { cluster: input.cluster, outcome, reason: input.reason, oldPrimary, newPrimary, candidate, ...record, steps: [...progress.done], timings };
+  report(
+    'done',
+    `${newPrimary} is the primary of ${input.cluster}; ${outcome === 'failed-over' ? `${oldPrimary} rejoined as a replica` : `${oldPrimary} did not rejoin: ${record.rejoinError}`}`,
+  );
+  return {
+    cluster: input.cluster,
+    outcome,
+    reason: input.reason,
+    oldPrimary,
+    newPrimary,
+    candidate,
+    ...record,
+    steps: [...progress.done],
+    timings,
+  };
 }
 
 function surfaceMessage(error: unknown): string {

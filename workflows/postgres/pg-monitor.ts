@@ -39,7 +39,12 @@ export interface PgMonitorResult {
 
 export async function pgMonitor(rawInput: unknown): Promise<PgMonitorResult> {
   const parsed = parsePgMonitorInput(rawInput);
-  if (!parsed.ok) throw ApplicationFailure.create({ type: FailureType.InvalidInput, message: `invalid pgMonitor input: ${parsed.problems.join('; ')}`, nonRetryable: true });
+  if (!parsed.ok)
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      message: `invalid pgMonitor input: ${parsed.problems.join('; ')}`,
+      nonRetryable: true,
+    });
   const input = parsed.value;
   let state = initialDetectionState();
   const maxProbes = Math.max(1, Math.ceil(input.maxRunMs / input.probeIntervalMs));
@@ -48,7 +53,15 @@ export async function pgMonitor(rawInput: unknown): Promise<PgMonitorResult> {
     try {
       observation = await probe.observePgCluster(input.cluster);
     } catch (error) {
-      return { cluster: input.cluster, verdict: 'unknown', code: 'NoPrimaryKnown', reason: `the probe activity failed: ${(error as Error).message}`, probes, maxConsecutiveFailures: state.maxConsecutiveFailures, failoverStarted: false };
+      return {
+        cluster: input.cluster,
+        verdict: 'unknown',
+        code: 'NoPrimaryKnown',
+        reason: `the probe activity failed: ${(error as Error).message}`,
+        probes,
+        maxConsecutiveFailures: state.maxConsecutiveFailures,
+        failoverStarted: false,
+      };
     }
     const writable = writableServers(observation.servers);
     if (!observation.published && writable.length === 1) {
@@ -59,7 +72,14 @@ export async function pgMonitor(rawInput: unknown): Promise<PgMonitorResult> {
     const decision = evaluateDetection(state, observation, input);
     state = decision.state;
     setCurrentDetails(`**pgMonitor** ${input.cluster} — probe ${probes}: ${decision.reason}`);
-    const base = { cluster: input.cluster, verdict: decision.verdict, code: decision.code, reason: decision.reason, probes, maxConsecutiveFailures: state.maxConsecutiveFailures };
+    const base = {
+      cluster: input.cluster,
+      verdict: decision.verdict,
+      code: decision.code,
+      reason: decision.reason,
+      probes,
+      maxConsecutiveFailures: state.maxConsecutiveFailures,
+    };
     if (decision.verdict === 'healthy') {
       const lags = await publish.recordPgReplicationLag(observation);
       return { ...base, failoverStarted: false, lags };
@@ -82,7 +102,13 @@ export async function pgMonitor(rawInput: unknown): Promise<PgMonitorResult> {
         });
         return { ...base, failoverStarted: true, failoverWorkflowId: workflowId };
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) return { ...base, reason: `${decision.reason}; ${workflowId} is already running`, failoverStarted: false, failoverWorkflowId: workflowId };
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          return {
+            ...base,
+            reason: `${decision.reason}; ${workflowId} is already running`,
+            failoverStarted: false,
+            failoverWorkflowId: workflowId,
+          };
         throw error;
       }
     }

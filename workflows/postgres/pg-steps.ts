@@ -56,7 +56,8 @@ export function modelFromObservation(observation: ClusterObservation, fenced: st
   const model: ClusterModel = {
     nodes: observation.servers.map((s) => {
       if (s.name === fenced) return { name: s.name, running: false, writable: true, fenced: true, follows: null };
-      const streaming = s.walReceiver?.status === 'streaming' && s.walReceiver.senderPort !== null ? byPort.get(s.walReceiver.senderPort) ?? null : null;
+      const streaming =
+        s.walReceiver?.status === 'streaming' && s.walReceiver.senderPort !== null ? (byPort.get(s.walReceiver.senderPort) ?? null) : null;
       return {
         name: s.name,
         // An unreachable server may still run: count it as running (the pessimistic side).
@@ -66,13 +67,19 @@ export function modelFromObservation(observation: ClusterObservation, fenced: st
         follows: s.reachable && s.inRecovery ? streaming : null,
       };
     }),
-    published: observation.published ? { primary: observation.published.primary.name, replicas: observation.published.replicas.map((r) => r.name) } : null,
+    published: observation.published
+      ? { primary: observation.published.primary.name, replicas: observation.published.replicas.map((r) => r.name) }
+      : null,
     syncRestoredOn: null,
     caughtUp: null,
   };
   const problems = invariantProblems(model);
   if (problems.length > 0) {
-    throw ApplicationFailure.create({ type: FailureType.NoPrimaryKnown, message: `the cluster is in a state no plan starts from: ${problems.join('; ')}; a person must look`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: FailureType.NoPrimaryKnown,
+      message: `the cluster is in a state no plan starts from: ${problems.join('; ')}; a person must look`,
+      nonRetryable: true,
+    });
   }
   return model;
 }

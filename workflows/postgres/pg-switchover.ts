@@ -56,7 +56,11 @@ async function switchoverUnderMutex(input: PgSwitchoverInput): Promise<PgSwitcho
   const check = checkSwitchoverTarget(input.target, observed, input.maxLagBytes);
   if (!check.ok) {
     // Nothing has changed yet: the target is the primary (bad input) or not ready.
-    throw ApplicationFailure.create({ type: check.code === 'TargetIsPrimary' ? FailureType.InvalidInput : FailureType.SwitchoverTargetNotReady, message: `invalid pgSwitchover target: ${check.message}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: check.code === 'TargetIsPrimary' ? FailureType.InvalidInput : FailureType.SwitchoverTargetNotReady,
+      message: `invalid pgSwitchover target: ${check.message}`,
+      nonRetryable: true,
+    });
   }
   const oldPrimary = check.primary;
   const plan = resolvePlan(modelFromObservation(observed, null), { kind: 'switchover', oldPrimary, newPrimary: input.target });

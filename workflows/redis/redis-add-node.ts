@@ -27,13 +27,16 @@ function chooseMaster(view: ClusterView, replicaOf: RedisAddNodeInput['replicaOf
   if (replicaOf === undefined) return null;
   if (replicaOf === 'auto') {
     const count = (id: string) => view.nodes.filter((n) => n.masterId === id).length;
-    const candidates = masters(view).filter((m) => m.slots.length > 0).sort((a, b) => count(a.id) - count(b.id) || a.port - b.port);
+    const candidates = masters(view)
+      .filter((m) => m.slots.length > 0)
+      .sort((a, b) => count(a.id) - count(b.id) || a.port - b.port);
     if (candidates.length === 0) throw failure(FailureType.NotAMaster, 'replicaOf: "auto" found no master that owns slots');
     return candidates[0].id;
   }
   const master = nodeById(view, replicaOf);
   if (!master) throw failure(FailureType.UnknownNode, `replicaOf: ${replicaOf} is not a node of the cluster`);
-  if (master.role !== 'master') throw failure(FailureType.NotAMaster, `replicaOf: ${replicaOf} is a replica; a new node can only replicate a master`);
+  if (master.role !== 'master')
+    throw failure(FailureType.NotAMaster, `replicaOf: ${replicaOf} is a replica; a new node can only replicate a master`);
   return master.id;
 }
 
@@ -45,7 +48,10 @@ async function addNodeUnderMutex(input: RedisAddNodeInput): Promise<RedisAddNode
   const view = await redisQuick.readRedisTopology();
   const masterId = chooseMaster(view, input.replicaOf);
   if (view.nodes.some((n) => n.port === input.port)) {
-    throw failure(FailureType.NodeNotEmpty, `port: 127.0.0.1:${input.port} is already a node of the cluster; pick a free port (extra nodes go from REDIS_BASE_PORT+6)`);
+    throw failure(
+      FailureType.NodeNotEmpty,
+      `port: 127.0.0.1:${input.port} is already a node of the cluster; pick a free port (extra nodes go from REDIS_BASE_PORT+6)`,
+    );
   }
 
   progress.step = 'start';
@@ -53,7 +59,10 @@ async function addNodeUnderMutex(input: RedisAddNodeInput): Promise<RedisAddNode
   await redisQuick.startRedisNode({ port: input.port });
   const node = await redisQuick.inspectRedisNode({ port: input.port });
   if (node.knownNodes > 1 || node.slots > 0 || node.keys > 0) {
-    throw failure(FailureType.NodeNotEmpty, `port: the node on 127.0.0.1:${input.port} is not empty (knows ${node.knownNodes} nodes, serves ${node.slots} slots, holds ${node.keys} keys); reset or remove it first`);
+    throw failure(
+      FailureType.NodeNotEmpty,
+      `port: the node on 127.0.0.1:${input.port} is not empty (knows ${node.knownNodes} nodes, serves ${node.slots} slots, holds ${node.keys} keys); reset or remove it first`,
+    );
   }
 
   progress.step = 'meet';

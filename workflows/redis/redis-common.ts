@@ -1,12 +1,6 @@
 // What the Redis topology workflows share: the mutex, activity option sets, the pause and
 // resume signals, the progress shape, and failures built from plan rejections.
-import {
-  ApplicationFailure,
-  defineSignal,
-  proxyActivities,
-  upsertSearchAttributes,
-  type Workflow,
-} from '@temporalio/workflow';
+import { ApplicationFailure, defineSignal, proxyActivities, upsertSearchAttributes, type Workflow } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { BigKeyScanLimits } from '../../policy/redis/redis-big-keys';
 import { FailureType, type FailureTypeName } from '../../contracts/common/failure-types';
@@ -54,11 +48,26 @@ export interface RedisProgress extends OperationProgress {
 }
 
 export function newProgress(): RedisProgress {
-  return { step: 'starting', detail: '', done: [], paused: false, slotsTotal: 0, slotsDone: 0, keys: 0, bytes: 0, ioerrRecoveries: 0, inFlight: [] };
+  return {
+    step: 'starting',
+    detail: '',
+    done: [],
+    paused: false,
+    slotsTotal: 0,
+    slotsDone: 0,
+    keys: 0,
+    bytes: 0,
+    ioerrRecoveries: 0,
+    inFlight: [],
+  };
 }
 
 export function invalidInput(type: string, problems: string[]): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.InvalidInput, message: `invalid ${type} input: ${problems.join('; ')}`, nonRetryable: true });
+  return ApplicationFailure.create({
+    type: FailureType.InvalidInput,
+    message: `invalid ${type} input: ${problems.join('; ')}`,
+    nonRetryable: true,
+  });
 }
 
 export function failure(type: FailureTypeName, message: string): ApplicationFailure {
@@ -74,9 +83,19 @@ export function planRejected(code: PlanRejectionCode, message: string): Applicat
  * starts itself as a child under the mutex ID and returns the child's result, so a plain
  * `temporal workflow start --type redisReshard` also serialises with every other operation.
  */
-export async function underRedisMutex<R>(workflow: Workflow, type: string, input: unknown, summary: string, body: () => Promise<R>): Promise<R> {
+export async function underRedisMutex<R>(
+  workflow: Workflow,
+  type: string,
+  input: unknown,
+  summary: string,
+  body: () => Promise<R>,
+): Promise<R> {
   if (!holdsMutex(REDIS_MUTEX_ID)) {
-    return runUnderMutex(workflow as (input: unknown) => Promise<R>, REDIS_MUTEX_ID, input, { service: REDIS_SERVICE, operation: type, summary });
+    return runUnderMutex(workflow as (input: unknown) => Promise<R>, REDIS_MUTEX_ID, input, {
+      service: REDIS_SERVICE,
+      operation: type,
+      summary,
+    });
   }
   upsertSearchAttributes([
     { key: ServiceKey, value: REDIS_SERVICE },
@@ -93,7 +112,13 @@ export async function underRedisMutex<R>(workflow: Workflow, type: string, input
 export async function requireHealthyCluster(bigKeyBytes: number, scanBigKeys: boolean, settleMs = 20_000, scanLimits?: BigKeyScanLimits) {
   const report = await redisQuick.preflightRedisCluster({ bigKeyBytes, scanBigKeys, settleMs, ...(scanLimits ? { scanLimits } : {}) });
   if (report.problems.length > 0) {
-    throw failure(FailureType.ClusterNotHealthy, `the cluster is not ready for a topology change: ${report.problems.slice(0, 5).map((p) => p.detail).join('; ')}; run redisFix or wait for gossip to settle`);
+    throw failure(
+      FailureType.ClusterNotHealthy,
+      `the cluster is not ready for a topology change: ${report.problems
+        .slice(0, 5)
+        .map((p) => p.detail)
+        .join('; ')}; run redisFix or wait for gossip to settle`,
+    );
   }
   return report;
 }

@@ -16,7 +16,9 @@ export async function redisFailover(rawInput: unknown): Promise<RedisFailoverRes
   const parsed = parseRedisFailoverInput(rawInput);
   if (!parsed.ok) throw invalidInput('redisFailover', parsed.problems);
   const input = parsed.value;
-  return underRedisMutex(redisFailover, 'redisFailover', rawInput, `redisFailover to ${input.replicaId.slice(0, 8)}`, () => failoverUnderMutex(input));
+  return underRedisMutex(redisFailover, 'redisFailover', rawInput, `redisFailover to ${input.replicaId.slice(0, 8)}`, () =>
+    failoverUnderMutex(input),
+  );
 }
 
 async function failoverUnderMutex(input: RedisFailoverInput): Promise<RedisFailoverResult> {
@@ -27,10 +29,18 @@ async function failoverUnderMutex(input: RedisFailoverInput): Promise<RedisFailo
   const view = await redisQuick.readRedisTopology();
   const replica = nodeById(view, input.replicaId);
   if (!replica) throw failure(FailureType.UnknownNode, `replicaId: ${input.replicaId} is not a node of the cluster`);
-  if (replica.role !== 'replica' || !replica.masterId) throw failure(FailureType.InvalidInput, `replicaId: ${input.replicaId} (127.0.0.1:${replica.port}) is a master; name one of its replicas`);
+  if (replica.role !== 'replica' || !replica.masterId)
+    throw failure(
+      FailureType.InvalidInput,
+      `replicaId: ${input.replicaId} (127.0.0.1:${replica.port}) is a master; name one of its replicas`,
+    );
   progress.step = 'failover';
   progress.detail = `CLUSTER FAILOVER on 127.0.0.1:${replica.port}`;
-  const result = await redisQuick.failoverRedisReplica({ replicaId: replica.id, oldMasterId: replica.masterId, deadlineEpochMs: Date.now() + input.timeoutSeconds * 1000 });
+  const result = await redisQuick.failoverRedisReplica({
+    replicaId: replica.id,
+    oldMasterId: replica.masterId,
+    deadlineEpochMs: Date.now() + input.timeoutSeconds * 1000,
+  });
   progress.step = 'done';
   return result;
 }

@@ -29,7 +29,13 @@ async function fixUnderMutex(input: RedisFixInput): Promise<RedisFixResult> {
   const actions = facts.map((f) => ({ slot: f.slot, ...planSlotFix(f) }));
   const refused = actions.filter((a) => a.kind === 'refuse');
   if (refused.length > 0) {
-    throw failure(FailureType.FixRefused, `redisFix changed nothing: ${refused.length} slot(s) need a person: ${refused.slice(0, 3).map((a) => (a.kind === 'refuse' ? a.reason : '')).join('; ')}`);
+    throw failure(
+      FailureType.FixRefused,
+      `redisFix changed nothing: ${refused.length} slot(s) need a person: ${refused
+        .slice(0, 3)
+        .map((a) => (a.kind === 'refuse' ? a.reason : ''))
+        .join('; ')}`,
+    );
   }
   if (input.dryRun || actions.length === 0) return { dryRun: input.dryRun, actions };
 
@@ -40,8 +46,15 @@ async function fixUnderMutex(input: RedisFixInput): Promise<RedisFixResult> {
     if (action.kind === 'finish-migration') {
       const source = nodeById(view, action.source);
       const target = nodeById(view, action.target);
-      if (!source || !target) throw failure(FailureType.UnknownNode, `slot ${action.slot}: ${action.source} or ${action.target} left the cluster`);
-      await redisMigrate.migrateRedisSlots({ source, target, otherMasters: allMasters, slots: [action.slot], options: migrationOptionsOf(input) });
+      if (!source || !target)
+        throw failure(FailureType.UnknownNode, `slot ${action.slot}: ${action.source} or ${action.target} left the cluster`);
+      await redisMigrate.migrateRedisSlots({
+        source,
+        target,
+        otherMasters: allMasters,
+        slots: [action.slot],
+        options: migrationOptionsOf(input),
+      });
     } else if (action.kind === 'close') {
       const node = nodeById(view, action.node);
       if (!node) throw failure(FailureType.UnknownNode, `slot ${action.slot}: ${action.node} left the cluster`);

@@ -44,7 +44,12 @@ export function syncProgress(progress: RedisProgress, state: MigrationState): vo
 }
 
 /** Returns 'finished' when every chunk is done, 'stopped' when shouldStop() ended it early. */
-export async function runMigration(state: MigrationState, options: MigrationOptions, progress: RedisProgress, control: MigrationControl): Promise<'finished' | 'stopped'> {
+export async function runMigration(
+  state: MigrationState,
+  options: MigrationOptions,
+  progress: RedisProgress,
+  control: MigrationControl,
+): Promise<'finished' | 'stopped'> {
   const queue = state.plan.lanes.map((lane) => lane);
   syncProgress(progress, state);
   const report = () => {
@@ -71,7 +76,13 @@ export async function runMigration(state: MigrationState, options: MigrationOpti
         const tag = `${label(pair.source)}->${label(pair.target)}: ${slots[0]}..${slots[slots.length - 1]}`;
         progress.inFlight.push(tag);
         report();
-        const result = await redisMigrate.migrateRedisSlots({ source: pair.source, target: pair.target, otherMasters: state.masters, slots, options });
+        const result = await redisMigrate.migrateRedisSlots({
+          source: pair.source,
+          target: pair.target,
+          otherMasters: state.masters,
+          slots,
+          options,
+        });
         progress.inFlight.splice(progress.inFlight.indexOf(tag), 1);
         state.chunksDone[pairIndex]++;
         state.slotsDone += slots.length;

@@ -5,7 +5,16 @@ import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisRebalanceInput, type RedisRebalanceInput } from '../../policy/redis/redis-input';
 import { planRebalance, type RebalanceEntry } from '../../policy/redis/redis-slot-plan';
 import { progressQuery } from '../../contracts/common/definitions';
-import { invalidInput, newProgress, pauseSignal, planRejected, redisQuick, requireHealthyCluster, resumeSignal, underRedisMutex } from './redis-common';
+import {
+  invalidInput,
+  newProgress,
+  pauseSignal,
+  planRejected,
+  redisQuick,
+  requireHealthyCluster,
+  resumeSignal,
+  underRedisMutex,
+} from './redis-common';
 import { newMigrationState, runMigration } from './redis-migration';
 
 export interface RedisRebalanceResult {
@@ -21,7 +30,9 @@ export async function redisRebalance(rawInput: unknown): Promise<RedisRebalanceR
   const parsed = parseRedisRebalanceInput(rawInput);
   if (!parsed.ok) throw invalidInput('redisRebalance', parsed.problems);
   const input = parsed.value;
-  return underRedisMutex(redisRebalance, 'redisRebalance', rawInput, `redisRebalance${input.dryRun ? ' (dry run)' : ''}`, () => rebalanceUnderMutex(input));
+  return underRedisMutex(redisRebalance, 'redisRebalance', rawInput, `redisRebalance${input.dryRun ? ' (dry run)' : ''}`, () =>
+    rebalanceUnderMutex(input),
+  );
 }
 
 async function rebalanceUnderMutex(input: RedisRebalanceInput): Promise<RedisRebalanceResult> {
@@ -33,7 +44,11 @@ async function rebalanceUnderMutex(input: RedisRebalanceInput): Promise<RedisReb
   progress.step = 'preflight';
   await requireHealthyCluster(8 * 1024 * 1024, false);
   const view = await redisQuick.readRedisTopology();
-  const planned = planRebalance(view, { weights: input.weights, thresholdPercent: input.thresholdPercent, useEmptyMasters: input.useEmptyMasters });
+  const planned = planRebalance(view, {
+    weights: input.weights,
+    thresholdPercent: input.thresholdPercent,
+    useEmptyMasters: input.useEmptyMasters,
+  });
   if (!planned.ok) throw planRejected(planned.code, planned.message);
   const moves = planned.plan.pairs.map((p) => ({
     source: `${p.source.host}:${p.source.port}`,
@@ -41,12 +56,22 @@ async function rebalanceUnderMutex(input: RedisRebalanceInput): Promise<RedisReb
     slots: p.ranges.reduce((n, [a, b]) => n + b - a + 1, 0),
     ranges: p.ranges,
   }));
-  const result: RedisRebalanceResult = { dryRun: input.dryRun, withinThresholdBefore: planned.withinThreshold, balance: planned.balance, moves, slotsMoved: 0, keysMoved: 0 };
+  const result: RedisRebalanceResult = {
+    dryRun: input.dryRun,
+    withinThresholdBefore: planned.withinThreshold,
+    balance: planned.balance,
+    moves,
+    slotsMoved: 0,
+    keysMoved: 0,
+  };
   if (input.dryRun || planned.plan.totalSlots === 0) {
     progress.step = 'done';
     return result;
   }
-  const state = newMigrationState(planned.plan, masters(view).map(({ id, host, port }) => ({ id, host, port })));
+  const state = newMigrationState(
+    planned.plan,
+    masters(view).map(({ id, host, port }) => ({ id, host, port })),
+  );
   progress.step = 'migrate';
   await runMigration(state, migrationOptionsOf(input), progress, { isPaused: () => progress.paused, shouldStop: () => false });
   progress.step = 'verify';

@@ -7,7 +7,17 @@ import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisRemoveNodeInput, type RedisRemoveNodeInput } from '../../policy/redis/redis-input';
 import { planDrain } from '../../policy/redis/redis-slot-plan';
 import { progressQuery } from '../../contracts/common/definitions';
-import { failure, invalidInput, newProgress, pauseSignal, planRejected, redisQuick, requireHealthyCluster, resumeSignal, underRedisMutex } from './redis-common';
+import {
+  failure,
+  invalidInput,
+  newProgress,
+  pauseSignal,
+  planRejected,
+  redisQuick,
+  requireHealthyCluster,
+  resumeSignal,
+  underRedisMutex,
+} from './redis-common';
 import { newMigrationState, runMigration } from './redis-migration';
 
 export interface RedisRemoveNodeResult {
@@ -22,7 +32,9 @@ export async function redisRemoveNode(rawInput: unknown): Promise<RedisRemoveNod
   const parsed = parseRedisRemoveNodeInput(rawInput);
   if (!parsed.ok) throw invalidInput('redisRemoveNode', parsed.problems);
   const input = parsed.value;
-  return underRedisMutex(redisRemoveNode, 'redisRemoveNode', rawInput, `redisRemoveNode ${input.nodeId.slice(0, 8)}`, () => removeUnderMutex(input));
+  return underRedisMutex(redisRemoveNode, 'redisRemoveNode', rawInput, `redisRemoveNode ${input.nodeId.slice(0, 8)}`, () =>
+    removeUnderMutex(input),
+  );
 }
 
 async function removeUnderMutex(input: RedisRemoveNodeInput): Promise<RedisRemoveNodeResult> {
@@ -38,7 +50,10 @@ async function removeUnderMutex(input: RedisRemoveNodeInput): Promise<RedisRemov
   if (!node) throw failure(FailureType.UnknownNode, `nodeId: ${input.nodeId} is not a node of the cluster (see CLUSTER NODES)`);
   const { basePort } = await redisQuick.redisClusterSettings();
   if (node.port >= basePort && node.port < basePort + 6) {
-    throw failure(FailureType.InvalidInput, `nodeId: ${input.nodeId} is base node 127.0.0.1:${node.port}; the base six nodes (REDIS_BASE_PORT..+5) are not removed`);
+    throw failure(
+      FailureType.InvalidInput,
+      `nodeId: ${input.nodeId} is base node 127.0.0.1:${node.port}; the base six nodes (REDIS_BASE_PORT..+5) are not removed`,
+    );
   }
   const drain = planDrain(view, input.nodeId);
   if (!drain.ok) throw planRejected(drain.code, drain.message);
@@ -47,7 +62,10 @@ async function removeUnderMutex(input: RedisRemoveNodeInput): Promise<RedisRemov
   let keysMoved = 0;
   if (drain.plan.totalSlots > 0) {
     progress.step = 'migrate';
-    const state = newMigrationState(drain.plan, masters(view).map(({ id, host, port }) => ({ id, host, port })));
+    const state = newMigrationState(
+      drain.plan,
+      masters(view).map(({ id, host, port }) => ({ id, host, port })),
+    );
     await runMigration(state, migrationOptionsOf(input), progress, { isPaused: () => progress.paused, shouldStop: () => false });
     slotsMoved = state.slotsDone;
     keysMoved = state.keys;

@@ -6,7 +6,16 @@ import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisReshardInput, type RedisReshardInput } from '../../policy/redis/redis-input';
 import { planMoveCount, planMoveRanges } from '../../policy/redis/redis-slot-plan';
 import { progressQuery } from '../../contracts/common/definitions';
-import { invalidInput, newProgress, pauseSignal, planRejected, redisQuick, requireHealthyCluster, resumeSignal, underRedisMutex } from './redis-common';
+import {
+  invalidInput,
+  newProgress,
+  pauseSignal,
+  planRejected,
+  redisQuick,
+  requireHealthyCluster,
+  resumeSignal,
+  underRedisMutex,
+} from './redis-common';
 import { historyIsLong, newMigrationState, runMigration, type MigrationState } from './redis-migration';
 import type { BigKey } from '../../activities/redis/redis-cluster-topology';
 import type { PhaseMs } from '../../policy/redis/redis-migrate-phases';
@@ -57,7 +66,10 @@ async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, ca
     ({ state, bigKeys } = carry);
   } else {
     progress.step = 'preflight';
-    const report = await requireHealthyCluster(input.bigKeyBytes, input.bigKeyScanKeys > 0, undefined, { maxKeys: input.bigKeyScanKeys, maxMs: input.bigKeyScanMs });
+    const report = await requireHealthyCluster(input.bigKeyBytes, input.bigKeyScanKeys > 0, undefined, {
+      maxKeys: input.bigKeyScanKeys,
+      maxMs: input.bigKeyScanMs,
+    });
     bigKeys = report.bigKeys;
     bigKeyScan = { keysScanned: report.keysScanned, complete: report.scanComplete };
     const view = await redisQuick.readRedisTopology();
@@ -65,7 +77,10 @@ async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, ca
       ? planMoveRanges(view, { target: input.target, sources: input.sources, ranges: input.ranges })
       : planMoveCount(view, { target: input.target, sources: input.sources, count: input.slots ?? 0 });
     if (!planned.ok) throw planRejected(planned.code, planned.message);
-    state = newMigrationState(planned.plan, masters(view).map(({ id, host, port }) => ({ id, host, port })));
+    state = newMigrationState(
+      planned.plan,
+      masters(view).map(({ id, host, port }) => ({ id, host, port })),
+    );
   }
 
   progress.step = 'migrate';
@@ -74,7 +89,13 @@ async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, ca
     shouldStop: () => historyIsLong(input.continueAsNewAfterEvents),
   });
   if (outcome === 'stopped') {
-    return continueAsNew<typeof redisReshard>(rawInput, { state, bigKeys, bigKeyScan, paused: progress.paused, runs: (carry?.runs ?? 1) + 1 });
+    return continueAsNew<typeof redisReshard>(rawInput, {
+      state,
+      bigKeys,
+      bigKeyScan,
+      paused: progress.paused,
+      runs: (carry?.runs ?? 1) + 1,
+    });
   }
 
   progress.step = 'verify';
@@ -85,7 +106,11 @@ async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, ca
     keysMoved: state.keys,
     bytesMoved: state.bytes,
     ioerrRecoveries: state.ioerrRecoveries,
-    pairs: state.plan.pairs.map((p) => ({ source: `${p.source.host}:${p.source.port}`, target: `${p.target.host}:${p.target.port}`, slots: p.ranges.reduce((n, [a, b]) => n + b - a + 1, 0) })),
+    pairs: state.plan.pairs.map((p) => ({
+      source: `${p.source.host}:${p.source.port}`,
+      target: `${p.target.host}:${p.target.port}`,
+      slots: p.ranges.reduce((n, [a, b]) => n + b - a + 1, 0),
+    })),
     bigKeys,
     bigKeyScan,
     runs: carry?.runs ?? 1,

@@ -21,8 +21,19 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities';
-import { evaluateRound, initialRouterState, RAMP_START_WEIGHT, type HealthRouterSettings, type RouterState } from '../../policy/routing/health-router';
-import { mergeHealthRouterSettings, parseHealthRouterInput, type HealthRouterInput, type HealthRouterTotals } from '../../policy/routing/health-router-input';
+import {
+  evaluateRound,
+  initialRouterState,
+  RAMP_START_WEIGHT,
+  type HealthRouterSettings,
+  type RouterState,
+} from '../../policy/routing/health-router';
+import {
+  mergeHealthRouterSettings,
+  parseHealthRouterInput,
+  type HealthRouterInput,
+  type HealthRouterTotals,
+} from '../../policy/routing/health-router-input';
 import { healthRouterId } from '../../contracts/common/names';
 import { quick } from '../common/activity-options';
 import { healthRouterProgressQuery, progressQuery, type HealthRouterProgress } from '../../contracts/common/definitions';
@@ -74,7 +85,8 @@ async function handOver(workflowId: string, input: HealthRouterInput): Promise<H
     });
     return { service: input.service, handedOverTo: workflowId, alreadyRunning: false };
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return { service: input.service, handedOverTo: workflowId, alreadyRunning: true };
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      return { service: input.service, handedOverTo: workflowId, alreadyRunning: true };
     throw error;
   }
 }
@@ -93,7 +105,16 @@ async function route(input: HealthRouterInput): Promise<HealthRouterResult> {
   const totals: HealthRouterTotals = input.carried
     ? { ...input.carried.totals, runs: input.carried.totals.runs + 1 }
     : { rounds: 0, runs: 1, reloadsApplied: 0, reloadsDeferred: 0, roundsUnchanged: 0, probeFailures: 0 };
-  const progress: HealthRouterProgress = { step: 'starting', detail: '', done: [], service: input.service, run: totals.runs, ...totals, instances: [], events: input.carried?.events ?? [] };
+  const progress: HealthRouterProgress = {
+    step: 'starting',
+    detail: '',
+    done: [],
+    service: input.service,
+    run: totals.runs,
+    ...totals,
+    instances: [],
+    events: input.carried?.events ?? [],
+  };
   setHandler(healthRouterProgressQuery, () => progress);
   setHandler(progressQuery, () => progress);
   const report = (step: string, detail: string) => {
@@ -152,7 +173,12 @@ async function runRound(
   let outcome: string = decision.reload.action;
   if (decision.reload.action === 'apply') {
     try {
-      const result = await apply.applyUpstreamRouting({ service, entries: decision.desired, newMemberWeight: RAMP_START_WEIGHT, minReloadIntervalMs: settings.reloadIntervalSeconds * 1000 });
+      const result = await apply.applyUpstreamRouting({
+        service,
+        entries: decision.desired,
+        newMemberWeight: RAMP_START_WEIGHT,
+        minReloadIntervalMs: settings.reloadIntervalSeconds * 1000,
+      });
       if (result.applied) totals.reloadsApplied += result.reloaded ? 1 : 0;
       else totals.reloadsDeferred += 1;
       outcome = result.applied ? (result.reloaded ? 'reloaded' : 'written') : `deferred ${Math.ceil(result.deferredForMs / 1000)} s`;

@@ -82,7 +82,10 @@ export async function autoscaleCheck(rawInput: unknown): Promise<AutoscaleCheckR
         staticSummary: `${workflowType} ${service} by ${count} (autoscale: ${decision.reason}${decision.metric ? ` on ${decision.metric}` : ''})`,
       };
       const input = { service, count, cooldownSeconds: config.cooldownSeconds };
-      const starting = workflowType === 'scaleUp' ? startChild(scaleUp, { ...options, args: [input] }) : startChild(scaleDown, { ...options, args: [input] });
+      const starting =
+        workflowType === 'scaleUp'
+          ? startChild(scaleUp, { ...options, args: [input] })
+          : startChild(scaleDown, { ...options, args: [input] });
       await Promise.all([starting, saving]);
       return { ...result, started: { workflowId, workflowType, count } };
     } catch (error) {

@@ -9,7 +9,13 @@ import { bounded, longWait, quick } from '../common/activity-options';
 export type Report = (step: string, detail: string) => void;
 
 /** Start → healthy (or removed) → in nginx → proven reachable through nginx. */
-export async function bringUpInstance(spec: ServiceSpec, instance: PlannedInstance, version: string, healthTimeoutSeconds: number, report: Report): Promise<void> {
+export async function bringUpInstance(
+  spec: ServiceSpec,
+  instance: PlannedInstance,
+  version: string,
+  healthTimeoutSeconds: number,
+  report: Report,
+): Promise<void> {
   report('start', `starting ${instance.name} (${version}) on port ${instance.port}`);
   await quick.ensureInstanceStarted({ service: spec.service, name: instance.name, port: instance.port, version });
 

@@ -36,7 +36,11 @@ export async function rollingUpdate(rawInput: unknown): Promise<RollingUpdateRes
   const input = parsed.value;
   const mutexId = scaleMutexId(input.service);
   if (!holdsMutex(mutexId)) {
-    return runUnderMutex(rollingUpdate, mutexId, input, { service: input.service, operation: 'rollingUpdate', summary: `rollingUpdate ${input.service} to ${input.version}` });
+    return runUnderMutex(rollingUpdate, mutexId, input, {
+      service: input.service,
+      operation: 'rollingUpdate',
+      summary: `rollingUpdate ${input.service} to ${input.version}`,
+    });
   }
   try {
     return await updateUnderMutex(input);
@@ -46,7 +50,16 @@ export async function rollingUpdate(rawInput: unknown): Promise<RollingUpdateRes
 }
 
 async function updateUnderMutex(input: RollingUpdateInput): Promise<RollingUpdateResult> {
-  const progress: RollingUpdateProgress = { step: 'starting', detail: '', done: [], version: input.version, total: 0, replaced: [], paused: false, rollingBack: false };
+  const progress: RollingUpdateProgress = {
+    step: 'starting',
+    detail: '',
+    done: [],
+    version: input.version,
+    total: 0,
+    replaced: [],
+    paused: false,
+    rollingBack: false,
+  };
   let abortReason: string | undefined;
   setHandler(rollingUpdateProgressQuery, () => progress);
   setHandler(progressQuery, () => progress);
@@ -72,7 +85,8 @@ async function updateUnderMutex(input: RollingUpdateInput): Promise<RollingUpdat
     if (input.pauseAfter !== undefined && progress.replaced.length === input.pauseAfter) progress.paused = true;
     if (progress.paused) report('paused', `paused after ${progress.replaced.length} of ${progress.total}; signal resume or abort`);
     await condition(() => !progress.paused || abortReason !== undefined);
-    if (abortReason !== undefined) return rollBack(spec, input, progress, oldVersions, report, `rolling update to ${input.version} aborted: ${abortReason}`);
+    if (abortReason !== undefined)
+      return rollBack(spec, input, progress, oldVersions, report, `rolling update to ${input.version} aborted: ${abortReason}`);
 
     const [fresh] = planNewInstances(input.service, await quick.listInstances(input.service), 1, spec.basePort);
     try {
@@ -113,5 +127,9 @@ async function rollBack(
     if (current) await drainAndRemove(spec, current, input.drainTimeoutSeconds, spec.shutdownGraceSeconds, report);
   }
   report('rolled-back', `${why}; rolled back ${progress.replaced.length} instance(s)`);
-  throw ApplicationFailure.create({ type: FailureType.RollingUpdateRolledBack, message: `${why}; every replaced instance was rolled back`, nonRetryable: true });
+  throw ApplicationFailure.create({
+    type: FailureType.RollingUpdateRolledBack,
+    message: `${why}; every replaced instance was rolled back`,
+    nonRetryable: true,
+  });
 }

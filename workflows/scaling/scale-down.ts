@@ -3,7 +3,12 @@
 import { ApplicationFailure, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { scaleMutexId } from '../../contracts/common/names';
-import { parseDrainInstanceInput, parseScaleDownInput, type DrainInstanceInput, type ScaleDownInput } from '../../policy/scaling/scale-down-input';
+import {
+  parseDrainInstanceInput,
+  parseScaleDownInput,
+  type DrainInstanceInput,
+  type ScaleDownInput,
+} from '../../policy/scaling/scale-down-input';
 import { chooseVictims } from '../../policy/scaling/victims';
 import { quick } from '../common/activity-options';
 import { surfaceApplicationFailure } from '../common/failures';
@@ -48,7 +53,11 @@ export async function scaleDown(rawInput: unknown): Promise<ScaleDownResult> {
   const input = parsed.value;
   const mutexId = scaleMutexId(input.service);
   if (!holdsMutex(mutexId)) {
-    return runUnderMutex(scaleDown, mutexId, input, { service: input.service, operation: 'scaleDown', summary: `scaleDown ${input.service} by ${input.count}` });
+    return runUnderMutex(scaleDown, mutexId, input, {
+      service: input.service,
+      operation: 'scaleDown',
+      summary: `scaleDown ${input.service} by ${input.count}`,
+    });
   }
   try {
     return await scaleDownUnderMutex(input);
@@ -72,7 +81,13 @@ async function scaleDownUnderMutex(input: ScaleDownInput): Promise<ScaleDownResu
   await holdCooldown(input.service, input.cooldownSeconds, report);
   const after = await quick.listInstances(input.service);
   report('done', `removed ${progress.done.join(', ')}`);
-  return { service: input.service, removed: [...progress.done], drains, instances: after.map((i) => i.name), cooldownSeconds: input.cooldownSeconds };
+  return {
+    service: input.service,
+    removed: [...progress.done],
+    drains,
+    instances: after.map((i) => i.name),
+    cooldownSeconds: input.cooldownSeconds,
+  };
 }
 
 export async function drainInstance(rawInput: unknown): Promise<ScaleDownResult> {
@@ -82,7 +97,11 @@ export async function drainInstance(rawInput: unknown): Promise<ScaleDownResult>
   const mutexId = scaleMutexId(input.service);
   if (!holdsMutex(mutexId)) {
     const { service: _service, ...request } = input;
-    return runUnderMutex(drainInstance, mutexId, request, { service: input.service, operation: 'drainInstance', summary: `drain ${input.instance}` });
+    return runUnderMutex(drainInstance, mutexId, request, {
+      service: input.service,
+      operation: 'drainInstance',
+      summary: `drain ${input.instance}`,
+    });
   }
   try {
     return await drainUnderMutex(input);
@@ -112,5 +131,11 @@ async function drainUnderMutex(input: DrainInstanceInput): Promise<ScaleDownResu
   await holdCooldown(input.service, input.cooldownSeconds, report);
   const after = await quick.listInstances(input.service);
   report('done', `drained and removed ${target.name}`);
-  return { service: input.service, removed: [target.name], drains: [drain], instances: after.map((i) => i.name), cooldownSeconds: input.cooldownSeconds };
+  return {
+    service: input.service,
+    removed: [target.name],
+    drains: [drain],
+    instances: after.map((i) => i.name),
+    cooldownSeconds: input.cooldownSeconds,
+  };
 }

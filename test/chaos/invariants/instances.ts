@@ -24,13 +24,17 @@ export interface InstanceBounds {
 /** Every live instance process of this stack and service, duplicates included. */
 export async function instanceProcesses(service: string): Promise<InstanceProcess[]> {
   const found = await findProcesses({ JARVIS_MANAGED_BY: MANAGED_BY, JARVIS_STACK_ID: testWorkerConfig().stateDir, SERVICE_NAME: service });
-  return found.map((p) => ({ pid: p.pid, name: p.env.INSTANCE_ID, port: Number(p.env.PORT), version: p.env.APP_VERSION })).sort((a, b) => a.name.localeCompare(b.name));
+  return found
+    .map((p) => ({ pid: p.pid, name: p.env.INSTANCE_ID, port: Number(p.env.PORT), version: p.env.APP_VERSION }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export function countWithinBounds(count: number, bounds: InstanceBounds, duringUpdate: boolean): InvariantResult {
   const ceiling = bounds.max + (duringUpdate ? 1 : 0);
   const detail = `${count} instances, allowed [${bounds.min}, ${ceiling}]`;
-  return count >= bounds.min && count <= ceiling ? held('instance count within bounds', detail) : broken('instance count within bounds', detail);
+  return count >= bounds.min && count <= ceiling
+    ? held('instance count within bounds', detail)
+    : broken('instance count within bounds', detail);
 }
 
 /** Samples the distinct instance count while an operation runs: the lowest and highest seen. */
@@ -67,7 +71,9 @@ export class InstanceCountSampler {
     const low = countWithinBounds(this.min, bounds, duringUpdate);
     const high = countWithinBounds(this.max, bounds, duringUpdate);
     const detail = `seen between ${this.min} and ${this.max} instances over ${this.samples} samples, allowed [${bounds.min}, ${bounds.max + (duringUpdate ? 1 : 0)}]`;
-    return low.ok && high.ok ? held('instance count within bounds during the trial', detail) : broken('instance count within bounds during the trial', detail);
+    return low.ok && high.ok
+      ? held('instance count within bounds during the trial', detail)
+      : broken('instance count within bounds during the trial', detail);
   }
 }
 
@@ -95,9 +101,13 @@ export async function noOrphanOrDuplicate(service: string): Promise<InvariantRes
     if (!member) problems.push(`orphan: ${p.name} (pid ${p.pid}, port ${p.port}) runs but is not in the upstream`);
     else if (member.port !== p.port) problems.push(`${p.name} runs on ${p.port} but the upstream says ${member.port}`);
   }
-  for (const m of members) if (!processes.some((p) => p.name === m.name)) problems.push(`upstream member ${m.name}:${m.port} has no process`);
+  for (const m of members)
+    if (!processes.some((p) => p.name === m.name)) problems.push(`upstream member ${m.name}:${m.port} has no process`);
   for (const instance of await listContainers(service)) {
-    if (!processes.some((p) => p.name === instance.name)) problems.push(`orphan: the orchestrator still has ${instance.name} (${instance.running ? 'running' : 'stopped'}) with no live process`);
+    if (!processes.some((p) => p.name === instance.name))
+      problems.push(
+        `orphan: the orchestrator still has ${instance.name} (${instance.running ? 'running' : 'stopped'}) with no live process`,
+      );
   }
   const detail = `${processes.length} processes (${processes.map((p) => `${p.name}:${p.port}@${p.version}`).join(', ')}), upstream ${members.map((m) => `${m.name}:${m.port}`).join(', ') || 'empty'}`;
   return problems.length ? broken(name, `${problems.join('; ')} — ${detail}`) : held(name, detail);
@@ -117,7 +127,10 @@ export async function upstreamAliveAndReady(service: string, requests = 6): Prom
   }
   let ok = 0;
   for (let i = 0; i < requests; i++) {
-    const status = await fetch(`http://127.0.0.1:${ports.nginx}/api/ping`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(3_000) }).then(
+    const status = await fetch(`http://127.0.0.1:${ports.nginx}/api/ping`, {
+      headers: { connection: 'close' },
+      signal: AbortSignal.timeout(3_000),
+    }).then(
       async (r) => (await r.arrayBuffer(), r.status),
       () => 0,
     );

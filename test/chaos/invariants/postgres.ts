@@ -14,11 +14,17 @@ export function neverTwoWritable(prober: WritableProber): InvariantResult {
 /** Exactly one writable server and the other two streaming from it in quorum, within `timeoutMs` (a rejoin may still be finishing). */
 export async function exactlyOnePrimary(timeoutMs: number): Promise<{ result: InvariantResult; primary?: string }> {
   let primary: string | undefined;
-  const result = await eventually(async () => {
-    const health = await clusterHealth();
-    primary = health.primary;
-    return health.healthy ? held('exactly one writable PostgreSQL server, replicas in quorum', health.detail) : broken('exactly one writable PostgreSQL server, replicas in quorum', health.detail);
-  }, timeoutMs, 1_000);
+  const result = await eventually(
+    async () => {
+      const health = await clusterHealth();
+      primary = health.primary;
+      return health.healthy
+        ? held('exactly one writable PostgreSQL server, replicas in quorum', health.detail)
+        : broken('exactly one writable PostgreSQL server, replicas in quorum', health.detail);
+    },
+    timeoutMs,
+    1_000,
+  );
   return { result, primary };
 }
 

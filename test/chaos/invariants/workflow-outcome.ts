@@ -25,13 +25,19 @@ export async function waitForClose(client: Client, workflowId: string, timeoutMs
     if (d && status !== 'RUNNING' && status !== 'CONTINUED_AS_NEW') break;
     await sleep(500);
   }
-  if (status === 'RUNNING' || status === 'UNKNOWN' || status === 'CONTINUED_AS_NEW') return { status: `${status} after ${timeoutMs} ms`, unreachablePolls };
+  if (status === 'RUNNING' || status === 'UNKNOWN' || status === 'CONTINUED_AS_NEW')
+    return { status: `${status} after ${timeoutMs} ms`, unreachablePolls };
   try {
     return { status, result: await handle.result(), unreachablePolls };
   } catch (error) {
     const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
-    if (cause instanceof ApplicationFailure) return { status, failure: { type: cause.type ?? '', message: cause.message }, unreachablePolls };
-    return { status, failure: { type: cause?.name ?? (error as Error).name, message: cause?.message ?? (error as Error).message }, unreachablePolls };
+    if (cause instanceof ApplicationFailure)
+      return { status, failure: { type: cause.type ?? '', message: cause.message }, unreachablePolls };
+    return {
+      status,
+      failure: { type: cause?.name ?? (error as Error).name, message: cause?.message ?? (error as Error).message },
+      unreachablePolls,
+    };
   }
 }
 
@@ -39,7 +45,13 @@ export async function waitForClose(client: Client, workflowId: string, timeoutMs
 export function completedOrFailedClearly(outcome: WorkflowOutcome): InvariantResult {
   const name = 'workflow completed, or failed with a clear error';
   if (outcome.status === 'COMPLETED') return held(name, 'completed');
-  if (outcome.status === 'FAILED' && outcome.failure && outcome.failure.type && outcome.failure.type !== 'Error' && outcome.failure.message.length > 10) {
+  if (
+    outcome.status === 'FAILED' &&
+    outcome.failure &&
+    outcome.failure.type &&
+    outcome.failure.type !== 'Error' &&
+    outcome.failure.message.length > 10
+  ) {
     return held(name, `failed with ${outcome.failure.type}: ${outcome.failure.message}`);
   }
   return broken(name, `${outcome.status}${outcome.failure ? `: ${outcome.failure.type}: ${outcome.failure.message}` : ''}`);
