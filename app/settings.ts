@@ -37,7 +37,9 @@ export const appEnvSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1-40 letters, digits, dots, dashes or underscores')
     .default('v1')
     .describe('the version this instance reports'),
-  STARTUP_DELAY_MS: int(0, 3_600_000).default(500).describe('readiness is held back at least this long (tests simulate a slow boot with it)'),
+  STARTUP_DELAY_MS: int(0, 3_600_000)
+    .default(500)
+    .describe('readiness is held back at least this long (tests simulate a slow boot with it)'),
   SHUTDOWN_DEADLINE_MS: int(0, 3_600_000).default(30_000).describe('past it a shutdown exits anyway (code 1) and logs what it cut off'),
   REDIS_CLUSTER_NODES: z
     .string()
@@ -60,16 +62,24 @@ export const appEnvSchema = z.object({
     .string()
     .min(1, 'must be set (in the environment or JARVIS_SECRETS_FILE)')
     .describe("secret: the ACL user's password, from the environment or JARVIS_SECRETS_FILE"),
-  PG_APP_PASSWORD: z.string().min(1).optional().describe('secret: used when a URL has no password, from the environment or JARVIS_SECRETS_FILE'),
+  PG_APP_PASSWORD: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('secret: used when a URL has no password, from the environment or JARVIS_SECRETS_FILE'),
   ADMIN_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters (in the environment or JARVIS_SECRETS_FILE)')
     .describe('secret: the bearer token of the admin endpoints, at least 16 characters'),
   REGISTRY_TTL_SECONDS: int(2, 3600).default(15).describe("a registry record expires this long after the instance's last heartbeat"),
-  HEARTBEAT_INTERVAL_MS: int(100, 600_000).default(3_000).describe('how often the instance refreshes its record; below REGISTRY_TTL_SECONDS'),
+  HEARTBEAT_INTERVAL_MS: int(100, 600_000)
+    .default(3_000)
+    .describe('how often the instance refreshes its record; below REGISTRY_TTL_SECONDS'),
   REPLICA_MAX_LAG_MS: int(0, 3_600_000).default(1_000).describe('a replica lagging more is left out of reads'),
   DB_POOL_SIZE: int(1, 50).default(5).describe('connections per server (primary and each replica)'),
-  MAX_BODY_BYTES: int(1, 10 * 1024 * 1024).default(64 * 1024).describe('larger request bodies get 413'),
+  MAX_BODY_BYTES: int(1, 10 * 1024 * 1024)
+    .default(64 * 1024)
+    .describe('larger request bodies get 413'),
 });
 
 const SECRET_KEYS = ['REDIS_USERNAME', 'REDIS_APP_PASSWORD', 'PG_APP_PASSWORD', 'ADMIN_TOKEN'] as const;

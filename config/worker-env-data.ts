@@ -20,9 +20,15 @@ export const postgresEnv = {
   PG_BIN: doc(z.string().min(1).default('/usr/lib/postgresql/15/bin'), 'the PostgreSQL binaries (`pg_ctl`, `pg_rewind`, `pg_basebackup`)'),
   PG_DATA_ROOT: doc(z.string().min(1).optional(), "the local cluster's data folders", 'JARVIS_STATE_DIR/postgres'),
   PG_SOCKET_DIR: doc(z.string().min(1).optional(), "the local cluster's socket folder", 'PG_DATA_ROOT/sockets'),
-  PG_SUPERUSER_PASSWORD: doc(z.string().default(''), 'secret; empty: read from `JARVIS_STATE_DIR/secrets.env`. The worker refuses to start without it'),
+  PG_SUPERUSER_PASSWORD: doc(
+    z.string().default(''),
+    'secret; empty: read from `JARVIS_STATE_DIR/secrets.env`. The worker refuses to start without it',
+  ),
   PG_PROBE_TIMEOUT_MS: doc(int(100, 30_000).default(1000), 'connect timeout of one monitor probe'),
-  PG_MONITOR_SCHEDULE: doc(z.enum(['on', 'off']).default('on'), '`off`: the worker does not start the PostgreSQL monitor `pg-monitor/main`'),
+  PG_MONITOR_SCHEDULE: doc(
+    z.enum(['on', 'off']).default('on'),
+    '`off`: the worker does not start the PostgreSQL monitor `pg-monitor/main`',
+  ),
   PG_MONITOR_INTERVAL_SECONDS: doc(int(1, 3600).default(2), 'seconds between two probes of the cluster by the monitor'),
 };
 
@@ -39,7 +45,10 @@ export const redisEnv = {
     'seed nodes of the Redis Cluster, comma-separated `host:port`',
     '127.0.0.1:REDIS_BASE_PORT … +5',
   ),
-  REDIS_PASSWORD: doc(z.string().default(''), 'secret; empty: read from `JARVIS_STATE_DIR/secrets.env`. The worker refuses to start without it'),
+  REDIS_PASSWORD: doc(
+    z.string().default(''),
+    'secret; empty: read from `JARVIS_STATE_DIR/secrets.env`. The worker refuses to start without it',
+  ),
   REDIS_MANAGE_SCRIPT: doc(
     z
       .string()

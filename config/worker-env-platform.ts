@@ -27,18 +27,21 @@ export const platformEnv = {
   ),
   ORCHESTRATOR: doc(
     z.enum(['auto', 'docker', 'process', 'swarm']).default('auto'),
-    '`docker`, `process` (local child processes), `swarm` (a Swarm service\'s replicas) or `auto` (Docker when an engine answers, else processes; never Swarm)',
+    "`docker`, `process` (local child processes), `swarm` (a Swarm service's replicas) or `auto` (Docker when an engine answers, else processes; never Swarm)",
   ),
   DOCKER_SERVICE_NAME: doc(
     z
       .string()
       .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be a Docker service name such as jarvis-app')
       .optional(),
-    'the Swarm service that runs the first service\'s instances (`ORCHESTRATOR=swarm`); other services use their own name',
+    "the Swarm service that runs the first service's instances (`ORCHESTRATOR=swarm`); other services use their own name",
     "the service's name",
   ),
   DOCKER_SOCKET: doc(z.string().min(1).default('/var/run/docker.sock'), "the Docker engine's socket"),
-  APP_SHUTDOWN_DEADLINE_MS: doc(int(0, 600_000).default(30_000), "passed to new instances: past it an instance's graceful shutdown exits anyway"),
+  APP_SHUTDOWN_DEADLINE_MS: doc(
+    int(0, 600_000).default(30_000),
+    "passed to new instances: past it an instance's graceful shutdown exits anyway",
+  ),
   APP_BASE_PORT: doc(int(1024, 60000).default(3100), 'instance N listens on APP_BASE_PORT + N'),
   APP_IMAGE: doc(z.string().min(1).default('jarvis-app:local'), 'the image of the `docker` and `swarm` drivers'),
   APP_DIR: doc(z.string().min(1).default(repoRoot), 'the built app (mounted read-only at /app in containers)'),

@@ -21,7 +21,8 @@ export interface ReferenceSection {
 
 function accepted(p: JsonProperty): string {
   if (p.enum) return p.enum.map((v) => `\`${String(v)}\``).join(', ');
-  if (p.type === 'integer') return p.minimum !== undefined && p.maximum !== undefined ? `whole number ${p.minimum}–${p.maximum}` : 'whole number';
+  if (p.type === 'integer')
+    return p.minimum !== undefined && p.maximum !== undefined ? `whole number ${p.minimum}–${p.maximum}` : 'whole number';
   if (p.format === 'uri') return 'URL';
   return p.type === 'string' || p.type === undefined ? 'text' : p.type;
 }

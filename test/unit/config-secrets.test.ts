@@ -19,9 +19,21 @@ function messageFor(env: NodeJS.ProcessEnv): string {
 
 describe('configuration errors keep secrets out', () => {
   const cases: Array<{ name: string; env: NodeJS.ProcessEnv; variable: string }> = [
-    { name: 'a malformed DATABASE_URL with a password', env: { DATABASE_URL: `postgres://jarvis:${PASSWORD}@127.0.0.1:5432 /jarvis` }, variable: 'DATABASE_URL' },
-    { name: 'a replica URL that is no URL at all', env: { READ_REPLICA_1_URL: `jarvis:${PASSWORD}@nowhere` }, variable: 'READ_REPLICA_1_URL' },
-    { name: 'credentials where no name warns of them', env: { REDIS_CLUSTER_NODES: `admin:${PASSWORD}@127.0.0.1:7000` }, variable: 'REDIS_CLUSTER_NODES' },
+    {
+      name: 'a malformed DATABASE_URL with a password',
+      env: { DATABASE_URL: `postgres://jarvis:${PASSWORD}@127.0.0.1:5432 /jarvis` },
+      variable: 'DATABASE_URL',
+    },
+    {
+      name: 'a replica URL with a bad host',
+      env: { READ_REPLICA_1_URL: `postgres://jarvis:${PASSWORD}@[bad-host/jarvis` },
+      variable: 'READ_REPLICA_1_URL',
+    },
+    {
+      name: 'credentials where no name warns of them',
+      env: { REDIS_CLUSTER_NODES: `admin:${PASSWORD}@127.0.0.1:7000` },
+      variable: 'REDIS_CLUSTER_NODES',
+    },
   ];
   for (const c of cases) {
     it(`names ${c.variable} and not the password for ${c.name}`, () => {
