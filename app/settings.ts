@@ -15,44 +15,71 @@ const postgresUrl = z.string().refine((v) => {
   }
 }, 'must be a URL like postgres://user@127.0.0.1:5432/database');
 
-const schema = z.object({
-  PORT: int(1, 65535),
+/** The instance's environment; exported for the configuration reference (docs/configuration.md). */
+export const appEnvSchema = z.object({
+  PORT: int(1, 65535).describe('where the instance listens; under Swarm it comes from APP_BASE_PORT + INSTANCE_SLOT'),
   HOST: z
     .string()
     .regex(/^127(\.\d{1,3}){3}$|^localhost$/, 'must be a loopback address such as 127.0.0.1')
-    .default('127.0.0.1'),
-  INSTANCE_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+    .default('127.0.0.1')
+    .describe('the address the instance listens on (loopback)'),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes')
+    .describe('the registry id and the `x-instance-id` header'),
   SERVICE_NAME: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes')
-    .default('jarvis-app'),
+    .default('jarvis-app')
+    .describe("the registry's hash tag and the nginx upstream"),
   APP_VERSION: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1-40 letters, digits, dots, dashes or underscores')
-    .default('v1'),
-  STARTUP_DELAY_MS: int(0, 3_600_000).default(500),
-  SHUTDOWN_DEADLINE_MS: int(0, 3_600_000).default(30_000),
+    .default('v1')
+    .describe('the version this instance reports'),
+  STARTUP_DELAY_MS: int(0, 3_600_000)
+    .default(500)
+    .describe('readiness is held back at least this long (tests simulate a slow boot with it)'),
+  SHUTDOWN_DEADLINE_MS: int(0, 3_600_000).default(30_000).describe('past it a shutdown exits anyway (code 1) and logs what it cut off'),
   REDIS_CLUSTER_NODES: z
     .string()
     .default('127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003,127.0.0.1:7004,127.0.0.1:7005')
-    .refine((v) => v.split(',').every((n) => hostPort.test(n.trim())), 'must be a comma-separated list of host:port'),
-  DATABASE_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5432/jarvis'),
-  READ_REPLICA_1_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5433/jarvis'),
-  READ_REPLICA_2_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5434/jarvis'),
+    .refine((v) => v.split(',').every((n) => hostPort.test(n.trim())), 'must be a comma-separated list of host:port')
+    .describe('the Redis Cluster seed nodes, comma-separated `host:port`'),
+  DATABASE_URL: postgresUrl
+    .default('postgres://jarvis@127.0.0.1:5432/jarvis')
+    .describe('the primary until a topology is published; user and database for every server'),
+  READ_REPLICA_1_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5433/jarvis').describe('a replica until a topology is published'),
+  READ_REPLICA_2_URL: postgresUrl.default('postgres://jarvis@127.0.0.1:5434/jarvis').describe('a replica until a topology is published'),
   // The instance's own Redis ACL user (infra/redis/lib.sh), limited to its key commands
   // on jarvis:* keys; the control plane's default user and REDIS_PASSWORD are not the app's.
   REDIS_USERNAME: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a Redis ACL user name such as jarvis-app')
-    .default('jarvis-app'),
-  REDIS_APP_PASSWORD: z.string().min(1, 'must be set (in the environment or JARVIS_SECRETS_FILE)'),
-  PG_APP_PASSWORD: z.string().min(1).optional(),
-  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (in the environment or JARVIS_SECRETS_FILE)'),
-  REGISTRY_TTL_SECONDS: int(2, 3600).default(15),
-  HEARTBEAT_INTERVAL_MS: int(100, 600_000).default(3_000),
-  REPLICA_MAX_LAG_MS: int(0, 3_600_000).default(1_000),
-  DB_POOL_SIZE: int(1, 50).default(5),
-  MAX_BODY_BYTES: int(1, 10 * 1024 * 1024).default(64 * 1024),
+    .default('jarvis-app')
+    .describe('secret file or environment: the Redis ACL user the instance connects as'),
+  REDIS_APP_PASSWORD: z
+    .string()
+    .min(1, 'must be set (in the environment or JARVIS_SECRETS_FILE)')
+    .describe("secret: the ACL user's password, from the environment or JARVIS_SECRETS_FILE"),
+  PG_APP_PASSWORD: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('secret: used when a URL has no password, from the environment or JARVIS_SECRETS_FILE'),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (in the environment or JARVIS_SECRETS_FILE)')
+    .describe('secret: the bearer token of the admin endpoints, at least 16 characters'),
+  REGISTRY_TTL_SECONDS: int(2, 3600).default(15).describe("a registry record expires this long after the instance's last heartbeat"),
+  HEARTBEAT_INTERVAL_MS: int(100, 600_000)
+    .default(3_000)
+    .describe('how often the instance refreshes its record; below REGISTRY_TTL_SECONDS'),
+  REPLICA_MAX_LAG_MS: int(0, 3_600_000).default(1_000).describe('a replica lagging more is left out of reads'),
+  DB_POOL_SIZE: int(1, 50).default(5).describe('connections per server (primary and each replica)'),
+  MAX_BODY_BYTES: int(1, 10 * 1024 * 1024)
+    .default(64 * 1024)
+    .describe('larger request bodies get 413'),
 });
 
 const SECRET_KEYS = ['REDIS_USERNAME', 'REDIS_APP_PASSWORD', 'PG_APP_PASSWORD', 'ADMIN_TOKEN'] as const;
@@ -107,7 +134,7 @@ export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
     }
     merged.PORT = String(base + slot);
   }
-  const parsed = schema.safeParse(merged);
+  const parsed = appEnvSchema.safeParse(merged);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = String(i.path[0]);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The one test command: installs what is missing, builds, starts a fresh stack of real
-# services in its own state folder, runs every test, and stops the stack again.
+# The one test command (and CI's, through .ci/run): the lint first, so a lint failure costs
+# seconds rather than a stack start; then installs what is missing, builds, starts a fresh
+# stack of real services in its own state folder, runs every test, and stops the stack again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JARVIS_STATE_DIR="${JARVIS_TEST_STATE_DIR:-$PWD/.state-test}"
@@ -12,8 +13,11 @@ if (exec 3<>/dev/tcp/127.0.0.1/"${TEMPORAL_PORT:-7233}") 2>/dev/null; then
 fi
 
 bash infra/local/install-deps.sh all
+npm run --silent lint
+echo "[test] lint clean after $((SECONDS - started)) s"
 rm -rf "$JARVIS_STATE_DIR"
-trap 'bash infra/local/stack.sh down >"$JARVIS_STATE_DIR/stack-down.log" 2>&1 || true' EXIT
+# Stopping the stack must not hide the tests' own result, but its failure is reported.
+trap 'bash infra/local/stack.sh down >"$JARVIS_STATE_DIR/stack-down.log" 2>&1 || echo "[test] stack.sh down failed; see $JARVIS_STATE_DIR/stack-down.log" >&2' EXIT
 bash infra/local/stack.sh services
 echo "[test] stack ready after $((SECONDS - started)) s"
 

@@ -3,12 +3,14 @@
 #   up      installs what is missing, builds, starts every part, the worker and
 #           APP_INSTANCES (default 3) app instances, then prints where to look.
 #   services  starts the services only (no worker, no app instances); the tests use it.
-#   down    stops everything and removes the app containers; state stays for next time.
+#   down    stops this stack (the one of JARVIS_STATE_DIR) and removes its app instances
+#           only, never another stack's; state stays for next time.
 #   status  one line per part.
+# Only up and services install what is missing; down and status install nothing.
 set -euo pipefail
 LOG_TAG=stack
 here="$(cd "$(dirname "$0")" && pwd)"
-bash "$here/install-deps.sh" all
+case "${1:-}" in up | services) bash "$here/install-deps.sh" all ;; esac
 . "$here/common.sh"
 
 APP_INSTANCES="${APP_INSTANCES:-3}"
@@ -84,13 +86,14 @@ stop_process_instances() {
   local pids
   pids=$(process_instance_pids)
   [ -n "$pids" ] || return 0
-  kill -TERM $pids 2>/dev/null || true
+  # An instance may exit on its own between the scan and the signal; the loop below checks.
+  kill -TERM $pids 2>/dev/null || log "some app instance processes had already exited"
   for _ in $(seq 1 100); do
     pids=$(process_instance_pids)
     [ -n "$pids" ] || { log "stopped app instance processes"; return 0; }
     sleep 0.1
   done
-  kill -KILL $pids 2>/dev/null || true
+  kill -KILL $pids 2>/dev/null || log "some app instance processes exited before SIGKILL"
   log "killed app instance processes that outlived 10s: $pids"
 }
 
@@ -99,18 +102,14 @@ down() {
   bash "$here/worker.sh" stop
   stop_process_instances
   if [ "${JARVIS_WITHOUT_DOCKER:-0}" != 1 ] && docker version >/dev/null 2>&1; then
-    local ids
-    ids=$(docker ps -aq --filter "label=jarvis.service")
-    [ -z "$ids" ] || { docker rm -f $ids >/dev/null; log "removed app containers"; }
-    # The swarm driver's services (ORCHESTRATOR=swarm); the Swarm itself is left as it is.
-    ids=$(docker service ls -q --filter "label=jarvis.swarm.service" 2>/dev/null || true)
-    [ -z "$ids" ] || { docker service rm $ids >/dev/null; log "removed app Swarm services"; }
+    # Only this stack's containers and Swarm services: another stack on the engine keeps its own.
+    bash "$infra/docker/remove-leftover-containers.sh" own
   fi
   bash "$infra/nginx/nginx.sh" stop
   rm -f "$STATE_DIR"/nginx/upstreams/* "$STATE_DIR"/prometheus/targets/*
   bash "$infra/prometheus/prometheus.sh" stop
-  [ -d "$STATE_DIR/redis" ] && bash "$infra/redis/manage-cluster.sh" stop || true
-  [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ] && bash "$infra/postgres/manage-replication.sh" stop-all || true
+  if [ -d "$STATE_DIR/redis" ]; then bash "$infra/redis/manage-cluster.sh" stop; fi
+  if [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ]; then bash "$infra/postgres/manage-replication.sh" stop-all; fi
   bash "$here/temporal.sh" stop
   [ "${JARVIS_WITHOUT_DOCKER:-0}" = 1 ] || bash "$infra/docker/dockerd.sh" stop
 }
@@ -122,9 +121,14 @@ status() {
   bash "$infra/prometheus/prometheus.sh" status
   bash "$here/worker.sh" status
   bash "$here/admin-api.sh" status
-  if [ -d "$STATE_DIR/redis" ]; then bash "$infra/redis/manage-cluster.sh" status || true; fi
-  if [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ]; then bash "$infra/postgres/manage-replication.sh" status || true; fi
-  if docker version >/dev/null 2>&1; then docker ps --filter label=jarvis.service --format 'instance {{.Names}}: {{.Status}}'; fi
+  # A part whose status fails is reported as such, and the other parts are still listed.
+  if [ -d "$STATE_DIR/redis" ]; then bash "$infra/redis/manage-cluster.sh" status || echo "redis: status failed (exit $?)"; fi
+  if [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ]; then
+    bash "$infra/postgres/manage-replication.sh" status || echo "postgres: status failed (exit $?)"
+  fi
+  if [ "${JARVIS_WITHOUT_DOCKER:-0}" != 1 ] && docker version >/dev/null 2>&1; then
+    docker ps --filter label=jarvis.service --filter "label=jarvis.stack=$STATE_DIR" --format 'instance {{.Names}}: {{.Status}}'
+  fi
 }
 
 case "${1:-}" in

@@ -20,10 +20,12 @@ case "${1:-status}" in
       --search-attribute Service=Keyword --search-attribute Operation=Keyword
     wait_port "$TEMPORAL_PORT" 60 "Temporal"
     # The frontend accepts connections a moment before the namespace answers.
+    ready=0
     for _ in $(seq 1 100); do
-      "$TEMPORAL_BIN" operator namespace describe --address "127.0.0.1:$TEMPORAL_PORT" default >/dev/null 2>&1 && break
+      if "$TEMPORAL_BIN" operator namespace describe --address "127.0.0.1:$TEMPORAL_PORT" default >/dev/null 2>&1; then ready=1; break; fi
       sleep 0.2
     done
+    [ "$ready" = 1 ] || die "Temporal's namespace \"default\" did not answer within 20s on 127.0.0.1:$TEMPORAL_PORT (see $LOG_DIR/temporal.log)"
     log "Temporal on 127.0.0.1:$TEMPORAL_PORT, UI on http://127.0.0.1:$TEMPORAL_UI_PORT"
     ;;
   stop) stop_pid "$pidfile" "Temporal" 30 ;;

@@ -13,11 +13,14 @@ case "${1:-status}" in
     load_secrets
     export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" NGINX_PORT APP_BASE_PORT WORKER_METRICS_PORT WORKER_SDK_METRICS_PORT
     start_bg worker "$pidfile" node "$REPO_ROOT/dist/workers/main.js"
+    ready=0
     for _ in $(seq 1 150); do
-      grep -q "worker ready" "$LOG_DIR/worker.log" 2>/dev/null && tail -n 5 "$LOG_DIR/worker.log" | grep -q "worker ready" && break
+      # The log is appended to across restarts: only its last lines speak for this start.
+      if tail -n 5 "$LOG_DIR/worker.log" 2>/dev/null | grep -q "worker ready"; then ready=1; break; fi
       pid_alive "$pidfile" || die "the worker exited at start; see $LOG_DIR/worker.log"
       sleep 0.2
     done
+    [ "$ready" = 1 ] || die "the worker did not log \"worker ready\" within 30s; see $LOG_DIR/worker.log"
     wait_port "$WORKER_METRICS_PORT" 30 "worker metrics"
     log "worker serving task queue ${TASK_QUEUE:-jarvis-scaling}; metrics on http://127.0.0.1:$WORKER_METRICS_PORT/metrics"
     ;;

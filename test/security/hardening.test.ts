@@ -151,8 +151,8 @@ describe('no shell string built from input', () => {
     // The only `bash -c` allowed, each with its reason.
     const allowed: Record<string, string> = {
       'bench/pg-auto-failover-cluster.ts': 'a fixed script; its values are positional parameters ("$1"…), never part of the script text',
-      'testkit/readme.ts': "runs the README's committed recipes as an operator would",
-      'test/cli/readme-cli-recipes.test.ts': "runs the README's committed recipes as an operator would",
+      'testkit/docs-recipes.ts': "runs the docs' committed recipes as an operator would",
+      'test/cli/docs-cli-recipes.test.ts': "runs the docs' committed recipes as an operator would",
       'test/security/hardening.test.ts': 'this test: the patterns it looks for',
     };
     const offenders: string[] = [];

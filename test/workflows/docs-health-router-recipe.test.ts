@@ -1,4 +1,4 @@
-// The README's health-router recipe, run line by line with the plain temporal CLI.
+// The health-router recipe of docs/routing.md, run line by line with the plain temporal CLI.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -6,7 +6,7 @@ import { TASK_QUEUE } from '../../contracts/common/names';
 import { healthRouterProgressQuery } from '../../contracts/common/definitions';
 import { eventually } from '../../testkit/app-instances';
 import { resetPlatform, SERVICE } from '../../testkit/platform';
-import { readmeRecipe, runReadmeLine } from '../../testkit/readme';
+import { docsRecipe, runDocsLine } from '../../testkit/docs-recipes';
 import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
 import { ensureHealthRouters } from '../../workers/bootstrap/health-routers';
 import { readRoutes, upstreamConfFile } from '../../testkit/upstream';
@@ -14,11 +14,11 @@ import { withWorker } from '../../testkit/workers';
 import { OperationKey } from '../../contracts/common/search-attributes';
 import { usePlatformSession } from '../../testkit/temporal-session';
 
-describe('the README health-router recipe works as written', () => {
+describe('the docs/routing.md health-router recipe works as written', () => {
   const session = usePlatformSession();
 
   it('starts the router, queries it, finds it again without the ID, and cancels it', async () => {
-    const [start, query, again, cancel] = readmeRecipe('health-router');
+    const [start, query, again, cancel] = docsRecipe('routing.md', 'health-router');
     assert.match(
       start,
       /^temporal workflow start --type healthRouter --task-queue jarvis-scaling --workflow-id health-router\/jarvis-app --input '\{"service":"jarvis-app"/,
@@ -32,7 +32,7 @@ describe('the README health-router recipe works as written', () => {
           workflowId: 'scale/jarvis-app',
           args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }],
         });
-        await runReadmeLine(start);
+        await runDocsLine(start);
         const handle = session.client.workflow.getHandle('health-router/jarvis-app');
         await eventually(
           'the router has judged jarvis-app-1',
@@ -40,7 +40,7 @@ describe('the README health-router recipe works as written', () => {
           60_000,
           200,
         );
-        const answer = (await runReadmeLine(query)).stdout;
+        const answer = (await runDocsLine(query)).stdout;
         const parsed = JSON.parse(answer) as { queryResult?: unknown[] };
         const progress = (Array.isArray(parsed.queryResult) ? parsed.queryResult[0] : parsed) as {
           instances?: Array<{ name: string; breaker: string; score: number }>;
@@ -57,11 +57,11 @@ describe('the README health-router recipe works as written', () => {
           100,
         );
 
-        const handedOver = await runReadmeLine(again);
+        const handedOver = await runDocsLine(again);
         assert.match(handedOver.stdout, /"handedOverTo":\s*"health-router\/jarvis-app"/);
         assert.match(handedOver.stdout, /"alreadyRunning":\s*true/);
 
-        await runReadmeLine(cancel);
+        await runDocsLine(cancel);
         await assert.rejects(handle.result(), /cancel/i);
         assert.deepEqual(readRoutes(), { 'jarvis-app-1': 'default' }, 'cancelling handed the upstream back to plain membership');
         assert.equal(existsSync(upstreamConfFile().replace(/\.conf$/, '.routing.json')), false);

@@ -1,8 +1,8 @@
-// Runs every jarvis-scale recipe of the README (blocks marked <!-- recipe: cli-… -->) as a
-// reader would, in README order, with bash, `jarvis-scale` and `temporal` on PATH. The
+// Runs every jarvis-scale recipe of docs/cli.md (blocks marked <!-- recipe: cli-… -->) as a
+// reader would, in page order, with bash, `jarvis-scale` and `temporal` on PATH. The
 // scaling recipes run for real against a worker on the jarvis-scaling task queue. The
 // PostgreSQL and Redis recipes run against a task queue no worker serves, so that a test of
-// the README does not fail the database over or move slots: they check that each line starts
+// the page does not fail the database over or move slots: they check that each line starts
 // the right workflow type, then terminate it (their workflows have tests of their own).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,7 +13,7 @@ import { ensureAutoscaleSchedule } from '../../workers/bootstrap/schedules';
 import { cliBinDir } from '../../testkit/cli';
 import { listContainers, resetPlatform, SERVICE } from '../../testkit/platform';
 import { ports, temporalAddress } from '../../testkit/ports';
-import { readmeRecipe, readmeRecipeNames, temporalCliDir } from '../../testkit/readme';
+import { docsRecipe, docsRecipeNames, temporalCliDir } from '../../testkit/docs-recipes';
 import { repoRoot, stateDir, taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
 import { withWorker } from '../../testkit/workers';
 import { startedWith, terminateIfRunning } from './started-input';
@@ -52,14 +52,14 @@ function runLine(line: string, env: Record<string, string> = {}): Promise<{ code
   });
 }
 
-/** The README is written for the default ports (Redis 7000–7006); the test stack may run elsewhere. */
+/** The docs are written for the default ports (Redis 7000–7006); the test stack may run elsewhere. */
 function onThisStack(line: string, removeNode = false): string {
   return line.replace(/\b700([0-6])\b/g, (_m, n: string) =>
     String(Number(n) === 6 && removeNode ? ports.redis[5] : ports.redis[0] + Number(n)),
   );
 }
 
-describe("the README's jarvis-scale recipes work as written", () => {
+describe('the jarvis-scale recipes of docs/cli.md work as written', () => {
   let client: Client;
   let connection: Connection;
   before(async () => {
@@ -73,7 +73,7 @@ describe("the README's jarvis-scale recipes work as written", () => {
   });
 
   it('every jarvis-scale recipe block is one this test runs', () => {
-    assert.deepEqual(readmeRecipeNames('cli-'), HANDLED);
+    assert.deepEqual(docsRecipeNames('cli.md', 'cli-'), HANDLED);
   });
 
   it('runs the scaling, autoscale, history and stats recipes against a worker on jarvis-scaling', async () => {
@@ -91,14 +91,14 @@ describe("the README's jarvis-scale recipes work as written", () => {
       };
       const names = async () => (await listContainers()).map((c) => c.name);
 
-      const [status] = readmeRecipe('cli-status');
+      const [status] = docsRecipe('cli.md', 'cli-status');
       assert.match((await ok(status)).stdout, /jarvis-app: 3 instance\(s\)/);
 
-      const [scale] = readmeRecipe('cli-scale');
+      const [scale] = docsRecipe('cli.md', 'cli-scale');
       assert.match((await ok(scale)).stdout, /holds the jarvis-app scaling lock through its cooldown/);
       assert.deepEqual(await names(), ['jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3', 'jarvis-app-4']);
 
-      const [cancel] = readmeRecipe('cli-cancel');
+      const [cancel] = docsRecipe('cli.md', 'cli-cancel');
       await ok(cancel);
       await client.workflow
         .getHandle('scale/jarvis-app')
@@ -106,11 +106,11 @@ describe("the README's jarvis-scale recipes work as written", () => {
         .catch(() => undefined);
       assert.equal((await client.workflow.getHandle('scale/jarvis-app').describe()).status.name, 'CANCELLED');
 
-      const [drain] = readmeRecipe('cli-drain');
+      const [drain] = docsRecipe('cli.md', 'cli-drain');
       await ok(drain);
       assert.deepEqual(await names(), ['jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3']);
 
-      const [rollout, resume] = readmeRecipe('cli-rollout');
+      const [rollout, resume] = docsRecipe('cli.md', 'cli-rollout');
       assert.match((await ok(rollout)).stdout, /paused: scale\/jarvis-app waits/);
       await ok(resume);
       await client.workflow.getHandle('scale/jarvis-app').result();
@@ -119,17 +119,17 @@ describe("the README's jarvis-scale recipes work as written", () => {
       // The Schedule exists once a worker process has started; here the test makes it, on a queue no worker serves.
       await ensureAutoscaleSchedule(
         client,
-        testWorkerConfig({ TASK_QUEUE: taskQueueFor('readme autoscale unserved'), CHECK_INTERVAL: '3600' }),
+        testWorkerConfig({ TASK_QUEUE: taskQueueFor('docs autoscale unserved'), CHECK_INTERVAL: '3600' }),
         SERVICE,
       );
-      const [pause, resumeAutoscale] = readmeRecipe('cli-autoscale');
+      const [pause, resumeAutoscale] = docsRecipe('cli.md', 'cli-autoscale');
       await ok(pause);
       assert.equal((await client.schedule.getHandle('autoscale/jarvis-app').describe()).state.paused, true);
       await ok(resumeAutoscale);
       assert.equal((await client.schedule.getHandle('autoscale/jarvis-app').describe()).state.paused, false);
       await client.schedule.getHandle('autoscale/jarvis-app').delete();
 
-      const [history, stats] = readmeRecipe('cli-history');
+      const [history, stats] = docsRecipe('cli.md', 'cli-history');
       const h = (await ok(history)).stdout;
       for (const type of ['rollingUpdate', 'drainInstance', 'scaleUp']) assert.match(h, new RegExp(`${type}\\s+jarvis-app\\s+success`));
       assert.match(h, /scaleUp\s+jarvis-app\s+cancelled/);
@@ -138,12 +138,12 @@ describe("the README's jarvis-scale recipes work as written", () => {
   });
 
   it('runs the PostgreSQL and Redis recipes, each starting its workflow type under its mutex', async () => {
-    const unserved = taskQueueFor('readme pg redis unserved');
+    const unserved = taskQueueFor('docs pg redis unserved');
     const env = { TASK_QUEUE: unserved, JARVIS_SCALE_NO_WAIT: '1' };
     const expectations: Array<[string, string, string]> = [];
-    const [failover, switchover] = readmeRecipe('cli-failover');
+    const [failover, switchover] = docsRecipe('cli.md', 'cli-failover');
     expectations.push([failover, 'pg-failover/main', 'pgFailover'], [switchover, 'pg-failover/main', 'pgSwitchover']);
-    const [reshard, rebalance, addNode, removeNode, redisFailover, redisFix] = readmeRecipe('cli-redis');
+    const [reshard, rebalance, addNode, removeNode, redisFailover, redisFix] = docsRecipe('cli.md', 'cli-redis');
     expectations.push(
       [onThisStack(reshard), 'redis-topology/cache', 'redisReshard'],
       [rebalance, 'redis-topology/cache', 'redisRebalance'],

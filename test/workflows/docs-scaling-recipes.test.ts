@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { TASK_QUEUE } from '../../contracts/common/names';
 import { progressQuery } from '../../contracts/common/definitions';
 import { listContainers, upstreamMembers } from '../../testkit/platform';
-import { readmeRecipe, runReadmeLine } from '../../testkit/readme';
+import { docsRecipe, runDocsLine } from '../../testkit/docs-recipes';
 import { ensureAutoscaleSchedule } from '../../workers/bootstrap/schedules';
 import { testWorkerConfig } from '../../testkit/stack';
 import { withWorker } from '../../testkit/workers';
@@ -11,17 +11,17 @@ import { usePlatformSession } from '../../testkit/temporal-session';
 
 const names = async () => (await listContainers()).filter((c) => c.running).map((c) => c.name);
 
-describe('the README recipes work as written', () => {
+describe('the scaling recipes of docs/scaling.md work as written', () => {
   const session = usePlatformSession();
 
-  it('scales, rolls out, drains and checks jarvis-app with the plain temporal CLI commands, in README order', async () => {
-    const lines = readmeRecipe('scale-up');
+  it('scales, rolls out, drains and checks jarvis-app with the plain temporal CLI commands, in page order', async () => {
+    const lines = docsRecipe('scaling.md', 'scale-up');
     assert.deepEqual(lines, [`temporal workflow start --type scaleUp --task-queue ${TASK_QUEUE} --input '{"service":"jarvis-app"}'`]);
     // The recipes need a worker on the real task queue, as the main job runs it; a minimum of 1 keeps it small.
     await withWorker(
       TASK_QUEUE,
       async () => {
-        await runReadmeLine(lines[0]);
+        await runDocsLine(lines[0]);
         const handle = session.client.workflow.getHandle('scale/jarvis-app');
         let step = '';
         for (let i = 0; i < 300 && step !== 'cooldown'; i++) {
@@ -32,17 +32,17 @@ describe('the README recipes work as written', () => {
           if (step !== 'cooldown') await new Promise((r) => setTimeout(r, 100));
         }
         assert.equal(step, 'cooldown', 'the operation reached its 300 s cooldown');
-        const query = await runReadmeLine('temporal workflow query --workflow-id scale/jarvis-app --type progress');
+        const query = await runDocsLine('temporal workflow query --workflow-id scale/jarvis-app --type progress');
         assert.match(query.stdout, /cooldown/);
         assert.deepEqual(await names(), ['jarvis-app-1']);
 
-        for (const line of readmeRecipe('cancel-cooldown')) await runReadmeLine(line);
+        for (const line of docsRecipe('scaling.md', 'cancel-cooldown')) await runDocsLine(line);
         await assert.rejects(handle.result(), /cancelled/i);
 
-        for (const line of readmeRecipe('scale-up-two')) await runReadmeLine(line);
+        for (const line of docsRecipe('scaling.md', 'scale-up-two')) await runDocsLine(line);
         assert.deepEqual(await names(), ['jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3']);
 
-        for (const line of readmeRecipe('rolling-update')) await runReadmeLine(line);
+        for (const line of docsRecipe('scaling.md', 'rolling-update')) await runDocsLine(line);
         const rolled = await listContainers();
         assert.deepEqual(
           rolled.map((c) => c.version),
@@ -54,12 +54,12 @@ describe('the README recipes work as written', () => {
           'the drain recipe names an instance that exists',
         );
 
-        for (const line of readmeRecipe('drain-and-scale-down')) await runReadmeLine(line);
+        for (const line of docsRecipe('scaling.md', 'drain-and-scale-down')) await runDocsLine(line);
         assert.equal((await names()).length, 1);
         assert.ok(!(await names()).includes('jarvis-app-2'));
 
-        const [check, schedule] = readmeRecipe('autoscale');
-        const checked = await runReadmeLine(check);
+        const [check, schedule] = docsRecipe('scaling.md', 'autoscale');
+        const checked = await runDocsLine(check);
         assert.match(checked.stdout, /COMPLETED/);
         assert.match(
           checked.stdout,
@@ -67,7 +67,7 @@ describe('the README recipes work as written', () => {
         );
         // The main job's worker creates the schedule at start; here it is created paused, as AUTOSCALE_ENABLED=false would.
         await ensureAutoscaleSchedule(session.client, testWorkerConfig({ AUTOSCALE_ENABLED: 'false' }), 'jarvis-app');
-        const described = await runReadmeLine(schedule);
+        const described = await runDocsLine(schedule);
         assert.match(described.stdout, /autoscaleCheck/);
         assert.match(described.stdout, /Paused\s+true/);
       },

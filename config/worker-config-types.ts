@@ -1,0 +1,69 @@
+// What the configuration looks like once parsed: the shape every entry point and activity reads.
+import type { AutoscaleConfig } from '../policy/scaling/autoscale';
+import type { HealthRouterSettings } from '../policy/routing/health-router';
+
+export interface WorkerConfig {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  stateDir: string;
+  services: string[];
+  orchestrator: 'auto' | 'docker' | 'process' | 'swarm';
+  /** DOCKER_SERVICE_NAME, when set. */
+  dockerServiceName?: string;
+  minInstances: number;
+  maxInstances: number;
+  autoscaleEnabled: boolean;
+  autoscale: AutoscaleConfig;
+  drainTimeoutSeconds: number;
+  databaseUrl: string;
+  readReplicaUrls: string[];
+  secretsFile: string;
+  /** The app instances' own secrets (infra/local/common.sh write_app_secrets): no control-plane password in it. */
+  appSecretsFile: string;
+  logDir: string;
+  appShutdownDeadlineMs: number;
+  /** Held by the worker's activities only; never passed to a workflow. */
+  adminToken: string;
+  appBasePort: number;
+  appImage: string;
+  appDir: string;
+  appVersion: string;
+  appStartupDelayMs: number;
+  nginxBin: string;
+  nginxPrefix: string;
+  nginxPort: number;
+  prometheusTargetsDir: string;
+  dockerSocket: string;
+  workerMetricsPort: number;
+  postgres: PgSettings;
+  redis: { nodes: Array<{ host: string; port: number }>; password: string };
+  /** Seed nodes of the Redis Cluster; REDIS_BASE_PORT..+5 when REDIS_CLUSTER_NODES is not set. */
+  redisClusterNodes: Array<{ host: string; port: number }>;
+  redisBasePort: number;
+  /** Only read by activities; never put in a workflow input, result or log. */
+  redisPassword: string;
+  redisManageScript: string;
+  redisStateDir: string;
+  workerSdkMetricsPort: number;
+  adminApiPort: number;
+  /** Whether the worker starts healthRouter for each service when it starts (HEALTH_ROUTER_ENABLED). */
+  healthRouterEnabled: boolean;
+  /** The defaults a healthRouter run uses where its input sets nothing. */
+  healthRouter: HealthRouterSettings;
+}
+
+export interface PgSettings {
+  ports: { primary: number; replica1: number; replica2: number };
+  bin: string;
+  dataRoot: string;
+  socketDir: string;
+  /** The replicator's libpq passfile written by infra/postgres (never the password itself in a conninfo). */
+  replicationPassfile: string;
+  logDir: string;
+  /** From the environment (secrets.env); never put in a workflow input or a log. */
+  superuserPassword: string;
+  probeTimeoutMs: number;
+  monitorSchedule: boolean;
+  monitorIntervalSeconds: number;
+}

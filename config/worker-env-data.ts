@@ -1,0 +1,59 @@
+// PostgreSQL and Redis: where they are, and the control plane's own secrets for them.
+import path from 'node:path';
+import { z } from 'zod';
+import { doc, int, repoRoot } from './env-kit';
+
+const pgUrl = (what: string, port: string) =>
+  doc(
+    z.string().url().optional(),
+    `${what}; the password never comes from the URL (it is dropped; passwords come from the secrets file)`,
+    `postgresql://jarvis@127.0.0.1:${port}/jarvis`,
+  );
+
+export const postgresEnv = {
+  DATABASE_URL: pgUrl('the PostgreSQL primary until a topology is published', 'PG_PRIMARY_PORT'),
+  READ_REPLICA_1_URL: pgUrl('the first read replica', 'PG_REPLICA1_PORT'),
+  READ_REPLICA_2_URL: pgUrl('the second read replica', 'PG_REPLICA2_PORT'),
+  PG_PRIMARY_PORT: doc(int(1, 65535).default(5432), 'the local server named `primary` (names stay whatever the role)'),
+  PG_REPLICA1_PORT: doc(int(1, 65535).default(5433), 'the local server named `replica1`'),
+  PG_REPLICA2_PORT: doc(int(1, 65535).default(5434), 'the local server named `replica2`'),
+  PG_BIN: doc(z.string().min(1).default('/usr/lib/postgresql/15/bin'), 'the PostgreSQL binaries (`pg_ctl`, `pg_rewind`, `pg_basebackup`)'),
+  PG_DATA_ROOT: doc(z.string().min(1).optional(), "the local cluster's data folders", 'JARVIS_STATE_DIR/postgres'),
+  PG_SOCKET_DIR: doc(z.string().min(1).optional(), "the local cluster's socket folder", 'PG_DATA_ROOT/sockets'),
+  PG_SUPERUSER_PASSWORD: doc(
+    z.string().default(''),
+    'secret; empty: read from `JARVIS_STATE_DIR/secrets.env`. The worker refuses to start without it',
+  ),
+  PG_PROBE_TIMEOUT_MS: doc(int(100, 30_000).default(1000), 'connect timeout of one monitor probe'),
+  PG_MONITOR_SCHEDULE: doc(
+    z.enum(['on', 'off']).default('on'),
+    '`off`: the worker does not start the PostgreSQL monitor `pg-monitor/main`',
+  ),
+  PG_MONITOR_INTERVAL_SECONDS: doc(int(1, 3600).default(2), 'seconds between two probes of the cluster by the monitor'),
+};
+
+export const redisEnv = {
+  REDIS_BASE_PORT: doc(int(1024, 55535).default(7000), 'the base six nodes are on +0…+5 (never removed); extra nodes go from +6'),
+  REDIS_CLUSTER_NODES: doc(
+    z
+      .string()
+      .regex(
+        /^(127\.\d+\.\d+\.\d+:\d+)(,127\.\d+\.\d+\.\d+:\d+)*$/,
+        'must be a comma-separated list of loopback host:port such as 127.0.0.1:7000,127.0.0.1:7001',
+      )
+      .optional(),
+    'seed nodes of the Redis Cluster, comma-separated `host:port`',
+    '127.0.0.1:REDIS_BASE_PORT … +5',
+  ),
+  REDIS_PASSWORD: doc(
+    z.string().default(''),
+    'secret; empty: read from `JARVIS_STATE_DIR/secrets.env`. The worker refuses to start without it',
+  ),
+  REDIS_MANAGE_SCRIPT: doc(
+    z
+      .string()
+      .min(1)
+      .default(path.join(repoRoot, 'infra', 'redis', 'manage-cluster.sh')),
+    'the script (run through execFile) that starts and stops Redis nodes',
+  ),
+};

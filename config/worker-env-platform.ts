@@ -1,0 +1,65 @@
+// Where the control plane finds Temporal, the orchestrator, nginx and its own ports.
+import path from 'node:path';
+import { z } from 'zod';
+import { NAMESPACE, SERVICE_NAME_PATTERN, TASK_QUEUE } from '../contracts/common/names';
+import { doc, int, repoRoot } from './env-kit';
+
+export const platformEnv = {
+  TEMPORAL_ADDRESS: doc(
+    z
+      .string()
+      .regex(/^127\.0\.0\.1:\d+$|^localhost:\d+$/, 'must be a loopback host:port such as 127.0.0.1:7233')
+      .default('127.0.0.1:7233'),
+    'where the worker, the CLI and the admin API find Temporal (loopback only)',
+  ),
+  TEMPORAL_NAMESPACE: doc(z.string().min(1).default(NAMESPACE), 'the Temporal namespace'),
+  TASK_QUEUE: doc(z.string().min(1).default(TASK_QUEUE), 'the task queue the worker serves and the CLI starts workflows on'),
+  JARVIS_STATE_DIR: doc(
+    z.string().min(1).default(path.join(repoRoot, '.state')),
+    "the stack's state folder: nginx upstreams, Prometheus targets, logs, secrets; also the stack's identity (label `jarvis.stack`)",
+  ),
+  SERVICES: doc(
+    z
+      .string()
+      .default('jarvis-app')
+      .refine((v) => v.split(',').every((s) => SERVICE_NAME_PATTERN.test(s.trim())), 'must be a comma-separated list of service names'),
+    'the services this control plane scales, comma-separated',
+  ),
+  ORCHESTRATOR: doc(
+    z.enum(['auto', 'docker', 'process', 'swarm']).default('auto'),
+    "`docker`, `process` (local child processes), `swarm` (a Swarm service's replicas) or `auto` (Docker when an engine answers, else processes; never Swarm)",
+  ),
+  DOCKER_SERVICE_NAME: doc(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be a Docker service name such as jarvis-app')
+      .optional(),
+    "the Swarm service that runs the first service's instances (`ORCHESTRATOR=swarm`); other services use their own name",
+    "the service's name",
+  ),
+  DOCKER_SOCKET: doc(z.string().min(1).default('/var/run/docker.sock'), "the Docker engine's socket"),
+  APP_SHUTDOWN_DEADLINE_MS: doc(
+    int(0, 600_000).default(30_000),
+    "passed to new instances: past it an instance's graceful shutdown exits anyway",
+  ),
+  APP_BASE_PORT: doc(int(1024, 60000).default(3100), 'instance N listens on APP_BASE_PORT + N'),
+  APP_IMAGE: doc(z.string().min(1).default('jarvis-app:local'), 'the image of the `docker` and `swarm` drivers'),
+  APP_DIR: doc(z.string().min(1).default(repoRoot), 'the built app (mounted read-only at /app in containers)'),
+  APP_VERSION: doc(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,40}$/)
+      .default('v1'),
+    'the version new instances start with until a rolling update sets another',
+  ),
+  APP_STARTUP_DELAY_MS: doc(int(0, 600_000).default(500), 'passed to new instances; the tests raise it to hold a health wait open'),
+  NGINX_BIN: doc(z.string().min(1).default('/usr/sbin/nginx'), 'the nginx binary that checks (`-t`) and reloads the load balancer'),
+  NGINX_PORT: doc(int(1, 65535).default(8080), 'the load balancer in front of the instances'),
+  WORKER_METRICS_PORT: doc(int(0, 65535).default(9464), "the worker's Prometheus endpoint (0: off)"),
+  WORKER_SDK_METRICS_PORT: doc(
+    int(0, 65535).optional(),
+    "the Temporal SDK runtime's own Prometheus endpoint (0: off), so stacks on other ports do not collide",
+    'WORKER_METRICS_PORT + 1',
+  ),
+  ADMIN_API_PORT: doc(int(0, 65535).default(3000), 'the admin HTTP API (admin-api/main.ts), loopback only'),
+};
