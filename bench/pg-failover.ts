@@ -18,7 +18,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensurePgMonitor, stopPgMonitor } from '../workers/bootstrap/pg-monitors';
+import { runPgMonitorOn, stopPgMonitor } from '../testkit/pg-monitor';
 import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun } from '../testkit/pg-cluster';
 import { ports } from '../testkit/ports';
 import { repoRoot, stackSecrets, stateDir, taskQueueFor, temporalClient } from '../testkit/stack';
@@ -99,8 +99,7 @@ async function benchOurs(runs: number): Promise<RunFigures[]> {
       taskQueue,
       async () => {
         await primeMonitor(client, taskQueue);
-        await stopPgMonitor(client, 'main'); // one on another task queue would hold the ID
-        await ensurePgMonitor(client, { cluster: 'main', taskQueue });
+        await runPgMonitorOn(client, taskQueue);
         for (let i = 1; i <= runs; i++) {
           const primary = await waitClusterHealthy(120_000);
           out.push(

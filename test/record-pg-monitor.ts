@@ -11,7 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy } from '../testkit/pg-cluster';
 import { repoRoot, taskQueueFor, temporalClient } from '../testkit/stack';
 import { withWorker } from '../testkit/workers';
-import { ensurePgMonitor, stopPgMonitor } from '../workers/bootstrap/pg-monitors';
+import { runPgMonitorOn, stopPgMonitor } from '../testkit/pg-monitor';
 
 const MONITOR_ID = 'pg-monitor/main';
 
@@ -40,15 +40,14 @@ async function record(client: Client): Promise<void> {
     async () => {
       await waitClusterHealthy();
       await primeMonitor(client, taskQueue);
-      await stopPgMonitor(client, 'main');
       const healthyFrom = Date.now();
-      await ensurePgMonitor(client, { cluster: 'main', taskQueue, monitorInput: { watchMs: 2000 } });
+      await runPgMonitorOn(client, taskQueue, { watchMs: 2000 });
       await save(client, await waitForRun(client, healthyFrom, 'ContinuedAsNew', 60_000), 'pgMonitor-long-running-continued-as-new');
       await stopPgMonitor(client, 'main');
 
       const primary = await waitClusterHealthy();
       const killedFrom = Date.now();
-      await ensurePgMonitor(client, { cluster: 'main', taskQueue, monitorInput: { watchMs: 8000 } });
+      await runPgMonitorOn(client, taskQueue, { watchMs: 8000 });
       await sleep(3000);
       process.kill(postmasterPid(primary), 'SIGKILL');
       // The run that confirmed the failure waits for pgFailover, then watches on and continues as new.

@@ -7,7 +7,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { ensurePgMonitor, stopPgMonitor } from '../../workers/bootstrap/pg-monitors';
+import { runPgMonitorOn, stopPgMonitor } from '../../testkit/pg-monitor';
 import {
   pgWorkerEnv,
   postmasterPid,
@@ -56,8 +56,7 @@ describe('pgFailover under write load', () => {
       taskQueue,
       async () => {
         await primeMonitor(client, taskQueue);
-        await stopPgMonitor(client, 'main'); // one on another task queue would hold the ID
-        await ensurePgMonitor(client, { cluster: 'main', taskQueue });
+        await runPgMonitorOn(client, taskQueue);
         prober.start();
         try {
           for (let cycle = 1; cycle <= CYCLES; cycle++) {

@@ -3,7 +3,7 @@
 // continuing as new every few seconds here, adds one execution per watch, not per probe.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ensurePgMonitor, stopPgMonitor } from '../../workers/bootstrap/pg-monitors';
+import { runPgMonitorOn, stopPgMonitor } from '../../testkit/pg-monitor';
 import type { PgMonitorProgress } from '../../workflows/postgres/pg-monitor-watch';
 import {
   failoverStartedSince,
@@ -38,12 +38,12 @@ describe('pgMonitor and a paused primary', () => {
       taskQueue,
       async () => {
         await primeMonitor(session.client, taskQueue);
-        await stopPgMonitor(session.client, 'main'); // one on another task queue would hold the ID
         const watchedFrom = Date.now();
-        await ensurePgMonitor(session.client, {
-          cluster: 'main',
-          taskQueue,
-          monitorInput: { detectionWindowMs: WINDOW_MS, failedProbes: 3, probeIntervalMs: 500, watchMs: WATCH_MS },
+        await runPgMonitorOn(session.client, taskQueue, {
+          detectionWindowMs: WINDOW_MS,
+          failedProbes: 3,
+          probeIntervalMs: 500,
+          watchMs: WATCH_MS,
         });
         await sleep(2500); // healthy rounds first, so the topology is published
         const pid = postmasterPid(primary);

@@ -3,19 +3,15 @@
 // two workers never run two monitors), and skipped with PG_MONITOR_SCHEDULE=off. It first
 // deletes the pg-monitor/<cluster> Schedule older versions created (a new pgMonitor
 // execution every 2 s), so an upgraded stack stops flooding the UI.
-//   node dist/workers/bootstrap/pg-monitors.js [--stop]
+//   node dist/workers/bootstrap/pg-monitors.js
 import { type Client, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { pgMonitorId } from '../../contracts/common/names';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
-import type { PgMonitorInput } from '../../policy/postgres/pg-input';
-import type { PgMonitorWatchInput } from '../../policy/postgres/pg-monitor-input';
 import { runScriptWithClient } from '../script-entry';
 
 export interface PgMonitorOptions {
   cluster: string;
   taskQueue: string;
-  /** Overrides of pgMonitor's input (detection window, probe interval, watch length...). */
-  monitorInput?: Partial<PgMonitorInput> & Partial<Pick<PgMonitorWatchInput, 'watchMs'>>;
 }
 
 export interface PgMonitorOutcome {
@@ -51,7 +47,7 @@ export async function ensurePgMonitor(client: Client, options: PgMonitorOptions)
     await client.workflow.start('pgMonitor', {
       taskQueue: options.taskQueue,
       workflowId,
-      args: [{ cluster: options.cluster, ...options.monitorInput }],
+      args: [{ cluster: options.cluster }],
       typedSearchAttributes: [
         { key: ServiceKey, value: `postgres/${options.cluster}` },
         { key: OperationKey, value: 'pgMonitor' },
@@ -65,17 +61,6 @@ export async function ensurePgMonitor(client: Client, options: PgMonitorOptions)
   }
 }
 
-/** Stops the monitor (tests and benches that run it on their own task queue). True when one was running. */
-export async function stopPgMonitor(client: Client, cluster: string): Promise<boolean> {
-  try {
-    await client.workflow.getHandle(pgMonitorId(cluster)).terminate('pg-monitor stopped by hand');
-    return true;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
-}
-
 export function describePgMonitorOutcome(o: PgMonitorOutcome): string {
   const legacy = o.legacyScheduleDeleted ? '; the old pg-monitor schedule was deleted' : '';
   return `pg monitor ${o.workflowId}: ${o.started ? 'started' : 'already running'}${legacy}`;
@@ -83,8 +68,6 @@ export function describePgMonitorOutcome(o: PgMonitorOutcome): string {
 
 if (require.main === module) {
   runScriptWithClient(async (client, config) => {
-    if (process.argv.includes('--stop'))
-      return [(await stopPgMonitor(client, 'main')) ? 'pg-monitor/main stopped' : 'pg-monitor/main was not running'];
     return [describePgMonitorOutcome(await ensurePgMonitor(client, { cluster: 'main', taskQueue: config.taskQueue }))];
   });
 }
