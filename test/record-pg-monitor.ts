@@ -12,6 +12,7 @@ import { pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy } f
 import { repoRoot, taskQueueFor, temporalClient } from '../testkit/stack';
 import { withWorker } from '../testkit/workers';
 import { runPgMonitorOn, stopPgMonitor } from '../testkit/pg-monitor';
+import { runScript } from '../testkit/script';
 
 const MONITOR_ID = 'pg-monitor/main';
 
@@ -68,10 +69,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`${(error as Error).stack}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);
