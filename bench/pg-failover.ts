@@ -18,7 +18,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../workers/bootstrap/pg-monitor-schedule';
+import { runPgMonitorOn, stopPgMonitor } from '../testkit/pg-monitor';
 import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun } from '../testkit/pg-cluster';
 import { ports } from '../testkit/ports';
 import { repoRoot, stackSecrets, stateDir, taskQueueFor, temporalClient } from '../testkit/stack';
@@ -99,7 +99,7 @@ async function benchOurs(runs: number): Promise<RunFigures[]> {
       taskQueue,
       async () => {
         await primeMonitor(client, taskQueue);
-        await ensurePgMonitorSchedule(client, { cluster: 'main', taskQueue, intervalSeconds: 1 });
+        await runPgMonitorOn(client, taskQueue);
         for (let i = 1; i <= runs; i++) {
           const primary = await waitClusterHealthy(120_000);
           out.push(
@@ -121,7 +121,7 @@ async function benchOurs(runs: number): Promise<RunFigures[]> {
       pgWorkerEnv(),
     );
   } finally {
-    await deletePgMonitorSchedule(client, 'main');
+    await stopPgMonitor(client, 'main');
     await connection.close();
   }
   return out;

@@ -7,7 +7,7 @@ import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { requireWorkerSecrets } from '../config/required-secrets';
 import { ensureAutoscaleSchedules } from './bootstrap/schedules';
 import { ensureHealthRouters } from './bootstrap/health-routers';
-import { bootstrapPgMonitorSchedule } from './bootstrap/pg-monitor-schedule';
+import { describePgMonitorOutcome, ensurePgMonitor } from './bootstrap/pg-monitors';
 import { registerPlatformMetrics } from './metrics/platform-metrics';
 import { registerRedisMetrics } from './metrics/redis-metrics';
 import { serveWorkerMetrics, workerRegistry } from './metrics/worker-metrics';
@@ -60,10 +60,12 @@ async function main(): Promise<void> {
   }
   if (config.postgres.monitorSchedule) {
     // The monitor is optional for the rest of the worker: report and carry on.
-    await bootstrapPgMonitorSchedule(config).then(
-      (line) => process.stdout.write(`${line}\n`),
-      (error: Error) => process.stderr.write(`pg-monitor schedule not set up: ${error.message}\n`),
+    const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
+    await ensurePgMonitor(client, { cluster: 'main', taskQueue: config.taskQueue }).then(
+      (outcome) => process.stdout.write(`${describePgMonitorOutcome(outcome)}\n`),
+      (error: Error) => process.stderr.write(`pg monitor not started: ${error.message}\n`),
     );
+    await client.connection.close();
   }
   process.stdout.write(
     `worker ready: task queue ${config.taskQueue} on ${config.temporalAddress}, namespace ${config.namespace}, orchestrator ${driver}\n`,

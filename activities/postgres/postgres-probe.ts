@@ -1,9 +1,12 @@
 // Probes every server of the cluster: reachable, pg_is_in_recovery(), LSNs, timeline,
-// pg_stat_replication and pg_stat_wal_receiver. Read-only, apart from remembering the
-// primary's WAL position (the failover's lag reference) when exactly one server is writable.
+// pg_stat_replication and pg_stat_wal_receiver. Read-only, apart from storing the lag
+// reference (the primary's WAL position) that policy/postgres/pg-lag-reference.ts says to store.
 import type { WorkerConfig } from '../../config/worker-config';
 import type { ClusterObservation, ReplicationRow, ServerProbe } from '../../policy/postgres/pg-cluster';
-import { writableServers } from '../../policy/postgres/pg-cluster';
+import { planLagReference } from '../../policy/postgres/pg-lag-reference';
+import { createPgMetricsActivities } from './pg-metrics';
+import { createPgWatchActivity } from './pg-monitor-watch';
+import { createPgTopologyActivities } from './pg-topology';
 import { pgServers, withSuperuser, type PgServer } from './postgres-servers';
 import { readLastPrimaryLsn, readTopologyFile, writeLastPrimaryLsn } from './pg-topology-file';
 
@@ -55,18 +58,19 @@ export async function probeServer(config: WorkerConfig, server: PgServer): Promi
 }
 
 export function createPgProbeActivities(config: WorkerConfig) {
-  return {
-    async observePgCluster(cluster: string): Promise<ClusterObservation> {
-      const observedAtMs = Date.now();
-      const servers = await Promise.all(pgServers(config.postgres).map((s) => probeServer(config, s)));
-      const published = await readTopologyFile(config.stateDir);
-      const writable = writableServers(servers);
-      if (writable.length === 1 && writable[0].currentLsn)
-        await writeLastPrimaryLsn(config.stateDir, writable[0].name, writable[0].currentLsn);
-      const last = await readLastPrimaryLsn(config.stateDir);
-      // The reference only counts for the server it was taken on.
-      const lastKnownPrimaryLsn = last && published && last.primary === published.primary.name ? last.lsn : null;
-      return { cluster, observedAtMs, servers, published: published?.cluster === cluster ? published : null, lastKnownPrimaryLsn };
-    },
-  };
+  async function observePgCluster(cluster: string): Promise<ClusterObservation> {
+    const observedAtMs = Date.now();
+    const servers = await Promise.all(pgServers(config.postgres).map((s) => probeServer(config, s)));
+    const [topology, stored] = await Promise.all([readTopologyFile(config.stateDir), readLastPrimaryLsn(config.stateDir)]);
+    const published = topology?.cluster === cluster ? topology : null;
+    const plan = planLagReference(servers, stored, published);
+    if (plan.write) await writeLastPrimaryLsn(config.stateDir, plan.write.primary, plan.write.lsn);
+    return { cluster, observedAtMs, servers, published, lastKnownPrimaryLsn: plan.lastKnownPrimaryLsn };
+  }
+  const watch = createPgWatchActivity({
+    observe: observePgCluster,
+    publish: createPgTopologyActivities(config).publishPgTopology,
+    recordLag: createPgMetricsActivities().recordPgReplicationLag,
+  });
+  return { observePgCluster, ...watch };
 }

@@ -36,3 +36,8 @@ export function instanceIndex(service: string, name: string): number | undefined
 export function healthRouterId(service: string): string {
   return `health-router/${service}`;
 }
+
+/** The one PostgreSQL monitor of a cluster: a long-running workflow, started idempotently under this ID (its mutex). */
+export function pgMonitorId(cluster: string): string {
+  return `pg-monitor/${cluster}`;
+}

@@ -1,5 +1,5 @@
 // Failover under write load, repeated: SIGKILL the primary's postmaster while a writer
-// commits numbered rows; the pgMonitor schedule detects it and starts pgFailover.
+// commits numbered rows; the long-running monitor pg-monitor/main detects it and starts pgFailover.
 // PG_FAILOVER_CYCLES sets the number of cycles (default 3 in CI for time; the issue's
 // 10 run with PG_FAILOVER_CYCLES=10).
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/bootstrap/pg-monitor-schedule';
+import { runPgMonitorOn, stopPgMonitor } from '../../testkit/pg-monitor';
 import {
   pgWorkerEnv,
   postmasterPid,
@@ -45,7 +45,7 @@ describe('pgFailover under write load', () => {
     await waitClusterHealthy();
   });
   after(async () => {
-    await deletePgMonitorSchedule(client, 'main');
+    await stopPgMonitor(client, 'main');
     await connection.close();
   });
 
@@ -56,7 +56,7 @@ describe('pgFailover under write load', () => {
       taskQueue,
       async () => {
         await primeMonitor(client, taskQueue);
-        await ensurePgMonitorSchedule(client, { cluster: 'main', taskQueue, intervalSeconds: 1 });
+        await runPgMonitorOn(client, taskQueue);
         prober.start();
         try {
           for (let cycle = 1; cycle <= CYCLES; cycle++) {
@@ -104,7 +104,7 @@ describe('pgFailover under write load', () => {
           }
         } finally {
           await prober.stop();
-          await deletePgMonitorSchedule(client, 'main');
+          await stopPgMonitor(client, 'main');
         }
       },
       pgWorkerEnv(),

@@ -1,8 +1,10 @@
 // A primary paused with SIGSTOP for less than the detection window, then resumed, causes
-// no failover, although the monitor saw it fail probes.
+// no failover, although the long-running monitor saw it fail probes; and the monitor,
+// continuing as new every few seconds here, adds one execution per watch, not per probe.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../../workers/bootstrap/pg-monitor-schedule';
+import { runPgMonitorOn, stopPgMonitor } from '../../testkit/pg-monitor';
+import type { PgMonitorProgress } from '../../workflows/postgres/pg-monitor-watch';
 import {
   failoverStartedSince,
   pgWorkerEnv,
@@ -18,12 +20,13 @@ import { useTemporalSession } from '../../testkit/temporal-session';
 
 const WINDOW_MS = 5000;
 const PAUSE_MS = 2500;
+const WATCH_MS = 4000;
 
 describe('pgMonitor and a paused primary', () => {
   const session = useTemporalSession({
     prepare: () => waitClusterHealthy(),
     cleanUp: async (client) => {
-      await deletePgMonitorSchedule(client, 'main');
+      await stopPgMonitor(client, 'main');
       await waitClusterHealthy();
     },
   });
@@ -35,13 +38,14 @@ describe('pgMonitor and a paused primary', () => {
       taskQueue,
       async () => {
         await primeMonitor(session.client, taskQueue);
-        await ensurePgMonitorSchedule(session.client, {
-          cluster: 'main',
-          taskQueue,
-          intervalSeconds: 1,
-          monitorInput: { detectionWindowMs: WINDOW_MS, failedProbes: 3, probeIntervalMs: 500 },
+        const watchedFrom = Date.now();
+        await runPgMonitorOn(session.client, taskQueue, {
+          detectionWindowMs: WINDOW_MS,
+          failedProbes: 3,
+          probeIntervalMs: 500,
+          watchMs: WATCH_MS,
         });
-        await sleep(2500); // a healthy run first, so the topology is published
+        await sleep(2500); // healthy rounds first, so the topology is published
         const pid = postmasterPid(primary);
         const stoppedAt = Date.now();
         process.kill(pid, 'SIGSTOP');
@@ -50,25 +54,28 @@ describe('pgMonitor and a paused primary', () => {
         } finally {
           process.kill(pid, 'SIGCONT');
         }
-        // Past the window and a few more monitor runs.
+        // Past the window and a few more probe rounds.
         await sleep(WINDOW_MS + 3000);
         assert.equal(await failoverStartedSince(session.client, stoppedAt), false, 'no pgFailover run started');
         assert.deepEqual(await writableNow(), [primary], 'the same primary, the only writable server');
 
-        // The pause was seen: some monitor run counted failed probes and then found the primary healthy again.
-        const runs: Array<{ maxConsecutiveFailures: number; verdict: string }> = [];
-        for await (const w of session.client.workflow.list({
-          query: `WorkflowType = "pgMonitor" AND TaskQueue = "${taskQueue}" AND ExecutionStatus = "Completed"`,
-        })) {
-          runs.push(await session.client.workflow.getHandle(w.workflowId, w.runId).result());
-        }
-        assert.ok(runs.length >= 3, `monitor runs happened (${runs.length})`);
-        const sawFailures = runs.filter((r) => r.maxConsecutiveFailures >= 1);
-        assert.ok(sawFailures.length >= 1, `a monitor run saw the paused primary fail probes: ${JSON.stringify(runs)}`);
+        // The pause was seen (the most consecutive failures, carried through continue-as-new), then the primary found healthy again.
+        const progress: PgMonitorProgress = await session.client.workflow.getHandle('pg-monitor/main').query('pgMonitorProgress');
         assert.ok(
-          sawFailures.every((r) => r.verdict === 'healthy'),
-          `and found it healthy again: ${JSON.stringify(sawFailures)}`,
+          progress.detection.maxConsecutiveFailures >= 1,
+          `the monitor saw the paused primary fail probes: ${JSON.stringify(progress)}`,
         );
+        assert.equal(progress.lastCode, 'PrimaryHealthy', `and found it healthy again: ${JSON.stringify(progress)}`);
+        assert.equal(progress.failoversStarted, 0);
+        assert.ok(progress.runs >= 2, `the monitor continued as new every ${WATCH_MS} ms, carrying its state (${progress.runs} runs)`);
+
+        // One execution per watch, however many probe rounds: the old Schedule made one per second here.
+        const { count } = await session.client.workflow.count(
+          `WorkflowType = "pgMonitor" AND TaskQueue = "${taskQueue}" AND StartTime >= "${new Date(watchedFrom).toISOString()}"`,
+        );
+        const expectedAtMost = Math.ceil((Date.now() - watchedFrom) / WATCH_MS) + 1;
+        assert.ok(progress.rounds > count * 3, `${progress.rounds} probe rounds in ${count} executions`);
+        assert.ok(count <= expectedAtMost, `${count} pgMonitor executions, at most ${expectedAtMost} expected`);
       },
       pgWorkerEnv(),
     );
