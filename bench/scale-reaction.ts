@@ -22,6 +22,7 @@
 //               until nginx sends a request to the new instance
 //   total       load step → first answer from the new instance through nginx
 import type { Client } from '@temporalio/client';
+import { autoscaleScheduleId } from '../contracts/scaling';
 import { ensureAutoscaleSchedule } from '../workers/bootstrap/schedules';
 import { runLoad } from '../testkit/load';
 import { SERVICE } from '../testkit/platform';
@@ -105,7 +106,7 @@ async function oneRun(
   } finally {
     load.stop();
     await client.schedule
-      .getHandle(`autoscale/${SERVICE}`)
+      .getHandle(autoscaleScheduleId(SERVICE))
       .delete()
       .catch(() => undefined);
   }

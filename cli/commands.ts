@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { aggregateScalingStats, durationSeconds, outcomeOf, SCALING_OPERATION_TYPES } from '../policy/scaling/scaling-stats';
 import { autoscalerStatus } from '../read-models/autoscaler-status';
 import { instanceViews, readPgTopology, readRedisClusterInfo } from '../read-models/platform-view';
-import { autoscaleScheduleId } from '../workers/bootstrap/schedules';
+import { autoscaleScheduleId } from '../contracts/scaling';
 import { listOperations, OPERATION_TYPES } from '../read-models/visibility';
 import { connect, cliConfig, type Session } from './connect';
 import { CliError, ExitCode } from './errors';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createClients } from '../activities';
 import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
-import { workflowSource } from '../workers/workflow-source';
+import { workflowSource } from '../config/workflow-source';
 import { temporalAddress } from './ports';
 import { repoRoot, stateDir, testWorkerConfig } from './stack';
 

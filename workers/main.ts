@@ -11,7 +11,7 @@ import { bootstrapPgMonitorSchedule } from './bootstrap/pg-monitor-schedule';
 import { registerPlatformMetrics } from './metrics/platform-metrics';
 import { registerRedisMetrics } from './metrics/redis-metrics';
 import { serveWorkerMetrics, workerRegistry } from './metrics/worker-metrics';
-import { workflowSource } from './workflow-source';
+import { workflowSource } from '../config/workflow-source';
 
 async function main(): Promise<void> {
   const config = readWorkerConfig(process.env);

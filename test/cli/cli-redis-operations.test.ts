@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { coverageProblems } from '../../policy/redis/redis-cluster-view';
-import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { runCli } from '../../testkit/cli';
 import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../../testkit/redis';
 import { restoreBaseCluster } from '../../testkit/redis-restore';

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, Connection, WorkflowExecutionInfo } from '@temporalio/client';
 import Dockerode from 'dockerode';
 import * as workflows from '../../workflows';
-import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { PG_NAMES, pgWorkerEnv, waitClusterHealthy } from '../../testkit/pg-cluster';
 import { resetPlatform, SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TASK_QUEUE } from '../../contracts/common/names';
-import { progressQuery } from '../../contracts/common/definitions';
+import { progressQuery } from '../../contracts/common/progress';
 import { listContainers, upstreamMembers } from '../../testkit/platform';
 import { readmeRecipe, runReadmeLine } from '../../testkit/readme';
 import { ensureAutoscaleSchedule } from '../../workers/bootstrap/schedules';

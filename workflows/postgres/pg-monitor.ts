@@ -10,7 +10,7 @@ import { FailureType } from '../../contracts/common/failure-types';
 import { writableServers } from '../../policy/postgres/pg-cluster';
 import { evaluateDetection, initialDetectionState, type DetectionCode } from '../../policy/postgres/pg-detection';
 import { parsePgMonitorInput } from '../../policy/postgres/pg-input';
-import { pgFailoverMutexId } from '../../contracts/common/names';
+import { pgFailoverMutexId } from '../../contracts/postgres';
 import { pgFailover } from './pg-failover';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
 
