@@ -18,11 +18,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deletePgMonitorSchedule, ensurePgMonitorSchedule } from '../workers/bootstrap/pg-monitor-schedule';
 import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun } from '../testkit/pg-cluster';
 import { ports } from '../testkit/ports';
 import { repoRoot, stackSecrets, stateDir, taskQueueFor, temporalClient } from '../testkit/stack';
-import { withWorker } from '../testkit/workers';
+import { runWorkerScript, withWorker } from '../testkit/workers';
 import { PAF_LOGIN, PAF_NODES, PgAutoFailoverCluster } from './pg-auto-failover-cluster';
 import { BenchWriter, sleep, summarize, waitNewWritable, type Login, type ServerRef } from './pg-writer';
 
@@ -99,7 +98,8 @@ async function benchOurs(runs: number): Promise<RunFigures[]> {
       taskQueue,
       async () => {
         await primeMonitor(client, taskQueue);
-        await ensurePgMonitorSchedule(client, { cluster: 'main', taskQueue, intervalSeconds: 1 });
+        // The worker's own bootstrap script sets the monitor up, as on a real stack.
+        await runWorkerScript('bootstrap/pg-monitor-schedule.js', [], { TASK_QUEUE: taskQueue, PG_MONITOR_INTERVAL_SECONDS: '1' });
         for (let i = 1; i <= runs; i++) {
           const primary = await waitClusterHealthy(120_000);
           out.push(
@@ -121,7 +121,7 @@ async function benchOurs(runs: number): Promise<RunFigures[]> {
       pgWorkerEnv(),
     );
   } finally {
-    await deletePgMonitorSchedule(client, 'main');
+    await runWorkerScript('bootstrap/pg-monitor-schedule.js', ['--delete']);
     await connection.close();
   }
   return out;

@@ -23,12 +23,11 @@
 //   total       load step → first answer from the new instance through nginx
 import type { Client } from '@temporalio/client';
 import { autoscaleScheduleId } from '../contracts/scaling';
-import { ensureAutoscaleSchedule } from '../workers/bootstrap/schedules';
 import { runLoad } from '../testkit/load';
 import { SERVICE } from '../testkit/platform';
 import { ports } from '../testkit/ports';
 import { taskQueueFor, temporalClient, testWorkerConfig } from '../testkit/stack';
-import { withWorker } from '../testkit/workers';
+import { runWorkerScript, withWorker } from '../testkit/workers';
 import { arg, cleanPlatform, distribution, eventMs, sleep, writeResult } from './scale-common';
 
 const MUTEX = `scale/${SERVICE}`;
@@ -94,7 +93,7 @@ async function oneRun(
   await client.workflow.execute('scaleUp', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
   // Let the idle instance publish an idle sample (heartbeat 3 s) before the checks start.
   await sleep(4000);
-  await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: taskQueue, ...env }), SERVICE);
+  await runWorkerScript('bootstrap/schedules.js', [], { TASK_QUEUE: taskQueue, SERVICES: SERVICE, ...env });
   // The step lands at a random phase of the check loop, as a real one would.
   await sleep(Math.random() * checkIntervalSeconds * 1000);
 

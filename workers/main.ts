@@ -8,6 +8,7 @@ import { requireWorkerSecrets } from '../config/required-secrets';
 import { ensureAutoscaleSchedules } from './bootstrap/schedules';
 import { ensureHealthRouters } from './bootstrap/health-routers';
 import { bootstrapPgMonitorSchedule } from './bootstrap/pg-monitor-schedule';
+import { replicationLagGauge } from './metrics/pg-metrics';
 import { registerPlatformMetrics } from './metrics/platform-metrics';
 import { registerRedisMetrics } from './metrics/redis-metrics';
 import { serveWorkerMetrics, workerRegistry } from './metrics/worker-metrics';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: createActivities(config, driver, clients),
+    activities: createActivities(config, driver, clients, { replicationLag: replicationLagGauge(workerRegistry) }),
     ...workflowSource(),
   });
   const metricsClient = new Client({

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { clusterNodes } from '../../cli/redis-nodes';
+import { clusterNodes } from '../../read-models/redis-nodes';
 import { createClients } from '../../activities';
 import { runCli } from '../../testkit/cli';
 import { ports } from '../../testkit/ports';
