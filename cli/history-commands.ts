@@ -10,6 +10,20 @@ function seconds(value: number | undefined): string {
   return value === undefined ? '-' : `${value.toFixed(1)} s`;
 }
 
+/** One line of `jarvis-scale history --json`. */
+export interface HistoryRow {
+  workflowId: string;
+  runId: string;
+  type: string;
+  service: string | null;
+  status: string;
+  outcome: string;
+  startedAt: string;
+  closedAt: string | null;
+  durationSeconds: number | null;
+  triggeredBy: string;
+}
+
 export async function historyCommand(_g: GlobalOptions, out: Output, o: { service?: string; limit: number }): Promise<void> {
   if (!Number.isInteger(o.limit) || o.limit < 1)
     throw new CliError(
@@ -19,7 +33,7 @@ export async function historyCommand(_g: GlobalOptions, out: Output, o: { servic
     );
   await withSession(async (session) => {
     const records = await listOperations(session.client, { service: o.service, limit: o.limit });
-    const rows = records.map((r) => ({
+    const rows = records.map((r): HistoryRow => ({
       workflowId: r.workflowId,
       runId: r.runId,
       type: r.type,

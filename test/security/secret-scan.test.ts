@@ -94,6 +94,13 @@ async function keepContainerLogs(): Promise<number> {
   return containers.length;
 }
 
+/** The fields of the operations' results this scan feeds into the next operation. */
+interface OperationResult {
+  added: string[];
+  nodeId: string;
+  [field: string]: unknown;
+}
+
 describe('no secret in any workflow history or log', () => {
   let client: Client;
   let connection: Connection;
@@ -157,9 +164,12 @@ describe('no secret in any workflow history or log', () => {
       worker = await startWorkerProcess(taskQueue, { ...pgWorkerEnv(), MIN_INSTANCES: '0', MAX_INSTANCES: '3' });
       const run = (type: string, input: unknown, workflowId = `secret-scan/${type}/${process.pid}/${Date.now()}`) =>
         (
-          client.workflow.execute(type, { taskQueue, workflowId, args: [input], workflowExecutionTimeout: '5 minutes' }) as Promise<
-            Record<string, any>
-          >
+          client.workflow.execute(type, {
+            taskQueue,
+            workflowId,
+            args: [input],
+            workflowExecutionTimeout: '5 minutes',
+          }) as Promise<OperationResult>
         ).catch((error: Error & { cause?: Error }) => {
           throw new Error(`${type} ${JSON.stringify(input)} failed: ${error.cause?.message ?? error.message}`);
         });
