@@ -17,7 +17,7 @@ import type { OrchestratorDriver } from './scaling/orchestrator-choice';
 import { createSwarmOrchestrator } from './scaling/swarm-orchestrator';
 import { createScrapeTargetActivities } from './routing/scrape-targets';
 import { createServiceCatalog } from './scaling/services';
-import { createPgMetricsActivities } from './postgres/pg-metrics';
+import { createPgMetricsActivities, type ReplicationLagGauge } from './postgres/pg-metrics';
 import { createPgTopologyActivities } from './postgres/pg-topology';
 import { createPgControlActivities } from './postgres/postgres-control';
 import { createPgProbeActivities } from './postgres/postgres-probe';
@@ -85,8 +85,18 @@ export function createOrchestrator(driver: OrchestratorDriver, config: WorkerCon
     : createProcessOrchestrator({ ...launchSettings(config), logDir: config.logDir });
 }
 
+/** Metrics some activities report, exported by the worker on its own registry; absent ones are not reported. */
+export interface ActivityMetrics {
+  replicationLag?: ReplicationLagGauge;
+}
+
 /** `driver` is the resolved orchestrator (see chooseOrchestrator), never "auto". */
-export function createActivities(config: WorkerConfig, driver: OrchestratorDriver, clients: ActivityClients = createClients(config)) {
+export function createActivities(
+  config: WorkerConfig,
+  driver: OrchestratorDriver,
+  clients: ActivityClients = createClients(config),
+  metrics: ActivityMetrics = {},
+) {
   return {
     ...createServiceCatalog(config),
     ...createOrchestrator(driver, config, clients),
@@ -103,7 +113,7 @@ export function createActivities(config: WorkerConfig, driver: OrchestratorDrive
     ...createPgControlActivities(config),
     ...createPgRejoinActivities(config),
     ...createPgTopologyActivities(config),
-    ...createPgMetricsActivities(),
+    ...createPgMetricsActivities(metrics.replicationLag),
     // Redis Cluster topology
     ...createRedisTopologyActivities(clients.redis),
     ...createRedisMigrateActivities(clients.redis),

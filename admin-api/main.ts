@@ -5,13 +5,11 @@ import http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createAdminAuth } from '../shared/admin-auth';
 import { sendJson } from '../shared/http-kit';
-import { createClients, createOrchestrator } from '../activities';
-import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
 import { ConfigError, readWorkerConfig, type WorkerConfig } from '../config/worker-config';
-import { aggregateScalingStats, SCALING_OPERATION_TYPES } from '../policy/scaling/scaling-stats';
 import { autoscalerStatus } from '../read-models/autoscaler-status';
+import { openPlatform } from '../read-models/platform';
 import { instanceCounts, instanceViews } from '../read-models/platform-view';
-import { listOperations } from '../read-models/visibility';
+import { scalingStatsByService } from '../read-models/scaling-stats';
 
 export interface AdminApi {
   server: http.Server;
@@ -25,28 +23,15 @@ export async function startAdminApi(config: WorkerConfig, port = config.adminApi
   const auth = createAdminAuth(config.adminToken);
   const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5_000 });
   const client = new Client({ connection, namespace: config.namespace });
-  const clients = createClients(config);
-  const orchestrator = createOrchestrator(await chooseOrchestrator(config, clients.docker), config, clients);
+  const platform = await openPlatform(config);
 
   const routes: Record<string, () => Promise<unknown>> = {
     '/api/admin/autoscaler/status': async () => ({ services: await Promise.all(config.services.map((s) => autoscalerStatus(client, s))) }),
-    '/api/admin/metrics': async () => {
-      const records = await listOperations(client, { types: SCALING_OPERATION_TYPES });
-      const perService = Object.fromEntries(
-        config.services.map((s) => [
-          s,
-          aggregateScalingStats(
-            records.filter((r) => r.service === s),
-            Date.now(),
-          ),
-        ]),
-      );
-      return { ...aggregateScalingStats(records, Date.now()), services: perService };
-    },
+    '/api/admin/metrics': () => scalingStatsByService(client, config.services),
     '/api/admin/health/instances': async () => ({
       services: await Promise.all(
         config.services.map(async (service) => {
-          const view = await instanceViews(orchestrator, clients.cluster(), service, { probe: true });
+          const view = await instanceViews(platform.orchestrator, platform.redis(), service, { probe: true });
           return { service, ...instanceCounts(view.instances), ...view };
         }),
       ),
@@ -88,7 +73,7 @@ export async function startAdminApi(config: WorkerConfig, port = config.adminApi
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await clients.close();
+      await platform.close();
       await connection.close();
     },
   };

@@ -113,70 +113,40 @@ function windowFigures(samples: Sample[], windows: Array<{ from: number; to: num
   };
 }
 
-async function main(): Promise<void> {
-  const drains = Number(arg('drains', '5'));
-  const rate = Number(arg('rate', '150'));
-  const driver = arg('driver', 'docker') as 'docker' | 'process';
-  const env = { ORCHESTRATOR: driver, MIN_INSTANCES: '2', MAX_INSTANCES: '4', APP_BASE_PORT: String(testWorkerConfig().appBasePort) };
-  const taskQueue = taskQueueFor(`bench drain ${driver}`);
-  const { client, connection } = await temporalClient();
-  const rounds: Array<{
-    steady: { from: number; to: number };
-    drain: { from: number; to: number };
-    victim: string;
-    slowRequestOk: boolean;
-    drained: boolean;
-    forcedStop: boolean;
-  }> = [];
-  let load: ReturnType<typeof startRecordedLoad> | undefined;
-  try {
-    await cleanPlatform(client);
-    await withWorker(
-      taskQueue,
-      async () => {
-        await scaleTo3(client, taskQueue, driver);
-        load = startRecordedLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, 8, rate);
-        await sleep(3000); // connections warm
-        for (let round = 1; round <= drains; round++) {
-          const steady = { from: Date.now(), to: 0 };
-          await sleep(8000);
-          steady.to = Date.now();
-          const victim = (await listInstances(driver)).filter((c) => c.running).at(-1)!;
-          const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=2000`).then(
-            (r) => r.status === 200,
-            () => false,
-          );
-          const drain = { from: Date.now(), to: 0 };
-          const result = await client.workflow.execute('drainInstance', {
-            taskQueue,
-            workflowId: MUTEX,
-            args: [{ instance: victim.name, drainTimeoutSeconds: 30 }],
-          });
-          drain.to = Date.now();
-          const slowRequestOk = await slow;
-          rounds.push({
-            steady,
-            drain,
-            victim: victim.name,
-            slowRequestOk,
-            drained: result.drains[0].drained,
-            forcedStop: result.drains[0].forcedStop,
-          });
-          process.stdout.write(
-            `round ${round}: drained ${victim.name} in ${drain.to - drain.from} ms, slow request ok: ${slowRequestOk}\n`,
-          );
-          await scaleTo3(client, taskQueue, driver);
-          await sleep(2000); // the scale-up's reload is not part of either window
-        }
-      },
-      env,
-    );
-  } finally {
-    await load?.stop();
-    await cleanPlatform(client);
-    await connection.close();
-  }
-  const samples = load!.samples;
+interface DrainRound {
+  steady: { from: number; to: number };
+  drain: { from: number; to: number };
+  victim: string;
+  slowRequestOk: boolean;
+  drained: boolean;
+  forcedStop: boolean;
+}
+
+/** A steady window, then one drain of the newest instance while a slow request runs on it; back to 3 after. */
+async function drainRound(client: Client, taskQueue: string, driver: 'docker' | 'process', round: number): Promise<DrainRound> {
+  const steady = { from: Date.now(), to: 0 };
+  await sleep(8000);
+  steady.to = Date.now();
+  const victim = (await listInstances(driver)).filter((c) => c.running).at(-1)!;
+  const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=2000`).then(
+    (r) => r.status === 200,
+    () => false,
+  );
+  const drain = { from: Date.now(), to: 0 };
+  const result = await client.workflow.execute('drainInstance', {
+    taskQueue,
+    workflowId: MUTEX,
+    args: [{ instance: victim.name, drainTimeoutSeconds: 30 }],
+  });
+  drain.to = Date.now();
+  const slowRequestOk = await slow;
+  process.stdout.write(`round ${round}: drained ${victim.name} in ${drain.to - drain.from} ms, slow request ok: ${slowRequestOk}\n`);
+  await scaleTo3(client, taskQueue, driver);
+  await sleep(2000); // the scale-up's reload is not part of either window
+  return { steady, drain, victim: victim.name, slowRequestOk, drained: result.drains[0].drained, forcedStop: result.drains[0].forcedStop };
+}
+
+function drainResult(samples: Sample[], rounds: DrainRound[], settings: { driver: string; drains: number; rate: number }) {
   const steady = windowFigures(
     samples,
     rounds.map((r) => r.steady),
@@ -185,11 +155,19 @@ async function main(): Promise<void> {
     samples,
     rounds.map((r) => r.drain),
   );
-  const result = {
+  return {
     benchmark: 'drain-latency',
     at: new Date().toISOString(),
     machine: "shared 2-core VM (load from other engineers' stacks)",
-    settings: { driver, drains, clients: 8, requestsPerSecond: rate, instances: 3, url: '/api/ping through nginx', steadyWindowSeconds: 8 },
+    settings: {
+      driver: settings.driver,
+      drains: settings.drains,
+      clients: 8,
+      requestsPerSecond: settings.rate,
+      instances: 3,
+      url: '/api/ping through nginx',
+      steadyWindowSeconds: 8,
+    },
     goal: '0 failed requests during a drain; p99 close to the steady state',
     steady,
     duringDrain: during,
@@ -205,8 +183,38 @@ async function main(): Promise<void> {
       duringDrain: windowFigures(samples, [r.drain]),
     })),
   };
+}
+
+async function main(): Promise<void> {
+  const drains = Number(arg('drains', '5'));
+  const rate = Number(arg('rate', '150'));
+  const driver = arg('driver', 'docker') as 'docker' | 'process';
+  const env = { ORCHESTRATOR: driver, MIN_INSTANCES: '2', MAX_INSTANCES: '4', APP_BASE_PORT: String(testWorkerConfig().appBasePort) };
+  const taskQueue = taskQueueFor(`bench drain ${driver}`);
+  const { client, connection } = await temporalClient();
+  const rounds: DrainRound[] = [];
+  let load: ReturnType<typeof startRecordedLoad> | undefined;
+  try {
+    await cleanPlatform(client);
+    await withWorker(
+      taskQueue,
+      async () => {
+        await scaleTo3(client, taskQueue, driver);
+        load = startRecordedLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, 8, rate);
+        await sleep(3000); // connections warm
+        for (let round = 1; round <= drains; round++) rounds.push(await drainRound(client, taskQueue, driver, round));
+      },
+      env,
+    );
+  } finally {
+    await load?.stop();
+    await cleanPlatform(client);
+    await connection.close();
+  }
+  const result = drainResult(load!.samples, rounds, { driver, drains, rate });
   const file = writeResult('drain-latency', result);
   process.stdout.write(`results: ${file}\n`);
+  const { steady, duringDrain: during } = result;
   process.stdout.write(
     `steady: ${steady.requests} requests, ${steady.failed} failed, p99 ${steady.latencyMs?.p99} ms; during drains: ${during.requests} requests, ${during.failed} failed, p99 ${during.latencyMs?.p99} ms\n`,
   );

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { slotCount } from '../policy/redis/redis-cluster-view';
-import { REDIS_MUTEX_ID } from '../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../contracts/redis';
 import { ports } from '../testkit/ports';
 import { assertBaseCluster, clusterView, redisPassword, redisWorkerEnv, withNode } from '../testkit/redis';
 import { ListWriter, resilientClusterClient } from '../testkit/redis-writer';

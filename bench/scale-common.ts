@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { autoscaleScheduleId } from '../contracts/scaling';
 import { createClients, createOrchestrator } from '../activities';
 import { resetPlatform, SERVICE } from '../testkit/platform';
 import { repoRoot, testWorkerConfig } from '../testkit/stack';
@@ -46,7 +47,7 @@ export function distribution(values: number[], withP99 = false): Distribution {
  */
 export async function cleanPlatform(client: Client): Promise<void> {
   await client.schedule
-    .getHandle(`autoscale/${SERVICE}`)
+    .getHandle(autoscaleScheduleId(SERVICE))
     .delete()
     .catch(() => undefined);
   const types = ['scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate', 'autoscaleCheck'].map((t) => `"${t}"`).join(', ');

@@ -22,12 +22,12 @@
 //               until nginx sends a request to the new instance
 //   total       load step → first answer from the new instance through nginx
 import type { Client } from '@temporalio/client';
-import { ensureAutoscaleSchedule } from '../workers/bootstrap/schedules';
+import { autoscaleScheduleId } from '../contracts/scaling';
 import { runLoad } from '../testkit/load';
 import { SERVICE } from '../testkit/platform';
 import { ports } from '../testkit/ports';
 import { taskQueueFor, temporalClient, testWorkerConfig } from '../testkit/stack';
-import { withWorker } from '../testkit/workers';
+import { runWorkerScript, withWorker } from '../testkit/workers';
 import { arg, cleanPlatform, distribution, eventMs, sleep, writeResult } from './scale-common';
 
 const MUTEX = `scale/${SERVICE}`;
@@ -93,7 +93,7 @@ async function oneRun(
   await client.workflow.execute('scaleUp', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
   // Let the idle instance publish an idle sample (heartbeat 3 s) before the checks start.
   await sleep(4000);
-  await ensureAutoscaleSchedule(client, testWorkerConfig({ TASK_QUEUE: taskQueue, ...env }), SERVICE);
+  await runWorkerScript('bootstrap/schedules.js', [], { TASK_QUEUE: taskQueue, SERVICES: SERVICE, ...env });
   // The step lands at a random phase of the check loop, as a real one would.
   await sleep(Math.random() * checkIntervalSeconds * 1000);
 
@@ -105,7 +105,7 @@ async function oneRun(
   } finally {
     load.stop();
     await client.schedule
-      .getHandle(`autoscale/${SERVICE}`)
+      .getHandle(autoscaleScheduleId(SERVICE))
       .delete()
       .catch(() => undefined);
   }
@@ -138,20 +138,18 @@ async function oneRun(
   return figures;
 }
 
-async function main(): Promise<void> {
-  const runs = Number(arg('runs', '5'));
-  const drivers = arg('drivers', 'process,docker').split(',');
-  const checkIntervalSeconds = Number(arg('check-interval', '15'));
-  const base = testWorkerConfig();
-  const env = {
-    MIN_INSTANCES: '1',
-    MAX_INSTANCES: '2',
-    TARGET_REQUEST_RATE: '20',
-    CHECK_INTERVAL: String(checkIntervalSeconds),
-    COOLDOWN_PERIOD: '0',
-    METRIC_MAX_AGE: '10',
-    APP_BASE_PORT: String(base.appBasePort),
-  };
+const FIGURE_KEYS = [
+  'detectionMs',
+  'overheadMs',
+  'appBootMs',
+  'totalMs',
+  'checkToScaleUpMs',
+  'scaleUpToInstanceStartedMs',
+  'healthyToServingMs',
+] as const;
+
+/** `runs` runs per driver, each with its own in-process worker and task queue. */
+async function runAll(drivers: string[], runs: number, env: Record<string, string>, checkIntervalSeconds: number): Promise<RunFigures[]> {
   const { client, connection } = await temporalClient();
   const all: RunFigures[] = [];
   try {
@@ -170,23 +168,21 @@ async function main(): Promise<void> {
     await cleanPlatform(client);
     await connection.close();
   }
+  return all;
+}
 
-  const keys = [
-    'detectionMs',
-    'overheadMs',
-    'appBootMs',
-    'totalMs',
-    'checkToScaleUpMs',
-    'scaleUpToInstanceStartedMs',
-    'healthyToServingMs',
-  ] as const;
+function reactionResult(
+  all: RunFigures[],
+  settings: { runs: number; drivers: string[]; checkIntervalSeconds: number; appStartupDelayMs: number },
+) {
+  const { runs, drivers, checkIntervalSeconds } = settings;
   const byDriver = Object.fromEntries(
     drivers.map((driver) => {
       const mine = all.filter((r) => r.driver === driver);
-      return [driver, Object.fromEntries(keys.map((k) => [k, distribution(mine.map((r) => r[k]))]))];
+      return [driver, Object.fromEntries(FIGURE_KEYS.map((k) => [k, distribution(mine.map((r) => r[k]))]))];
     }),
   );
-  const result = {
+  return {
     benchmark: 'scale-reaction',
     at: new Date().toISOString(),
     machine: "shared 2-core VM (load from other engineers' stacks)",
@@ -196,7 +192,7 @@ async function main(): Promise<void> {
       checkIntervalSeconds,
       loadRequestsPerSecond: 100,
       targetRequestRate: 20,
-      appStartupDelayMs: base.appStartupDelayMs,
+      appStartupDelayMs: settings.appStartupDelayMs,
       appHeartbeatMs: 3000,
     },
     goal: 'overhead < 1000 ms',
@@ -219,10 +215,28 @@ async function main(): Promise<void> {
     },
     runs: all,
   };
+}
+
+async function main(): Promise<void> {
+  const runs = Number(arg('runs', '5'));
+  const drivers = arg('drivers', 'process,docker').split(',');
+  const checkIntervalSeconds = Number(arg('check-interval', '15'));
+  const base = testWorkerConfig();
+  const env = {
+    MIN_INSTANCES: '1',
+    MAX_INSTANCES: '2',
+    TARGET_REQUEST_RATE: '20',
+    CHECK_INTERVAL: String(checkIntervalSeconds),
+    COOLDOWN_PERIOD: '0',
+    METRIC_MAX_AGE: '10',
+    APP_BASE_PORT: String(base.appBasePort),
+  };
+  const all = await runAll(drivers, runs, env, checkIntervalSeconds);
+  const result = reactionResult(all, { runs, drivers, checkIntervalSeconds, appStartupDelayMs: base.appStartupDelayMs });
   const file = writeResult('scale-reaction', result);
   process.stdout.write(`results: ${file}\n`);
   for (const driver of drivers) {
-    const d = byDriver[driver];
+    const d = result.byDriver[driver];
     process.stdout.write(
       `${driver}: overhead p50 ${d.overheadMs.p50} p90 ${d.overheadMs.p90} max ${d.overheadMs.max} ms; app boot p50 ${d.appBootMs.p50} ms; detection p50 ${d.detectionMs.p50} ms; total p50 ${d.totalMs.p50} ms\n`,
     );

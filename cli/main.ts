@@ -2,12 +2,18 @@
 // jarvis-scale: the operator's CLI. Exit codes: 0 ok, 1 the operation failed, 2 bad usage
 // or input (nothing started), 3 Temporal unreachable, 4 another operation holds the mutex.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { createClients } from '../activities';
+import type { Cluster } from 'ioredis';
+import { openRedis, type RedisReader } from '../read-models/platform';
+import { autoscaleCommand } from './autoscale-command';
 import * as cmd from './commands';
 import type { Session } from './connect';
 import { CliError, ExitCode } from './errors';
 import * as ops from './operations';
 import { createOutput, reportError } from './output';
+import { historyCommand, statsCommand } from './history-commands';
+import { resolveNodeId } from './redis-nodes';
+import type { GlobalOptions } from './session';
+import { statusCommand } from './status-command';
 
 function int(name: string) {
   return (value: string): number => {
@@ -26,7 +32,7 @@ const program = new Command('jarvis-scale')
 
 let exitCode: number = ExitCode.ok;
 
-function action<A extends unknown[]>(fn: (g: cmd.GlobalOptions, out: ReturnType<typeof createOutput>, ...args: A) => Promise<void>) {
+function action<A extends unknown[]>(fn: (g: GlobalOptions, out: ReturnType<typeof createOutput>, ...args: A) => Promise<void>) {
   return async (...args: A) => {
     const g = program.opts<{ json: boolean; taskQueue?: string; wait: boolean }>();
     const out = createOutput(g.json);
@@ -45,7 +51,7 @@ program
     'instances (orchestrator, registry, health), the operations running now with their progress, the autoscaler, PostgreSQL topology and Redis Cluster health',
   )
   .option('--service <name>', 'only this service')
-  .action(action((g, out, o: { service?: string }) => cmd.statusCommand(g, out, o)));
+  .action(action((g, out, o: { service?: string }) => statusCommand(g, out, o)));
 
 program
   .command('scale <service>')
@@ -151,9 +157,9 @@ program
     action((g, out, o: { slots: number; from?: string[]; to: string }) =>
       cmd.simpleOperation(g, out, async (s) => {
         const redis = () => redisOf(s);
-        const target = await cmd.resolveNodeId(redis, o.to);
+        const target = await resolveNodeId(redis, o.to);
         const sources = [];
-        for (const f of o.from ?? []) sources.push(await cmd.resolveNodeId(redis, f));
+        for (const f of o.from ?? []) sources.push(await resolveNodeId(redis, f));
         return ops.redisReshardStart(o.slots, sources, target);
       }),
     ),
@@ -179,7 +185,7 @@ program
   .action(
     action((g, out, o: { port: number; replicaOf?: string }) =>
       cmd.simpleOperation(g, out, async (s) => {
-        const replicaOf = o.replicaOf && o.replicaOf !== 'auto' ? await cmd.resolveNodeId(() => redisOf(s), o.replicaOf) : o.replicaOf;
+        const replicaOf = o.replicaOf && o.replicaOf !== 'auto' ? await resolveNodeId(() => redisOf(s), o.replicaOf) : o.replicaOf;
         return ops.redisAddNodeStart(o.port, replicaOf);
       }),
     ),
@@ -190,7 +196,7 @@ program
   .description("Redis Cluster: move a node's slots away, then forget and stop it (redisRemoveNode)")
   .action(
     action((g, out, node: string) =>
-      cmd.simpleOperation(g, out, async (s) => ops.redisRemoveNodeStart(await cmd.resolveNodeId(() => redisOf(s), node))),
+      cmd.simpleOperation(g, out, async (s) => ops.redisRemoveNodeStart(await resolveNodeId(() => redisOf(s), node))),
     ),
   );
 
@@ -202,7 +208,7 @@ program
   .action(
     action((g, out, o: { replica: string; timeout?: number }) =>
       cmd.simpleOperation(g, out, async (s) =>
-        ops.redisFailoverStart(await cmd.resolveNodeId(() => redisOf(s), o.replica), { timeoutSeconds: o.timeout }),
+        ops.redisFailoverStart(await resolveNodeId(() => redisOf(s), o.replica), { timeoutSeconds: o.timeout }),
       ),
     ),
   );
@@ -230,7 +236,7 @@ program
           ExitCode.usage,
           'jarvis-scale autoscale pause   or   jarvis-scale autoscale resume',
         );
-      return cmd.autoscaleCommand(g, out, act, o.service);
+      return autoscaleCommand(g, out, act, o.service);
     }),
   );
 
@@ -239,13 +245,13 @@ program
   .description('past and running operations from Temporal visibility, newest first, with outcome and duration')
   .option('--service <name>', 'only this service (jarvis-app, postgres/main, redis/cache)')
   .option('--limit <n>', 'at most this many', int('--limit'), 20)
-  .action(action((g, out, o: { service?: string; limit: number }) => cmd.historyCommand(g, out, o)));
+  .action(action((g, out, o: { service?: string; limit: number }) => historyCommand(g, out, o)));
 
 program
   .command('stats')
   .description('scaling statistics computed from Temporal visibility')
   .option('--service <name>', 'only this service')
-  .action(action((g, out, o: { service?: string }) => cmd.statsCommand(g, out, o)));
+  .action(action((g, out, o: { service?: string }) => statsCommand(g, out, o)));
 
 program
   .command('cancel <workflow-id>')
@@ -253,10 +259,12 @@ program
   .action(action((g, out, workflowId: string) => cmd.cancelCommand(g, out, workflowId)));
 
 // A Redis connection for name resolution, opened on first use and closed at exit.
-let redisClients: ReturnType<typeof createClients> | undefined;
-function redisOf(s: Session) {
-  redisClients ??= createClients(s.config);
-  return redisClients.cluster();
+let redisReader: RedisReader | undefined;
+function redisOf(s: Session): Cluster {
+  redisReader ??= openRedis(s.config);
+  const redis = redisReader.redis();
+  if (!redis) throw new Error('no Redis Cluster client could be made from REDIS_CLUSTER_NODES');
+  return redis;
 }
 
 async function main(): Promise<number> {
@@ -275,7 +283,7 @@ async function main(): Promise<number> {
     }
     return reportError(error, process.argv.includes('--json'));
   } finally {
-    await redisClients?.close();
+    await redisReader?.close();
   }
   return exitCode;
 }

@@ -1,7 +1,9 @@
 // Each CLI operation as what it starts: the workflow type, its input (the exact shape the
 // workflow's policy schema accepts), the mutex workflow ID and the search attributes.
 // Inputs are validated with the same policy parsers the workflows use, before anything starts.
-import { pgFailoverMutexId, redisTopologyMutexId, scaleMutexId } from '../contracts/common/names';
+import { pgFailoverMutexId } from '../contracts/postgres';
+import { redisTopologyMutexId } from '../contracts/redis';
+import { scaleMutexId } from '../contracts/scaling';
 import { parseScaleDownInput, parseDrainInstanceInput } from '../policy/scaling/scale-down-input';
 import { parseScaleUpInput, type Parsed } from '../policy/scaling/scale-input';
 import { parseRollingUpdateInput } from '../policy/scaling/rolling-update-input';

@@ -1,30 +1,8 @@
 // Lets the user name a Redis node by port or host:port as well as by its 40-hex node id.
 import type { Cluster } from 'ioredis';
+import { clusterNodes, type ClusterNode } from '../read-models/redis-nodes';
 import { CliError, ExitCode } from './errors';
 import { NODE_ID } from './operations';
-
-export interface ClusterNode {
-  id: string;
-  address: string;
-  flags: string[];
-  master: string | null;
-  slots: string[];
-}
-
-export function parseClusterNodes(text: string): ClusterNode[] {
-  return text
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [id, addr, flags, master, , , , , ...slots] = line.trim().split(' ');
-      return { id, address: addr.split('@')[0], flags: flags.split(','), master: master === '-' ? null : master, slots };
-    });
-}
-
-export async function clusterNodes(redis: Cluster): Promise<ClusterNode[]> {
-  return parseClusterNodes((await redis.cluster('NODES')) as unknown as string);
-}
 
 /** A node id as given, or the id of the node at that port / host:port. */
 export async function resolveNodeId(redis: () => Cluster, given: string): Promise<string> {

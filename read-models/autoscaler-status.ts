@@ -1,8 +1,7 @@
 // The autoscale Schedule's state and the decisions of its last checks, read from Temporal:
 // the Schedule's description and the results of recent autoscaleCheck runs.
 import type { Client } from '@temporalio/client';
-import type { AutoscaleCheckResult } from '../workflows/scaling/autoscale-check';
-import { autoscaleScheduleId } from '../workers/bootstrap/schedules';
+import { autoscaleScheduleId, type AutoscaleCheckSummary } from '../contracts/scaling';
 
 export interface AutoscalerStatus {
   service: string;
@@ -21,7 +20,7 @@ export interface AutoscalerStatus {
     desired?: number;
     reason?: string;
     metric?: string;
-    started?: AutoscaleCheckResult['started'];
+    started?: AutoscaleCheckSummary['started'];
     skipped?: string;
     error?: string;
   }>;
@@ -50,7 +49,7 @@ export async function autoscalerStatus(client: Client, service: string, lastChec
     };
     if (info.status.name === 'COMPLETED') {
       try {
-        const result = (await client.workflow.getHandle(info.workflowId, info.runId).result()) as AutoscaleCheckResult;
+        const result = (await client.workflow.getHandle(info.workflowId, info.runId).result()) as AutoscaleCheckSummary;
         Object.assign(entry, {
           action: result.decision.action,
           current: result.decision.current,

@@ -37,7 +37,7 @@ export async function readRegistry(redis: Cluster | undefined, service: string):
 }
 
 export async function instanceViews(
-  orchestrator: Orchestrator,
+  orchestrator: Pick<Orchestrator, 'listInstances'>,
   redis: Cluster | undefined,
   service: string,
   options: { probe: boolean; timeoutMs?: number } = { probe: true },

@@ -4,6 +4,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { OperationRecord, OperationStatus } from '../policy/scaling/scaling-stats';
 import { OperationKey, ServiceKey } from '../contracts/common/search-attributes';
+import { serviceOfAutoscaleCheck } from '../contracts/scaling';
 
 /** Every operation type that runs under a mutex workflow ID. */
 export const OPERATION_TYPES = [
@@ -77,9 +78,10 @@ export async function listOperations(client: Client, q: OperationQuery = {}): Pr
 export function autoscaleTriggers(records: OperationRecordWithRun[]): Array<{ service: string; direction: 'up' | 'down'; count: number }> {
   const counts = new Map<string, number>();
   for (const r of records) {
-    if (!r.parentWorkflowId?.startsWith('autoscale-check/')) continue;
+    const checked = r.parentWorkflowId === undefined ? undefined : serviceOfAutoscaleCheck(r.parentWorkflowId);
+    if (checked === undefined) continue;
     if (r.type !== 'scaleUp' && r.type !== 'scaleDown') continue;
-    const key = `${r.service ?? r.parentWorkflowId.slice('autoscale-check/'.length)}|${r.type === 'scaleUp' ? 'up' : 'down'}`;
+    const key = `${r.service ?? checked}|${r.type === 'scaleUp' ? 'up' : 'down'}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts].map(([key, count]) => {

@@ -5,15 +5,15 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { resumeSignal, rollingUpdateProgressQuery } from '../contracts/common/definitions';
+import { resumeSignal, rollingUpdateProgressQuery } from '../contracts/scaling';
 import { pgWorkerEnv, postmasterPid, waitClusterHealthy, PG_NAMES } from '../testkit/pg-cluster';
 import { resetPlatform, SERVICE } from '../testkit/platform';
 import { repoRoot, taskQueueFor, temporalClient } from '../testkit/stack';
 import { withWorker } from '../testkit/workers';
 import { ports } from '../testkit/ports';
 import { assertBaseCluster, clusterView, redisWorkerEnv } from '../testkit/redis';
-import { REDIS_MUTEX_ID } from '../workflows/redis/redis-common';
-import { healthRouterProgressQuery } from '../contracts/common/definitions';
+import { REDIS_MUTEX_ID } from '../contracts/redis';
+import { healthRouterProgressQuery } from '../contracts/routing';
 import { eventually } from '../testkit/app-instances';
 import { readRoutes, setFrozen } from '../testkit/upstream';
 

@@ -17,6 +17,27 @@ export function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, TEMPORAL_ADDRESS: temporalAddress, JARVIS_STATE_DIR: stateDir, ...env };
 }
 
+/**
+ * The CLI's --json answer, as the tests read it: an operation's outcome, a signal's, or an error.
+ * Which fields are there depends on the command; a test asserts on the ones it expects.
+ */
+export interface CliAnswer {
+  ok: boolean;
+  state: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  input: unknown;
+  result: Record<string, unknown>;
+  paused: boolean;
+  error: { message: string; exitCode: number; fix: string };
+}
+
+/** Parses the CLI's --json output; `T` names what the command prints (CliAnswer unless said). */
+export function cliJson<T = CliAnswer>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
 /** Resolves with the exit code and output; never rejects on a non-zero exit. */
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliRun> {
   return new Promise((resolve) => {

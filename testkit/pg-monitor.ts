@@ -2,7 +2,7 @@
 // queue, with their own detection settings. The workflow ID is the mutex, so a monitor
 // left on another task queue (the stack's worker, an earlier test) is ended first.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { pgMonitorId } from '../contracts/common/names';
+import { pgMonitorId } from '../contracts/postgres';
 
 /** Ends pg-monitor/<cluster> if it runs. True when one was running. */
 export async function stopPgMonitor(client: Client, cluster = 'main'): Promise<boolean> {

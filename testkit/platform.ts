@@ -1,5 +1,6 @@
 // Reads and resets the platform the scaling workflows change: containers, nginx, Prometheus targets.
 import type { Client } from '@temporalio/client';
+import { autoscaleScheduleId } from '../contracts/scaling';
 import { createClients, createOrchestrator } from '../activities';
 import { createNginxActivities } from '../activities/routing/nginx';
 import { testWorkerConfig } from './stack';
@@ -51,7 +52,7 @@ const SCALING_TYPES = ['scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate',
 export async function resetPlatform(client: Client, service = SERVICE): Promise<void> {
   const { orchestrator, nginx } = parts();
   await client.schedule
-    .getHandle(`autoscale/${service}`)
+    .getHandle(autoscaleScheduleId(service))
     .delete()
     .catch(() => undefined);
   const types = SCALING_TYPES.map((t) => `"${t}"`).join(', ');

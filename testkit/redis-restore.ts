@@ -2,7 +2,7 @@
 // not one of the base six is removed through redisRemoveNode (drained, forgotten, stopped,
 // its folder deleted), then the cluster must be whole.
 import type { Client } from '@temporalio/client';
-import { REDIS_MUTEX_ID } from '../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../contracts/redis';
 import { ports } from './ports';
 import { assertBaseCluster, clusterView, redisWorkerEnv } from './redis';
 import { taskQueueFor } from './stack';

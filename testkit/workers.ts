@@ -1,11 +1,12 @@
 // Workers for tests: in-process for ordinary tests, a child process for crash tests.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createClients } from '../activities';
 import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
-import { workflowSource } from '../workers/workflow-source';
+import { workflowSource } from '../config/workflow-source';
 import { temporalAddress } from './ports';
 import { repoRoot, stateDir, testWorkerConfig } from './stack';
 
@@ -38,21 +39,37 @@ export interface WorkerProcess {
   kill: (signal: NodeJS.Signals) => Promise<void>;
 }
 
+/** The environment of a worker process (or worker script) on this test stack. */
+function workerProcessEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: temporalAddress,
+    JARVIS_STATE_DIR: stateDir,
+    WORKER_METRICS_PORT: '0',
+    // Test workers create no schedules: those belong to the main job's worker.
+    CREATE_SCHEDULES: 'false',
+    PG_MONITOR_SCHEDULE: 'off',
+    ...env,
+  };
+}
+
+/**
+ * Runs one of the worker's command-line scripts, such as bootstrap/schedules.js, the way an
+ * operator would (benches reach the worker's bootstrap only this way); returns its output.
+ */
+export async function runWorkerScript(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'dist', 'workers', script), ...args], {
+    env: workerProcessEnv(env),
+    timeout: 60_000,
+  });
+  return stdout;
+}
+
 /** Starts the real worker entry point as a child process and waits until it polls. */
 export async function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   let output = '';
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'workers', 'main.js')], {
-    // Crash-test workers create no schedules: those belong to the main job's worker.
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporalAddress,
-      JARVIS_STATE_DIR: stateDir,
-      TASK_QUEUE: taskQueue,
-      WORKER_METRICS_PORT: '0',
-      CREATE_SCHEDULES: 'false',
-      PG_MONITOR_SCHEDULE: 'off',
-      ...env,
-    },
+    env: workerProcessEnv({ TASK_QUEUE: taskQueue, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<void>((resolve, reject) => {

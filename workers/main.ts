@@ -8,10 +8,11 @@ import { requireWorkerSecrets } from '../config/required-secrets';
 import { ensureAutoscaleSchedules } from './bootstrap/schedules';
 import { ensureHealthRouters } from './bootstrap/health-routers';
 import { describePgMonitorOutcome, ensurePgMonitor } from './bootstrap/pg-monitors';
+import { replicationLagGauge } from './metrics/pg-metrics';
 import { registerPlatformMetrics } from './metrics/platform-metrics';
 import { registerRedisMetrics } from './metrics/redis-metrics';
 import { serveWorkerMetrics, workerRegistry } from './metrics/worker-metrics';
-import { workflowSource } from './workflow-source';
+import { workflowSource } from '../config/workflow-source';
 
 async function main(): Promise<void> {
   const config = readWorkerConfig(process.env);
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: createActivities(config, driver, clients),
+    activities: createActivities(config, driver, clients, { replicationLag: replicationLagGauge(workerRegistry) }),
     ...workflowSource(),
   });
   const metricsClient = new Client({

@@ -1,18 +1,17 @@
-// jarvis_db_replication_lag_seconds on the worker's own /metrics (workers/metrics/worker-metrics.ts).
-import { Gauge } from 'prom-client';
+// Replication lag per standby, handed to whoever exports it: the worker passes in a gauge on its
+// own registry (workers/metrics/pg-metrics.ts), so activities never reach up into the worker.
 import { writableServers, type ClusterObservation } from '../../policy/postgres/pg-cluster';
-import { workerRegistry } from '../../workers/metrics/worker-metrics';
 
-const lagGauge =
-  (workerRegistry.getSingleMetric('jarvis_db_replication_lag_seconds') as Gauge<'cluster' | 'server'> | undefined) ??
-  new Gauge({
-    name: 'jarvis_db_replication_lag_seconds',
-    help: 'Replay lag of each standby behind the primary, from pg_stat_replication.replay_lag (0 when idle and caught up)',
-    labelNames: ['cluster', 'server'],
-    registers: [workerRegistry],
-  });
+type LagLabels = { cluster: string; server: string };
 
-export function createPgMetricsActivities() {
+/** Where the lags go; prom-client's Gauge<'cluster' | 'server'> fits as it is. */
+export interface ReplicationLagGauge {
+  set(labels: LagLabels, value: number): void;
+  remove(labels: LagLabels): void;
+}
+
+/** Without a gauge the lags are only returned (test workers export nothing). */
+export function createPgMetricsActivities(lagGauge?: ReplicationLagGauge) {
   return {
     /** Sets the gauge for each standby streaming from the one writable server; forgets the others. */
     async recordPgReplicationLag(observation: ClusterObservation): Promise<Record<string, number>> {
@@ -23,8 +22,8 @@ export function createPgMetricsActivities() {
           if (row.state === 'streaming') lags[row.applicationName] = row.replayLagSeconds ?? 0;
       }
       for (const server of observation.servers) {
-        if (server.name in lags) lagGauge.set({ cluster: observation.cluster, server: server.name }, lags[server.name]);
-        else lagGauge.remove({ cluster: observation.cluster, server: server.name });
+        if (server.name in lags) lagGauge?.set({ cluster: observation.cluster, server: server.name }, lags[server.name]);
+        else lagGauge?.remove({ cluster: observation.cluster, server: server.name });
       }
       return lags;
     },

@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { WorkerConfig } from '../../config/worker-config';
+import type { FenceRecord } from '../../contracts/postgres';
 import { lsnToBigInt, SYNC_STANDBY_NAMES } from '../../policy/postgres/pg-cluster';
 import { FailureType, permanentFailure } from '../common/errors';
 import {
@@ -26,18 +27,6 @@ export interface FenceRequest {
 }
 
 /** What fencing did, for the workflow's history and the operator. */
-export interface FenceRecord {
-  name: string;
-  /** How the old primary was stopped. */
-  stop: 'already-stopped' | 'fast' | 'immediate' | 'killed' | 'not-stoppable';
-  /** standby.signal written, so any restart comes back read-only. */
-  standbySignal: boolean;
-  /** Standbys whose primary_conninfo was cleared: nothing can acknowledge the old primary's writes. */
-  detached: string[];
-  /** Standbys that could not be reached to detach (they were not streaming from it either). */
-  unreachable: string[];
-}
-
 async function waitPostmasterGone(server: PgServer, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

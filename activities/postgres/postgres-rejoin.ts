@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { WorkerConfig } from '../../config/worker-config';
+import type { RejoinResult } from '../../contracts/postgres';
 import { FailureType, permanentFailure } from '../common/errors';
 import { stopServer } from './postgres-control';
 import {
@@ -22,14 +23,6 @@ import {
   writePostgresFile,
   type PgServer,
 } from './postgres-servers';
-
-export interface RejoinResult {
-  name: string;
-  to: string;
-  method: 'already-streaming' | 'rewind' | 'no-rewind-needed' | 'basebackup';
-  rewindError?: string;
-  seconds: number;
-}
 
 function beat(phase: string): void {
   Context.current().heartbeat({ phase });

@@ -5,15 +5,8 @@
 import { heartbeat } from '@temporalio/activity';
 import { address, type ClusterNode } from '../../policy/redis/redis-cluster-view';
 import { estimatedMigrateMs, type BigKeyScanLimits } from '../../policy/redis/redis-big-keys';
+import type { BigKey } from '../../contracts/redis';
 import type { RedisNodePool } from './redis-cluster-connections';
-
-export interface BigKey {
-  node: string;
-  key: string;
-  bytes: number;
-  /** About how long a MIGRATE of this key blocks source and target (policy/redis/redis-big-keys.ts). */
-  estimatedMigrateMs: number;
-}
 
 export interface BigKeyScan {
   bigKeys: BigKey[];

@@ -2,10 +2,9 @@
 import { heartbeat, sleep } from '@temporalio/activity';
 import type { BigKeyScanLimits } from '../../policy/redis/redis-big-keys';
 import { coverageProblems, masters, slotOwners, type ClusterView, type CoverageProblem } from '../../policy/redis/redis-cluster-view';
-import { scanBigKeys, type BigKey } from './redis-big-keys';
+import type { BigKey } from '../../contracts/redis';
+import { scanBigKeys } from './redis-big-keys';
 import { allViews, anyView, type RedisNodePool } from './redis-cluster-connections';
-
-export type { BigKey };
 
 /** Bounds of the big-key scan when the caller gives none (older workflow histories). */
 const DEFAULT_SCAN_LIMITS: BigKeyScanLimits = { maxKeys: 20_000, maxMs: 2000 };

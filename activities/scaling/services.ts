@@ -1,18 +1,7 @@
 // The catalogue of services this control plane may scale, from the worker's configuration.
 import type { WorkerConfig } from '../../config/worker-config';
+import type { ServiceSpec } from '../../contracts/scaling';
 import { FailureType, permanentFailure } from '../common/errors';
-
-export interface ServiceSpec {
-  service: string;
-  basePort: number;
-  minInstances: number;
-  maxInstances: number;
-  version: string;
-  healthPath: string;
-  loadBalancerUrl: string;
-  /** How long an instance may take to exit after SIGTERM: its own shutdown deadline plus a margin. */
-  shutdownGraceSeconds: number;
-}
 
 /** Refuses, non-retryably, a service this worker does not scale. */
 export function assertKnownService(config: WorkerConfig, service: string): void {

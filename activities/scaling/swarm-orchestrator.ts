@@ -15,7 +15,7 @@
 // the count in one update starts the new slot with its own version and leaves the running
 // tasks alone (labels are not part of the task spec).
 import type Dockerode from 'dockerode';
-import { instanceIndex } from '../../contracts/common/names';
+import { instanceIndex } from '../../contracts/scaling';
 import { FailureType, permanentFailure } from '../common/errors';
 import { instanceEnvironment, sortInstances, type InstanceInfo, type InstanceLaunchSettings, type Orchestrator } from './orchestrator';
 

@@ -7,7 +7,7 @@ import type { Parsed } from '../scaling/scale-input';
 
 export type { Parsed };
 
-export const REDIS_CLUSTER_NAME = 'cache';
+export { REDIS_CLUSTER_NAME } from '../../contracts/redis';
 
 const nodeId = (field: string) =>
   z

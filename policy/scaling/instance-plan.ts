@@ -1,4 +1,4 @@
-import { instanceIndex, instanceName } from '../../contracts/common/names';
+import { instanceIndex, instanceName } from '../../contracts/scaling';
 
 export interface ExistingInstance {
   name: string;

@@ -1,4 +1,4 @@
-import { instanceIndex } from '../../contracts/common/names';
+import { instanceIndex } from '../../contracts/scaling';
 
 export interface VictimCandidate {
   name: string;

@@ -3,7 +3,7 @@
 // under chaos: pgFailover kills the primary's postmaster, redisRemoveNode first adds a node
 // and moves slots onto it, so that removing it has work to do.
 import type { Client } from '@temporalio/client';
-import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { PG_NAMES, postmasterPid, primeMonitor, waitClusterHealthy } from '../../testkit/pg-cluster';
 import { SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';

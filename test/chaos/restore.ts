@@ -3,7 +3,7 @@
 // Redis nodes with every slot covered and none open, and a healthy PostgreSQL cluster.
 // Each step is bounded; what cannot be restored is reported, and the run stops.
 import type { Client } from '@temporalio/client';
-import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { resetPlatform, SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
 import { clusterView, extraNodeFolders } from '../../testkit/redis';

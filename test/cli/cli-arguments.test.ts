@@ -7,14 +7,12 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { clusterNodes } from '../../cli/redis-nodes';
+import { clusterNodes } from '../../read-models/redis-nodes';
 import { createClients } from '../../activities';
-import { runCli } from '../../testkit/cli';
+import { cliJson as json, runCli } from '../../testkit/cli';
 import { ports } from '../../testkit/ports';
 import { taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
 import { startedWith, terminateIfRunning } from './started-input';
-
-const json = (text: string) => JSON.parse(text) as Record<string, any>;
 
 async function runIdOf(client: Client, workflowId: string): Promise<string | null> {
   return client.workflow

@@ -6,15 +6,16 @@ import { once } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { ensureAutoscaleSchedule } from '../../workers/bootstrap/schedules';
-import { runCli, spawnCli } from '../../testkit/cli';
+import type { HistoryRow } from '../../cli/history-commands';
+import type { ScalingStats } from '../../policy/scaling/scaling-stats';
+import type { PlatformStatus } from '../../read-models/platform-status';
+import { cliJson as json, runCli, spawnCli } from '../../testkit/cli';
 import { listContainers, resetPlatform, SERVICE } from '../../testkit/platform';
 import { taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
 import { withWorker } from '../../testkit/workers';
 
 // The CLI and the worker read the same limits; 0..3 keeps the instances few on 2 cores.
 const limits = { MIN_INSTANCES: '0', MAX_INSTANCES: '3' };
-const json = (text: string) => JSON.parse(text) as Record<string, any>;
-
 describe('jarvis-scale scaling subcommands against the real stack', () => {
   let client: Client;
   let connection: Connection;
@@ -66,22 +67,22 @@ describe('jarvis-scale scaling subcommands against the real stack', () => {
 
     const history = await runCli(['--json', 'history', '--service', SERVICE, '--limit', '4']);
     assert.equal(history.code, 0, history.stderr);
-    const ops = json(history.stdout).operations as Array<Record<string, any>>;
+    const ops = json<{ operations: HistoryRow[] }>(history.stdout).operations;
     assert.deepEqual(
       ops.map((o) => o.type),
       ['scaleDown', 'drainInstance', 'rollingUpdate', 'scaleUp'],
     );
     for (const op of ops) {
       assert.equal(op.outcome, 'success');
-      assert.ok(op.durationSeconds > 0, `${op.type} has a duration`);
+      assert.ok((op.durationSeconds ?? 0) > 0, `${op.type} has a duration`);
       assert.equal(op.triggeredBy, 'operator');
     }
 
     const stats = await runCli(['--json', 'stats', '--service', SERVICE]);
     assert.equal(stats.code, 0, stats.stderr);
-    const s = json(stats.stdout);
+    const s = json<ScalingStats>(stats.stdout);
     assert.ok(s.totalScaleUps >= 1 && s.totalScaleDowns >= 1, JSON.stringify(s));
-    assert.equal(s.lastScaleEvent.type, 'scaleDown');
+    assert.equal(s.lastScaleEvent?.type, 'scaleDown');
     assert.equal(typeof s.averageScaleDuration, 'number');
     assert.ok(s.uptimePercent >= 0 && s.uptimePercent <= 100);
   });
@@ -179,16 +180,16 @@ describe('jarvis-scale scaling subcommands against the real stack', () => {
         assert.equal(up.code, 0, up.stderr);
         const status = await runCli(['--json', 'status']);
         assert.equal(status.code, 0, status.stderr);
-        const s = json(status.stdout);
-        const svc = s.services.find((v: any) => v.service === SERVICE);
+        const s = json<PlatformStatus>(status.stdout);
+        const svc = s.services.find((v) => v.service === SERVICE);
         assert.deepEqual(
-          svc.instances.map((i: any) => [i.name, i.health.healthy]),
+          svc?.instances.map((i) => [i.name, i.health?.healthy]),
           [['jarvis-app-1', true]],
         );
-        const op = s.operations.find((o: any) => o.workflowId === 'scale/jarvis-app');
-        assert.equal(op.type, 'scaleUp');
-        assert.equal(op.progress.step, 'cooldown');
-        assert.equal(s.redisCluster.cluster_state, 'ok');
+        const op = s.operations.find((o) => o.workflowId === 'scale/jarvis-app');
+        assert.equal(op?.type, 'scaleUp');
+        assert.equal(op?.progress?.step, 'cooldown');
+        assert.equal((s.redisCluster as Record<string, string>).cluster_state, 'ok');
         assert.equal(s.redisNodes.length, 6);
         const human = await runCli(['status']);
         assert.match(human.stdout, /jarvis-app-1 .* health ok/);

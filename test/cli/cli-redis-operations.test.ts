@@ -5,15 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { coverageProblems } from '../../policy/redis/redis-cluster-view';
-import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
-import { runCli } from '../../testkit/cli';
+import { REDIS_MUTEX_ID } from '../../contracts/redis';
+import { cliJson as json, runCli } from '../../testkit/cli';
 import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../../testkit/redis';
 import { restoreBaseCluster } from '../../testkit/redis-restore';
 import { taskQueueFor, temporalClient } from '../../testkit/stack';
 import { withWorker } from '../../testkit/workers';
 import { terminateIfRunning } from './started-input';
-
-const json = (text: string) => JSON.parse(text) as Record<string, any>;
 
 describe('jarvis-scale redis-failover and redis-fix against the real cluster', () => {
   let client: Client;

@@ -9,6 +9,9 @@ import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice
 import { SCALING_OPERATION_TYPES, outcomeOf } from '../../policy/scaling/scaling-stats';
 import { startAdminApi, type AdminApi } from '../../admin-api/main';
 import { registerPlatformMetrics } from '../../workers/metrics/platform-metrics';
+import type { AutoscalerStatus } from '../../read-models/autoscaler-status';
+import type { instanceCounts, InstanceView } from '../../read-models/platform-view';
+import type { scalingStatsByService } from '../../read-models/scaling-stats';
 import { listOperations } from '../../read-models/visibility';
 import { resetPlatform, SERVICE } from '../../testkit/platform';
 import { stackSecrets, taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
@@ -65,12 +68,12 @@ describe('admin API and platform metrics', () => {
   it('serves the scaling statistics computed from visibility', async () => {
     const res = await get('/api/admin/metrics', `Bearer ${token}`);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as Record<string, any>;
+    const body = (await res.json()) as Awaited<ReturnType<typeof scalingStatsByService>>;
     const records = await listOperations(client, { types: SCALING_OPERATION_TYPES });
     assert.equal(body.totalScaleUps, records.filter((r) => r.type === 'scaleUp').length);
     assert.equal(body.failedScaleOps, records.filter((r) => outcomeOf(r.status) === 'failure').length);
-    assert.equal(body.lastScaleEvent.workflowId, 'scale/jarvis-app');
-    assert.equal(body.lastScaleEvent.outcome, 'success');
+    assert.equal(body.lastScaleEvent?.workflowId, 'scale/jarvis-app');
+    assert.equal(body.lastScaleEvent?.outcome, 'success');
     assert.equal(typeof body.averageScaleDuration, 'number');
     assert.ok(body.services[SERVICE]);
   });
@@ -78,11 +81,13 @@ describe('admin API and platform metrics', () => {
   it("serves each instance's health", async () => {
     const res = await get('/api/admin/health/instances', `Bearer ${token}`);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { services: Array<Record<string, any>> };
+    const body = (await res.json()) as {
+      services: Array<{ service: string; instances: InstanceView[] } & ReturnType<typeof instanceCounts>>;
+    };
     const svc = body.services.find((s) => s.service === SERVICE)!;
     assert.deepEqual([svc.total, svc.ready, svc.unhealthy], [1, 1, 0]);
     assert.deepEqual(
-      svc.instances.map((i: any) => [i.name, i.health.status, i.registryStatus]),
+      svc.instances.map((i) => [i.name, i.health?.status, i.registryStatus]),
       [['jarvis-app-1', 200, 'ready']],
     );
   });
@@ -90,7 +95,7 @@ describe('admin API and platform metrics', () => {
   it("serves the autoscaler status: no schedule after a reset, then the schedule's state", async () => {
     const res = await get('/api/admin/autoscaler/status', `Bearer ${token}`);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { services: Array<Record<string, any>> };
+    const body = (await res.json()) as { services: AutoscalerStatus[] };
     const svc = body.services.find((s) => s.service === SERVICE)!;
     assert.equal(svc.scheduleId, 'autoscale/jarvis-app');
     assert.equal(svc.exists, false);

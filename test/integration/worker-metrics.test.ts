@@ -43,6 +43,7 @@ describe('worker metrics endpoints', () => {
         'jarvis_scaling_events_total',
         'jarvis_scaling_duration_seconds',
         'jarvis_autoscale_triggers_total',
+        'jarvis_db_replication_lag_seconds',
         'jarvis_worker_process_cpu_seconds_total',
       ]) {
         assert.match(platform, new RegExp(`^# TYPE ${name} `, 'm'), name);

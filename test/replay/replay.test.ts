@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import * as workflows from '../../workflows';
-import { workflowSource } from '../../workers/workflow-source';
+import { workflowSource } from '../../config/workflow-source';
 import { repoRoot } from '../../testkit/stack';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });

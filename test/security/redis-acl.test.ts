@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import Redis, { Cluster } from 'ioredis';
-import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { adminHeaders, cleanUpInstances, startReadyInstances } from '../../testkit/app-instances';
 import { ports } from '../../testkit/ports';
 import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../../testkit/redis';

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, Connection, WorkflowExecutionInfo } from '@temporalio/client';
 import Dockerode from 'dockerode';
 import * as workflows from '../../workflows';
-import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { PG_NAMES, pgWorkerEnv, waitClusterHealthy } from '../../testkit/pg-cluster';
 import { resetPlatform, SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
@@ -94,6 +94,13 @@ async function keepContainerLogs(): Promise<number> {
   return containers.length;
 }
 
+/** The fields of the operations' results this scan feeds into the next operation. */
+interface OperationResult {
+  added: string[];
+  nodeId: string;
+  [field: string]: unknown;
+}
+
 describe('no secret in any workflow history or log', () => {
   let client: Client;
   let connection: Connection;
@@ -157,9 +164,12 @@ describe('no secret in any workflow history or log', () => {
       worker = await startWorkerProcess(taskQueue, { ...pgWorkerEnv(), MIN_INSTANCES: '0', MAX_INSTANCES: '3' });
       const run = (type: string, input: unknown, workflowId = `secret-scan/${type}/${process.pid}/${Date.now()}`) =>
         (
-          client.workflow.execute(type, { taskQueue, workflowId, args: [input], workflowExecutionTimeout: '5 minutes' }) as Promise<
-            Record<string, any>
-          >
+          client.workflow.execute(type, {
+            taskQueue,
+            workflowId,
+            args: [input],
+            workflowExecutionTimeout: '5 minutes',
+          }) as Promise<OperationResult>
         ).catch((error: Error & { cause?: Error }) => {
           throw new Error(`${type} ${JSON.stringify(input)} failed: ${error.cause?.message ?? error.message}`);
         });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planNewInstances } from '../../policy/scaling/instance-plan';
-import { instanceIndex } from '../../contracts/common/names';
+import { instanceIndex } from '../../contracts/scaling';
 
 describe('planning new instances', () => {
   const cases: Array<{ name: string; existing: string[]; count: number; expected: string[] }> = [

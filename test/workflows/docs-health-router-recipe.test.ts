@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { TASK_QUEUE } from '../../contracts/common/names';
-import { healthRouterProgressQuery } from '../../contracts/common/definitions';
+import { healthRouterProgressQuery } from '../../contracts/routing';
 import { eventually } from '../../testkit/app-instances';
 import { resetPlatform, SERVICE } from '../../testkit/platform';
 import { docsRecipe, runDocsLine } from '../../testkit/docs-recipes';

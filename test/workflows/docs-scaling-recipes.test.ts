@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TASK_QUEUE } from '../../contracts/common/names';
-import { progressQuery } from '../../contracts/common/definitions';
+import { progressQuery } from '../../contracts/common/progress';
 import { listContainers, upstreamMembers } from '../../testkit/platform';
 import { docsRecipe, runDocsLine } from '../../testkit/docs-recipes';
 import { ensureAutoscaleSchedule } from '../../workers/bootstrap/schedules';

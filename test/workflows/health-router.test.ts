@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createNginxActivities } from '../../activities/routing/nginx';
-import { healthRouterProgressQuery, type HealthRouterProgress } from '../../contracts/common/definitions';
+import { healthRouterProgressQuery, type HealthRouterProgress } from '../../contracts/routing';
 import { eventually } from '../../testkit/app-instances';
 import { startSteadyLoad } from '../../testkit/load';
 import { listContainers, resetPlatform, SERVICE, upstreamMembers } from '../../testkit/platform';

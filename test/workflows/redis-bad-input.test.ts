@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { slotOwners } from '../../policy/redis/redis-cluster-view';
-import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { assertFailsWith } from '../../testkit/failures';
 import { ports } from '../../testkit/ports';
 import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../../testkit/redis';

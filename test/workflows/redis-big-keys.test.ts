@@ -9,7 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createRedisNodePool, type RedisNodePool } from '../../activities/redis/redis-cluster-connections';
 import { createRedisTopologyActivities, type PreflightReport } from '../../activities/redis/redis-cluster-topology';
 import { estimatedMigrateMs } from '../../policy/redis/redis-big-keys';
-import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { ports } from '../../testkit/ports';
 import { assertBaseCluster, clusterView, redisPassword, redisWorkerEnv, withNode } from '../../testkit/redis';
 import { resilientClusterClient } from '../../testkit/redis-writer';

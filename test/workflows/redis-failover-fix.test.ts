@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { coverageProblems } from '../../policy/redis/redis-cluster-view';
-import { REDIS_MUTEX_ID, type RedisProgress } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID, type RedisProgress } from '../../contracts/redis';
 import { assertFailsWith } from '../../testkit/failures';
 import { ports } from '../../testkit/ports';
 import { assertBaseCluster, clusterView, extraNodeFolders, redisWorkerEnv, withNode } from '../../testkit/redis';

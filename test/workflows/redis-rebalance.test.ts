@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { slotCount, slotOwners } from '../../policy/redis/redis-cluster-view';
-import { REDIS_MUTEX_ID } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { ports } from '../../testkit/ports';
 import { assertBaseCluster, clusterView, redisWorkerEnv } from '../../testkit/redis';
 import { restoreBaseCluster } from '../../testkit/redis-restore';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { REDIS_MUTEX_ID, type RedisProgress } from '../../workflows/redis/redis-common';
+import { REDIS_MUTEX_ID, type RedisProgress } from '../../contracts/redis';
 import { highestActivityAttempt } from '../../testkit/history';
 import { ports } from '../../testkit/ports';
 import { assertBaseCluster, clusterView, extraNodeFolders, redisCliCheck, redisWorkerEnv } from '../../testkit/redis';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { abortSignal, rollingUpdateProgressQuery, resumeSignal } from '../../contracts/common/definitions';
+import { abortSignal, rollingUpdateProgressQuery, resumeSignal } from '../../contracts/scaling';
 import { assertFailsWith } from '../../testkit/failures';
 import { waitForPendingActivity } from '../../testkit/history';
 import { startSteadyLoad } from '../../testkit/load';

@@ -15,7 +15,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import Dockerode from 'dockerode';
 import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
-import { resumeSignal } from '../../contracts/common/definitions';
+import { resumeSignal } from '../../contracts/scaling';
 import { highestActivityAttempt, waitForPendingActivity, waitForTimerStarted } from '../../testkit/history';
 import { startHungDockerSocket } from '../../testkit/hung-docker';
 import { healthOf, listContainers, resetPlatform, SERVICE, upstreamMembers } from '../../testkit/platform';

@@ -7,8 +7,8 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { createClients, createOrchestrator } from '../../activities';
 import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
 import { readWorkerConfig } from '../../config/worker-config';
-import { scaleMutexId } from '../../contracts/common/names';
-import { progressQuery } from '../../contracts/common/definitions';
+import { scaleMutexId } from '../../contracts/scaling';
+import { progressQuery } from '../../contracts/common/progress';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

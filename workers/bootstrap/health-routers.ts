@@ -3,7 +3,7 @@
 // skipped with HEALTH_ROUTER_ENABLED=false. Also `node dist/workers/bootstrap/health-routers.js`.
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { WorkerConfig } from '../../config/worker-config';
-import { healthRouterId } from '../../contracts/common/names';
+import { healthRouterId } from '../../contracts/routing';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
 import { runScriptWithClient } from '../script-entry';
 

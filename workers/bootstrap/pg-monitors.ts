@@ -5,7 +5,7 @@
 // execution every 2 s), so an upgraded stack stops flooding the UI.
 //   node dist/workers/bootstrap/pg-monitors.js
 import { type Client, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { pgMonitorId } from '../../contracts/common/names';
+import { pgMonitorId } from '../../contracts/postgres';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
 import { runScriptWithClient } from '../script-entry';
 

@@ -4,11 +4,8 @@
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { WorkerConfig } from '../../config/worker-config';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+import { autoscaleCheckWorkflowId, autoscaleScheduleId } from '../../contracts/scaling';
 import { runScriptWithClient } from '../script-entry';
-
-export function autoscaleScheduleId(service: string): string {
-  return `autoscale/${service}`;
-}
 
 export interface ScheduleOutcome {
   scheduleId: string;
@@ -22,7 +19,7 @@ export async function ensureAutoscaleSchedule(client: Client, config: WorkerConf
     type: 'startWorkflow',
     workflowType: 'autoscaleCheck',
     taskQueue: config.taskQueue,
-    workflowId: `autoscale-check/${service}`,
+    workflowId: autoscaleCheckWorkflowId(service),
     args: [{ service }],
     typedSearchAttributes: [
       { key: ServiceKey, value: service },

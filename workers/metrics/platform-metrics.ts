@@ -4,14 +4,15 @@
 import type { Client } from '@temporalio/client';
 import type { Cluster } from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Orchestrator } from '../../activities/scaling/orchestrator';
+import type { InstanceLister } from '../../read-models/platform';
 import { durationSeconds, outcomeOf, SCALING_OPERATION_TYPES } from '../../policy/scaling/scaling-stats';
 import { instanceCounts, instanceViews } from '../../read-models/platform-view';
 import { autoscaleTriggers, listOperations, type OperationRecordWithRun } from '../../read-models/visibility';
+import { oncePerScrape } from './once-per-scrape';
 
 export interface PlatformSources {
   client: Client;
-  orchestrator: Orchestrator;
+  orchestrator: InstanceLister;
   redis: () => Cluster | undefined;
   services: string[];
 }
@@ -19,36 +20,27 @@ export interface PlatformSources {
 /** Seconds, spanning a quick drain to a scale-up held through a long cooldown. */
 export const SCALING_DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800];
 
-export function registerPlatformMetrics(registry: Registry, sources: PlatformSources): void {
-  // One visibility read per scrape, shared by the three metrics that need it.
-  let pending: Promise<OperationRecordWithRun[]> | undefined;
-  const operations = () => {
-    pending ??= listOperations(sources.client, { types: SCALING_OPERATION_TYPES })
-      .catch(() => [])
-      .finally(() => setTimeout(() => (pending = undefined), 1_000));
-    return pending;
-  };
+type Counts = { total: number; ready: number; unhealthy: number };
 
-  // prom-client collects metrics concurrently: the three instance gauges share one census per scrape.
-  let census: Promise<Map<string, { total: number; ready: number; unhealthy: number }>> | undefined;
-  const takeCensus = () => {
-    census ??= (async () => {
-      const counts = new Map<string, { total: number; ready: number; unhealthy: number }>();
-      let redis: Cluster | undefined;
-      try {
-        redis = sources.redis();
-      } catch {
-        redis = undefined;
-      }
-      for (const service of sources.services) {
-        const { instances } = await instanceViews(sources.orchestrator, redis, service, { probe: true, timeoutMs: 1_500 });
-        counts.set(service, instanceCounts(instances));
-      }
-      return counts;
-    })().finally(() => setTimeout(() => (census = undefined), 1_000));
-    return census;
-  };
-  const instanceGauge = (name: string, help: string, field: 'total' | 'ready' | 'unhealthy') =>
+/** Each service's instance counts: one census of orchestrator, registry and health per scrape. */
+async function takeCensus(sources: PlatformSources): Promise<Map<string, Counts>> {
+  const counts = new Map<string, Counts>();
+  let redis: Cluster | undefined;
+  try {
+    redis = sources.redis();
+  } catch {
+    redis = undefined;
+  }
+  for (const service of sources.services) {
+    const { instances } = await instanceViews(sources.orchestrator, redis, service, { probe: true, timeoutMs: 1_500 });
+    counts.set(service, instanceCounts(instances));
+  }
+  return counts;
+}
+
+function registerInstanceGauges(registry: Registry, sources: PlatformSources): void {
+  const census = oncePerScrape(() => takeCensus(sources));
+  const instanceGauge = (name: string, help: string, field: keyof Counts) =>
     new Gauge({
       name,
       help,
@@ -57,7 +49,7 @@ export function registerPlatformMetrics(registry: Registry, sources: PlatformSou
       async collect() {
         this.reset();
         // A failed census leaves the gauge empty: Prometheus then sees no sample, never a stale one.
-        const counts = await takeCensus().catch(() => new Map());
+        const counts = await census().catch(() => new Map<string, Counts>());
         for (const [service, c] of counts) this.set({ service }, c[field]);
       },
     });
@@ -68,7 +60,13 @@ export function registerPlatformMetrics(registry: Registry, sources: PlatformSou
     'Instances that are not running, or fail /api/health while neither starting nor draining',
     'unhealthy',
   );
+}
 
+function registerScalingMetrics(registry: Registry, sources: PlatformSources): void {
+  // One visibility read per scrape, shared by the three metrics that need it.
+  const operations = oncePerScrape(() =>
+    listOperations(sources.client, { types: SCALING_OPERATION_TYPES }).catch((): OperationRecordWithRun[] => []),
+  );
   new Counter({
     name: 'jarvis_scaling_events_total',
     help: 'Scaling operations that closed, by outcome (from Temporal visibility)',
@@ -113,4 +111,9 @@ export function registerPlatformMetrics(registry: Registry, sources: PlatformSou
       for (const t of autoscaleTriggers(await operations())) this.inc({ service: t.service, direction: t.direction }, t.count);
     },
   });
+}
+
+export function registerPlatformMetrics(registry: Registry, sources: PlatformSources): void {
+  registerInstanceGauges(registry, sources);
+  registerScalingMetrics(registry, sources);
 }

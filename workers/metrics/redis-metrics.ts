@@ -3,7 +3,8 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { RedisNodePool } from '../../activities/redis/redis-cluster-connections';
 import { countByState, nodeHealth, REDIS_NODE_STATES, type RedisNodeHealth } from '../../policy/redis/redis-node-states';
-import { REDIS_CLUSTER_NAME } from '../../policy/redis/redis-input';
+import { REDIS_CLUSTER_NAME } from '../../contracts/redis';
+import { oncePerScrape } from './once-per-scrape';
 
 /** A scrape must not hang on a node that is down: each call gets this long. */
 const CALL_TIMEOUT_MS = 1_500;
@@ -34,12 +35,8 @@ function usedMemory(info: string): number | undefined {
 }
 
 export function registerRedisMetrics(registry: Registry, pool: RedisNodePool): void {
-  // The two gauges are collected concurrently; they share one CLUSTER NODES read per scrape.
-  let pending: Promise<RedisNodeHealth[]> | undefined;
-  const health = () => {
-    pending ??= readNodeHealth(pool).finally(() => setTimeout(() => (pending = undefined), 1_000));
-    return pending;
-  };
+  // The two gauges share one CLUSTER NODES read per scrape.
+  const health = oncePerScrape(() => readNodeHealth(pool));
 
   new Gauge({
     name: 'jarvis_redis_cluster_nodes_total',

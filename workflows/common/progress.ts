@@ -1,5 +1,5 @@
 import { setCurrentDetails, setHandler } from '@temporalio/workflow';
-import { progressQuery, type OperationProgress } from '../../contracts/common/definitions';
+import { progressQuery, type OperationProgress } from '../../contracts/common/progress';
 import type { Report } from '../scaling/instance-steps';
 
 /**

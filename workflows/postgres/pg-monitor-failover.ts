@@ -3,7 +3,7 @@
 // long-running monitor; the one command both send, so old histories replay.
 import { ChildWorkflowCancellationType, ParentClosePolicy, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { pgFailoverMutexId } from '../../contracts/common/names';
+import { pgFailoverMutexId } from '../../contracts/postgres';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
 import { pgFailover } from './pg-failover';
 

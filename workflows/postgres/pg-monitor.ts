@@ -6,7 +6,7 @@
 // (./pg-monitor-check.ts), the shape every run of the old every-2-seconds Schedule had, so
 // their histories replay; the branch depends only on the ID, which the history fixes.
 import { workflowInfo } from '@temporalio/workflow';
-import { pgMonitorId } from '../../contracts/common/names';
+import { pgMonitorId } from '../../contracts/postgres';
 import { parsePgMonitorInput } from '../../policy/postgres/pg-input';
 import { splitPgMonitorInput } from '../../policy/postgres/pg-monitor-input';
 import { invalidInput } from '../common/validation';

@@ -2,8 +2,7 @@
 // observation, and one activity per plan transition.
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { FenceRecord } from '../../activities/postgres/postgres-control';
-import type { RejoinResult } from '../../activities/postgres/postgres-rejoin';
+import type { FenceRecord, RejoinResult } from '../../contracts/postgres';
 import { FailureType } from '../../contracts/common/failure-types';
 import type { ClusterObservation } from '../../policy/postgres/pg-cluster';
 import { describeTransition, invariantProblems, type ClusterModel, type Transition } from '../../policy/postgres/pg-plan';

@@ -7,7 +7,7 @@ import { ApplicationFailure, CancellationScope, upsertSearchAttributes, workflow
 import { FailureType } from '../../contracts/common/failure-types';
 import { checkSwitchoverTarget, parsePgSwitchoverInput, type PgSwitchoverInput } from '../../policy/postgres/pg-input';
 import { resolvePlan } from '../../policy/postgres/pg-plan';
-import { pgFailoverMutexId } from '../../contracts/common/names';
+import { pgFailoverMutexId } from '../../contracts/postgres';
 import { surfaceApplicationFailure } from '../common/failures';
 import { runUnderMutex as runUnderSharedMutex } from '../common/mutex';
 import { applyStep, control, describeTransition, modelFromObservation, probe, type StepRecord, type StepTimings } from './pg-steps';

@@ -5,7 +5,7 @@ import { setHandler } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { masters, nodeById, type ClusterView } from '../../policy/redis/redis-cluster-view';
 import { parseRedisAddNodeInput, type RedisAddNodeInput } from '../../policy/redis/redis-input';
-import { progressQuery } from '../../contracts/common/definitions';
+import { progressQuery } from '../../contracts/common/progress';
 import { failure, invalidInput, newProgress, redisQuick, requireHealthyCluster, underRedisMutex } from './redis-common';
 
 export interface RedisAddNodeResult {

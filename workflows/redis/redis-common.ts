@@ -1,22 +1,16 @@
 // What the Redis topology workflows share: the mutex, activity option sets, the pause and
 // resume signals, the progress shape, and failures built from plan rejections.
-import { ApplicationFailure, defineSignal, proxyActivities, upsertSearchAttributes, type Workflow } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, upsertSearchAttributes, type Workflow } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { BigKeyScanLimits } from '../../policy/redis/redis-big-keys';
 import { FailureType, type FailureTypeName } from '../../contracts/common/failure-types';
-import { redisTopologyMutexId } from '../../contracts/common/names';
-import { REDIS_CLUSTER_NAME } from '../../policy/redis/redis-input';
 import type { PlanRejectionCode } from '../../policy/redis/redis-slot-plan';
-import type { OperationProgress } from '../../contracts/common/definitions';
+import { REDIS_MUTEX_ID, REDIS_SERVICE, type RedisProgress } from '../../contracts/redis';
 import { surfaceApplicationFailure } from '../common/failures';
 import { holdsMutex, runUnderMutex } from '../common/mutex';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
 
-export const REDIS_MUTEX_ID = redisTopologyMutexId(REDIS_CLUSTER_NAME);
-export const REDIS_SERVICE = `redis/${REDIS_CLUSTER_NAME}`;
-
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
+export { pauseSignal, resumeSignal, type RedisProgress } from '../../contracts/redis';
 
 // Reads and single commands against Redis. Ten attempts over about a minute ride out a node
 // restart or a gossip delay; past that a person should look, so the workflow fails.
@@ -34,18 +28,6 @@ export const redisMigrate = proxyActivities<Activities>({
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 50 },
 });
-
-export interface RedisProgress extends OperationProgress {
-  paused: boolean;
-  slotsTotal: number;
-  slotsDone: number;
-  keys: number;
-  /** Estimated from sampled key sizes. */
-  bytes: number;
-  ioerrRecoveries: number;
-  /** Slot chunks being migrated now, as "source->target: first..last". */
-  inFlight: string[];
-}
 
 export function newProgress(): RedisProgress {
   return {

@@ -4,7 +4,7 @@ import { setHandler } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { nodeById } from '../../policy/redis/redis-cluster-view';
 import { parseRedisFailoverInput, type RedisFailoverInput } from '../../policy/redis/redis-input';
-import { progressQuery } from '../../contracts/common/definitions';
+import { progressQuery } from '../../contracts/common/progress';
 import { failure, invalidInput, newProgress, redisQuick, requireHealthyCluster, underRedisMutex } from './redis-common';
 
 export interface RedisFailoverResult {

@@ -6,7 +6,7 @@ import { FailureType } from '../../contracts/common/failure-types';
 import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisFixInput, type RedisFixInput } from '../../policy/redis/redis-input';
 import { planSlotFix, type FixAction } from '../../policy/redis/redis-slot-steps';
-import { progressQuery } from '../../contracts/common/definitions';
+import { progressQuery } from '../../contracts/common/progress';
 import { failure, invalidInput, newProgress, redisMigrate, redisQuick, underRedisMutex } from './redis-common';
 
 export interface RedisFixResult {

@@ -4,7 +4,7 @@ import { setHandler } from '@temporalio/workflow';
 import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisRebalanceInput, type RedisRebalanceInput } from '../../policy/redis/redis-input';
 import { planRebalance, type RebalanceEntry } from '../../policy/redis/redis-slot-plan';
-import { progressQuery } from '../../contracts/common/definitions';
+import { progressQuery } from '../../contracts/common/progress';
 import {
   invalidInput,
   newProgress,

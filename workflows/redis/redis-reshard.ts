@@ -5,7 +5,7 @@ import { continueAsNew, setHandler } from '@temporalio/workflow';
 import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisReshardInput, type RedisReshardInput } from '../../policy/redis/redis-input';
 import { planMoveCount, planMoveRanges } from '../../policy/redis/redis-slot-plan';
-import { progressQuery } from '../../contracts/common/definitions';
+import { progressQuery } from '../../contracts/common/progress';
 import {
   invalidInput,
   newProgress,
@@ -17,7 +17,7 @@ import {
   underRedisMutex,
 } from './redis-common';
 import { historyIsLong, newMigrationState, runMigration, type MigrationState } from './redis-migration';
-import type { BigKey } from '../../activities/redis/redis-cluster-topology';
+import type { BigKey } from '../../contracts/redis';
 import type { PhaseMs } from '../../policy/redis/redis-migrate-phases';
 
 export interface RedisReshardCarry {

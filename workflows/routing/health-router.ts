@@ -34,9 +34,10 @@ import {
   type HealthRouterInput,
   type HealthRouterTotals,
 } from '../../policy/routing/health-router-input';
-import { healthRouterId } from '../../contracts/common/names';
+import { healthRouterId } from '../../contracts/routing';
 import { quick } from '../common/activity-options';
-import { healthRouterProgressQuery, progressQuery, type HealthRouterProgress } from '../../contracts/common/definitions';
+import { healthRouterProgressQuery, type HealthRouterProgress } from '../../contracts/routing';
+import { progressQuery } from '../../contracts/common/progress';
 import { surfaceApplicationFailure } from '../common/failures';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
 import { invalidInput } from '../common/validation';

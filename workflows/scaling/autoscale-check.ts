@@ -6,7 +6,7 @@ import { ParentClosePolicy, patched, startChild, upsertSearchAttributes } from '
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { decideAutoscale, type AutoscaleDecision, type InstanceSample } from '../../policy/scaling/autoscale';
 import { parseAutoscaleCheckInput } from '../../policy/scaling/autoscale-check-input';
-import { scaleMutexId } from '../../contracts/common/names';
+import { scaleMutexId, type AutoscaleCheckSummary } from '../../contracts/scaling';
 import { quick } from '../common/activity-options';
 import { surfaceApplicationFailure } from '../common/failures';
 import { scaleDown } from './scale-down';
@@ -14,12 +14,10 @@ import { scaleUp } from './scale-up';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
 import { invalidInput } from '../common/validation';
 
-export interface AutoscaleCheckResult {
-  service: string;
+/** The summary its readers use (contracts/scaling.ts), with the full decision and its inputs. */
+export interface AutoscaleCheckResult extends AutoscaleCheckSummary {
   decision: AutoscaleDecision;
   samples: InstanceSample[];
-  started?: { workflowId: string; workflowType: 'scaleUp' | 'scaleDown'; count: number };
-  skipped?: string;
 }
 
 // The reads are independent, so they run at once: each sequential activity costs a

@@ -1,7 +1,7 @@
 // The steps that bring one instance into service and take one out, shared by scaleUp,
 // scaleDown, drainInstance and rollingUpdate. Each step is one idempotent activity.
 import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
-import type { ServiceSpec } from '../../activities/scaling/services';
+import type { ServiceSpec } from '../../contracts/scaling';
 import { FailureType } from '../../contracts/common/failure-types';
 import type { PlannedInstance } from '../../policy/scaling/instance-plan';
 import { bounded, longWait, quick } from '../common/activity-options';

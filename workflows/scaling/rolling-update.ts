@@ -3,20 +3,20 @@
 // count stays between N and N + 1. A failed health wait or an abort signal rolls every
 // replaced instance back to its old version.
 import { ApplicationFailure, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ServiceSpec } from '../../activities/scaling/services';
 import { FailureType } from '../../contracts/common/failure-types';
 import { planNewInstances } from '../../policy/scaling/instance-plan';
-import { scaleMutexId } from '../../contracts/common/names';
 import { parseRollingUpdateInput, type RollingUpdateInput } from '../../policy/scaling/rolling-update-input';
 import { quick } from '../common/activity-options';
 import {
   abortSignal,
   pauseSignal,
-  progressQuery,
   resumeSignal,
   rollingUpdateProgressQuery,
+  scaleMutexId,
   type RollingUpdateProgress,
-} from '../../contracts/common/definitions';
+  type ServiceSpec,
+} from '../../contracts/scaling';
+import { progressQuery } from '../../contracts/common/progress';
 import { surfaceApplicationFailure } from '../common/failures';
 import { bringUpInstance, drainAndRemove, type Report } from './instance-steps';
 import { holdsMutex, runUnderMutex } from '../common/mutex';

@@ -2,7 +2,7 @@
 // Both run under the service's mutex scale/<service>, cooldown included.
 import { ApplicationFailure, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
-import { scaleMutexId } from '../../contracts/common/names';
+import { scaleMutexId } from '../../contracts/scaling';
 import {
   parseDrainInstanceInput,
   parseScaleDownInput,

@@ -4,7 +4,7 @@
 import { ApplicationFailure, patched, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { planNewInstances } from '../../policy/scaling/instance-plan';
-import { scaleMutexId } from '../../contracts/common/names';
+import { scaleMutexId } from '../../contracts/scaling';
 import { parseScaleUpInput, type ScaleUpInput } from '../../policy/scaling/scale-input';
 import { quick } from '../common/activity-options';
 import { surfaceApplicationFailure } from '../common/failures';

@@ -1,3 +1,5 @@
+// Where a Worker finds the workflow code: shared by the worker entry point and the test workers,
+// so both load the same bundle. It sits with the configuration every entry point reads.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
