@@ -64,6 +64,8 @@ export interface PgSettings {
   /** From the environment (secrets.env); never put in a workflow input or a log. */
   superuserPassword: string;
   probeTimeoutMs: number;
-  monitorSchedule: boolean;
-  monitorIntervalSeconds: number;
+  /** Whether the worker starts the long-running monitor pg-monitor/main (PG_MONITOR_ENABLED). */
+  monitorEnabled: boolean;
+  /** Milliseconds between two probes of the monitor (PG_MONITOR_PROBE_INTERVAL_MS). */
+  monitorProbeIntervalMs: number;
 }

@@ -82,8 +82,8 @@ function pgSettings(e: WorkerEnv, secretsFile: string): PgSettings {
     logDir: path.join(e.JARVIS_STATE_DIR, 'logs'),
     superuserPassword: e.PG_SUPERUSER_PASSWORD || readSecret('PG_SUPERUSER_PASSWORD', {}, secretsFile),
     probeTimeoutMs: e.PG_PROBE_TIMEOUT_MS,
-    monitorSchedule: e.PG_MONITOR_SCHEDULE === 'on',
-    monitorIntervalSeconds: e.PG_MONITOR_INTERVAL_SECONDS,
+    monitorEnabled: e.PG_MONITOR_ENABLED === 'true',
+    monitorProbeIntervalMs: e.PG_MONITOR_PROBE_INTERVAL_MS,
   };
 }
 

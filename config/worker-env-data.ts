@@ -25,11 +25,11 @@ export const postgresEnv = {
     'secret; empty: read from `JARVIS_STATE_DIR/secrets.env`. The worker refuses to start without it',
   ),
   PG_PROBE_TIMEOUT_MS: doc(int(100, 30_000).default(1000), 'connect timeout of one monitor probe'),
-  PG_MONITOR_SCHEDULE: doc(
-    z.enum(['on', 'off']).default('on'),
-    '`off`: the worker does not start the PostgreSQL monitor `pg-monitor/main`',
+  PG_MONITOR_ENABLED: doc(
+    z.enum(['true', 'false']).default('true'),
+    '`false`: the worker does not start the long-running PostgreSQL monitor `pg-monitor/main`',
   ),
-  PG_MONITOR_INTERVAL_SECONDS: doc(int(1, 3600).default(2), 'seconds between two probes of the cluster by the monitor'),
+  PG_MONITOR_PROBE_INTERVAL_MS: doc(int(100, 60_000).default(600), 'milliseconds between two probes of the cluster by the monitor'),
 };
 
 export const redisEnv = {

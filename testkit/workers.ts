@@ -48,7 +48,7 @@ function workerProcessEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     WORKER_METRICS_PORT: '0',
     // Test workers create no schedules: those belong to the main job's worker.
     CREATE_SCHEDULES: 'false',
-    PG_MONITOR_SCHEDULE: 'off',
+    PG_MONITOR_ENABLED: 'false',
     ...env,
   };
 }

@@ -59,10 +59,14 @@ async function main(): Promise<void> {
     );
     await client.connection.close();
   }
-  if (config.postgres.monitorSchedule) {
+  if (config.postgres.monitorEnabled) {
     // The monitor is optional for the rest of the worker: report and carry on.
     const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
-    await ensurePgMonitor(client, { cluster: 'main', taskQueue: config.taskQueue }).then(
+    await ensurePgMonitor(client, {
+      cluster: 'main',
+      taskQueue: config.taskQueue,
+      probeIntervalMs: config.postgres.monitorProbeIntervalMs,
+    }).then(
       (outcome) => process.stdout.write(`${describePgMonitorOutcome(outcome)}\n`),
       (error: Error) => process.stderr.write(`pg monitor not started: ${error.message}\n`),
     );

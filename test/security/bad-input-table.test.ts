@@ -263,7 +263,7 @@ describe('the bad-input table: clear message, no retry, no change', () => {
           JARVIS_STATE_DIR: c.emptyStateDir ? emptyState : stateDir,
           TASK_QUEUE: taskQueueFor(`bad config ${c.variable}`),
           CREATE_SCHEDULES: 'false',
-          PG_MONITOR_SCHEDULE: 'off',
+          PG_MONITOR_ENABLED: 'false',
           WORKER_METRICS_PORT: '0',
           ...c.env,
         };

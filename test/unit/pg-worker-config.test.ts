@@ -12,7 +12,7 @@ describe('PostgreSQL HA worker configuration', () => {
       config.redis.nodes.map((n) => n.port),
       [7100, 7101, 7102, 7103, 7104, 7105],
     );
-    assert.equal(config.postgres.monitorSchedule, true);
+    assert.equal(config.postgres.monitorEnabled, true);
   });
 
   it('takes REDIS_CLUSTER_NODES over the base port', () => {
@@ -30,8 +30,8 @@ describe('PostgreSQL HA worker configuration', () => {
       /REDIS_CLUSTER_NODES must be a comma-separated list of loopback/,
     ],
     ['a non-numeric PostgreSQL port', { PG_REPLICA1_PORT: 'five' }, /PG_REPLICA1_PORT/],
-    ['a monitor switch that is neither on nor off', { PG_MONITOR_SCHEDULE: 'yes' }, /PG_MONITOR_SCHEDULE/],
-    ['a zero monitor interval', { PG_MONITOR_INTERVAL_SECONDS: '0' }, /PG_MONITOR_INTERVAL_SECONDS/],
+    ['a monitor switch that is neither true nor false', { PG_MONITOR_ENABLED: 'yes' }, /PG_MONITOR_ENABLED/],
+    ['a zero monitor interval', { PG_MONITOR_PROBE_INTERVAL_MS: '0' }, /PG_MONITOR_PROBE_INTERVAL_MS/],
   ];
   for (const [name, env, message] of rejected) {
     it(`rejects ${name}, naming the variable`, () => {

@@ -1,6 +1,6 @@
 // Starts the PostgreSQL monitor of each cluster, pg-monitor/<cluster>, when the worker
 // starts: idempotent (a running monitor is left as it is; the workflow ID is the mutex, so
-// two workers never run two monitors), and skipped with PG_MONITOR_SCHEDULE=off. It first
+// two workers never run two monitors), and skipped with PG_MONITOR_ENABLED=false. It first
 // deletes the pg-monitor/<cluster> Schedule older versions created (a new pgMonitor
 // execution every 2 s), so an upgraded stack stops flooding the UI.
 //   node dist/workers/bootstrap/pg-monitors.js
@@ -12,6 +12,8 @@ import { runScriptWithClient } from '../script-entry';
 export interface PgMonitorOptions {
   cluster: string;
   taskQueue: string;
+  /** Between two probes; the monitor's own default when absent. */
+  probeIntervalMs?: number;
 }
 
 export interface PgMonitorOutcome {
@@ -47,7 +49,11 @@ export async function ensurePgMonitor(client: Client, options: PgMonitorOptions)
     await client.workflow.start('pgMonitor', {
       taskQueue: options.taskQueue,
       workflowId,
-      args: [{ cluster: options.cluster }],
+      args: [
+        options.probeIntervalMs === undefined
+          ? { cluster: options.cluster }
+          : { cluster: options.cluster, probeIntervalMs: options.probeIntervalMs },
+      ],
       typedSearchAttributes: [
         { key: ServiceKey, value: `postgres/${options.cluster}` },
         { key: OperationKey, value: 'pgMonitor' },
@@ -68,6 +74,14 @@ export function describePgMonitorOutcome(o: PgMonitorOutcome): string {
 
 if (require.main === module) {
   runScriptWithClient(async (client, config) => {
-    return [describePgMonitorOutcome(await ensurePgMonitor(client, { cluster: 'main', taskQueue: config.taskQueue }))];
+    return [
+      describePgMonitorOutcome(
+        await ensurePgMonitor(client, {
+          cluster: 'main',
+          taskQueue: config.taskQueue,
+          probeIntervalMs: config.postgres.monitorProbeIntervalMs,
+        }),
+      ),
+    ];
   });
 }
