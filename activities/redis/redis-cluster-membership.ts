@@ -115,8 +115,7 @@ async function forgetNode(
     }),
   );
   const failed = results.filter((r) => r.status === 'rejected');
-  if (failed.length > 0)
-    throw new Error(`CLUSTER FORGET failed on ${failed.length} nodes: ${(failed[0] as PromiseRejectedResult).reason}`);
+  if (failed.length > 0) throw new Error(`CLUSTER FORGET failed on ${failed.length} nodes: ${(failed[0] as PromiseRejectedResult).reason}`);
   await resetForgottenNode(pool, input);
   await waitUntil(`no node lists ${input.nodeId}`, input.deadlineEpochMs, async () => {
     const views = await Promise.all(others.map((n) => viewFrom(pool, n)));
@@ -144,7 +143,10 @@ async function stopAndDeleteNode(config: MembershipConfig, input: { port: number
   }
   const dir = path.join(config.redisStateDir, String(input.port));
   if (path.dirname(dir) !== config.redisStateDir)
-    throw permanentFailure(FailureType.InvalidInput, `port ${input.port} names no folder inside ${config.redisStateDir}; nothing was deleted`);
+    throw permanentFailure(
+      FailureType.InvalidInput,
+      `port ${input.port} names no folder inside ${config.redisStateDir}; nothing was deleted`,
+    );
   await manageScript(config, ['stop-node', String(input.port)]);
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
 }
