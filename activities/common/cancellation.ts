@@ -23,3 +23,8 @@ export async function pause(ms: number): Promise<void> {
 export function throwIfCancelled(): void {
   activityCancellation()?.throwIfAborted();
 }
+
+/** Heartbeats `details` when inside an activity (that is also how a cancel reaches it); does nothing outside one. */
+export function heartbeatProgress(details: unknown): void {
+  if (activityCancellation()) Context.current().heartbeat(details);
+}

@@ -5,14 +5,13 @@
 // Heartbeats come from progress only (a tool's output, an answered poll, a moving LSN),
 // never from a timer: a hung pg_rewind stops heartbeating and is noticed within the
 // heartbeat timeout. A cancelled activity ends its waits and kills its tools.
-import { Context } from '@temporalio/activity';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { PgSettings } from '../../config/worker-config';
 import { PG_SERVER_NAMES, type PgServerName } from '../../policy/postgres/pg-cluster';
-import { activityCancellation, pause } from '../common/cancellation';
+import { activityCancellation, heartbeatProgress, pause } from '../common/cancellation';
 
 export const PG_HOST = '127.0.0.1';
 
@@ -85,7 +84,7 @@ export interface CommandResult {
 
 /** Records progress: the activity heartbeats with `details` (outside an activity it does nothing). */
 export function beat(details: Record<string, unknown>): void {
-  if (activityCancellation()) Context.current().heartbeat(details);
+  heartbeatProgress(details);
 }
 
 /** How long a tool gets to end after SIGTERM (on cancel or timeout) before its whole process group is killed. */
