@@ -19,14 +19,30 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** The failure types a source text names, with where: literals in failure calls, `type:` literals, FailureType.X. */
+/** The text of a call's arguments, from the `(` at `open` to its matching `)`; string contents do not count. */
+function argumentsAt(text: string, open: number): string {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = null;
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return text.slice(open, i + 1);
+  }
+  return text.slice(open);
+}
+
+/** The failure types a source text names: whole-argument literals of failure calls, `type:` literals, FailureType.X. */
 function failureTypesIn(text: string): string[] {
   const found: string[] = [];
-  const calls = /ApplicationFailure\.(?:create|retryable|nonRetryable|fromError)\(|permanentFailure\(/g;
+  const calls = /(?:ApplicationFailure\.(?:create|retryable|nonRetryable|fromError)|permanentFailure)\(/g;
   for (const call of text.matchAll(calls)) {
-    const window = text.slice(call.index, call.index + 600);
-    // A type is a literal that is one PascalCase word; messages have spaces.
-    for (const literal of window.matchAll(/['"`]([A-Z][A-Za-z0-9]+)['"`]/g)) found.push(literal[1]);
+    const args = argumentsAt(text, call.index + call[0].length - 1);
+    // A type is a literal that is a whole argument and one PascalCase word; messages have spaces.
+    for (const literal of args.matchAll(/[(,]\s*['"`]([A-Z][A-Za-z0-9]+)['"`]\s*[,)]/g)) found.push(literal[1]);
   }
   for (const field of text.matchAll(/\btype:\s*['"`]([A-Z][A-Za-z0-9]+)['"`]/g)) found.push(field[1]);
   for (const ref of text.matchAll(/\bFailureType\.([A-Za-z0-9]+)/g)) found.push(ref[1]);
@@ -49,7 +65,8 @@ describe('the failure type catalogue', () => {
   it('catches a type outside the catalogue (the check can fail)', () => {
     const planted = "throw ApplicationFailure.retryable(`slot ${slot} moved twice`, 'SlotMovedTwice');";
     assert.deepEqual(failureTypesIn(planted), ['SlotMovedTwice']);
-    assert.deepEqual(failureTypesIn("ApplicationFailure.create({ type: 'Unlisted', message: 'x' })"), ['Unlisted', 'Unlisted']);
+    assert.deepEqual(failureTypesIn("ApplicationFailure.create({ type: 'Unlisted', message: 'x' })"), ['Unlisted']);
+    assert.deepEqual(failureTypesIn("throw permanentFailure('Unlisted', `bad (${a})`);"), ['Unlisted']);
     assert.ok(!catalogue.has('SlotMovedTwice'));
     assert.deepEqual(failureTypesIn('throw permanentFailure(FailureType.NotAMaster, `node ${id} is a replica`);'), ['NotAMaster']);
   });
