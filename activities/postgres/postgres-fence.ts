@@ -28,6 +28,7 @@ async function waitPostmasterGone(server: PgServer, timeoutMs: number): Promise<
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await livePostmasterPid(server)) === null) return true;
+    beat({ phase: 'stop', postmaster: 'alive' });
     await sleep(100);
   }
   return (await livePostmasterPid(server)) === null;

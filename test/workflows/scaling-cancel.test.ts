@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rollingUpdateProgressQuery } from '../../contracts/common/definitions';
 import { createNginxActivities } from '../../activities/routing/nginx';
-import { assertCancelled, assertPlatformConsistent, platformProblems } from '../../testkit/consistency';
+import { assertCancelled, assertPlatformConsistent, platformProblems, scaleUpBy } from '../../testkit/consistency';
 import { waitForPendingActivity } from '../../testkit/history';
 import { listContainers, SERVICE } from '../../testkit/platform';
 import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
@@ -17,13 +17,7 @@ const slowBoot = { ...env, APP_STARTUP_DELAY_MS: '4000' };
 
 describe('cancelling a scaling operation', () => {
   const session = usePlatformSession({ resetBeforeEach: true });
-
-  const scaleUpTo = (taskQueue: string, count: number) =>
-    session.client.workflow.execute('scaleUp', {
-      taskQueue,
-      workflowId: 'scale/jarvis-app',
-      args: [{ service: SERVICE, count, cooldownSeconds: 0 }],
-    });
+  const scaleUpTo = (taskQueue: string, count: number) => scaleUpBy(session.client, taskQueue, count);
 
   it('a scaleUp cancelled in its health wait removes the new instance and reports the cancel', async () => {
     const taskQueue = taskQueueFor('scaleUp cancelled in health wait');
