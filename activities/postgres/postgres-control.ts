@@ -23,10 +23,12 @@ async function promotePgServer(config: WorkerConfig, name: string): Promise<{ na
     if (!alreadyPromoted) await client.query('SELECT pg_promote(false)');
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const { rows } = await client.query(
-        "SELECT pg_is_in_recovery() AS r, ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tli",
-      );
-      if (rows[0].r === false) return { name, alreadyPromoted, timeline: Number(rows[0].tli) };
+      // pg_current_wal_lsn() fails during recovery, so the timeline is read only once it is over.
+      const { rows } = await client.query('SELECT pg_is_in_recovery() AS r');
+      if (rows[0].r === false) {
+        const tli = await client.query("SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tli");
+        return { name, alreadyPromoted, timeline: Number(tli.rows[0].tli) };
+      }
       if (Date.now() > deadline) throw notYet(`${name} still in recovery 60 s after pg_promote`);
       beat({ phase: 'promote', inRecovery: true });
       await sleep(100);
