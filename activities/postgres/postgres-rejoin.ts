@@ -1,31 +1,32 @@
 // Rejoins an old primary as a standby of the new one: pg_rewind against the new primary
 // (falling back to a pg_basebackup re-clone), this server's own port and name back in
 // jarvis-node.conf (both tools copy the source's), standby.signal, primary_conninfo with
-// application_name=<its name>, start, and verify that it streams. Long: it heartbeats
-// each phase, and a retry after a worker crash first waits for the previous attempt's
-// tools to finish and then starts from what it finds.
-import { Context } from '@temporalio/activity';
+// application_name=<its name>, start, and verify that it streams. Long: it heartbeats on
+// progress only (each phase, each line of pg_rewind's and pg_basebackup's --progress output,
+// each answered poll), so a hung tool is noticed within the heartbeat timeout; a cancel kills
+// the tool. A retry after a worker crash first waits for the previous attempt's tools to
+// finish and then starts from what it finds.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { WorkerConfig } from '../../config/worker-config';
 import type { RejoinResult } from '../../contracts/postgres';
 import { FailureType, permanentFailure } from '../common/errors';
-import { stopServer } from './postgres-control';
+import { stopServer } from './postgres-fence';
 import {
+  beat as heartbeatProgress,
   livePostmasterPid,
   pgServer,
   primaryConninfo,
   processesUsing,
   runAsPostgres,
   sleep,
-  withHeartbeats,
   withSuperuser,
   writePostgresFile,
   type PgServer,
 } from './postgres-servers';
 
-function beat(phase: string): void {
-  Context.current().heartbeat({ phase });
+function beat(phase: string, detail?: unknown): void {
+  heartbeatProgress({ phase, detail });
 }
 
 async function streamsFrom(config: WorkerConfig, server: PgServer, upstream: PgServer): Promise<boolean> {
@@ -76,7 +77,7 @@ async function waitUntilUnused(server: PgServer, timeoutMs: number): Promise<voi
     const pids = await processesUsing(server.dataDir);
     if (pids.length === 0) return;
     if (Date.now() > deadline) throw new Error(`processes ${pids.join(', ')} still use ${server.dataDir} after ${timeoutMs} ms`);
-    beat('wait-unused');
+    beat('wait-unused', pids);
     await sleep(200);
   }
 }
@@ -125,12 +126,17 @@ async function rewind(
   beat('checkpoint');
   await withSuperuser(config.postgres, upstream, (c) => c.query('CHECKPOINT'), 5_000);
   beat('pg_rewind');
-  const result = await runAsPostgres(config.postgres, 'pg_rewind', ['--target-pgdata', server.dataDir, '--source-server', source], {
-    timeoutMs: 180_000,
-  });
+  const result = await runAsPostgres(
+    config.postgres,
+    'pg_rewind',
+    ['--target-pgdata', server.dataDir, '--source-server', source, '--progress'],
+    {
+      timeoutMs: 180_000,
+    },
+  );
   const output = `${result.stdout}\n${result.stderr}`;
   if (result.code !== 0) return { ok: false, needed: true, error: output.trim().split('\n').slice(-3).join(' | ').slice(0, 300) };
-  return { ok: true, needed: !/no rewind required/.test(output) };
+  return { ok: true, needed: !/^pg_rewind: no rewind required$/m.test(output) };
 }
 
 async function reclone(config: WorkerConfig, server: PgServer, upstream: PgServer): Promise<void> {
@@ -140,7 +146,7 @@ async function reclone(config: WorkerConfig, server: PgServer, upstream: PgServe
   const result = await runAsPostgres(
     config.postgres,
     'pg_basebackup',
-    ['-h', upstream.host, '-p', String(upstream.port), '-U', 'replicator', '-w', '-D', scratch, '-X', 'stream', '-c', 'fast'],
+    ['-h', upstream.host, '-p', String(upstream.port), '-U', 'replicator', '-w', '-D', scratch, '-X', 'stream', '-c', 'fast', '--progress'],
     { timeoutMs: 600_000, env: { PGPASSFILE: config.postgres.replicationPassfile, PGAPPNAME: `${server.name}-basebackup` } },
   );
   if (result.code !== 0) {
@@ -156,7 +162,7 @@ async function reclone(config: WorkerConfig, server: PgServer, upstream: PgServe
 }
 
 export function createPgRejoinActivities(config: WorkerConfig) {
-  return withHeartbeats({
+  return {
     async rejoinPgServer(request: { name: string; to: string }): Promise<RejoinResult> {
       const started = Date.now();
       const server = pgServer(config.postgres, request.name);
@@ -222,5 +228,5 @@ export function createPgRejoinActivities(config: WorkerConfig) {
       }
       return { name: server.name, to: upstream.name, method, rewindError: rewound.error, seconds: seconds() };
     },
-  });
+  };
 }

@@ -1,13 +1,17 @@
 // Where each PostgreSQL server of the local cluster lives, and the two ways the
 // activities reach it: SQL over TCP as the superuser, and the server binaries run as
 // the postgres user. Shared by the postgres-*.ts activity files.
-import { Context } from '@temporalio/activity';
-import { execFile } from 'node:child_process';
+//
+// Heartbeats come from progress only (a tool's output, an answered poll, a moving LSN),
+// never from a timer: a hung pg_rewind stops heartbeating and is noticed within the
+// heartbeat timeout. A cancelled activity ends its waits and kills its tools.
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { PgSettings } from '../../config/worker-config';
 import { PG_SERVER_NAMES, type PgServerName } from '../../policy/postgres/pg-cluster';
+import { activityCancellation, heartbeatProgress, pause } from '../common/cancellation';
 
 export const PG_HOST = '127.0.0.1';
 
@@ -78,30 +82,71 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs a PostgreSQL binary as the postgres user (the server refuses root), from `/`, with an argument array. */
+/** Records progress: the activity heartbeats with `details` (outside an activity it does nothing). */
+export function beat(details: Record<string, unknown>): void {
+  heartbeatProgress(details);
+}
+
+/** How long a tool gets to end after SIGTERM (on cancel or timeout) before its whole process group is killed. */
+const KILL_GRACE_MS = 3_000;
+const MAX_OUTPUT = 4 * 1024 * 1024;
+
+/**
+ * Runs a PostgreSQL binary as the postgres user (the server refuses root), from `/`, with an
+ * argument array. Every chunk of output is progress (`onOutput`, and a heartbeat). A cancel of
+ * the activity or the timeout sends SIGTERM (runuser passes it on), then SIGKILL to the group.
+ */
 export function runAsPostgres(
   settings: PgSettings,
   binary: string,
   args: string[],
-  options: { timeoutMs: number; env?: Record<string, string> },
+  options: { timeoutMs: number; env?: Record<string, string>; onOutput?: (text: string) => void },
 ): Promise<CommandResult> {
   const envArgs = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const argv = ['-u', 'postgres', '--', 'env', ...envArgs, path.join(settings.bin, binary), ...args];
-  return new Promise((resolve) => {
-    execFile(
-      'runuser',
-      argv,
-      { cwd: '/', timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error
-          ? typeof (error as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
-            ? (error as unknown as { code: number }).code
-            : 1
-          : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
+  const cancel = activityCancellation();
+  return new Promise((resolve, reject) => {
+    const child = spawn('runuser', argv, {
+      cwd: '/',
+      signal: cancel,
+      killSignal: 'SIGTERM',
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = { stdout: '', stderr: '' };
+    const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (out[stream].length < MAX_OUTPUT) out[stream] += text;
+      options.onOutput?.(text);
+      beat({ tool: binary, bytes: out.stdout.length + out.stderr.length });
+    };
+    child.stdout.on('data', collect('stdout'));
+    child.stderr.on('data', collect('stderr'));
+    let escalation: NodeJS.Timeout | undefined;
+    const stop = () => {
+      signalGroup(child.pid, 'SIGTERM');
+      escalation ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    const timer = setTimeout(stop, options.timeoutMs);
+    cancel?.addEventListener('abort', stop, { once: true });
+    child.on('error', () => undefined); // an abort is reported below, once the tool has ended
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(escalation);
+      cancel?.removeEventListener('abort', stop);
+      if (cancel?.aborted) return reject(cancel.reason);
+      resolve({ code: code ?? (signal ? 128 : 1), ...out });
+    });
   });
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** The postmaster's pid from postmaster.pid when that process is alive, else null. */
@@ -152,25 +197,5 @@ export function primaryConninfo(settings: PgSettings, name: string, upstream: Pg
   return `host=${upstream.host} port=${upstream.port} user=replicator passfile=${quote(settings.replicationPassfile)} application_name=${name}`;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Wraps every activity so it heartbeats every 2 s while it runs: a worker that dies in
- * the middle of a long pg_ctl, pg_rewind or wait is noticed within the heartbeat timeout
- * and the step is retried on another worker, instead of waiting out startToClose.
- */
-export function withHeartbeats<T extends Record<string, (...args: any[]) => Promise<unknown>>>(activities: T): T {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(activities)) {
-    wrapped[name] = async (...args: unknown[]) => {
-      const ctx = Context.current();
-      const timer = setInterval(() => ctx.heartbeat(), 2_000);
-      try {
-        return await fn(...args);
-      } finally {
-        clearInterval(timer);
-      }
-    };
-  }
-  return wrapped as T;
-}
+/** Waits `ms`; inside an activity, a cancel ends the wait (it rejects). */
+export const sleep = (ms: number) => pause(ms);

@@ -1,6 +1,7 @@
 // The Redis commands a slot migration sends, shared by its pipelined path and its careful
 // per-step path: MIGRATE's arguments (with the password, so never logged), reading one slot's
-// state out of a node's CLUSTER NODES, and error text with the password scrubbed.
+// state out of a node's CLUSTER NODES, error replies told by their code, and error text with
+// the password scrubbed.
 import type { ClusterView } from '../../policy/redis/redis-cluster-view';
 import type { NodeRef } from '../../policy/redis/redis-slot-plan';
 import type { SlotSide } from '../../policy/redis/redis-slot-steps';
@@ -13,6 +14,14 @@ export function migrateArgs(pool: RedisNodePool, target: NodeRef, keys: string[]
   if (pool.password) args.push('AUTH', pool.password);
   args.push('KEYS', ...keys);
   return args;
+}
+
+/**
+ * Whether `error` is the Redis error reply `code`: ioredis hands "-IOERR …" over as a
+ * ReplyError whose message starts with the code, so the match is anchored there.
+ */
+export function isErrorReply(error: unknown, code: 'IOERR' | 'BUSYKEY'): boolean {
+  return error instanceof Error && new RegExp(`^${code} `).test(error.message);
 }
 
 export function errorText(error: unknown, pool: RedisNodePool): string {

@@ -11,7 +11,7 @@ import type { NodeRef } from '../../policy/redis/redis-slot-plan';
 import { nextSlotStep } from '../../policy/redis/redis-slot-steps';
 import { FailureType, permanentFailure } from '../common/errors';
 import type { RedisNodePool } from './redis-cluster-connections';
-import { errorText, migrateArgs, slotSide } from './redis-migrate-commands';
+import { errorText, isErrorReply, migrateArgs, slotSide } from './redis-migrate-commands';
 
 export interface SlotMoveCounters {
   keys: number;
@@ -50,15 +50,14 @@ export async function migrateKeys(ctx: CarefulContext, keys: string[], replace: 
     await pool.node(source).call('MIGRATE', ...migrateArgs(pool, target, keys, options.migrateTimeoutMs, replace));
     return 'ok';
   } catch (error) {
-    const text = errorText(error, pool);
-    if (/IOERR/.test(text)) return 'ioerr';
-    if (/BUSYKEY/.test(text) && !replace) {
+    if (isErrorReply(error, 'IOERR')) return 'ioerr';
+    if (isErrorReply(error, 'BUSYKEY') && !replace) {
       // A copy left on the target by an interrupted MIGRATE; the source's copy wins.
       await pool.node(source).call('MIGRATE', ...migrateArgs(pool, target, keys, options.migrateTimeoutMs, true));
       return 'ok';
     }
     // Never echo the arguments: they hold the password.
-    throw new Error(`MIGRATE from ${source.host}:${source.port} to ${target.host}:${target.port} failed: ${text}`);
+    throw new Error(`MIGRATE from ${source.host}:${source.port} to ${target.host}:${target.port} failed: ${errorText(error, pool)}`);
   }
 }
 
@@ -88,7 +87,7 @@ export async function moveSlotCarefully(ctx: CarefulContext, slot: number): Prom
         );
       case 'wait':
         if (++waits > MAX_WAITS_PER_SLOT)
-          throw ApplicationFailure.retryable(`${next.reason} (after ${waits} observations)`, 'SlotViewsDisagree');
+          throw ApplicationFailure.retryable(`${next.reason} (after ${waits} observations)`, FailureType.SlotViewsDisagree);
         ctx.onProgress();
         await sleep(100);
         break;
@@ -117,7 +116,7 @@ export async function moveSlotCarefully(ctx: CarefulContext, slot: number): Prom
           if (++ioerrs > MAX_IOERRS_PER_SLOT)
             throw ApplicationFailure.retryable(
               `slot ${slot}: MIGRATE to ${target.host}:${target.port} failed with IOERR ${ioerrs} times in a row; the keys stay on the source`,
-              'MigrateIoError',
+              FailureType.MigrateIoError,
             );
           ctx.onProgress();
           await sleep(Math.min(1000, 50 * 2 ** Math.min(ioerrs, 4)));

@@ -13,7 +13,8 @@ import { sleep } from '@temporalio/activity';
 import type { NodeRef } from '../../policy/redis/redis-slot-plan';
 import { nextSlotStep } from '../../policy/redis/redis-slot-steps';
 import { viewFrom } from './redis-cluster-connections';
-import { errorText, migrateArgs, pipelined, sideOf } from './redis-migrate-commands';
+import { FailureType } from '../common/errors';
+import { errorText, isErrorReply, migrateArgs, pipelined, sideOf } from './redis-migrate-commands';
 import { moveSlotCarefully, type CarefulContext } from './redis-slot-careful';
 
 export interface GroupContext extends CarefulContext {
@@ -39,13 +40,33 @@ export interface GroupResult {
   careful: number;
 }
 
-export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise<GroupResult> {
-  const { pool, source, target, clock, counters, options } = ctx;
-  const careful = new Set<number>();
+/** Keys of each slot still to move, and the slots found empty (ready for their new owner). */
+interface KeyState {
+  pending: Map<number, string[]>;
+  emptied: number[];
+  careful: Set<number>;
+}
 
-  // 1. The group's state, read once on each node.
+export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise<GroupResult> {
+  const { clean, careful } = await classify(ctx, slots);
+  const state = await openSlots(ctx, clean, careful);
+  if (state.pending.size > 0 && ctx.needsSample()) {
+    await ctx.clock.time('sample', () => ctx.sampleKeySizes([...state.pending.values()].slice(0, 3).map((keys) => keys[0])));
+  }
+  await moveKeys(ctx, state);
+  await assignToTarget(ctx, state.emptied, careful);
+  // 5. Whatever did not go cleanly: step by step, re-reading the real state before each step.
+  for (const slot of [...careful].sort((a, b) => a - b)) await moveSlotCarefully(ctx, slot);
+  await tellOtherMasters(ctx, slots);
+  return { careful: careful.size };
+}
+
+/** 1. The group's state, read once on each node: clean slots take the pipelined path, half-done ones the careful one. */
+async function classify(ctx: GroupContext, slots: number[]): Promise<{ clean: number[]; careful: Set<number> }> {
+  const { pool, source, target, clock } = ctx;
   const [sourceView, targetView] = await clock.time('stateRead', () => Promise.all([viewFrom(pool, source), viewFrom(pool, target)]));
   const clean: number[] = [];
+  const careful = new Set<number>();
   for (const slot of slots) {
     const onSource = sideOf(sourceView, slot);
     const onTarget = sideOf(targetView, slot);
@@ -53,11 +74,14 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
     if (!open && onSource.owner === source.id && onTarget.owner === source.id) clean.push(slot);
     else if (nextSlotStep({ slot, source: source.id, target: target.id, onSource, onTarget, keysOnSource: 0 }).kind !== 'done')
       careful.add(slot);
-    // Otherwise it is done on both (a resumed attempt): only the other masters are told, below.
+    // Otherwise it is done on both (a resumed attempt): only the other masters are told, at the end.
   }
+  return { clean, careful };
+}
 
-  // 2. Open: IMPORTING on the target first, then MIGRATING on the source, each followed there by
-  //    the slot's first batch of keys.
+/** 2. Open: IMPORTING on the target first, then MIGRATING on the source, each followed there by the slot's first batch of keys. */
+async function openSlots(ctx: GroupContext, clean: number[], careful: Set<number>): Promise<KeyState> {
+  const { pool, source, target, clock } = ctx;
   const importing = await clock.time('setslot', () =>
     pipelined(
       pool,
@@ -77,92 +101,127 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
       ]),
     ),
   );
-  let pending = new Map<number, string[]>();
-  const emptied: number[] = [];
+  const state: KeyState = { pending: new Map(), emptied: [], careful };
   opened.forEach((s, i) => {
     const [set, keys] = [migrating[2 * i], migrating[2 * i + 1]];
     if (set.error || keys.error) careful.add(s);
-    else if ((keys.value as string[]).length === 0) emptied.push(s);
-    else pending.set(s, keys.value as string[]);
+    else if ((keys.value as string[]).length === 0) state.emptied.push(s);
+    else state.pending.set(s, keys.value as string[]);
   });
+  return state;
+}
 
-  if (pending.size > 0 && ctx.needsSample()) {
-    await clock.time('sample', () => ctx.sampleKeySizes([...pending.values()].slice(0, 3).map((keys) => keys[0])));
-  }
+/** IOERR bookkeeping across rounds: which slots go again with REPLACE, and how many IOERRs in a row each had. */
+interface IoerrState {
+  replace: Set<number>;
+  rounds: Map<number, number>;
+}
 
-  // 3. Keys: MIGRATE per slot, each followed by GETKEYSINSLOT for the next batch (empty: done),
-  //    pipelined in rounds of about batchBytes of estimated payload.
-  const replace = new Set<number>();
-  const ioerrRounds = new Map<number, number>();
-  for (let round = 0; pending.size > 0; round++) {
-    if (round > MAX_DRAIN_ROUNDS) throw new Error(`slots ${[...pending.keys()].join(',')}: keys still on the source after ${round} rounds`);
+/**
+ * 3. Keys: MIGRATE per slot, each followed by GETKEYSINSLOT for the next batch (empty: done),
+ *    pipelined in rounds of about batchBytes of estimated payload.
+ */
+async function moveKeys(ctx: GroupContext, state: KeyState): Promise<void> {
+  const ioerr: IoerrState = { replace: new Set(), rounds: new Map() };
+  for (let round = 0; state.pending.size > 0; round++) {
+    if (round > MAX_DRAIN_ROUNDS)
+      throw new Error(`slots ${[...state.pending.keys()].join(',')}: keys still on the source after ${round} rounds`);
     const next = new Map<number, string[]>();
     let hadIoerr = false;
-    const entries = [...pending.entries()];
+    const entries = [...state.pending.entries()];
     for (let start = 0; start < entries.length;) {
-      let bytes = 0;
-      let end = start;
-      const depth = ctx.pipelineDepth;
-      while (
-        end < entries.length &&
-        (end === start || (end - start < depth.current && bytes + entries[end][1].length * ctx.avgKeyBytes() <= options.batchBytes))
-      )
-        bytes += entries[end++][1].length * ctx.avgKeyBytes();
-      const part = entries.slice(start, end);
-      start = end;
-      const nextBatch = String(ctx.batchKeys());
-      const replies = await clock.time('migrate', () =>
-        pipelined(
-          pool,
-          source,
-          part.flatMap(([s, keys]) => [
-            ['MIGRATE', ...migrateArgs(pool, target, keys, options.migrateTimeoutMs, replace.has(s))],
-            ['CLUSTER', 'GETKEYSINSLOT', String(s), nextBatch],
-          ]),
-        ),
-      );
-      part.forEach(([s, keys], i) => {
-        const [moved, rest] = [replies[2 * i], replies[2 * i + 1]];
-        if (moved.error) {
-          const text = errorText(moved.error, pool);
-          if (/IOERR/.test(text)) {
-            // The keys may now be on both nodes; the source's copies are the live ones and go
-            // again with REPLACE. Nothing is deleted: MIGRATE drops a source key only once the
-            // target acknowledged it.
-            counters.ioerrRecoveries++;
-            hadIoerr = true;
-            const n = (ioerrRounds.get(s) ?? 0) + 1;
-            ioerrRounds.set(s, n);
-            if (n > MAX_IOERR_ROUNDS)
-              throw ApplicationFailure.retryable(
-                `slot ${s}: MIGRATE to ${target.host}:${target.port} failed with IOERR ${n} times in a row; the keys stay on the source`,
-                'MigrateIoError',
-              );
-            replace.add(s);
-          } else if (/BUSYKEY/.test(text)) {
-            // A copy an interrupted MIGRATE left on the target; the source's copy wins.
-            replace.add(s);
-          } else {
-            throw new Error(`MIGRATE of slot ${s} from ${source.host}:${source.port} to ${target.host}:${target.port} failed: ${text}`);
-          }
-        } else {
-          ioerrRounds.delete(s);
-          counters.keys += keys.length;
-          counters.bytes += keys.length * ctx.avgKeyBytes();
-        }
-        if (rest.error) careful.add(s);
-        else if ((rest.value as string[]).length === 0) emptied.push(s);
-        else next.set(s, rest.value as string[]);
-      });
-      const ioerrInRound = replies.some((r) => r.error && /IOERR/.test(r.error.message));
-      depth.current = ioerrInRound ? 1 : Math.min(depth.max, depth.current * 2);
+      const part = entries.slice(start, roundEnd(ctx, entries, start));
+      start += part.length;
+      hadIoerr = (await migrateRound(ctx, part, state, next, ioerr)) || hadIoerr;
       ctx.onProgress();
     }
-    pending = next;
-    if (hadIoerr) await sleep(Math.min(1000, 50 * 2 ** Math.min(Math.max(...ioerrRounds.values(), 1), 4)));
+    state.pending = next;
+    if (hadIoerr) await sleep(Math.min(1000, 50 * 2 ** Math.min(Math.max(...ioerr.rounds.values(), 1), 4)));
   }
+}
 
-  // 4. The new owner: on the target first, then on the source (which refuses while it holds a key).
+/** Where a pipelined round that begins at `start` ends: at most the pipeline depth, and about batchBytes. */
+function roundEnd(ctx: GroupContext, entries: Array<[number, string[]]>, start: number): number {
+  const depth = ctx.pipelineDepth;
+  let bytes = 0;
+  let end = start;
+  while (
+    end < entries.length &&
+    (end === start || (end - start < depth.current && bytes + entries[end][1].length * ctx.avgKeyBytes() <= ctx.options.batchBytes))
+  )
+    bytes += entries[end++][1].length * ctx.avgKeyBytes();
+  return end;
+}
+
+/** One pipelined round of MIGRATE + GETKEYSINSLOT; returns whether a MIGRATE hit IOERR. */
+async function migrateRound(
+  ctx: GroupContext,
+  part: Array<[number, string[]]>,
+  state: KeyState,
+  next: Map<number, string[]>,
+  ioerr: IoerrState,
+): Promise<boolean> {
+  const { pool, source, target, options, counters } = ctx;
+  const nextBatch = String(ctx.batchKeys());
+  const replies = await ctx.clock.time('migrate', () =>
+    pipelined(
+      pool,
+      source,
+      part.flatMap(([s, keys]) => [
+        ['MIGRATE', ...migrateArgs(pool, target, keys, options.migrateTimeoutMs, ioerr.replace.has(s))],
+        ['CLUSTER', 'GETKEYSINSLOT', String(s), nextBatch],
+      ]),
+    ),
+  );
+  let hadIoerr = false;
+  part.forEach(([s, keys], i) => {
+    const [moved, rest] = [replies[2 * i], replies[2 * i + 1]];
+    if (moved.error) hadIoerr = recordMigrateError(ctx, s, moved.error, ioerr) || hadIoerr;
+    else {
+      ioerr.rounds.delete(s);
+      counters.keys += keys.length;
+      counters.bytes += keys.length * ctx.avgKeyBytes();
+    }
+    if (rest.error) state.careful.add(s);
+    else if ((rest.value as string[]).length === 0) state.emptied.push(s);
+    else next.set(s, rest.value as string[]);
+  });
+  const depth = ctx.pipelineDepth;
+  depth.current = hadIoerr ? 1 : Math.min(depth.max, depth.current * 2);
+  return hadIoerr;
+}
+
+/** A MIGRATE error reply: IOERR and BUSYKEY send the slot's keys again with REPLACE; anything else fails. Returns whether it was IOERR. */
+function recordMigrateError(ctx: GroupContext, slot: number, error: Error, ioerr: IoerrState): boolean {
+  const { pool, source, target } = ctx;
+  if (isErrorReply(error, 'IOERR')) {
+    // The keys may now be on both nodes; the source's copies are the live ones and go
+    // again with REPLACE. Nothing is deleted: MIGRATE drops a source key only once the
+    // target acknowledged it.
+    ctx.counters.ioerrRecoveries++;
+    const n = (ioerr.rounds.get(slot) ?? 0) + 1;
+    ioerr.rounds.set(slot, n);
+    if (n > MAX_IOERR_ROUNDS)
+      throw ApplicationFailure.retryable(
+        `slot ${slot}: MIGRATE to ${target.host}:${target.port} failed with IOERR ${n} times in a row; the keys stay on the source`,
+        FailureType.MigrateIoError,
+      );
+    ioerr.replace.add(slot);
+    return true;
+  }
+  if (isErrorReply(error, 'BUSYKEY')) {
+    // A copy an interrupted MIGRATE left on the target; the source's copy wins.
+    ioerr.replace.add(slot);
+    return false;
+  }
+  throw new Error(
+    `MIGRATE of slot ${slot} from ${source.host}:${source.port} to ${target.host}:${target.port} failed: ${errorText(error, pool)}`,
+  );
+}
+
+/** 4. The new owner: on the target first, then on the source (which refuses while it holds a key). */
+async function assignToTarget(ctx: GroupContext, emptied: number[], careful: Set<number>): Promise<void> {
+  const { pool, source, target, clock } = ctx;
   const onTarget = await clock.time('setslot', () =>
     pipelined(
       pool,
@@ -179,13 +238,13 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
     ),
   );
   assigned.forEach((s, i) => onSource[i].error && careful.add(s));
+}
 
-  // 5. Whatever did not go cleanly: step by step, re-reading the real state before each step.
-  for (const slot of [...careful].sort((a, b) => a - b)) await moveSlotCarefully(ctx, slot);
-
-  // 6. Every other master learns the new owner (idempotent; gossip would carry it too, later).
+/** 6. Every other master learns the new owner (idempotent; gossip would carry it too, later). */
+async function tellOtherMasters(ctx: GroupContext, slots: number[]): Promise<void> {
+  const { pool, source, target } = ctx;
   const others = ctx.otherMasters.filter((m) => m.id !== source.id && m.id !== target.id);
-  const told = await clock.time('others', () =>
+  const told = await ctx.clock.time('others', () =>
     Promise.all(
       others.map((m) =>
         pipelined(
@@ -203,5 +262,4 @@ export async function moveSlotGroup(ctx: GroupContext, slots: number[]): Promise
         `CLUSTER SETSLOT ${slots[failed]} NODE on ${others[m].host}:${others[m].port} failed: ${errorText(replies[failed].error, pool)}`,
       );
   });
-  return { careful: careful.size };
 }

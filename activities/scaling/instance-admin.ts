@@ -1,4 +1,5 @@
 // Talks to an instance's admin API: ask it to drain, and watch its connections go to zero.
+// Both honour cancellation: a cancelled activity aborts its request and its wait.
 import { Context } from '@temporalio/activity';
 
 export interface InstanceAddress {
@@ -20,20 +21,19 @@ export interface DrainProgress {
   inFlightRequests: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export function createInstanceAdmin(settings: { adminToken: string }) {
   async function call(instance: InstanceAddress, method: 'GET' | 'POST', route: string): Promise<InstanceStatus | undefined> {
     try {
       const res = await fetch(`http://127.0.0.1:${instance.port}/api/admin/${route}`, {
         method,
         headers: { authorization: `Bearer ${settings.adminToken}`, connection: 'close' },
-        signal: AbortSignal.timeout(3_000),
+        signal: AbortSignal.any([AbortSignal.timeout(3_000), Context.current().cancellationSignal]),
       });
       if (res.status === 401) throw new Error(`${instance.name} refused the admin token (401); is ADMIN_TOKEN the instance's?`);
       if (!res.ok) throw new Error(`${instance.name} answered ${res.status} to ${method} /api/admin/${route}`);
       return (await res.json()) as InstanceStatus;
     } catch (error) {
+      Context.current().cancellationSignal.throwIfAborted(); // a cancel is not "the instance is gone"
       const code = (error as { cause?: { code?: string } }).cause?.code;
       if (code === 'ECONNREFUSED') return undefined; // the instance is not listening: nothing left to drain
       throw error;
@@ -73,7 +73,7 @@ export function createInstanceAdmin(settings: { adminToken: string }) {
         // The status request itself is one request in flight.
         if (status.inFlightRequests <= 1) return { ...progress, drained: true };
         if (Date.now() >= instance.deadlineEpochMs) return { ...progress, drained: false };
-        await sleep(200);
+        await ctx.sleep(200); // rejects when the activity is cancelled
       }
     },
   };

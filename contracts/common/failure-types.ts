@@ -29,6 +29,9 @@ export const FailureType = {
   ClusterNotHealthy: 'ClusterNotHealthy',
   SlotConflict: 'SlotConflict',
   FixRefused: 'FixRefused',
+  // Retryable, unlike the rest: the activity's own retry resumes the slot from its real state.
+  MigrateIoError: 'MigrateIoError',
+  SlotViewsDisagree: 'SlotViewsDisagree',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];

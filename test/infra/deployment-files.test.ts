@@ -163,7 +163,7 @@ describe('the deployment files', () => {
     assert.match(worker, /- \/var\/run\/docker\.sock:\/var\/run\/docker\.sock/);
     assert.equal(envOf(worker, 'NGINX_BIN'), '/etc/jarvis/swarm-nginx-bin.js');
     assert.match(worker, /target: \/etc\/jarvis\/swarm-nginx-bin\.js/);
-    // The app service as the driver expects it (activities/scaling/swarm-orchestrator.ts serviceSpec).
+    // The app service as the driver expects it (activities/scaling/swarm-service.ts serviceSpec).
     const app = blocks.get('jarvis-app')!;
     assert.equal(envOf(app, 'PORT'), undefined, 'no PORT: each replica listens on APP_BASE_PORT + its slot');
     assert.equal(envOf(app, 'APP_BASE_PORT'), envOf(worker, 'APP_BASE_PORT'));

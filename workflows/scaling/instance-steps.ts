@@ -1,6 +1,6 @@
 // The steps that bring one instance into service and take one out, shared by scaleUp,
 // scaleDown, drainInstance and rollingUpdate. Each step is one idempotent activity.
-import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { ServiceSpec } from '../../contracts/scaling';
 import { FailureType } from '../../contracts/common/failure-types';
 import type { PlannedInstance } from '../../policy/scaling/instance-plan';
@@ -35,7 +35,9 @@ async function waitHealthyOrRemove(name: string, url: string, timeoutSeconds: nu
     // A 100 ms poll: its delay is part of every scale-up's reaction time (bench/scale-reaction.ts).
     await longWait(timeoutSeconds).waitForHealthy({ name, url, deadlineEpochMs, pollIntervalMs: 100 });
   } catch (error) {
+    // Cancelled or unhealthy, the instance never joined nginx: remove it, even on cancel.
     await CancellationScope.nonCancellable(() => quick.removeInstance(name));
+    if (isCancellation(error)) throw error; // a cancel is reported as cancelled, not as InstanceUnhealthy
     const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
     throw ApplicationFailure.create({
       type: FailureType.InstanceUnhealthy,
@@ -72,10 +74,23 @@ export async function drainAndRemove(
 
   report('drain-wait', `waiting for ${instance.name}'s connections to close (up to ${drainTimeoutSeconds} s)`);
   const deadlineEpochMs = Date.now() + drainTimeoutSeconds * 1000;
-  const drain = await longWait(drainTimeoutSeconds).waitForConnectionsDrained({ ...instance, deadlineEpochMs });
-
-  report('stop', `stopping ${instance.name} with SIGTERM (grace ${shutdownGraceSeconds} s)`);
-  const stop = await bounded(shutdownGraceSeconds).stopInstance(instance.name, shutdownGraceSeconds);
-  await quick.removeInstance(instance.name);
+  let drain: { drained: boolean; activeConnections: number };
+  try {
+    drain = await longWait(drainTimeoutSeconds).waitForConnectionsDrained({ ...instance, deadlineEpochMs });
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // A draining instance cannot be put back (its readiness stays failed), so a cancelled
+    // drain still ends with it stopped gracefully and removed: no orphan outside nginx.
+    await CancellationScope.nonCancellable(() => stopAndRemove(instance.name, shutdownGraceSeconds, report));
+    throw error;
+  }
+  const stop = await stopAndRemove(instance.name, shutdownGraceSeconds, report);
   return { name: instance.name, drained: drain.drained, activeConnectionsLeft: drain.activeConnections, forcedStop: stop.forced };
+}
+
+async function stopAndRemove(name: string, shutdownGraceSeconds: number, report: Report): Promise<{ forced: boolean }> {
+  report('stop', `stopping ${name} with SIGTERM (grace ${shutdownGraceSeconds} s)`);
+  const stop = await bounded(shutdownGraceSeconds).stopInstance(name, shutdownGraceSeconds);
+  await quick.removeInstance(name);
+  return stop;
 }

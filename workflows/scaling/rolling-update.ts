@@ -1,8 +1,16 @@
 // rollingUpdate: replace a service's instances one at a time with a new version. A new
 // instance must be healthy and reachable through nginx before an old one drains, so the
-// count stays between N and N + 1. A failed health wait or an abort signal rolls every
-// replaced instance back to its old version.
-import { ApplicationFailure, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+// count stays between N and N + 1. A failed health wait, an abort signal or a cancel rolls
+// every replaced instance back to its old version, in a scope a cancel cannot interrupt.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { planNewInstances } from '../../policy/scaling/instance-plan';
 import { parseRollingUpdateInput, type RollingUpdateInput } from '../../policy/scaling/rolling-update-input';
@@ -81,24 +89,20 @@ async function updateUnderMutex(input: RollingUpdateInput): Promise<RollingUpdat
   progress.total = outdated.length;
   const oldVersions = new Map(outdated.map((i) => [i.name, i.version]));
 
-  for (const old of outdated) {
-    if (input.pauseAfter !== undefined && progress.replaced.length === input.pauseAfter) progress.paused = true;
-    if (progress.paused) report('paused', `paused after ${progress.replaced.length} of ${progress.total}; signal resume or abort`);
-    await condition(() => !progress.paused || abortReason !== undefined);
-    if (abortReason !== undefined)
-      return rollBack(spec, input, progress, oldVersions, report, `rolling update to ${input.version} aborted: ${abortReason}`);
-
-    const [fresh] = planNewInstances(input.service, await quick.listInstances(input.service), 1, spec.basePort);
-    try {
-      await bringUpInstance(spec, fresh, input.version, input.healthTimeoutSeconds, report);
-    } catch (error) {
-      const cause = surfaceApplicationFailure(error);
-      if (!(cause instanceof ApplicationFailure) || cause.type !== FailureType.InstanceUnhealthy) throw error;
-      return rollBack(spec, input, progress, oldVersions, report, `rolling update to ${input.version} stopped: ${cause.message}`);
+  const step: InFlight = { phase: 'idle' };
+  try {
+    for (const old of outdated) {
+      const stopped = await replaceOne(spec, input, progress, old, step, report, () => abortReason);
+      if (stopped !== undefined) return rollBack(spec, input, progress, oldVersions, report, stopped);
     }
-    await drainAndRemove(spec, old, input.drainTimeoutSeconds, spec.shutdownGraceSeconds, report);
-    progress.replaced.push({ old: old.name, new: fresh.name });
-    progress.done.push(fresh.name);
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    await CancellationScope.nonCancellable(async () => {
+      await settleInFlight(spec, input, progress, step, report);
+      await undoReplacements(spec, input, progress, oldVersions, report);
+    });
+    report('cancelled', `rolling update to ${input.version} cancelled; rolled back ${progress.replaced.length} instance(s)`);
+    throw error; // reported as cancelled, after the rollback
   }
 
   const after = await quick.listInstances(input.service);
@@ -106,15 +110,78 @@ async function updateUnderMutex(input: RollingUpdateInput): Promise<RollingUpdat
   return { service: input.service, version: input.version, replaced: [...progress.replaced], instances: after.map((i) => i.name) };
 }
 
-/** Puts the old version back on every replaced instance, newest first, then fails with `why`. */
-async function rollBack(
+/** Which pair is between its two steps, so a cancel can finish or undo exactly that one. */
+interface InFlight {
+  phase: 'idle' | 'bring-up' | 'drain';
+  old?: { name: string; port: number };
+  fresh?: string;
+}
+
+/** Replaces one old instance; returns why the update stops (abort or unhealthy), or undefined when it went on. */
+async function replaceOne(
+  spec: ServiceSpec,
+  input: RollingUpdateInput,
+  progress: RollingUpdateProgress,
+  old: { name: string; port: number },
+  step: InFlight,
+  report: Report,
+  abortReason: () => string | undefined,
+): Promise<string | undefined> {
+  if (input.pauseAfter !== undefined && progress.replaced.length === input.pauseAfter) progress.paused = true;
+  if (progress.paused) report('paused', `paused after ${progress.replaced.length} of ${progress.total}; signal resume or abort`);
+  await condition(() => !progress.paused || abortReason() !== undefined);
+  const aborted = abortReason();
+  if (aborted !== undefined) return `rolling update to ${input.version} aborted: ${aborted}`;
+
+  const [fresh] = planNewInstances(input.service, await quick.listInstances(input.service), 1, spec.basePort);
+  Object.assign(step, { phase: 'bring-up', old, fresh: fresh.name });
+  try {
+    await bringUpInstance(spec, fresh, input.version, input.healthTimeoutSeconds, report);
+  } catch (error) {
+    const cause = surfaceApplicationFailure(error);
+    if (!(cause instanceof ApplicationFailure) || cause.type !== FailureType.InstanceUnhealthy) throw error;
+    step.phase = 'idle';
+    return `rolling update to ${input.version} stopped: ${cause.message}`;
+  }
+  step.phase = 'drain';
+  await drainAndRemove(spec, old, input.drainTimeoutSeconds, spec.shutdownGraceSeconds, report);
+  progress.replaced.push({ old: old.name, new: fresh.name });
+  progress.done.push(fresh.name);
+  step.phase = 'idle';
+  return undefined;
+}
+
+/**
+ * After a cancel, the pair in flight: a new instance that came up (or half up) is drained
+ * and removed, leaving its old one; an old one whose drain had begun is finished off, and the
+ * pair counts as replaced so that the rollback puts its version back.
+ */
+async function settleInFlight(
+  spec: ServiceSpec,
+  input: RollingUpdateInput,
+  progress: RollingUpdateProgress,
+  step: InFlight,
+  report: Report,
+): Promise<void> {
+  if (step.phase === 'idle' || !step.old || !step.fresh) return;
+  const listed = await quick.listInstances(input.service);
+  const drainIfListed = async (name: string) => {
+    const instance = listed.find((i) => i.name === name);
+    if (instance) await drainAndRemove(spec, instance, input.drainTimeoutSeconds, spec.shutdownGraceSeconds, report);
+  };
+  if (step.phase === 'bring-up') return drainIfListed(step.fresh);
+  await drainIfListed(step.old.name);
+  progress.replaced.push({ old: step.old.name, new: step.fresh });
+}
+
+/** Puts the old version back on every replaced instance, newest first. */
+async function undoReplacements(
   spec: ServiceSpec,
   input: RollingUpdateInput,
   progress: RollingUpdateProgress,
   oldVersions: Map<string, string>,
   report: Report,
-  why: string,
-): Promise<never> {
+): Promise<void> {
   progress.rollingBack = true;
   progress.paused = false;
   for (const pair of [...progress.replaced].reverse()) {
@@ -126,6 +193,18 @@ async function rollBack(
     const current = (await quick.listInstances(input.service)).find((i) => i.name === pair.new);
     if (current) await drainAndRemove(spec, current, input.drainTimeoutSeconds, spec.shutdownGraceSeconds, report);
   }
+}
+
+/** Rolls every replaced instance back (a cancel cannot interrupt it), then fails with `why`. */
+async function rollBack(
+  spec: ServiceSpec,
+  input: RollingUpdateInput,
+  progress: RollingUpdateProgress,
+  oldVersions: Map<string, string>,
+  report: Report,
+  why: string,
+): Promise<never> {
+  await CancellationScope.nonCancellable(() => undoReplacements(spec, input, progress, oldVersions, report));
   report('rolled-back', `${why}; rolled back ${progress.replaced.length} instance(s)`);
   throw ApplicationFailure.create({
     type: FailureType.RollingUpdateRolledBack,
