@@ -6,7 +6,8 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { heartbeat, sleep } from '@temporalio/activity';
-import { address, masters, type ClusterNode } from '../../policy/redis/redis-cluster-view';
+import { address, type ClusterNode } from '../../policy/redis/redis-cluster-view';
+import { isBaseNodePort, masterWithFewestReplicas } from '../../policy/redis/redis-membership';
 import { FailureType, permanentFailure } from '../common/errors';
 import { anyView, viewFrom, type RedisNodePool } from './redis-cluster-connections';
 
@@ -127,11 +128,8 @@ export function createRedisMembershipActivities(pool: RedisNodePool, config: Mem
       const replicas = view.nodes.filter((n) => n.role === 'replica' && n.masterId === input.nodeId && !n.failing);
       const moved: string[] = [];
       for (const replica of replicas) {
-        const candidates = masters(view).filter((m) => m.id !== input.nodeId && m.slots.length > 0);
-        if (candidates.length === 0)
-          throw permanentFailure(FailureType.NotEnoughSlots, `no other master owns slots to take replica ${address(replica)}`);
-        const count = (id: string) => view.nodes.filter((n) => n.masterId === id).length;
-        const best = candidates.sort((a, b) => count(a.id) - count(b.id) || a.port - b.port)[0];
+        const best = masterWithFewestReplicas(view, input.nodeId);
+        if (!best) throw permanentFailure(FailureType.NotEnoughSlots, `no other master owns slots to take replica ${address(replica)}`);
         await pool.node(replica).call('CLUSTER', 'REPLICATE', best.id);
         replica.masterId = best.id;
         moved.push(`${address(replica)} -> ${address(best)}`);
@@ -181,7 +179,7 @@ export function createRedisMembershipActivities(pool: RedisNodePool, config: Mem
 
     /** Stops the node and deletes its state folder, so `manage-cluster.sh start` won't start it again. */
     async stopAndDeleteRedisNode(input: { port: number }): Promise<void> {
-      if (input.port >= config.basePort && input.port < config.basePort + 6) {
+      if (isBaseNodePort(input.port, config.basePort)) {
         throw permanentFailure(FailureType.InvalidInput, `port ${input.port} is one of the base cluster's ports; its folder is kept`);
       }
       await script(['stop-node', String(input.port)]);
