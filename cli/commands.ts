@@ -78,10 +78,9 @@ export async function scaleCommand(
   to: number,
   o: { cooldown?: number; drainTimeout?: number },
 ): Promise<void> {
-  // Input checks that need no server come first, so bad input never waits on Temporal.
-  const op = ops.scaleToStart(service, to, { cooldownSeconds: o.cooldown, drainTimeoutSeconds: o.drainTimeout });
   await withSession(async (session) => {
     knownService(service, session.config.services);
+    const op = ops.scaleToStart(service, to, { cooldownSeconds: o.cooldown, drainTimeoutSeconds: o.drainTimeout });
     await runOperation(session, g, out, op);
   });
 }

@@ -99,22 +99,7 @@ async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverRes
   );
 
   // 4–8. The plan: promote, re-point, publish, restore sync, rejoin, publish again.
-  const plan = resolvePlan(planModel(afterFence, oldPrimary), { kind: 'failover', oldPrimary, newPrimary });
-  const unreachable = afterFence.servers.filter((s) => !s.reachable && s.name !== oldPrimary).map((s) => s.name);
-  let outcome: PgFailoverResult['outcome'] = 'failed-over';
-  for (const t of plan) {
-    report(t.kind, describeTransition(t));
-    if (t.kind === 'publish' && record.rejoinError) continue; // the final publication would list the old primary that did not rejoin
-    try {
-      await applyStep(input.cluster, t, record, timings, unreachable, 60);
-    } catch (error) {
-      if (t.kind !== 'rejoin') throw error;
-      // The cluster serves writes already; a rejoin that cannot finish now is for a person or a later run.
-      record.rejoinError = surfaceMessage(error);
-      outcome = 'failed-over-rejoin-pending';
-    }
-    done(describeTransition(t));
-  }
+  const outcome = await applyFailoverPlan(input.cluster, afterFence, { oldPrimary, newPrimary }, { record, timings, report, done });
   // A last look: it also records the new primary's WAL position, the lag reference of the next failover.
   await probe.observePgCluster(input.cluster);
   timings.doneAtMs = Date.now();
@@ -132,6 +117,33 @@ async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverRes
     steps: [...progress.done],
     timings,
   };
+}
+
+/** Applies the plan of pg-plan.ts one transition at a time; a rejoin that cannot finish leaves the failover done, rejoin pending. */
+async function applyFailoverPlan(
+  cluster: string,
+  afterFence: Awaited<ReturnType<typeof probe.observePgCluster>>,
+  roles: { oldPrimary: string; newPrimary: string },
+  run: { record: StepRecord; timings: StepTimings; report: Report; done: (step: string) => void },
+): Promise<PgFailoverResult['outcome']> {
+  const { record, timings, report, done } = run;
+  const plan = resolvePlan(planModel(afterFence, roles.oldPrimary), { kind: 'failover', ...roles });
+  const unreachable = afterFence.servers.filter((s) => !s.reachable && s.name !== roles.oldPrimary).map((s) => s.name);
+  let outcome: PgFailoverResult['outcome'] = 'failed-over';
+  for (const t of plan) {
+    report(t.kind, describeTransition(t));
+    if (t.kind === 'publish' && record.rejoinError) continue; // the final publication would list the old primary that did not rejoin
+    try {
+      await applyStep(cluster, t, record, timings, unreachable, 60);
+    } catch (error) {
+      if (t.kind !== 'rejoin') throw error;
+      // The cluster serves writes already; a rejoin that cannot finish now is for a person or a later run.
+      record.rejoinError = surfaceMessage(error);
+      outcome = 'failed-over-rejoin-pending';
+    }
+    done(describeTransition(t));
+  }
+  return outcome;
 }
 
 type ApprovalWaiter = (candidate: string, why: string) => Promise<string | undefined>;

@@ -2,8 +2,6 @@
 // observation, and one activity per plan transition.
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { FenceRecord } from '../../activities/postgres/postgres-control';
-import type { RejoinResult } from '../../activities/postgres/postgres-rejoin';
 import { FailureType } from '../../contracts/common/failure-types';
 import type { ClusterObservation } from '../../policy/postgres/pg-cluster';
 import { modelFromObservation } from '../../policy/postgres/pg-observation-model';
@@ -32,6 +30,10 @@ export const rejoin = proxyActivities<Activities>({
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
 });
+
+// The activities' result shapes, seen through `typeof activities` only (the workflow fence).
+type FenceRecord = Awaited<ReturnType<Activities['fencePgServer']>>;
+type RejoinResult = Awaited<ReturnType<Activities['rejoinPgServer']>>;
 
 export interface StepTimings {
   startedAtMs: number;
