@@ -2,7 +2,6 @@
 // workflow under its mutex ID and follows it; rollout signals and cancel act on a running one.
 // main.ts wires them (and status-command, history-commands, autoscale-command) to commander.
 import { scaleMutexId } from '../contracts/scaling';
-import { openPlatform } from '../read-models/platform';
 import type { Session } from './connect';
 import { CliError, ExitCode } from './errors';
 import * as ops from './operations';
@@ -41,6 +40,7 @@ async function runOperation(session: Session, g: GlobalOptions, out: Output, op:
   });
 }
 
+/** `scale --to N` starts scaleTo: it counts, checks the bounds and decides inside the scale/<service> mutex. */
 export async function scaleCommand(
   g: GlobalOptions,
   out: Output,
@@ -48,42 +48,9 @@ export async function scaleCommand(
   to: number,
   o: { cooldown?: number; drainTimeout?: number },
 ): Promise<void> {
-  if (!Number.isInteger(to) || to < 0)
-    throw new CliError(
-      `--to must be a whole number of instances, got ${to}`,
-      ExitCode.usage,
-      'for example: jarvis-scale scale jarvis-app --to 5',
-    );
   await withSession(async (session) => {
-    const { config } = session;
-    knownService(service, config.services);
-    if (to < config.minInstances || to > config.maxInstances) {
-      throw new CliError(
-        `--to ${to} is outside [MIN_INSTANCES=${config.minInstances}, MAX_INSTANCES=${config.maxInstances}]`,
-        ExitCode.usage,
-        `choose a count from ${config.minInstances} to ${config.maxInstances}, or change MIN_INSTANCES / MAX_INSTANCES`,
-      );
-    }
-    const platform = await openPlatform(config);
-    let current: number;
-    try {
-      current = (await platform.orchestrator.listInstances(service)).filter((i) => i.running).length;
-    } finally {
-      await platform.close();
-    }
-    if (current === to) {
-      out.result(
-        { ok: true, state: 'unchanged', service, current, desired: to },
-        () => `${service} already runs ${to} instance(s); nothing to do`,
-      );
-      return;
-    }
-    const count = Math.abs(to - current);
-    const op =
-      to > current
-        ? ops.scaleUpStart(service, count, { cooldownSeconds: o.cooldown })
-        : ops.scaleDownStart(service, count, { cooldownSeconds: o.cooldown, drainTimeoutSeconds: o.drainTimeout });
-    out.line(`${service}: ${current} → ${to} instance(s)`);
+    knownService(service, session.config.services);
+    const op = ops.scaleToStart(service, to, { cooldownSeconds: o.cooldown, drainTimeoutSeconds: o.drainTimeout });
     await runOperation(session, g, out, op);
   });
 }

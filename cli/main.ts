@@ -55,7 +55,9 @@ program
 
 program
   .command('scale <service>')
-  .description('scale a service to N instances: starts scaleUp or scaleDown by the difference')
+  .description(
+    'scale a service to N instances: starts scaleTo, which counts inside the scale/<service> mutex and continues as scaleUp or scaleDown by the difference, or refuses outside [MIN_INSTANCES, MAX_INSTANCES]',
+  )
   .requiredOption('--to <n>', 'the instance count to reach', int('--to'))
   .option('--cooldown <seconds>', 'how long the operation holds the service lock afterwards (default 300)', int('--cooldown'))
   .option(

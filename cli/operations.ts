@@ -6,6 +6,7 @@ import { redisTopologyMutexId } from '../contracts/redis';
 import { scaleMutexId } from '../contracts/scaling';
 import { parseScaleDownInput, parseDrainInstanceInput } from '../policy/scaling/scale-down-input';
 import { parseScaleUpInput, type Parsed } from '../policy/scaling/scale-input';
+import { parseScaleToInput } from '../policy/scaling/scale-to-input';
 import { parseRollingUpdateInput } from '../policy/scaling/rolling-update-input';
 import { parsePgFailoverInput, parsePgSwitchoverInput } from '../policy/postgres/pg-input';
 import {
@@ -54,6 +55,17 @@ export function scaleDownStart(
   const input = given({ service, count, ...extra });
   check(parseScaleDownInput(input), 'see `jarvis-scale scale --help`');
   return { workflowType: 'scaleDown', workflowId: scaleMutexId(service), input, service, summary: `scaleDown ${service} by ${count}` };
+}
+
+/** Scale to N running instances: the workflow counts and checks the bounds under the mutex, not the CLI. */
+export function scaleToStart(
+  service: string,
+  to: number,
+  extra: { cooldownSeconds?: number; drainTimeoutSeconds?: number },
+): OperationStart {
+  const input = given({ service, to, ...extra });
+  check(parseScaleToInput(input), 'for example: jarvis-scale scale jarvis-app --to 5');
+  return { workflowType: 'scaleTo', workflowId: scaleMutexId(service), input, service, summary: `scaleTo ${service} ${to}` };
 }
 
 export function drainStart(instance: string, extra: { drainTimeoutSeconds?: number }): OperationStart {

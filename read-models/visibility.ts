@@ -8,6 +8,7 @@ import { serviceOfAutoscaleCheck } from '../contracts/scaling';
 
 /** Every operation type that runs under a mutex workflow ID. */
 export const OPERATION_TYPES = [
+  'scaleTo',
   'scaleUp',
   'scaleDown',
   'drainInstance',

@@ -16,6 +16,7 @@ import { REDIS_MUTEX_ID } from '../contracts/redis';
 import { healthRouterProgressQuery } from '../contracts/routing';
 import { eventually } from '../testkit/app-instances';
 import { readRoutes, setFrozen } from '../testkit/upstream';
+import { recordScaleTo } from './record-scale-to';
 
 const historiesDir = path.join(repoRoot, 'test', 'histories');
 
@@ -286,12 +287,13 @@ async function recordAutoscaleStart(client: Client): Promise<void> {
 
 async function main(): Promise<void> {
   const { client, connection } = await temporalClient();
-  // One family only: `scaleUp`, `scaling` (scaleDown, drain, rollout, autoscale), `autoscale` (a check that starts scaleUp), `router` (healthRouter), `pg` or `redis` (no Docker needed for the last two).
+  // One family only: `scaleUp`, `scaleTo`, `scaling` (scaleDown, drain, rollout, autoscale), `autoscale` (a check that starts scaleUp), `router` (healthRouter), `pg` or `redis` (no Docker needed for the last two).
   const only = process.argv[2];
   try {
     if (!only || only === 'scaleUp') await recordScaleUp(client);
     if (!only || only === 'scaling') await recordScalingOperations(client);
     if (!only || only === 'autoscale') await recordAutoscaleStart(client);
+    if (!only || only === 'scaleTo') await recordScaleTo(client, save);
     if (!only || only === 'router') await recordHealthRouter(client);
     if (!only || only === 'pg') await recordPgHa(client);
     if (!only || only === 'redis') await recordRedis(client);

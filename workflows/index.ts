@@ -1,5 +1,6 @@
 export { scaleUp } from './scaling/scale-up';
 export { scaleDown, drainInstance } from './scaling/scale-down';
+export { scaleTo } from './scaling/scale-to';
 export { rollingUpdate } from './scaling/rolling-update';
 export { autoscaleCheck } from './scaling/autoscale-check';
 export { pgFailover } from './postgres/pg-failover';

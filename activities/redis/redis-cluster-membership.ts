@@ -7,7 +7,8 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { activityCancellation } from '../common/cancellation';
-import { address, masters, type ClusterNode } from '../../policy/redis/redis-cluster-view';
+import { address, type ClusterNode } from '../../policy/redis/redis-cluster-view';
+import { isBaseNodePort, masterWithFewestReplicas } from '../../policy/redis/redis-membership';
 import { FailureType, permanentFailure } from '../common/errors';
 import { anyView, viewFrom, type RedisNodePool } from './redis-cluster-connections';
 import { inspectNode, isUnreachable, local, waitUntil, type NodeInspection } from './redis-node-probe';
@@ -77,11 +78,8 @@ async function repointReplicas(pool: RedisNodePool, input: { nodeId: string; dea
   const replicas = view.nodes.filter((n) => n.role === 'replica' && n.masterId === input.nodeId && !n.failing);
   const moved: string[] = [];
   for (const replica of replicas) {
-    const candidates = masters(view).filter((m) => m.id !== input.nodeId && m.slots.length > 0);
-    if (candidates.length === 0)
-      throw permanentFailure(FailureType.NotEnoughSlots, `no other master owns slots to take replica ${address(replica)}`);
-    const count = (id: string) => view.nodes.filter((n) => n.masterId === id).length;
-    const best = candidates.sort((a, b) => count(a.id) - count(b.id) || a.port - b.port)[0];
+    const best = masterWithFewestReplicas(view, input.nodeId);
+    if (!best) throw permanentFailure(FailureType.NotEnoughSlots, `no other master owns slots to take replica ${address(replica)}`);
     await pool.node(replica).call('CLUSTER', 'REPLICATE', best.id);
     replica.masterId = best.id;
     moved.push(`${address(replica)} -> ${address(best)}`);
@@ -138,7 +136,7 @@ async function resetForgottenNode(pool: RedisNodePool, input: { nodeId: string; 
 
 /** Stops the node and deletes its state folder, so `manage-cluster.sh start` won't start it again. */
 async function stopAndDeleteNode(config: MembershipConfig, input: { port: number }): Promise<void> {
-  if (input.port >= config.basePort && input.port < config.basePort + 6) {
+  if (isBaseNodePort(input.port, config.basePort)) {
     throw permanentFailure(FailureType.InvalidInput, `port ${input.port} is one of the base cluster's ports; its folder is kept`);
   }
   const dir = path.join(config.redisStateDir, String(input.port));

@@ -13,6 +13,8 @@
 // - At most maxStep instances per metric-driven operation; below min or above max, one
 //   operation goes straight to the bound.
 
+import { placeInBounds } from './bounds';
+
 export type MetricName = 'cpu' | 'memory' | 'requestRate';
 
 export interface AutoscaleConfig {
@@ -131,8 +133,10 @@ export function decideAutoscale(input: AutoscaleInput): AutoscaleDecision {
   });
 
   // The bounds are floors and ceilings, not metric decisions: reach them in one operation.
-  if (current < config.minInstances) return result('scaleUp', config.minInstances, 'BelowMinimum');
-  if (current > config.maxInstances) return result('scaleDown', config.maxInstances, 'AboveMaximum');
+  // `current` counts running instances, as the bounds rule counts a target (bounds.ts).
+  const position = placeInBounds(current, { min: config.minInstances, max: config.maxInstances });
+  if (position === 'BelowMinimum') return result('scaleUp', config.minInstances, position);
+  if (position === 'AboveMaximum') return result('scaleDown', config.maxInstances, position);
   if (fresh.length === 0) return result('none', current, 'NoFreshMetrics');
 
   const upThreshold = config.scaleUpThreshold;

@@ -15,11 +15,11 @@ const objectError = (example: string) => ({
       : `input must be a JSON object such as ${example}`,
 });
 
-const cooldown = z
+export const cooldown = z
   .number({ error: 'cooldownSeconds must be a number of seconds, such as 300' })
   .min(0, 'cooldownSeconds must not be negative')
   .max(86_400, 'cooldownSeconds must be at most 86400 (one day)');
-const drainTimeout = z
+export const drainTimeout = z
   .number({ error: 'drainTimeoutSeconds must be a number of seconds, such as 30' })
   .min(0, 'drainTimeoutSeconds must not be negative')
   .max(3_600, 'drainTimeoutSeconds must be at most 3600');

@@ -8,9 +8,15 @@ export const SCALE_DEFAULTS = {
   healthTimeoutSeconds: 60,
 } as const;
 
-const serviceName = z
+export const serviceName = z
   .string({ error: 'service must be a string such as "jarvis-app"' })
   .regex(SERVICE_NAME_PATTERN, 'service must be lowercase letters, digits and dashes, starting with a letter (at most 40 characters)');
+
+export const healthTimeoutField = z
+  .number({ error: 'healthTimeoutSeconds must be a number of seconds, such as 60' })
+  .min(1, 'healthTimeoutSeconds must be at least 1')
+  .max(3_600, 'healthTimeoutSeconds must be at most 3600')
+  .default(SCALE_DEFAULTS.healthTimeoutSeconds);
 
 const scaleUpSchema = z.strictObject(
   {
@@ -26,11 +32,7 @@ const scaleUpSchema = z.strictObject(
       .min(0, 'cooldownSeconds must not be negative')
       .max(86_400, 'cooldownSeconds must be at most 86400 (one day)')
       .default(SCALE_DEFAULTS.cooldownSeconds),
-    healthTimeoutSeconds: z
-      .number({ error: 'healthTimeoutSeconds must be a number of seconds, such as 60' })
-      .min(1, 'healthTimeoutSeconds must be at least 1')
-      .max(3_600, 'healthTimeoutSeconds must be at most 3600')
-      .default(SCALE_DEFAULTS.healthTimeoutSeconds),
+    healthTimeoutSeconds: healthTimeoutField,
   },
   {
     error: (issue) =>

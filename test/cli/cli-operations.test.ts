@@ -36,15 +36,15 @@ describe('jarvis-scale scaling subcommands against the real stack', () => {
         assert.equal(up.code, 0, up.stderr + up.stdout);
         const upResult = json(up.stdout);
         assert.equal(upResult.ok, true);
-        assert.equal(upResult.workflowType, 'scaleUp');
+        assert.equal(upResult.workflowType, 'scaleTo', 'scale --to N decides inside the mutex, then continues as scaleUp');
         assert.equal(upResult.workflowId, 'scale/jarvis-app');
         assert.equal(upResult.state, 'completed');
-        assert.deepEqual(upResult.input, { service: SERVICE, count: 2, cooldownSeconds: 0 });
+        assert.deepEqual(upResult.input, { service: SERVICE, to: 2, cooldownSeconds: 0 });
         assert.deepEqual(upResult.result.added, ['jarvis-app-1', 'jarvis-app-2']);
 
         const same = await cli(['scale', SERVICE, '--to', '2']);
         assert.equal(same.code, 0);
-        assert.equal(json(same.stdout).state, 'unchanged');
+        assert.equal(json(same.stdout).result.decision, 'AtTarget');
 
         const rollout = await cli(['rollout', SERVICE, '--version', 'v2', '--drain-timeout', '2']);
         assert.equal(rollout.code, 0, rollout.stderr + rollout.stdout);
@@ -59,7 +59,7 @@ describe('jarvis-scale scaling subcommands against the real stack', () => {
 
         const down = await cli(['scale', SERVICE, '--to', '0', '--cooldown', '0', '--drain-timeout', '2']);
         assert.equal(down.code, 0, down.stderr + down.stdout);
-        assert.equal(json(down.stdout).workflowType, 'scaleDown');
+        assert.equal(json(down.stdout).workflowType, 'scaleTo');
         assert.deepEqual(await listContainers(), []);
       },
       limits,

@@ -5,16 +5,16 @@
 // synchronous replication, rejoin the old primary, publish again.
 import { ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
-import { chooseCandidate } from '../../policy/postgres/pg-candidate';
-import { writableServers } from '../../policy/postgres/pg-cluster';
+import { decideFailoverNeed, decidePromotion, type Promotion } from '../../policy/postgres/pg-failover-decision';
 import { parsePgFailoverInput, type PgFailoverInput } from '../../policy/postgres/pg-input';
 import { resolvePlan } from '../../policy/postgres/pg-plan';
 import { pgFailoverMutexId } from '../../contracts/postgres';
 import { approveFailoverSignal } from '../../contracts/postgres';
 import { surfaceApplicationFailure } from '../common/failures';
 import { runUnderMutex as runUnderSharedMutex } from '../common/mutex';
-import { applyStep, control, describeTransition, modelFromObservation, probe, type StepRecord, type StepTimings } from './pg-steps';
+import { applyStep, control, describeTransition, planModel, probe, type StepRecord, type StepTimings } from './pg-steps';
 import { trackProgress } from '../common/progress';
+import type { Report } from '../scaling/instance-steps';
 import { invalidInput } from '../common/validation';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
 
@@ -57,26 +57,21 @@ async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverRes
   const timings: StepTimings = { startedAtMs: Date.now() };
   const record: StepRecord = {};
   const done = (step: string) => progress.done.push(step);
-  let approvedBy: string | undefined;
-  setHandler(approveFailoverSignal, (approval) => {
-    approvedBy = approval?.approvedBy || 'operator';
-  });
+  const waitForApproval = approvalWaiter(input, report);
 
-  // 1. Confirm the failure again: the monitor's view may be seconds old, and an operator may start this by hand.
+  // 1. Confirm the failure again (policy/postgres/pg-failover-decision.ts, decideFailoverNeed).
   report('confirm', `confirming that the primary of ${input.cluster} has failed (${input.reason})`);
   const observed = await probe.observePgCluster(input.cluster);
-  const oldPrimary =
-    observed.published?.primary.name ??
-    (writableServers(observed.servers).length === 1 ? writableServers(observed.servers)[0].name : undefined);
-  if (!oldPrimary) {
+  const need = decideFailoverNeed(observed);
+  if (need.action === 'refuse') {
     throw ApplicationFailure.create({
       type: FailureType.NoPrimaryKnown,
-      message: `cluster ${input.cluster} has no published topology and no writable server, so the failed primary is unknown; publish a topology (run pgMonitor) or repair by hand`,
+      message: `${need.reason}; publish a topology (run pgMonitor) or repair by hand`,
       nonRetryable: true,
     });
   }
-  const old = observed.servers.find((s) => s.name === oldPrimary);
-  if (old?.reachable && old.inRecovery === false) {
+  const oldPrimary = need.oldPrimary;
+  if (need.action === 'none') {
     report('done', `${oldPrimary} answers and accepts writes: no failover needed (use pgSwitchover for a planned change)`);
     return {
       cluster: input.cluster,
@@ -94,66 +89,23 @@ async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverRes
   timings.fencedAtMs = Date.now();
   done(`fence ${oldPrimary}: ${record.fence.stop}, detached ${record.fence.detached.join(', ') || 'none'}`);
 
-  // 3. The candidate: one already promoted by an earlier, interrupted run, or the standby holding the most WAL.
+  // 3. The candidate (decidePromotion): one already promoted by an interrupted run, or the standby holding the most WAL.
   const afterFence = await probe.observePgCluster(input.cluster);
-  const alreadyWritable = writableServers(afterFence.servers).filter((s) => s.name !== oldPrimary);
-  let newPrimary: string;
-  let candidate: PgFailoverResult['candidate'];
-  if (alreadyWritable.length === 1) {
-    newPrimary = alreadyWritable[0].name;
-    candidate = { name: newPrimary, lsn: alreadyWritable[0].currentLsn ?? '', lagBytes: null, code: 'AlreadyPromoted' };
-  } else {
-    const choice = chooseCandidate(afterFence.servers, oldPrimary, observed.lastKnownPrimaryLsn, input.maxLagBytes);
-    if (!choice.ok)
-      throw ApplicationFailure.create({
-        type: FailureType.NoFailoverCandidate,
-        message: `no standby of ${input.cluster} can be promoted: ${choice.reason}; ${oldPrimary} stays fenced`,
-        nonRetryable: true,
-      });
-    candidate = { name: choice.name, lsn: choice.lsn, lagBytes: choice.lagBytes, code: choice.code };
-    if (choice.needsApproval || input.requireApproval) {
-      const why = input.requireApproval ? 'this failover requires approval' : choice.reason;
-      report(
-        'approval',
-        `waiting up to ${input.approvalTimeoutSeconds} s for an operator to approve promoting ${choice.name} (${why}): temporal workflow signal --workflow-id ${workflowInfo().workflowId} --name approveFailover --input '{"approvedBy":"<you>"}'`,
-      );
-      const approved = await condition(() => approvedBy !== undefined, input.approvalTimeoutSeconds * 1000);
-      if (!approved) {
-        throw ApplicationFailure.create({
-          type: FailureType.FailoverNotApproved,
-          message: `nobody approved promoting ${choice.name} within ${input.approvalTimeoutSeconds} s (${why}); ${oldPrimary} stays fenced and nothing was promoted`,
-          nonRetryable: true,
-        });
-      }
-      candidate.approvedBy = approvedBy;
-    }
-    newPrimary = choice.name;
-  }
+  const { newPrimary, candidate } = await applyPromotion(
+    decidePromotion({ afterFence, oldPrimary, lastKnownPrimaryLsn: observed.lastKnownPrimaryLsn, ...input }),
+    input,
+    oldPrimary,
+    waitForApproval,
+  );
 
   // 4–8. The plan: promote, re-point, publish, restore sync, rejoin, publish again.
-  const plan = resolvePlan(modelFromObservation(afterFence, oldPrimary), { kind: 'failover', oldPrimary, newPrimary });
-  const unreachable = afterFence.servers.filter((s) => !s.reachable && s.name !== oldPrimary).map((s) => s.name);
-  let outcome: PgFailoverResult['outcome'] = 'failed-over';
-  for (const t of plan) {
-    report(t.kind, describeTransition(t));
-    if (t.kind === 'publish' && record.rejoinError) continue; // the final publication would list the old primary that did not rejoin
-    try {
-      await applyStep(input.cluster, t, record, timings, unreachable, 60);
-    } catch (error) {
-      if (t.kind !== 'rejoin') throw error;
-      // The cluster serves writes already; a rejoin that cannot finish now is for a person or a later run.
-      record.rejoinError = surfaceMessage(error);
-      outcome = 'failed-over-rejoin-pending';
-    }
-    done(describeTransition(t));
-  }
+  const outcome = await applyFailoverPlan(input.cluster, afterFence, { oldPrimary, newPrimary }, { record, timings, report, done });
   // A last look: it also records the new primary's WAL position, the lag reference of the next failover.
   await probe.observePgCluster(input.cluster);
   timings.doneAtMs = Date.now();
-  report(
-    'done',
-    `${newPrimary} is the primary of ${input.cluster}; ${outcome === 'failed-over' ? `${oldPrimary} rejoined as a replica` : `${oldPrimary} did not rejoin: ${record.rejoinError}`}`,
-  );
+  const rejoined =
+    outcome === 'failed-over' ? `${oldPrimary} rejoined as a replica` : `${oldPrimary} did not rejoin: ${record.rejoinError}`;
+  report('done', `${newPrimary} is the primary of ${input.cluster}; ${rejoined}`);
   return {
     cluster: input.cluster,
     outcome,
@@ -165,6 +117,89 @@ async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverRes
     steps: [...progress.done],
     timings,
   };
+}
+
+/** Applies the plan of pg-plan.ts one transition at a time; a rejoin that cannot finish leaves the failover done, rejoin pending. */
+async function applyFailoverPlan(
+  cluster: string,
+  afterFence: Awaited<ReturnType<typeof probe.observePgCluster>>,
+  roles: { oldPrimary: string; newPrimary: string },
+  run: { record: StepRecord; timings: StepTimings; report: Report; done: (step: string) => void },
+): Promise<PgFailoverResult['outcome']> {
+  const { record, timings, report, done } = run;
+  const plan = resolvePlan(planModel(afterFence, roles.oldPrimary), { kind: 'failover', ...roles });
+  const unreachable = afterFence.servers.filter((s) => !s.reachable && s.name !== roles.oldPrimary).map((s) => s.name);
+  let outcome: PgFailoverResult['outcome'] = 'failed-over';
+  for (const t of plan) {
+    report(t.kind, describeTransition(t));
+    if (t.kind === 'publish' && record.rejoinError) continue; // the final publication would list the old primary that did not rejoin
+    try {
+      await applyStep(cluster, t, record, timings, unreachable, 60);
+    } catch (error) {
+      if (t.kind !== 'rejoin') throw error;
+      // The cluster serves writes already; a rejoin that cannot finish now is for a person or a later run.
+      record.rejoinError = surfaceMessage(error);
+      outcome = 'failed-over-rejoin-pending';
+    }
+    done(describeTransition(t));
+  }
+  return outcome;
+}
+
+type ApprovalWaiter = (candidate: string, why: string) => Promise<string | undefined>;
+
+/** Registers the approval signal at once (a signal may arrive before the wait starts) and returns the wait. */
+function approvalWaiter(input: PgFailoverInput, report: Report): ApprovalWaiter {
+  let approvedBy: string | undefined;
+  setHandler(approveFailoverSignal, (approval) => {
+    approvedBy = approval?.approvedBy || 'operator';
+  });
+  return async (candidate, why) => {
+    report(
+      'approval',
+      `waiting up to ${input.approvalTimeoutSeconds} s for an operator to approve promoting ${candidate} (${why}): temporal workflow signal --workflow-id ${workflowInfo().workflowId} --name approveFailover --input '{"approvedBy":"<you>"}'`,
+    );
+    const approved = await condition(() => approvedBy !== undefined, input.approvalTimeoutSeconds * 1000);
+    return approved ? approvedBy : undefined;
+  };
+}
+
+/** Applies the promotion decision: adopt, refuse, or (after any approval) name the standby the plan promotes. */
+async function applyPromotion(
+  promotion: Promotion,
+  input: PgFailoverInput,
+  oldPrimary: string,
+  waitForApproval: ApprovalWaiter,
+): Promise<{ newPrimary: string; candidate: NonNullable<PgFailoverResult['candidate']> }> {
+  if (promotion.action === 'adopt') {
+    return { newPrimary: promotion.name, candidate: { name: promotion.name, lsn: promotion.lsn, lagBytes: null, code: promotion.code } };
+  }
+  if (promotion.action === 'refuse') {
+    throw ApplicationFailure.create({
+      type: FailureType.NoFailoverCandidate,
+      message: `no standby of ${input.cluster} can be promoted: ${promotion.reason}; ${oldPrimary} stays fenced`,
+      nonRetryable: true,
+    });
+  }
+  const { choice, approval } = promotion;
+  const candidate: NonNullable<PgFailoverResult['candidate']> = {
+    name: choice.name,
+    lsn: choice.lsn,
+    lagBytes: choice.lagBytes,
+    code: choice.code,
+  };
+  if (approval.needed) {
+    const approvedBy = await waitForApproval(choice.name, approval.why);
+    if (approvedBy === undefined) {
+      throw ApplicationFailure.create({
+        type: FailureType.FailoverNotApproved,
+        message: `nobody approved promoting ${choice.name} within ${input.approvalTimeoutSeconds} s (${approval.why}); ${oldPrimary} stays fenced and nothing was promoted`,
+        nonRetryable: true,
+      });
+    }
+    candidate.approvedBy = approvedBy;
+  }
+  return { newPrimary: choice.name, candidate };
 }
 
 function surfaceMessage(error: unknown): string {

@@ -2,10 +2,10 @@
 // observation, and one activity per plan transition.
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { FenceRecord, RejoinResult } from '../../contracts/postgres';
 import { FailureType } from '../../contracts/common/failure-types';
 import type { ClusterObservation } from '../../policy/postgres/pg-cluster';
-import { describeTransition, invariantProblems, type ClusterModel, type Transition } from '../../policy/postgres/pg-plan';
+import { modelFromObservation } from '../../policy/postgres/pg-observation-model';
+import { describeTransition, type ClusterModel, type Transition } from '../../policy/postgres/pg-plan';
 
 // Probes answer within a second or two; three attempts ride out a blip, and a failover
 // must not wait long on a probe.
@@ -31,6 +31,10 @@ export const rejoin = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
 });
 
+// The activities' result shapes, seen through `typeof activities` only (the workflow fence).
+type FenceRecord = Awaited<ReturnType<Activities['fencePgServer']>>;
+type RejoinResult = Awaited<ReturnType<Activities['rejoinPgServer']>>;
+
 export interface StepTimings {
   startedAtMs: number;
   fencedAtMs?: number;
@@ -49,38 +53,17 @@ export interface StepRecord {
   rejoinError?: string;
 }
 
-/** The plan model as the observation shows it. `fenced` names a server this run already fenced. */
-export function modelFromObservation(observation: ClusterObservation, fenced: string | null): ClusterModel {
-  const byPort = new Map(observation.servers.map((s) => [s.port, s.name]));
-  const model: ClusterModel = {
-    nodes: observation.servers.map((s) => {
-      if (s.name === fenced) return { name: s.name, running: false, writable: true, fenced: true, follows: null };
-      const streaming =
-        s.walReceiver?.status === 'streaming' && s.walReceiver.senderPort !== null ? (byPort.get(s.walReceiver.senderPort) ?? null) : null;
-      return {
-        name: s.name,
-        // An unreachable server may still run: count it as running (the pessimistic side).
-        running: true,
-        writable: s.reachable ? s.inRecovery === false : observation.published?.primary.name === s.name,
-        fenced: false,
-        follows: s.reachable && s.inRecovery ? streaming : null,
-      };
-    }),
-    published: observation.published
-      ? { primary: observation.published.primary.name, replicas: observation.published.replicas.map((r) => r.name) }
-      : null,
-    syncRestoredOn: null,
-    caughtUp: null,
-  };
-  const problems = invariantProblems(model);
-  if (problems.length > 0) {
+/** The plan model of an observation (policy/postgres/pg-observation-model.ts); a model no plan starts from stops the run. */
+export function planModel(observation: ClusterObservation, fenced: string | null): ClusterModel {
+  const built = modelFromObservation(observation, fenced);
+  if (!built.ok) {
     throw ApplicationFailure.create({
       type: FailureType.NoPrimaryKnown,
-      message: `the cluster is in a state no plan starts from: ${problems.join('; ')}; a person must look`,
+      message: `the cluster is in a state no plan starts from: ${built.problems.join('; ')}; a person must look`,
       nonRetryable: true,
     });
   }
-  return model;
+  return built.model;
 }
 
 /** Applies one transition through its activity. `unreachable` servers are rejoined instead of re-pointed. */

@@ -10,7 +10,7 @@ import { resolvePlan } from '../../policy/postgres/pg-plan';
 import { pgFailoverMutexId } from '../../contracts/postgres';
 import { surfaceApplicationFailure } from '../common/failures';
 import { runUnderMutex as runUnderSharedMutex } from '../common/mutex';
-import { applyStep, control, describeTransition, modelFromObservation, probe, type StepRecord, type StepTimings } from './pg-steps';
+import { applyStep, control, describeTransition, planModel, probe, type StepRecord, type StepTimings } from './pg-steps';
 import { trackProgress } from '../common/progress';
 import { invalidInput } from '../common/validation';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
@@ -63,7 +63,7 @@ async function switchoverUnderMutex(input: PgSwitchoverInput): Promise<PgSwitcho
     });
   }
   const oldPrimary = check.primary;
-  const plan = resolvePlan(modelFromObservation(observed, null), { kind: 'switchover', oldPrimary, newPrimary: input.target });
+  const plan = resolvePlan(planModel(observed, null), { kind: 'switchover', oldPrimary, newPrimary: input.target });
   let promoted = false;
   for (const t of plan) {
     report(t.kind, describeTransition(t));

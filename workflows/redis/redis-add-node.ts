@@ -3,7 +3,8 @@
 // with the fewest replicas). Every check that can refuse runs before anything starts.
 import { setHandler } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
-import { masters, nodeById, type ClusterView } from '../../policy/redis/redis-cluster-view';
+import { nodeById, type ClusterView } from '../../policy/redis/redis-cluster-view';
+import { masterWithFewestReplicas } from '../../policy/redis/redis-membership';
 import { parseRedisAddNodeInput, type RedisAddNodeInput } from '../../policy/redis/redis-input';
 import { progressQuery } from '../../contracts/common/progress';
 import { failure, invalidInput, newProgress, redisQuick, requireHealthyCluster, underRedisMutex } from './redis-common';
@@ -26,12 +27,9 @@ export async function redisAddNode(rawInput: unknown): Promise<RedisAddNodeResul
 function chooseMaster(view: ClusterView, replicaOf: RedisAddNodeInput['replicaOf']): string | null {
   if (replicaOf === undefined) return null;
   if (replicaOf === 'auto') {
-    const count = (id: string) => view.nodes.filter((n) => n.masterId === id).length;
-    const candidates = masters(view)
-      .filter((m) => m.slots.length > 0)
-      .sort((a, b) => count(a.id) - count(b.id) || a.port - b.port);
-    if (candidates.length === 0) throw failure(FailureType.NotAMaster, 'replicaOf: "auto" found no master that owns slots');
-    return candidates[0].id;
+    const fewest = masterWithFewestReplicas(view);
+    if (!fewest) throw failure(FailureType.NotAMaster, 'replicaOf: "auto" found no master that owns slots');
+    return fewest.id;
   }
   const master = nodeById(view, replicaOf);
   if (!master) throw failure(FailureType.UnknownNode, `replicaOf: ${replicaOf} is not a node of the cluster`);

@@ -4,6 +4,7 @@
 import { setHandler } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
+import { isBaseNodePort } from '../../policy/redis/redis-membership';
 import { migrationOptionsOf, parseRedisRemoveNodeInput, type RedisRemoveNodeInput } from '../../policy/redis/redis-input';
 import { planDrain } from '../../policy/redis/redis-slot-plan';
 import { progressQuery } from '../../contracts/common/progress';
@@ -49,7 +50,7 @@ async function removeUnderMutex(input: RedisRemoveNodeInput): Promise<RedisRemov
   const node = nodeById(view, input.nodeId);
   if (!node) throw failure(FailureType.UnknownNode, `nodeId: ${input.nodeId} is not a node of the cluster (see CLUSTER NODES)`);
   const { basePort } = await redisQuick.redisClusterSettings();
-  if (node.port >= basePort && node.port < basePort + 6) {
+  if (isBaseNodePort(node.port, basePort)) {
     throw failure(
       FailureType.InvalidInput,
       `nodeId: ${input.nodeId} is base node 127.0.0.1:${node.port}; the base six nodes (REDIS_BASE_PORT..+5) are not removed`,

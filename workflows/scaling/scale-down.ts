@@ -1,6 +1,7 @@
 // scaleDown and drainInstance: take instances out of service without failing a request.
 // Both run under the service's mutex scale/<service>, cooldown included.
-import { ApplicationFailure, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
 import { FailureType } from '../../contracts/common/failure-types';
 import { scaleMutexId } from '../../contracts/scaling';
 import {
@@ -9,10 +10,12 @@ import {
   type DrainInstanceInput,
   type ScaleDownInput,
 } from '../../policy/scaling/scale-down-input';
+import { checkRemove, countInstances } from '../../policy/scaling/bounds';
 import { chooseVictims } from '../../policy/scaling/victims';
 import { quick } from '../common/activity-options';
 import { surfaceApplicationFailure } from '../common/failures';
-import { drainAndRemove, type DrainOutcome, type Report } from './instance-steps';
+import { drainAndRemove, type DrainOutcome } from './instance-steps';
+import { holdCooldown } from './cooldown';
 import { holdsMutex, runUnderMutex } from '../common/mutex';
 import { trackProgress } from '../common/progress';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
@@ -33,18 +36,13 @@ function label(service: string, operation: string): void {
   ]);
 }
 
-function belowMinimum(service: string, running: number, removing: number, min: number): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.LimitExceeded,
-    message: `${service} has ${running} running instances; removing ${removing} would go below MIN_INSTANCES=${min} (scale up first to replace an instance)`,
-    nonRetryable: true,
-  });
-}
+type ServiceSpec = Awaited<ReturnType<Activities['describeService']>>;
+type InstanceInfo = Awaited<ReturnType<Activities['listInstances']>>[number];
 
-async function holdCooldown(service: string, seconds: number, report: Report): Promise<void> {
-  if (seconds <= 0) return;
-  report('cooldown', `cooldown: holding the ${service} scaling lock for ${seconds} s`);
-  await sleep(seconds * 1000);
+/** The one bounds rule (policy/scaling/bounds.ts): only running instances count toward the minimum. */
+function refuseBelowMinimum(service: string, instances: InstanceInfo[], count: number, spec: ServiceSpec): void {
+  const check = checkRemove(service, countInstances(instances), count, { min: spec.minInstances, max: spec.maxInstances });
+  if (!check.ok) throw ApplicationFailure.create({ type: FailureType.LimitExceeded, message: check.message, nonRetryable: true });
 }
 
 export async function scaleDown(rawInput: unknown): Promise<ScaleDownResult> {
@@ -70,11 +68,16 @@ async function scaleDownUnderMutex(input: ScaleDownInput): Promise<ScaleDownResu
   const { progress, report } = trackProgress();
   label(input.service, 'scaleDown');
   const spec = await quick.describeService(input.service);
-  const running = (await quick.listInstances(input.service)).filter((i) => i.running);
-  if (running.length - input.count < spec.minInstances) throw belowMinimum(input.service, running.length, input.count, spec.minInstances);
+  const instances = await quick.listInstances(input.service);
+  refuseBelowMinimum(input.service, instances, input.count, spec);
 
   const drains: DrainOutcome[] = [];
-  for (const victim of chooseVictims(input.service, running, input.count, input.victim)) {
+  for (const victim of chooseVictims(
+    input.service,
+    instances.filter((i) => i.running),
+    input.count,
+    input.victim,
+  )) {
     drains.push(await drainAndRemove(spec, victim, input.drainTimeoutSeconds, spec.shutdownGraceSeconds, report));
     progress.done.push(victim.name);
   }
@@ -123,8 +126,7 @@ async function drainUnderMutex(input: DrainInstanceInput): Promise<ScaleDownResu
       nonRetryable: true,
     });
   }
-  const running = instances.filter((i) => i.running);
-  if (target.running && running.length - 1 < spec.minInstances) throw belowMinimum(input.service, running.length, 1, spec.minInstances);
+  refuseBelowMinimum(input.service, instances, target.running ? 1 : 0, spec);
 
   const drain = await drainAndRemove(spec, target, input.drainTimeoutSeconds, spec.shutdownGraceSeconds, report);
   progress.done.push(target.name);

@@ -1,14 +1,16 @@
 // scaleUp: start instances one at a time, wait until each is healthy, put it behind
 // nginx, prove that the load balancer reaches it, then hold the cooldown. The workflow
 // ID scale/<service> is the service's mutex, cooldown included.
-import { ApplicationFailure, patched, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
+import { checkAdd, countInstances } from '../../policy/scaling/bounds';
 import { planNewInstances } from '../../policy/scaling/instance-plan';
 import { scaleMutexId } from '../../contracts/scaling';
 import { parseScaleUpInput, type ScaleUpInput } from '../../policy/scaling/scale-input';
 import { quick } from '../common/activity-options';
 import { surfaceApplicationFailure } from '../common/failures';
 import { bringUpInstance } from './instance-steps';
+import { holdCooldown } from './cooldown';
 import { holdsMutex, runUnderMutex } from '../common/mutex';
 import { trackProgress } from '../common/progress';
 import { invalidInput } from '../common/validation';
@@ -51,23 +53,16 @@ async function scaleUpUnderMutex(input: ScaleUpInput): Promise<ScaleUpResult> {
   const [spec, existing] = patched('scale-up-parallel-reads')
     ? await Promise.all([quick.describeService(input.service), quick.listInstances(input.service)])
     : [await quick.describeService(input.service), await quick.listInstances(input.service)];
-  if (existing.length + input.count > spec.maxInstances) {
-    throw ApplicationFailure.create({
-      type: FailureType.LimitExceeded,
-      message: `${input.service} has ${existing.length} instances; adding ${input.count} would exceed MAX_INSTANCES=${spec.maxInstances}`,
-      nonRetryable: true,
-    });
-  }
+  // The one bounds rule (policy/scaling/bounds.ts): every listed instance counts toward the maximum.
+  const bounds = checkAdd(input.service, countInstances(existing), input.count, { min: spec.minInstances, max: spec.maxInstances });
+  if (!bounds.ok) throw ApplicationFailure.create({ type: FailureType.LimitExceeded, message: bounds.message, nonRetryable: true });
 
   for (const instance of planNewInstances(input.service, existing, input.count, spec.basePort)) {
     await bringUpInstance(spec, instance, spec.version, input.healthTimeoutSeconds, report);
     progress.done.push(instance.name);
   }
 
-  if (input.cooldownSeconds > 0) {
-    report('cooldown', `cooldown: holding the ${input.service} scaling lock for ${input.cooldownSeconds} s`);
-    await sleep(input.cooldownSeconds * 1000);
-  }
+  await holdCooldown(input.service, input.cooldownSeconds, report);
   const after = await quick.listInstances(input.service);
   report('done', `added ${progress.done.join(', ')}`);
   return { service: input.service, added: [...progress.done], instances: after.map((i) => i.name), cooldownSeconds: input.cooldownSeconds };

@@ -1,0 +1,78 @@
+// scaleTo: bring a service to N running instances (`jarvis-scale scale --to N`). It holds the
+// service's mutex scale/<service> before it counts, so the count it decides from cannot change
+// under it; the decision (policy/scaling/bounds.ts, decideScaleTo) is made here, not in the CLI.
+// To act it continues as new into scaleUp or scaleDown under the same workflow ID: the mutex is
+// never let go in between, the very same code paths run (they check the same bounds rule
+// again), and history and stats see a scaleUp or scaleDown as before. A refusal fails with
+// LimitExceeded having changed nothing; a service already at N completes with nothing done.
+import { ApplicationFailure, makeContinueAsNewFunc, upsertSearchAttributes } from '@temporalio/workflow';
+import { FailureType } from '../../contracts/common/failure-types';
+import { scaleMutexId } from '../../contracts/scaling';
+import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+import { countInstances, decideScaleTo, type ScaleToDecision } from '../../policy/scaling/bounds';
+import { parseScaleToInput, type ScaleToInput } from '../../policy/scaling/scale-to-input';
+import { quick } from '../common/activity-options';
+import { surfaceApplicationFailure } from '../common/failures';
+import { holdsMutex, runUnderMutex } from '../common/mutex';
+import { trackProgress } from '../common/progress';
+import { invalidInput } from '../common/validation';
+import type { scaleDown } from './scale-down';
+import type { scaleUp } from './scale-up';
+
+export interface ScaleToResult {
+  service: string;
+  from: number;
+  to: number;
+  decision: ScaleToDecision['code'];
+  instances: string[];
+}
+
+export async function scaleTo(rawInput: unknown): Promise<ScaleToResult> {
+  const parsed = parseScaleToInput(rawInput);
+  if (!parsed.ok) throw invalidInput('scaleTo', parsed.problems);
+  const input = parsed.value;
+  const mutexId = scaleMutexId(input.service);
+  if (!holdsMutex(mutexId)) {
+    return runUnderMutex(scaleTo, mutexId, input, {
+      service: input.service,
+      operation: 'scaleTo',
+      summary: `scaleTo ${input.service} ${input.to}`,
+    });
+  }
+  try {
+    return await scaleToUnderMutex(input);
+  } catch (error) {
+    throw surfaceApplicationFailure(error);
+  }
+}
+
+async function scaleToUnderMutex(input: ScaleToInput): Promise<ScaleToResult> {
+  const { report } = trackProgress();
+  upsertSearchAttributes([
+    { key: ServiceKey, value: input.service },
+    { key: OperationKey, value: 'scaleTo' },
+  ]);
+  const [spec, instances] = await Promise.all([quick.describeService(input.service), quick.listInstances(input.service)]);
+  const decision = decideScaleTo(input.service, countInstances(instances), input.to, { min: spec.minInstances, max: spec.maxInstances });
+  if (decision.action === 'refuse') {
+    throw ApplicationFailure.create({ type: FailureType.LimitExceeded, message: decision.message, nonRetryable: true });
+  }
+  if (decision.action === 'none') {
+    report('done', `${input.service} already runs ${input.to} instance(s); nothing to do`);
+    return {
+      service: input.service,
+      from: decision.current,
+      to: input.to,
+      decision: decision.code,
+      instances: instances.map((i) => i.name),
+    };
+  }
+  const { service, count } = { service: input.service, count: decision.count };
+  report('plan', `${service}: ${decision.current} → ${input.to} running instance(s), by ${decision.action} ${count}`);
+  if (decision.action === 'scaleUp') {
+    const { healthTimeoutSeconds, cooldownSeconds } = input;
+    return makeContinueAsNewFunc<typeof scaleUp>({ workflowType: 'scaleUp' })({ service, count, healthTimeoutSeconds, cooldownSeconds });
+  }
+  const { drainTimeoutSeconds, cooldownSeconds } = input;
+  return makeContinueAsNewFunc<typeof scaleDown>({ workflowType: 'scaleDown' })({ service, count, drainTimeoutSeconds, cooldownSeconds });
+}
