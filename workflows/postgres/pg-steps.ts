@@ -14,8 +14,8 @@ export const probe = proxyActivities<Activities>({
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
 });
 
-// Role changes. Each activity heartbeats every 2 s, so a dead worker is noticed within
-// 10 s and the (idempotent) step runs again elsewhere. Eight attempts over about half a
+// Role changes. Each activity heartbeats on real progress (a poll answered, a tool's output,
+// a moving LSN), so a dead worker or a hung tool is noticed within 10 s and the (idempotent) step runs again elsewhere. Eight attempts over about half a
 // minute ride out a server that is still starting; past that a person should look.
 export const control = proxyActivities<Activities>({
   startToCloseTimeout: '3 minutes',
