@@ -1,7 +1,7 @@
 // The notes routes (PostgreSQL, read/write split): a write remembers its LSN in the
 // session, so the session's next reads include it on any instance and any replica.
 import { HttpError, readJsonBody, sendJson } from '../shared/http-kit';
-import { answererOf, requireSession, type AppRoute, type AppRouteDeps } from './route-kit';
+import { answererOf, sessionRoute, type AppRoute, type AppRouteDeps } from './route-kit';
 
 const MAX_NOTE_CHARS = 2_000;
 
@@ -20,39 +20,27 @@ function noteText(body: Record<string, unknown>): string {
 export function noteRoutes(deps: AppRouteDeps): AppRoute[] {
   const me = answererOf(deps);
   return [
-    {
-      method: 'POST',
-      pattern: /^\/api\/notes$/,
-      session: true,
-      handler: async (req, res) => {
-        const session = requireSession(req);
-        const text = noteText(await readJsonBody(req, deps.maxBodyBytes));
-        const { rows, lsn } = await deps.db.write<{ id: string }>(
-          'INSERT INTO notes (session_id, body, created_by) VALUES ($1, $2, $3) RETURNING id',
-          [session.id, text, deps.instanceId],
-        );
-        // The session remembers its last write, so its next reads include it on any instance.
-        await deps.sessions.set(session.id, { lastWriteLsn: lsn });
-        sendJson(res, 201, { ...me, id: Number(rows[0].id), lsn });
-      },
-    },
-    {
-      method: 'GET',
-      pattern: /^\/api\/notes\/([^/]+)$/,
-      session: true,
-      handler: async (req, res, _url, params) => {
-        const session = requireSession(req);
-        const id = positiveId(params[0]);
-        const minLsn = (await deps.sessions.read(session.id)).lastWriteLsn;
-        const { rows, servedBy } = await deps.db.read<{ id: string; body: string; created_at: Date }>(
-          'SELECT id, body, created_at FROM notes WHERE id = $1',
-          [id],
-          { minLsn },
-        );
-        if (rows.length === 0) return sendJson(res, 404, { ...me, error: 'not_found', message: `no note ${id}`, servedBy });
-        sendJson(res, 200, { ...me, servedBy, note: { id: Number(rows[0].id), text: rows[0].body, createdAt: rows[0].created_at } });
-      },
-    },
+    sessionRoute('POST', /^\/api\/notes$/, async (session, req, res) => {
+      const text = noteText(await readJsonBody(req, deps.maxBodyBytes));
+      const { rows, lsn } = await deps.db.write<{ id: string }>(
+        'INSERT INTO notes (session_id, body, created_by) VALUES ($1, $2, $3) RETURNING id',
+        [session.id, text, deps.instanceId],
+      );
+      // The session remembers its last write, so its next reads include it on any instance.
+      await deps.sessions.set(session.id, { lastWriteLsn: lsn });
+      sendJson(res, 201, { ...me, id: Number(rows[0].id), lsn });
+    }),
+    sessionRoute('GET', /^\/api\/notes\/([^/]+)$/, async (session, _req, res, params) => {
+      const id = positiveId(params[0]);
+      const minLsn = (await deps.sessions.read(session.id)).lastWriteLsn;
+      const { rows, servedBy } = await deps.db.read<{ id: string; body: string; created_at: Date }>(
+        'SELECT id, body, created_at FROM notes WHERE id = $1',
+        [id],
+        { minLsn },
+      );
+      if (rows.length === 0) return sendJson(res, 404, { ...me, error: 'not_found', message: `no note ${id}`, servedBy });
+      sendJson(res, 200, { ...me, servedBy, note: { id: Number(rows[0].id), text: rows[0].body, createdAt: rows[0].created_at } });
+    }),
     {
       method: 'GET',
       pattern: /^\/api\/notes$/,

@@ -33,8 +33,19 @@ export function answererOf(deps: AppRouteDeps): Answerer {
   return { instance: deps.instanceId, version: deps.version };
 }
 
-export function requireSession(req: IncomingMessage) {
+function requireSession(req: IncomingMessage) {
   const session = sessionOf(req);
   if (!session) throw new HttpError(500, 'no_session', 'the session middleware did not run for this route');
   return session;
+}
+
+export type Session = ReturnType<typeof requireSession>;
+
+/** A route behind the session middleware: its handler gets the request's session first. */
+export function sessionRoute(
+  method: string,
+  pattern: RegExp,
+  handler: (session: Session, req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>,
+): AppRoute {
+  return { method, pattern, session: true, handler: async (req, res, _url, params) => handler(requireSession(req), req, res, params) };
 }

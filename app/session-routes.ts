@@ -1,6 +1,6 @@
 // The session routes: read the session, count visits, and store fields (Redis).
 import { HttpError, readJsonBody, sendJson } from '../shared/http-kit';
-import { answererOf, requireSession, type AppRoute, type AppRouteDeps } from './route-kit';
+import { answererOf, sessionRoute, type AppRoute, type AppRouteDeps } from './route-kit';
 
 const DATA_KEY = /^[a-z][a-z0-9_]{0,31}$/;
 
@@ -25,34 +25,16 @@ function sessionFields(body: Record<string, unknown>): Record<string, string> {
 export function sessionRoutes(deps: AppRouteDeps): AppRoute[] {
   const me = answererOf(deps);
   return [
-    {
-      method: 'GET',
-      pattern: /^\/api\/session$/,
-      session: true,
-      handler: async (req, res) => {
-        const session = requireSession(req);
-        sendJson(res, 200, { ...me, session: session.id, isNew: session.isNew, data: await deps.sessions.read(session.id) });
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/api\/session\/counter$/,
-      session: true,
-      handler: async (req, res) => {
-        const session = requireSession(req);
-        sendJson(res, 200, { ...me, session: session.id, visits: await deps.sessions.increment(session.id, 'visits') });
-      },
-    },
-    {
-      method: 'PUT',
-      pattern: /^\/api\/session\/data$/,
-      session: true,
-      handler: async (req, res) => {
-        const session = requireSession(req);
-        const body = await readJsonBody(req, deps.maxBodyBytes);
-        await deps.sessions.set(session.id, sessionFields(body));
-        sendJson(res, 200, { ...me, session: session.id, stored: Object.keys(body) });
-      },
-    },
+    sessionRoute('GET', /^\/api\/session$/, async (session, _req, res) =>
+      sendJson(res, 200, { ...me, session: session.id, isNew: session.isNew, data: await deps.sessions.read(session.id) }),
+    ),
+    sessionRoute('POST', /^\/api\/session\/counter$/, async (session, _req, res) =>
+      sendJson(res, 200, { ...me, session: session.id, visits: await deps.sessions.increment(session.id, 'visits') }),
+    ),
+    sessionRoute('PUT', /^\/api\/session\/data$/, async (session, req, res) => {
+      const body = await readJsonBody(req, deps.maxBodyBytes);
+      await deps.sessions.set(session.id, sessionFields(body));
+      sendJson(res, 200, { ...me, session: session.id, stored: Object.keys(body) });
+    }),
   ];
 }

@@ -7,7 +7,7 @@ import { assertBaseCluster, clusterView, redisWorkerEnv } from '../testkit/redis
 import { taskQueueFor } from '../testkit/stack';
 import { withWorker } from '../testkit/workers';
 import { REDIS_MUTEX_ID } from '../workflows/redis/redis-common';
-import { save } from './history-recording';
+import { runAndSave, save } from './history-recording';
 
 /** pgMonitor (a healthy run), pgSwitchover (started under another ID) and pgFailover (after a SIGKILL of the primary). */
 export async function recordPgHa(client: Client): Promise<void> {
@@ -16,34 +16,31 @@ export async function recordPgHa(client: Client): Promise<void> {
     taskQueue,
     async () => {
       await waitClusterHealthy();
-      const monitor = await client.workflow.start('pgMonitor', {
+      await runAndSave(
+        client,
         taskQueue,
-        workflowId: `record-pg-monitor-${Date.now()}`,
-        args: [{ cluster: 'main' }],
-      });
-      await monitor.result();
-      await save(monitor, 'pgMonitor');
+        { type: 'pgMonitor', workflowId: `record-pg-monitor-${Date.now()}`, input: { cluster: 'main' } },
+        'pgMonitor',
+      );
 
       const primary = await waitClusterHealthy();
       const target = PG_NAMES.filter((n) => n !== primary)[0];
-      const switchover = await client.workflow.start('pgSwitchover', {
+      await runAndSave(
+        client,
         taskQueue,
-        workflowId: `record-pg-switchover-${Date.now()}`,
-        args: [{ cluster: 'main', target }],
-      });
-      await switchover.result();
-      await save(switchover, 'pgSwitchover-started-without-mutex-id');
+        { type: 'pgSwitchover', workflowId: `record-pg-switchover-${Date.now()}`, input: { cluster: 'main', target } },
+        'pgSwitchover-started-without-mutex-id',
+      );
       await save(client.workflow.getHandle('pg-failover/main'), 'pgSwitchover');
 
       const killed = await waitClusterHealthy();
       process.kill(postmasterPid(killed), 'SIGKILL');
-      const failover = await client.workflow.start('pgFailover', {
+      await runAndSave(
+        client,
         taskQueue,
-        workflowId: 'pg-failover/main',
-        args: [{ cluster: 'main', reason: 'recording a history' }],
-      });
-      await failover.result();
-      await save(failover, 'pgFailover');
+        { type: 'pgFailover', workflowId: 'pg-failover/main', input: { cluster: 'main', reason: 'recording a history' } },
+        'pgFailover',
+      );
       await waitClusterHealthy();
     },
     pgWorkerEnv(),
@@ -67,13 +64,12 @@ export async function recordRedis(client: Client): Promise<void> {
         await save(handle, name);
         return result;
       };
-      const plain = await client.workflow.start('redisAddNode', {
+      const added = (await runAndSave(
+        client,
         taskQueue,
-        workflowId: `record-redis-add-${Date.now()}`,
-        args: [{ port: ports.redisExtra[0] }],
-      });
-      const added = (await plain.result()) as { nodeId: string };
-      await save(plain, 'redisAddNode-started-without-mutex-id');
+        { type: 'redisAddNode', workflowId: `record-redis-add-${Date.now()}`, input: { port: ports.redisExtra[0] } },
+        'redisAddNode-started-without-mutex-id',
+      )) as { nodeId: string };
       await save(mutex(), 'redisAddNode');
       // One slot per activity and a short history limit: the run continues as new on the way.
       await underMutex(

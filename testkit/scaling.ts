@@ -15,12 +15,12 @@ export async function scaleUpNow(client: Client, taskQueue: string, count: numbe
   });
 }
 
-/** Runs fn while a worker serves `taskQueue`, on a platform reset before and after. */
+/** Runs fn while a worker (`env` on top of the test settings) serves `taskQueue`, on a platform reset before and after. */
 export async function onFreshPlatform(
   client: Client,
   taskQueue: string,
+  env: Record<string, string>,
   fn: () => Promise<void>,
-  env: Record<string, string> = {},
 ): Promise<void> {
   await resetPlatform(client);
   await withWorker(taskQueue, fn, env);

@@ -3,10 +3,13 @@
 import assert from 'node:assert/strict';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createNginxActivities } from '../../activities/routing/nginx';
+import { eventually } from '../../testkit/app-instances';
 import { healthRouterProgressQuery, type HealthRouterProgress } from '../../contracts/common/definitions';
 import { healthRouterId } from '../../contracts/common/names';
 import { SERVICE } from '../../testkit/platform';
-import { testWorkerConfig } from '../../testkit/stack';
+import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
+import { watchUpstream } from '../../testkit/upstream';
+import { withWorker } from '../../testkit/workers';
 
 // Short periods so the whole story fits in about two minutes. The reload interval (5 s) is
 // longer than a ramp step (12 s / 3 steps = 4 s), so the rate limit has to hold steps back.
@@ -43,7 +46,25 @@ export async function progressOf(handle: WorkflowHandle): Promise<HealthRouterPr
   return handle.query(healthRouterProgressQuery);
 }
 
+/** Waits (up to a minute) until the router has done `more` rounds beyond `from`. */
+export async function roundsPass(router: WorkflowHandle, from: number, more: number, what: string): Promise<void> {
+  await eventually(what, async () => ((await progressOf(router)).rounds >= from + more ? true : undefined), 60_000, 200);
+}
+
 export async function stopRouter(handle: WorkflowHandle): Promise<void> {
   await handle.cancel();
   await assert.rejects(handle.result(), /cancel/i);
+}
+
+export type UpstreamWatch = ReturnType<typeof watchUpstream>;
+
+/** Runs fn with a worker (MIN_INSTANCES 1) on a task queue named after the test, while the rendered upstream is watched. */
+export async function withRouterWorker(testName: string, fn: (taskQueue: string, watch: UpstreamWatch) => Promise<void>): Promise<void> {
+  const taskQueue = taskQueueFor(testName);
+  const watch = watchUpstream();
+  try {
+    await withWorker(taskQueue, () => fn(taskQueue, watch), { MIN_INSTANCES: '1' });
+  } finally {
+    watch.stop();
+  }
 }

@@ -11,80 +11,60 @@ import { eventually } from '../../testkit/app-instances';
 import { listContainers, resetPlatform, upstreamMembers } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
 import { scaleUpNow } from '../../testkit/scaling';
-import { repoRoot, taskQueueFor, testWorkerConfig } from '../../testkit/stack';
-import { readRoutes, routeHistory, upstreamConfFile, watchUpstream } from '../../testkit/upstream';
-import { withWorker } from '../../testkit/workers';
+import { repoRoot, testWorkerConfig } from '../../testkit/stack';
+import { readRoutes, routeHistory, upstreamConfFile } from '../../testkit/upstream';
 import { usePlatformSession } from '../../testkit/temporal-session';
-import { nginx, progressOf, routerSettings as settings, startRouter, stopRouter } from './health-router-kit';
+import { nginx, progressOf, roundsPass, withRouterWorker, routerSettings as settings, startRouter, stopRouter } from './health-router-kit';
 
 describe('the health router shares the upstream with scaling operations and other processes', () => {
   const session = usePlatformSession();
 
   it('shares the upstream with scaling operations: a new instance joins at weight 1 and passes scaleUp’s own check, a drained one never comes back', async () => {
     await resetPlatform(session.client);
-    const taskQueue = taskQueueFor('healthRouter with scaling operations');
-    const watch = watchUpstream();
-    try {
-      await withWorker(
-        taskQueue,
-        async () => {
-          await scaleUpNow(session.client, taskQueue, 2);
-          const router = await startRouter(session.client, taskQueue, { rampSeconds: 6, reloadIntervalSeconds: 1 });
-          await eventually(
-            'the router takes the upstream over',
-            async () => (readRoutes()['jarvis-app-2'] === settings.fullWeight ? true : undefined),
-            60_000,
-            100,
-          );
-
-          // scaleUp's own step proves a request through nginx reaches the new instance, at weight 1.
-          const joinedFrom = Date.now();
-          await scaleUpNow(session.client, taskQueue, 1);
-          await eventually(
-            'jarvis-app-3 ramps to full weight',
-            async () => (readRoutes()['jarvis-app-3'] === settings.fullWeight ? true : undefined),
-            60_000,
-            100,
-          );
-          const joined = routeHistory(watch.changes, 'jarvis-app-3', joinedFrom).map((h) => h.route);
-          assert.equal(joined.filter((r) => r !== 'absent')[0], 1, `jarvis-app-3 entered the upstream at weight 1: ${joined.join(' → ')}`);
-          assert.equal(
-            readRoutes()['jarvis-app-1'],
-            settings.fullWeight,
-            'the router kept the others’ weights through the membership change',
-          );
-
-          const drainFrom = Date.now();
-          await session.client.workflow.execute('drainInstance', {
-            taskQueue,
-            workflowId: 'scale/jarvis-app',
-            args: [{ instance: 'jarvis-app-3', cooldownSeconds: 0 }],
-          });
-          const roundsThen = (await progressOf(router)).rounds;
-          await eventually(
-            'four more router rounds',
-            async () => ((await progressOf(router)).rounds >= roundsThen + 4 ? true : undefined),
-            60_000,
-            200,
-          );
-          const drained = routeHistory(watch.changes, 'jarvis-app-3', drainFrom).map((h) => h.route);
-          assert.ok(drained.includes('absent') && drained.at(-1) === 'absent', `jarvis-app-3 after its drain: ${drained.join(' → ')}`);
-          assert.ok(
-            !drained.slice(drained.indexOf('absent')).some((r) => r !== 'absent'),
-            `never put back after the drain: ${drained.join(' → ')}`,
-          );
-          const members = (await upstreamMembers()).map((m) => m.name);
-          const running = (await listContainers()).filter((c) => c.running).map((c) => c.name);
-          assert.deepEqual(members, ['jarvis-app-1', 'jarvis-app-2']);
-          assert.deepEqual(members, running, 'every member of the upstream is a running instance');
-          assert.ok((await progressOf(router)).events.some((e) => e.instance === 'jarvis-app-3' && e.code === 'Left'));
-          await stopRouter(router);
-        },
-        { MIN_INSTANCES: '1' },
+    await withRouterWorker('healthRouter with scaling operations', async (taskQueue, watch) => {
+      await scaleUpNow(session.client, taskQueue, 2);
+      const router = await startRouter(session.client, taskQueue, { rampSeconds: 6, reloadIntervalSeconds: 1 });
+      await eventually(
+        'the router takes the upstream over',
+        async () => (readRoutes()['jarvis-app-2'] === settings.fullWeight ? true : undefined),
+        60_000,
+        100,
       );
-    } finally {
-      watch.stop();
-    }
+
+      // scaleUp's own step proves a request through nginx reaches the new instance, at weight 1.
+      const joinedFrom = Date.now();
+      await scaleUpNow(session.client, taskQueue, 1);
+      await eventually(
+        'jarvis-app-3 ramps to full weight',
+        async () => (readRoutes()['jarvis-app-3'] === settings.fullWeight ? true : undefined),
+        60_000,
+        100,
+      );
+      const joined = routeHistory(watch.changes, 'jarvis-app-3', joinedFrom).map((h) => h.route);
+      assert.equal(joined.filter((r) => r !== 'absent')[0], 1, `jarvis-app-3 entered the upstream at weight 1: ${joined.join(' → ')}`);
+      assert.equal(readRoutes()['jarvis-app-1'], settings.fullWeight, 'the router kept the others’ weights through the membership change');
+
+      const drainFrom = Date.now();
+      await session.client.workflow.execute('drainInstance', {
+        taskQueue,
+        workflowId: 'scale/jarvis-app',
+        args: [{ instance: 'jarvis-app-3', cooldownSeconds: 0 }],
+      });
+      const roundsThen = (await progressOf(router)).rounds;
+      await roundsPass(router, roundsThen, 4, 'four more router rounds');
+      const drained = routeHistory(watch.changes, 'jarvis-app-3', drainFrom).map((h) => h.route);
+      assert.ok(drained.includes('absent') && drained.at(-1) === 'absent', `jarvis-app-3 after its drain: ${drained.join(' → ')}`);
+      assert.ok(
+        !drained.slice(drained.indexOf('absent')).some((r) => r !== 'absent'),
+        `never put back after the drain: ${drained.join(' → ')}`,
+      );
+      const members = (await upstreamMembers()).map((m) => m.name);
+      const running = (await listContainers()).filter((c) => c.running).map((c) => c.name);
+      assert.deepEqual(members, ['jarvis-app-1', 'jarvis-app-2']);
+      assert.deepEqual(members, running, 'every member of the upstream is a running instance');
+      assert.ok((await progressOf(router)).events.some((e) => e.instance === 'jarvis-app-3' && e.code === 'Left'));
+      await stopRouter(router);
+    });
   });
 
   it('keeps every membership and routing write when two processes change one upstream at once', async () => {

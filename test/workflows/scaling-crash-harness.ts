@@ -8,7 +8,8 @@ import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
 import { waitForPendingActivity } from '../../testkit/history';
 import { startHungDockerSocket } from '../../testkit/hung-docker';
-import { healthOf, listContainers, resetPlatform, upstreamMembers } from '../../testkit/platform';
+import { scaleMutexId } from '../../contracts/common/names';
+import { healthOf, listContainers, resetPlatform, SERVICE, upstreamMembers } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
 import { stateDir, temporalClient, testWorkerConfig } from '../../testkit/stack';
 import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
@@ -90,6 +91,11 @@ export class CrashHarness {
     await this.live?.kill('SIGTERM');
     await resetPlatform(this.client);
     await this.opened?.connection.close();
+  }
+
+  /** Starts a scaling operation of `type` under scale/jarvis-app, the mutex every scenario's operation holds. */
+  startUnderMutex(type: string, input: object): Promise<WorkflowHandle> {
+    return this.client.workflow.start(type, { taskQueue: this.taskQueue, workflowId: scaleMutexId(SERVICE), args: [input] });
   }
 
   /** SIGKILLs the worker serving the queue and starts a fresh one; returns both. */

@@ -20,7 +20,6 @@ import { taskQueueFor } from '../../testkit/stack';
 import { waitForRolloutPause } from '../../testkit/rollout';
 import { assertHandedOver, assertPlatformIs, CrashHarness } from './scaling-crash-harness';
 
-const MUTEX = 'scale/jarvis-app';
 const SCENARIO = { timeout: 240_000 };
 
 describe('scaling operations survive a worker SIGKILL at the start, in the wait, and after the nginx change', () => {
@@ -31,12 +30,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
 
   it('scaleUp killed at its start adds exactly the two instances asked for', SCENARIO, async (t) => {
     await assertPlatformIs([]);
-    const start = () =>
-      harness.client.workflow.start('scaleUp', {
-        taskQueue,
-        workflowId: MUTEX,
-        args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }],
-      });
+    const start = () => harness.startUnderMutex('scaleUp', { service: SERVICE, count: 2, cooldownSeconds: 0 });
     const crashed = await harness.crashAtStart(t, start);
     if (!crashed) {
       await (await start()).result();
@@ -58,11 +52,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
       ['jarvis-app-1', 'v1'],
       ['jarvis-app-2', 'v1'],
     ]);
-    const handle = await harness.client.workflow.start('scaleUp', {
-      taskQueue,
-      workflowId: MUTEX,
-      args: [{ service: SERVICE, count: 1, cooldownSeconds: 3 }],
-    });
+    const handle = await harness.startUnderMutex('scaleUp', { service: SERVICE, count: 1, cooldownSeconds: 3 });
     await waitForTimerStarted(handle);
     assert.deepEqual(
       (await upstreamMembers()).map((m) => m.name),
@@ -82,10 +72,10 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
   });
 
   it('drainInstance killed in its cooldown, after the instance left nginx and was removed, removes only it', SCENARIO, async () => {
-    const handle = await harness.client.workflow.start('drainInstance', {
-      taskQueue,
-      workflowId: MUTEX,
-      args: [{ instance: 'jarvis-app-3', cooldownSeconds: 3, drainTimeoutSeconds: 10 }],
+    const handle = await harness.startUnderMutex('drainInstance', {
+      instance: 'jarvis-app-3',
+      cooldownSeconds: 3,
+      drainTimeoutSeconds: 10,
     });
     await waitForTimerStarted(handle);
     assert.deepEqual(
@@ -109,11 +99,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
     assert.ok(target);
     // A slow request holds a connection open, so the drain is still waiting when the worker dies.
     const slow = fetch(`http://127.0.0.1:${target.port}/api/slow?ms=9000`).then((r) => r.status);
-    const handle = await harness.client.workflow.start('drainInstance', {
-      taskQueue,
-      workflowId: MUTEX,
-      args: [{ instance: 'jarvis-app-2', drainTimeoutSeconds: 30 }],
-    });
+    const handle = await harness.startUnderMutex('drainInstance', { instance: 'jarvis-app-2', drainTimeoutSeconds: 30 });
     await waitForPendingActivity(handle, 'waitForConnectionsDrained');
     const { victim, finisher } = await harness.killAndReplace();
     const result = await handle.result();
@@ -131,11 +117,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
     async () => {
       const old = (await listContainers()).find((c) => c.name === 'jarvis-app-1');
       assert.ok(old);
-      const handle = await harness.client.workflow.start('rollingUpdate', {
-        taskQueue,
-        workflowId: MUTEX,
-        args: [{ service: SERVICE, version: 'v2', drainTimeoutSeconds: 30 }],
-      });
+      const handle = await harness.startUnderMutex('rollingUpdate', { service: SERVICE, version: 'v2', drainTimeoutSeconds: 30 });
       // Once the new instance boots, hold a connection on the old one so that its drain lasts.
       await waitForPendingActivity(handle, 'waitForHealthy');
       const slow = fetch(`http://127.0.0.1:${old.port}/api/slow?ms=12000`).then((r) => r.status);
@@ -157,12 +139,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
 
   it('rollingUpdate killed at its start replaces the one instance exactly once', SCENARIO, async (t) => {
     await assertPlatformIs([['jarvis-app-2', 'v2']]);
-    const start = () =>
-      harness.client.workflow.start('rollingUpdate', {
-        taskQueue,
-        workflowId: MUTEX,
-        args: [{ service: SERVICE, version: 'v3', drainTimeoutSeconds: 10 }],
-      });
+    const start = () => harness.startUnderMutex('rollingUpdate', { service: SERVICE, version: 'v3', drainTimeoutSeconds: 10 });
     const crashed = await harness.crashAtStart(t, start);
     if (!crashed) {
       await (await start()).result();
@@ -183,10 +160,11 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
       ['jarvis-app-1', 'v3'],
       ['jarvis-app-2', 'v1'],
     ]);
-    const handle = await harness.client.workflow.start('rollingUpdate', {
-      taskQueue,
-      workflowId: MUTEX,
-      args: [{ service: SERVICE, version: 'v4', pauseAfter: 1, drainTimeoutSeconds: 10 }],
+    const handle = await harness.startUnderMutex('rollingUpdate', {
+      service: SERVICE,
+      version: 'v4',
+      pauseAfter: 1,
+      drainTimeoutSeconds: 10,
     });
     const progress = await waitForRolloutPause(handle, 600);
     assert.equal(progress.step, 'paused');
@@ -216,11 +194,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
       ['jarvis-app-3', 'v4'],
     ]);
     const crashed = await harness.crashAtStart(t, () =>
-      harness.client.workflow.start('drainInstance', {
-        taskQueue,
-        workflowId: MUTEX,
-        args: [{ instance: 'jarvis-app-3', drainTimeoutSeconds: 10 }],
-      }),
+      harness.startUnderMutex('drainInstance', { instance: 'jarvis-app-3', drainTimeoutSeconds: 10 }),
     );
     if (!crashed) return;
     const result = await crashed.handle.result();
