@@ -6,6 +6,9 @@ import { Client as PgClient } from 'pg';
 import { ports } from './ports';
 import { stackSecrets, stateDir } from './stack';
 
+// The failover runs and the monitor priming live in pg-failover-runs.ts; imported from here as before.
+export { failoverStartedSince, primeMonitor, waitForFailoverRun } from './pg-failover-runs';
+
 export const PG_NAMES = ['primary', 'replica1', 'replica2'] as const;
 export type PgName = (typeof PG_NAMES)[number];
 
@@ -27,7 +30,8 @@ export function pgWorkerEnv(extra: Record<string, string> = {}): Record<string, 
   };
 }
 
-export async function withPg<T>(port: number, user: 'postgres' | 'jarvis', fn: (pg: PgClient) => Promise<T>, timeoutMs = 1000): Promise<T> {
+/** A client (not yet connected) of one server, as the superuser or the app's user; its idle errors are ignored. */
+function pgClient(port: number, user: 'postgres' | 'jarvis', connectTimeoutMs: number, queryTimeoutMs: number): PgClient {
   const secrets = stackSecrets();
   const pg = new PgClient({
     host: '127.0.0.1',
@@ -35,10 +39,15 @@ export async function withPg<T>(port: number, user: 'postgres' | 'jarvis', fn: (
     user,
     password: user === 'postgres' ? secrets.PG_SUPERUSER_PASSWORD : secrets.PG_APP_PASSWORD,
     database: user === 'postgres' ? 'postgres' : 'jarvis',
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: 15_000,
+    connectionTimeoutMillis: connectTimeoutMs,
+    query_timeout: queryTimeoutMs,
   });
   pg.on('error', () => undefined);
+  return pg;
+}
+
+export async function withPg<T>(port: number, user: 'postgres' | 'jarvis', fn: (pg: PgClient) => Promise<T>, timeoutMs = 1000): Promise<T> {
+  const pg = pgClient(port, user, timeoutMs, 15_000);
   await pg.connect();
   try {
     return await fn(pg);
@@ -184,18 +193,8 @@ export class Writer {
   }
 
   private async connectWritable(): Promise<{ pg: PgClient; name: PgName } | undefined> {
-    const secrets = stackSecrets();
     for (const name of PG_NAMES) {
-      const pg = new PgClient({
-        host: '127.0.0.1',
-        port: pgPort(name),
-        user: 'jarvis',
-        password: secrets.PG_APP_PASSWORD,
-        database: 'jarvis',
-        connectionTimeoutMillis: 500,
-        query_timeout: 20_000,
-      });
-      pg.on('error', () => undefined);
+      const pg = pgClient(pgPort(name), 'jarvis', 500, 20_000);
       try {
         await pg.connect();
         if ((await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false) return { pg, name };
@@ -249,53 +248,4 @@ export class Writer {
     const have = new Set(present);
     return wanted.filter((n) => !have.has(n));
   }
-}
-
-/**
- * Waits for the run of pg-failover/main that started at or after `sinceMs` to close and
- * returns its description and result.
- */
-export async function waitForFailoverRun(
-  client: import('@temporalio/client').Client,
-  sinceMs: number,
-  timeoutMs = 90_000,
-): Promise<{ startedAtMs: number; status: string; result: unknown }> {
-  const handle = client.workflow.getHandle('pg-failover/main');
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const d = await handle.describe().catch(() => undefined);
-    if (d && d.startTime.getTime() >= sinceMs - 1000 && d.status.name !== 'RUNNING') {
-      const result = await client.workflow
-        .getHandle('pg-failover/main', d.runId)
-        .result()
-        .catch((e: Error) => ({ error: e.message, cause: (e.cause as Error | undefined)?.message }));
-      return { startedAtMs: d.startTime.getTime(), status: d.status.name, result };
-    }
-    await sleep(200);
-  }
-  throw new Error(`no pg-failover/main run started after ${new Date(sinceMs).toISOString()} closed within ${timeoutMs} ms`);
-}
-
-/** Whether any run of pg-failover/main started at or after `sinceMs`. */
-export async function failoverStartedSince(client: import('@temporalio/client').Client, sinceMs: number): Promise<boolean> {
-  const d = await client.workflow
-    .getHandle('pg-failover/main')
-    .describe()
-    .catch(() => undefined);
-  return d !== undefined && d.startTime.getTime() >= sinceMs - 1000;
-}
-
-/**
- * One pgMonitor run on `taskQueue` (a worker must serve it): on a fresh stack it publishes
- * the first topology and records the primary's WAL position, which a failover needs to
- * know which server failed and how far behind the candidate is.
- */
-export async function primeMonitor(client: import('@temporalio/client').Client, taskQueue: string): Promise<void> {
-  const result = await client.workflow.execute('pgMonitor', {
-    taskQueue,
-    workflowId: `prime-pg-monitor-${Date.now()}`,
-    args: [{ cluster: 'main' }],
-  });
-  if ((result as { verdict: string }).verdict !== 'healthy')
-    throw new Error(`pgMonitor did not find the cluster healthy: ${JSON.stringify(result)}`);
 }

@@ -1,5 +1,6 @@
 // The interface every orchestrator driver implements. Each action is idempotent:
 // starting an instance that exists, or removing one that is gone, has no second effect.
+import { guardInstanceName, guardPort, guardServiceName, guardVersion } from '../common/name-guard';
 
 export interface InstanceInfo {
   name: string;
@@ -49,6 +50,14 @@ export interface InstanceLaunchSettings {
 }
 
 export const MANAGED_BY = 'jarvis-scale';
+
+/** Every driver checks a start request the same way before it touches anything. */
+export function guardStartRequest(request: StartInstanceRequest): void {
+  guardServiceName(request.service);
+  guardInstanceName(request.name);
+  guardVersion(request.version);
+  guardPort(request.port);
+}
 
 export function instanceEnvironment(request: StartInstanceRequest, settings: InstanceLaunchSettings): Record<string, string> {
   return {

@@ -3,9 +3,15 @@
 import { openSync, closeSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { guardInstanceName, guardPort, guardServiceName, guardVersion } from '../common/name-guard';
 import { findProcesses, isAlive } from '../common/process-table';
-import { instanceEnvironment, MANAGED_BY, sortInstances, type InstanceLaunchSettings, type Orchestrator } from './orchestrator';
+import {
+  guardStartRequest,
+  instanceEnvironment,
+  MANAGED_BY,
+  sortInstances,
+  type InstanceLaunchSettings,
+  type Orchestrator,
+} from './orchestrator';
 
 export interface ProcessOrchestratorSettings extends InstanceLaunchSettings {
   logDir: string;
@@ -35,10 +41,7 @@ export function createProcessOrchestrator(settings: ProcessOrchestratorSettings)
     },
 
     async ensureInstanceStarted(request) {
-      guardServiceName(request.service);
-      guardInstanceName(request.name);
-      guardVersion(request.version);
-      guardPort(request.port);
+      guardStartRequest(request);
       const [existing] = await byName(request.name);
       if (existing)
         return { name: request.name, port: Number(existing.env.PORT), version: existing.env.APP_VERSION, running: true, created: false };

@@ -6,7 +6,7 @@
 // idle, and runs the clean-up steps. Past the deadline it exits anyway and logs what it
 // cut off.
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { trackServerTraffic } from './server-traffic';
 
 export interface ShutdownStep {
   name: string;
@@ -26,34 +26,64 @@ export interface GracefulShutdownOptions {
   signals?: NodeJS.Signals[];
 }
 
+/** Where the shutdown is, for the log line that says what the deadline cut off. */
+interface ShutdownProgress {
+  step: string;
+}
+
+/** Exits 1 when the deadline passes, logging what was still going on. */
+function armDeadline(
+  options: GracefulShutdownOptions,
+  progress: ShutdownProgress,
+  traffic: ReturnType<typeof trackServerTraffic>,
+  exit: (code: number) => void,
+): NodeJS.Timeout {
+  const deadline = setTimeout(() => {
+    options.log('shutdown deadline passed; exiting anyway', {
+      cutOff: progress.step,
+      inFlightRequests: traffic.inFlightRequests(),
+      openConnections: traffic.openConnections(),
+      remainingSteps: options.steps.slice(options.steps.findIndex((s) => s.name === progress.step) + 1).map((s) => s.name),
+    });
+    exit(1);
+  }, options.deadlineMs);
+  deadline.unref();
+  return deadline;
+}
+
+/** Stops accepting connections and resolves once every in-flight request is answered. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/** The clean-up steps in order; one that fails is logged and the next runs. */
+async function runSteps(options: GracefulShutdownOptions, progress: ShutdownProgress): Promise<void> {
+  for (const step of options.steps) {
+    progress.step = step.name;
+    try {
+      const result = await step.run();
+      options.log(`shutdown step done: ${step.name}`, result === undefined ? {} : { result });
+    } catch (error) {
+      options.log(`shutdown step failed: ${step.name}`, { error: String(error) });
+    }
+  }
+}
+
 export function gracefulShutdown(server: Server, options: GracefulShutdownOptions) {
-  const sockets = new Set<Socket>();
-  let inFlight = 0;
   let draining = false;
   let drainDone: Promise<void> | undefined;
   let shuttingDown: Promise<void> | undefined;
-  let currentStep = 'running';
+  const progress: ShutdownProgress = { step: 'running' };
   const exit = options.exit ?? ((code: number) => process.exit(code));
-
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  // Prepended so it runs before the application's handler writes anything.
-  server.prependListener('request', (_req, res) => {
-    inFlight += 1;
-    if (draining) res.setHeader('connection', 'close');
-    res.once('close', () => {
-      inFlight -= 1;
-      // A keep-alive connection whose answer went out before the drain began is closed once idle.
-      if (shuttingDown) setImmediate(() => server.closeIdleConnections());
-    });
-  });
+  const traffic = trackServerTraffic(server, { draining: () => draining, shuttingDown: () => shuttingDown !== undefined });
 
   function drain(): Promise<void> {
     if (!drainDone) {
       draining = true;
-      currentStep = 'draining';
+      progress.step = 'draining';
       options.log('draining: readiness fails from now on; in-flight and keep-alive requests are still served');
       drainDone = Promise.resolve()
         .then(() => options.onDrain())
@@ -69,36 +99,16 @@ export function gracefulShutdown(server: Server, options: GracefulShutdownOption
     if (shuttingDown) return shuttingDown;
     const started = Date.now();
     options.log(`shutting down (${reason}); deadline ${options.deadlineMs} ms`);
-    const deadline = setTimeout(() => {
-      options.log('shutdown deadline passed; exiting anyway', {
-        cutOff: currentStep,
-        inFlightRequests: inFlight,
-        openConnections: sockets.size,
-        remainingSteps: options.steps.slice(options.steps.findIndex((s) => s.name === currentStep) + 1).map((s) => s.name),
-      });
-      exit(1);
-    }, options.deadlineMs);
-    deadline.unref();
+    const deadline = armDeadline(options, progress, traffic, exit);
     shuttingDown = (async () => {
       // Readiness fails at once (drain() sets the flag synchronously); the server stops
       // accepting right away too, while the registry update is still on its way.
       const marked = drain();
-      currentStep = 'closing the server';
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      progress.step = 'closing the server';
+      await closeServer(server);
       await marked;
       options.log('server closed: every in-flight request answered', { afterMs: Date.now() - started });
-      for (const step of options.steps) {
-        currentStep = step.name;
-        try {
-          const result = await step.run();
-          options.log(`shutdown step done: ${step.name}`, result === undefined ? {} : { result });
-        } catch (error) {
-          options.log(`shutdown step failed: ${step.name}`, { error: String(error) });
-        }
-      }
+      await runSteps(options, progress);
       clearTimeout(deadline);
       options.log('shutdown complete; exiting 0', { afterMs: Date.now() - started });
       exit(0);
@@ -114,8 +124,8 @@ export function gracefulShutdown(server: Server, options: GracefulShutdownOption
     drain,
     shutdown,
     isDraining: () => draining,
-    activeConnections: () => sockets.size,
-    inFlightRequests: () => inFlight,
+    activeConnections: traffic.openConnections,
+    inFlightRequests: traffic.inFlightRequests,
   };
 }
 

@@ -2,7 +2,8 @@
 // starting → ready once the start-up delay has passed and its dependencies answer, and
 // heartbeats CPU, memory, connections, request rate and status. A heartbeat that finds
 // its record gone (it expired during a Redis outage) registers again.
-import type { InstanceRegistry, InstanceStatus } from '../../shared/instance-registry';
+import type { HeartbeatFigures, InstanceRegistry, InstanceStatus } from '../../shared/instance-registry';
+import { createDependencyChecks, within } from './dependency-checks';
 import { createProcessSampler } from './process-stats';
 
 export interface InstanceAgentOptions {
@@ -20,13 +21,20 @@ export interface InstanceAgentOptions {
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
-/** Rejects when `promise` takes longer than ms: a dependency that hangs counts as down. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** How long until the next heartbeat: quick ones while starting, so a short start-up delay is honoured promptly. */
+function nextBeatInMs(status: InstanceStatus, bootedAtMs: number, options: InstanceAgentOptions): number {
+  const untilReady = Math.max(0, bootedAtMs + options.startupDelayMs - Date.now());
+  return status === 'starting' ? Math.min(options.heartbeatIntervalMs, Math.max(50, untilReady), 250) : options.heartbeatIntervalMs;
+}
+
+/** One heartbeat with the figures given. False when the record was gone; a failed call is logged and counts as present. */
+async function sendHeartbeat(options: InstanceAgentOptions, figures: HeartbeatFigures, timeoutMs: number): Promise<boolean> {
+  try {
+    return await within(options.registry.heartbeat(options.id, figures), timeoutMs, 'heartbeat');
+  } catch (error) {
+    options.log('heartbeat failed', { error: String(error) });
+    return true;
+  }
 }
 
 export function createInstanceAgent(options: InstanceAgentOptions) {
@@ -36,7 +44,7 @@ export function createInstanceAgent(options: InstanceAgentOptions) {
   const sampler = createProcessSampler();
   let status: InstanceStatus = 'starting';
   let registered = false;
-  let checkResults: Record<string, boolean> = {};
+  const dependencies = createDependencyChecks(options.checks, callTimeoutMs);
   let timer: NodeJS.Timeout | undefined;
   let beating: Promise<void> = Promise.resolve();
 
@@ -49,51 +57,30 @@ export function createInstanceAgent(options: InstanceAgentOptions) {
     registered = true;
   }
 
-  async function runChecks(): Promise<void> {
-    const entries = await Promise.all(
-      Object.entries(options.checks).map(
-        async ([name, check]) => [name, await within(check(), callTimeoutMs, `check ${name}`).catch(() => false)] as const,
-      ),
-    );
-    checkResults = Object.fromEntries(entries);
-  }
-
-  function dependenciesOk(): boolean {
-    return Object.keys(options.checks).every((name) => checkResults[name] === true);
-  }
-
   async function beat(): Promise<void> {
-    await runChecks();
+    await dependencies.run();
     if (!registered) {
       await register().catch((error) => options.log('registration failed; retrying at the next heartbeat', { error: String(error) }));
     }
-    if (status === 'starting' && registered && dependenciesOk() && Date.now() - bootedAtMs >= options.startupDelayMs) {
+    if (status === 'starting' && registered && dependencies.allOk() && Date.now() - bootedAtMs >= options.startupDelayMs) {
       status = 'ready';
       options.log('ready');
     }
     if (!registered) return;
-    const figures = sampler.sample(options.requestsServed());
-    try {
-      const present = await within(
-        options.registry.heartbeat(options.id, { ...figures, activeConnections: options.activeConnections(), status }),
-        callTimeoutMs,
-        'heartbeat',
-      );
-      if (!present && status !== 'stopping') await register();
-    } catch (error) {
-      options.log('heartbeat failed', { error: String(error) });
-    }
+    const figures = { ...sampler.sample(options.requestsServed()), activeConnections: options.activeConnections(), status };
+    if (!(await sendHeartbeat(options, figures, callTimeoutMs)) && status !== 'stopping')
+      await register().catch((error) => options.log('heartbeat failed', { error: String(error) }));
   }
 
   function schedule(): void {
-    // The first beats come quickly so that a short start-up delay is honoured promptly.
-    const untilReady = Math.max(0, bootedAtMs + options.startupDelayMs - Date.now());
-    const next = status === 'starting' ? Math.min(options.heartbeatIntervalMs, Math.max(50, untilReady), 250) : options.heartbeatIntervalMs;
-    timer = setTimeout(() => {
-      beating = beat().finally(() => {
-        if (timer) schedule();
-      });
-    }, next);
+    timer = setTimeout(
+      () => {
+        beating = beat().finally(() => {
+          if (timer) schedule();
+        });
+      },
+      nextBeatInMs(status, bootedAtMs, options),
+    );
   }
 
   return {
@@ -105,8 +92,8 @@ export function createInstanceAgent(options: InstanceAgentOptions) {
     },
     status: () => status,
     /** Readiness: ready, registered, and every dependency answered its last check. */
-    isReady: () => status === 'ready' && registered && dependenciesOk(),
-    checks: () => ({ ...checkResults }),
+    isReady: () => status === 'ready' && registered && dependencies.allOk(),
+    checks: dependencies.results,
     /** Moves to draining or stopping and tells the registry at once. */
     async setStatus(next: InstanceStatus): Promise<void> {
       status = next;

@@ -75,12 +75,22 @@ install_k8s_validator() {
 
 install_npm_packages() {
   local root; root="$(cd "$(dirname "$0")/../.." && pwd)"
-  if [ -d "$root/node_modules" ] && [ "$root/node_modules/.package-lock.json" -nt "$root/package-lock.json" ]; then
+  local stamp="$root/node_modules/.jarvis-lock-sha256" want
+  want=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
+  # Compare the lock file's content, not its date: a fresh checkout or a git worktree gives
+  # package-lock.json a new date, and an `npm ci` through a shared (symlinked) node_modules
+  # would empty it for every checkout that uses it.
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     log "npm packages up to date"
     return
   fi
+  if [ -L "$root/node_modules" ]; then
+    log "node_modules is a symlink to $(readlink -f "$root/node_modules") and does not match package-lock.json; run npm ci there, or remove the link"
+    exit 1
+  fi
   log "installing npm packages (npm ci)"
   (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
 }
 
 case "${1:-all}" in

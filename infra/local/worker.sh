@@ -12,15 +12,19 @@ case "${1:-status}" in
     [ -f "$REPO_ROOT/dist/workers/main.js" ] || die "the worker is not built; run: npm run build"
     load_secrets
     export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" NGINX_PORT APP_BASE_PORT WORKER_METRICS_PORT WORKER_SDK_METRICS_PORT
+    # The log is appended to across restarts: only the lines this start writes speak for it
+    # (reading just the last few lines misses "worker ready" once the SDK logs after it).
+    from_line=1
+    if [ -f "$LOG_DIR/worker.log" ]; then from_line=$(($(wc -l <"$LOG_DIR/worker.log") + 1)); fi
     start_bg worker "$pidfile" node "$REPO_ROOT/dist/workers/main.js"
+    ready_seconds="${WORKER_READY_SECONDS:-90}"
     ready=0
-    for _ in $(seq 1 150); do
-      # The log is appended to across restarts: only its last lines speak for this start.
-      if tail -n 5 "$LOG_DIR/worker.log" 2>/dev/null | grep -q "worker ready"; then ready=1; break; fi
+    for _ in $(seq 1 $((ready_seconds * 5))); do
+      if tail -n "+$from_line" "$LOG_DIR/worker.log" 2>/dev/null | grep -q "worker ready"; then ready=1; break; fi
       pid_alive "$pidfile" || die "the worker exited at start; see $LOG_DIR/worker.log"
       sleep 0.2
     done
-    [ "$ready" = 1 ] || die "the worker did not log \"worker ready\" within 30s; see $LOG_DIR/worker.log"
+    [ "$ready" = 1 ] || die "the worker did not log \"worker ready\" within ${ready_seconds}s (WORKER_READY_SECONDS); see $LOG_DIR/worker.log"
     wait_port "$WORKER_METRICS_PORT" 30 "worker metrics"
     log "worker serving task queue ${TASK_QUEUE:-jarvis-scaling}; metrics on http://127.0.0.1:$WORKER_METRICS_PORT/metrics"
     ;;

@@ -11,144 +11,29 @@
 // elsewhere: scaleUp's health wait (scale-up-crash.test.ts), rollingUpdate's health wait
 // (rolling-update.test.ts).
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
-import Dockerode from 'dockerode';
-import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
+import { after, before, describe, it } from 'node:test';
 import { resumeSignal } from '../../contracts/scaling';
 import { highestActivityAttempt, waitForPendingActivity, waitForTimerStarted } from '../../testkit/history';
-import { startHungDockerSocket } from '../../testkit/hung-docker';
-import { healthOf, listContainers, resetPlatform, SERVICE, upstreamMembers } from '../../testkit/platform';
-import { ports } from '../../testkit/ports';
-import { stateDir, taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/stack';
-import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
+import { listContainers, SERVICE, upstreamMembers } from '../../testkit/platform';
+import { scaleUpNow } from '../../testkit/scaling';
+import { taskQueueFor } from '../../testkit/stack';
 import { waitForRolloutPause } from '../../testkit/rollout';
+import { assertHandedOver, assertPlatformIs, CrashHarness } from './scaling-crash-harness';
 
-// MIN_INSTANCES 0 lets a drain take the platform down to one instance; a boot delay
-// keeps health waits long enough to be seen from the test.
-const workerEnv = { MIN_INSTANCES: '0', APP_STARTUP_DELAY_MS: '1000' };
-const MUTEX = 'scale/jarvis-app';
 const SCENARIO = { timeout: 240_000 };
-
-type Expected = Array<[name: string, version: string]>;
-
-/** Exactly these instances, each running, healthy, in the upstream and answering through nginx. */
-async function assertPlatformIs(expected: Expected): Promise<void> {
-  const instances = await listContainers();
-  assert.deepEqual(
-    instances.map((i) => [i.name, i.version, i.running]),
-    expected.map(([name, version]) => [name, version, true]),
-    'exactly the expected instances: no orphan, no duplicate, none stopped',
-  );
-  assert.equal(new Set(instances.map((i) => i.port)).size, instances.length, 'one instance per port');
-  for (const instance of instances) assert.equal(await healthOf(instance.port), 200, `${instance.name} is alive and ready`);
-  assert.deepEqual(
-    await upstreamMembers(),
-    instances.map((i) => ({ name: i.name, port: i.port })),
-    "nginx's upstream holds exactly the live instances",
-  );
-  const want = new Set(expected.map(([name]) => name));
-  const seen = new Set<string>();
-  for (let i = 0; i < 80 && seen.size < want.size; i++) {
-    const res = await fetch(`http://127.0.0.1:${ports.nginx}/api/ping`, { headers: { connection: 'close' } });
-    await res.arrayBuffer();
-    assert.equal(res.status, 200, 'every request through nginx succeeds');
-    seen.add(res.headers.get('x-instance-id') ?? 'none');
-  }
-  assert.deepEqual([...seen].sort(), [...want].sort(), 'nginx reaches every instance and nothing else');
-}
-
-/** The workflow's last task was completed by `finisher`, after `victim` had worked on it. */
-async function assertHandedOver(handle: WorkflowHandle, victim: WorkerProcess, finisher: WorkerProcess): Promise<void> {
-  const events = (await handle.fetchHistory()).events ?? [];
-  const identities = events
-    .map((e) => e.workflowTaskCompletedEventAttributes?.identity ?? e.activityTaskStartedEventAttributes?.identity)
-    .filter((id): id is string => !!id);
-  assert.ok(
-    identities.some((id) => id.startsWith(`${victim.child.pid}@`)),
-    'the killed worker had worked on the operation',
-  );
-  assert.ok(identities.at(-1)?.startsWith(`${finisher.child.pid}@`), 'the new worker finished it');
-}
 
 describe('scaling operations survive a worker SIGKILL at the start, in the wait, and after the nginx change', () => {
   const taskQueue = taskQueueFor('scaling crash points');
-  let client: Client;
-  let connection: Connection;
-  let live: WorkerProcess | undefined;
-  let dockerDriver = false;
-
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await resetPlatform(client);
-    const config = testWorkerConfig();
-    dockerDriver = (await chooseOrchestrator(config, new Dockerode({ socketPath: config.dockerSocket }))) === 'docker';
-    live = await startWorkerProcess(taskQueue, workerEnv);
-  });
-  after(async () => {
-    await live?.kill('SIGTERM');
-    await resetPlatform(client);
-    await connection.close();
-  });
-
-  /** SIGKILLs the worker serving the queue and starts a fresh one; returns both. */
-  async function killAndReplace(): Promise<{ victim: WorkerProcess; finisher: WorkerProcess }> {
-    const victim = live!;
-    await victim.kill('SIGKILL');
-    live = await startWorkerProcess(taskQueue, workerEnv);
-    return { victim, finisher: live };
-  }
-
-  /**
-   * The start: the only worker polling has a Docker socket that never answers, so the
-   * operation stops in its first orchestrator call (listInstances) before changing
-   * anything. That worker is SIGKILLed there and a normal one takes over.
-   */
-  async function crashAtStart(
-    t: TestContext,
-    start: () => Promise<WorkflowHandle>,
-  ): Promise<{ handle: WorkflowHandle; victim: WorkerProcess; finisher: WorkerProcess } | undefined> {
-    if (!dockerDriver) {
-      const reason =
-        'the start crash needs the docker driver (a hung Docker socket holds the worker in its first call); this stack runs the process driver';
-      process.stdout.write(`# skipped: ${reason}\n`);
-      t.skip(reason);
-      return undefined;
-    }
-    await live?.kill('SIGTERM');
-    live = undefined;
-    const hung = await startHungDockerSocket(stateDir);
-    let stuck: WorkerProcess | undefined;
-    try {
-      stuck = await startWorkerProcess(taskQueue, { ...workerEnv, ORCHESTRATOR: 'docker', DOCKER_SOCKET: hung.path });
-      const before = (await listContainers()).map((c) => c.name);
-      const handle = await start();
-      await waitForPendingActivity(handle, 'listInstances');
-      await stuck.kill('SIGKILL');
-      assert.deepEqual(
-        (await listContainers()).map((c) => c.name),
-        before,
-        'nothing changed before the kill',
-      );
-      live = await startWorkerProcess(taskQueue, workerEnv);
-      return { handle, victim: stuck, finisher: live };
-    } finally {
-      await stuck?.kill('SIGKILL');
-      await hung.close();
-    }
-  }
+  const harness = new CrashHarness(taskQueue);
+  before(() => harness.open());
+  after(() => harness.close());
 
   it('scaleUp killed at its start adds exactly the two instances asked for', SCENARIO, async (t) => {
     await assertPlatformIs([]);
-    const crashed = await crashAtStart(t, () =>
-      client.workflow.start('scaleUp', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }] }),
-    );
+    const start = () => harness.startUnderMutex('scaleUp', { service: SERVICE, count: 2, cooldownSeconds: 0 });
+    const crashed = await harness.crashAtStart(t, start);
     if (!crashed) {
-      await client.workflow.execute('scaleUp', {
-        taskQueue,
-        workflowId: MUTEX,
-        args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }],
-      });
+      await (await start()).result();
       return;
     }
     const result = await crashed.handle.result();
@@ -167,18 +52,14 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
       ['jarvis-app-1', 'v1'],
       ['jarvis-app-2', 'v1'],
     ]);
-    const handle = await client.workflow.start('scaleUp', {
-      taskQueue,
-      workflowId: MUTEX,
-      args: [{ service: SERVICE, count: 1, cooldownSeconds: 3 }],
-    });
+    const handle = await harness.startUnderMutex('scaleUp', { service: SERVICE, count: 1, cooldownSeconds: 3 });
     await waitForTimerStarted(handle);
     assert.deepEqual(
       (await upstreamMembers()).map((m) => m.name),
       ['jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3'],
       'nginx was changed before the kill',
     );
-    const { victim, finisher } = await killAndReplace();
+    const { victim, finisher } = await harness.killAndReplace();
     const result = await handle.result();
     assert.deepEqual(result.added, ['jarvis-app-3']);
     assert.deepEqual(result.instances, ['jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3']);
@@ -191,10 +72,10 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
   });
 
   it('drainInstance killed in its cooldown, after the instance left nginx and was removed, removes only it', SCENARIO, async () => {
-    const handle = await client.workflow.start('drainInstance', {
-      taskQueue,
-      workflowId: MUTEX,
-      args: [{ instance: 'jarvis-app-3', cooldownSeconds: 3, drainTimeoutSeconds: 10 }],
+    const handle = await harness.startUnderMutex('drainInstance', {
+      instance: 'jarvis-app-3',
+      cooldownSeconds: 3,
+      drainTimeoutSeconds: 10,
     });
     await waitForTimerStarted(handle);
     assert.deepEqual(
@@ -202,7 +83,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
       ['jarvis-app-1', 'jarvis-app-2'],
       'nginx was changed before the kill',
     );
-    const { victim, finisher } = await killAndReplace();
+    const { victim, finisher } = await harness.killAndReplace();
     const result = await handle.result();
     assert.deepEqual(result.removed, ['jarvis-app-3']);
     assert.equal(result.drains[0].forcedStop, false);
@@ -218,13 +99,9 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
     assert.ok(target);
     // A slow request holds a connection open, so the drain is still waiting when the worker dies.
     const slow = fetch(`http://127.0.0.1:${target.port}/api/slow?ms=9000`).then((r) => r.status);
-    const handle = await client.workflow.start('drainInstance', {
-      taskQueue,
-      workflowId: MUTEX,
-      args: [{ instance: 'jarvis-app-2', drainTimeoutSeconds: 30 }],
-    });
+    const handle = await harness.startUnderMutex('drainInstance', { instance: 'jarvis-app-2', drainTimeoutSeconds: 30 });
     await waitForPendingActivity(handle, 'waitForConnectionsDrained');
-    const { victim, finisher } = await killAndReplace();
+    const { victim, finisher } = await harness.killAndReplace();
     const result = await handle.result();
     assert.deepEqual(result.removed, ['jarvis-app-2']);
     assert.equal(result.drains[0].drained, true, 'the connections reached zero before the deadline');
@@ -240,11 +117,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
     async () => {
       const old = (await listContainers()).find((c) => c.name === 'jarvis-app-1');
       assert.ok(old);
-      const handle = await client.workflow.start('rollingUpdate', {
-        taskQueue,
-        workflowId: MUTEX,
-        args: [{ service: SERVICE, version: 'v2', drainTimeoutSeconds: 30 }],
-      });
+      const handle = await harness.startUnderMutex('rollingUpdate', { service: SERVICE, version: 'v2', drainTimeoutSeconds: 30 });
       // Once the new instance boots, hold a connection on the old one so that its drain lasts.
       await waitForPendingActivity(handle, 'waitForHealthy');
       const slow = fetch(`http://127.0.0.1:${old.port}/api/slow?ms=12000`).then((r) => r.status);
@@ -254,7 +127,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
         ['jarvis-app-2'],
         'nginx took the new instance and dropped the old one before the kill',
       );
-      const { victim, finisher } = await killAndReplace();
+      const { victim, finisher } = await harness.killAndReplace();
       const result = await handle.result();
       assert.deepEqual(result.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-2' }]);
       assert.equal(await slow, 200, 'the request in flight on the old instance finished');
@@ -266,19 +139,10 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
 
   it('rollingUpdate killed at its start replaces the one instance exactly once', SCENARIO, async (t) => {
     await assertPlatformIs([['jarvis-app-2', 'v2']]);
-    const crashed = await crashAtStart(t, () =>
-      client.workflow.start('rollingUpdate', {
-        taskQueue,
-        workflowId: MUTEX,
-        args: [{ service: SERVICE, version: 'v3', drainTimeoutSeconds: 10 }],
-      }),
-    );
+    const start = () => harness.startUnderMutex('rollingUpdate', { service: SERVICE, version: 'v3', drainTimeoutSeconds: 10 });
+    const crashed = await harness.crashAtStart(t, start);
     if (!crashed) {
-      await client.workflow.execute('rollingUpdate', {
-        taskQueue,
-        workflowId: MUTEX,
-        args: [{ service: SERVICE, version: 'v3', drainTimeoutSeconds: 10 }],
-      });
+      await (await start()).result();
       return;
     }
     const result = await crashed.handle.result();
@@ -291,15 +155,16 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
 
   it('rollingUpdate killed while paused after its canary, with nginx already changed, resumes and finishes', SCENARIO, async () => {
     // A second old instance (v1) so that the update has a canary and a rest.
-    await client.workflow.execute('scaleUp', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }] });
+    await scaleUpNow(harness.client, taskQueue, 1);
     await assertPlatformIs([
       ['jarvis-app-1', 'v3'],
       ['jarvis-app-2', 'v1'],
     ]);
-    const handle = await client.workflow.start('rollingUpdate', {
-      taskQueue,
-      workflowId: MUTEX,
-      args: [{ service: SERVICE, version: 'v4', pauseAfter: 1, drainTimeoutSeconds: 10 }],
+    const handle = await harness.startUnderMutex('rollingUpdate', {
+      service: SERVICE,
+      version: 'v4',
+      pauseAfter: 1,
+      drainTimeoutSeconds: 10,
     });
     const progress = await waitForRolloutPause(handle, 600);
     assert.equal(progress.step, 'paused');
@@ -309,7 +174,7 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
       ['jarvis-app-2', 'jarvis-app-3'],
       'nginx was changed before the kill',
     );
-    const { victim, finisher } = await killAndReplace();
+    const { victim, finisher } = await harness.killAndReplace();
     await handle.signal(resumeSignal);
     const result = await handle.result();
     assert.deepEqual(result.replaced, [
@@ -328,12 +193,8 @@ describe('scaling operations survive a worker SIGKILL at the start, in the wait,
       ['jarvis-app-1', 'v4'],
       ['jarvis-app-3', 'v4'],
     ]);
-    const crashed = await crashAtStart(t, () =>
-      client.workflow.start('drainInstance', {
-        taskQueue,
-        workflowId: MUTEX,
-        args: [{ instance: 'jarvis-app-3', drainTimeoutSeconds: 10 }],
-      }),
+    const crashed = await harness.crashAtStart(t, () =>
+      harness.startUnderMutex('drainInstance', { instance: 'jarvis-app-3', drainTimeoutSeconds: 10 }),
     );
     if (!crashed) return;
     const result = await crashed.handle.result();

@@ -1,0 +1,28 @@
+// The scaling steps many tests and the history recorder take: a scaleUp run to its end
+// under the service's mutex ID with no cooldown, and a worker run on a platform reset
+// before and after (no instance, a plain upstream).
+import type { Client } from '@temporalio/client';
+import { scaleMutexId } from '../contracts/scaling';
+import { resetPlatform, SERVICE } from './platform';
+import { withWorker } from './workers';
+
+/** Adds `count` instances through scaleUp (a worker must serve `taskQueue`) and waits for it to finish. */
+export async function scaleUpNow(client: Client, taskQueue: string, count: number): Promise<void> {
+  await client.workflow.execute('scaleUp', {
+    taskQueue,
+    workflowId: scaleMutexId(SERVICE),
+    args: [{ service: SERVICE, count, cooldownSeconds: 0 }],
+  });
+}
+
+/** Runs fn while a worker (`env` on top of the test settings) serves `taskQueue`, on a platform reset before and after. */
+export async function onFreshPlatform(
+  client: Client,
+  taskQueue: string,
+  env: Record<string, string>,
+  fn: () => Promise<void>,
+): Promise<void> {
+  await resetPlatform(client);
+  await withWorker(taskQueue, fn, env);
+  await resetPlatform(client);
+}
