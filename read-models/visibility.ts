@@ -33,6 +33,15 @@ export interface OperationRecordWithRun extends OperationRecord {
   parentWorkflowId?: string;
 }
 
+/**
+ * A scaleTo that acted continued as the scaleUp or scaleDown that follows it under the same
+ * ID, which is the operation; only a scaleTo that refused or found the service at its target
+ * is an operation of its own. Without this, each `jarvis-scale scale --to` would list twice.
+ */
+export function listsAsOperation(record: Pick<OperationRecordWithRun, 'type' | 'status'>): boolean {
+  return !(record.type === 'scaleTo' && record.status === 'CONTINUED_AS_NEW');
+}
+
 export function toRecord(info: WorkflowExecutionInfo): OperationRecordWithRun {
   return {
     workflowId: info.workflowId,
@@ -69,7 +78,9 @@ export async function listOperations(client: Client, q: OperationQuery = {}): Pr
   const records: OperationRecordWithRun[] = [];
   for await (const info of client.workflow.list({ query: visibilityQuery(q) })) {
     if (!MUTEX_PREFIXES.some((p) => info.workflowId.startsWith(p))) continue;
-    records.push(toRecord(info));
+    const record = toRecord(info);
+    if (!listsAsOperation(record)) continue;
+    records.push(record);
     if (records.length >= limit) break;
   }
   return records.sort((a, b) => b.startMs - a.startMs);

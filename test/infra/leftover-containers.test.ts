@@ -73,7 +73,7 @@ describe('leftover app containers on the engine', () => {
     assert.equal((await present()).length, leftovers.length, 'every leftover was made');
     const result = await runScript('stopped');
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout + result.stderr, /removed 4 leftover app container\(s\)/);
+    assert.match(result.stdout + result.stderr, /removed 4 app container\(s\) \(stopped\)/);
     assert.deepEqual(await present(), ['leftover-running-other-stack', 'leftover-running-this-stack']);
   });
 
