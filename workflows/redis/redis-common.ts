@@ -1,11 +1,12 @@
 // What the Redis topology workflows share: the mutex, activity option sets, the pause and
 // resume signals, the progress shape, and failures built from plan rejections.
-import { ApplicationFailure, proxyActivities, upsertSearchAttributes, type Workflow } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, type Workflow } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { BigKeyScanLimits } from '../../policy/redis/redis-big-keys';
 import { FailureType, type FailureTypeName } from '../../contracts/common/failure-types';
 import type { PlanRejectionCode } from '../../policy/redis/redis-slot-plan';
-import { REDIS_MUTEX_ID, REDIS_SERVICE, type RedisProgress } from '../../contracts/redis';
+import { pauseSignal, REDIS_MUTEX_ID, REDIS_SERVICE, resumeSignal, type RedisProgress } from '../../contracts/redis';
+import { progressQuery } from '../../contracts/common/progress';
 import { surfaceApplicationFailure } from '../common/failures';
 import { holdsMutex, runUnderMutex } from '../common/mutex';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
@@ -42,6 +43,17 @@ export function newProgress(): RedisProgress {
     ioerrRecoveries: 0,
     inFlight: [],
   };
+}
+
+/** A fresh progress record answered by the progress query; `pausable` also lets the pause and resume signals flip `paused`. */
+export function trackProgress(pausable: boolean): RedisProgress {
+  const progress = newProgress();
+  setHandler(progressQuery, () => progress);
+  if (pausable) {
+    setHandler(pauseSignal, () => void (progress.paused = true));
+    setHandler(resumeSignal, () => void (progress.paused = false));
+  }
+  return progress;
 }
 
 export function invalidInput(type: string, problems: string[]): ApplicationFailure {
@@ -103,4 +115,11 @@ export async function requireHealthyCluster(bigKeyBytes: number, scanBigKeys: bo
     );
   }
   return report;
+}
+
+/** The preflight of a node-level change: a healthy cluster (no big-key scan), then the topology to plan from. */
+export async function preflightTopology(progress: RedisProgress) {
+  progress.step = 'preflight';
+  await requireHealthyCluster(8 * 1024 * 1024, false);
+  return redisQuick.readRedisTopology();
 }

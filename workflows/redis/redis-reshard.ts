@@ -1,21 +1,11 @@
 // redisReshard: move N slots, or named slot ranges, from sources to a target master. The plan
 // is computed once, from the topology read at the start, and kept in workflow state (and in
 // the continue-as-new arguments), so a resumed or continued run moves exactly the planned slots.
-import { continueAsNew, setHandler } from '@temporalio/workflow';
+import { continueAsNew } from '@temporalio/workflow';
 import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisReshardInput, type RedisReshardInput } from '../../policy/redis/redis-input';
 import { planMoveCount, planMoveRanges } from '../../policy/redis/redis-slot-plan';
-import { progressQuery } from '../../contracts/common/progress';
-import {
-  invalidInput,
-  newProgress,
-  pauseSignal,
-  planRejected,
-  redisQuick,
-  requireHealthyCluster,
-  resumeSignal,
-  underRedisMutex,
-} from './redis-common';
+import { invalidInput, planRejected, redisQuick, requireHealthyCluster, trackProgress, underRedisMutex } from './redis-common';
 import { historyIsLong, newMigrationState, runMigration, type MigrationState } from './redis-migration';
 import type { BigKey } from '../../contracts/redis';
 import type { PhaseMs } from '../../policy/redis/redis-migrate-phases';
@@ -52,11 +42,8 @@ export async function redisReshard(rawInput: unknown, carry?: RedisReshardCarry)
 }
 
 async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, carry?: RedisReshardCarry): Promise<RedisReshardResult> {
-  const progress = newProgress();
+  const progress = trackProgress(true);
   progress.paused = carry?.paused ?? false;
-  setHandler(progressQuery, () => progress);
-  setHandler(pauseSignal, () => void (progress.paused = true));
-  setHandler(resumeSignal, () => void (progress.paused = false));
   const options = migrationOptionsOf(input);
 
   let state: MigrationState;
