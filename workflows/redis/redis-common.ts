@@ -1,15 +1,13 @@
 // What the Redis topology workflows share: the mutex, activity option sets, the pause and
 // resume signals, the progress shape, and failures built from plan rejections.
-import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, type Workflow } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler, type Workflow } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { BigKeyScanLimits } from '../../policy/redis/redis-big-keys';
 import { FailureType, type FailureTypeName } from '../../contracts/common/failure-types';
 import type { PlanRejectionCode } from '../../policy/redis/redis-slot-plan';
 import { pauseSignal, REDIS_MUTEX_ID, REDIS_SERVICE, resumeSignal, type RedisProgress } from '../../contracts/redis';
 import { progressQuery } from '../../contracts/common/progress';
-import { surfaceApplicationFailure } from '../common/failures';
-import { holdsMutex, runUnderMutex } from '../common/mutex';
-import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+import { underMutex } from '../common/mutex';
 
 export { pauseSignal, resumeSignal, type RedisProgress } from '../../contracts/redis';
 
@@ -84,22 +82,13 @@ export async function underRedisMutex<R>(
   summary: string,
   body: () => Promise<R>,
 ): Promise<R> {
-  if (!holdsMutex(REDIS_MUTEX_ID)) {
-    return runUnderMutex(workflow as (input: unknown) => Promise<R>, REDIS_MUTEX_ID, input, {
-      service: REDIS_SERVICE,
-      operation: type,
-      summary,
-    });
-  }
-  upsertSearchAttributes([
-    { key: ServiceKey, value: REDIS_SERVICE },
-    { key: OperationKey, value: type },
-  ]);
-  try {
-    return await body();
-  } catch (error) {
-    throw surfaceApplicationFailure(error);
-  }
+  return underMutex(
+    workflow as (input: unknown) => Promise<R>,
+    REDIS_MUTEX_ID,
+    input,
+    { service: REDIS_SERVICE, operation: type, summary },
+    body,
+  );
 }
 
 /** The cluster must be whole before a change: every slot covered, none open, views agreeing. */
