@@ -15,7 +15,7 @@ import { underMutex } from '../common/mutex';
 import { applyStep, control, describeTransition, planModel, probe, type StepRecord, type StepTimings } from './pg-steps';
 import { trackProgress } from '../common/progress';
 import type { Report } from '../scaling/instance-steps';
-import { invalidInput } from '../common/validation';
+import { validInput } from '../common/validation';
 
 export interface PgFailoverResult extends StepRecord {
   cluster: string;
@@ -29,9 +29,7 @@ export interface PgFailoverResult extends StepRecord {
 }
 
 export async function pgFailover(rawInput: unknown): Promise<PgFailoverResult> {
-  const parsed = parsePgFailoverInput(rawInput);
-  if (!parsed.ok) throw invalidInput('pgFailover', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('pgFailover', parsePgFailoverInput(rawInput));
   const labels = { service: `postgres/${input.cluster}`, operation: 'pgFailover', summary: `pgFailover ${input.cluster}` };
   return underMutex(pgFailover, pgFailoverMutexId(input.cluster), input, labels, () => failoverUnderMutex(input));
 }

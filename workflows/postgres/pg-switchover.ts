@@ -11,7 +11,7 @@ import { pgFailoverMutexId } from '../../contracts/postgres';
 import { underMutex } from '../common/mutex';
 import { applyStep, control, describeTransition, planModel, probe, type StepRecord, type StepTimings } from './pg-steps';
 import { trackProgress } from '../common/progress';
-import { invalidInput } from '../common/validation';
+import { validInput } from '../common/validation';
 
 export interface PgSwitchoverResult extends StepRecord {
   cluster: string;
@@ -22,9 +22,7 @@ export interface PgSwitchoverResult extends StepRecord {
 }
 
 export async function pgSwitchover(rawInput: unknown): Promise<PgSwitchoverResult> {
-  const parsed = parsePgSwitchoverInput(rawInput);
-  if (!parsed.ok) throw invalidInput('pgSwitchover', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('pgSwitchover', parsePgSwitchoverInput(rawInput));
   const labels = {
     service: `postgres/${input.cluster}`,
     operation: 'pgSwitchover',

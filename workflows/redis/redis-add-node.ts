@@ -5,7 +5,7 @@ import { FailureType } from '../../contracts/common/failure-types';
 import { nodeById, type ClusterView } from '../../policy/redis/redis-cluster-view';
 import { masterWithFewestReplicas } from '../../policy/redis/redis-membership';
 import { parseRedisAddNodeInput, type RedisAddNodeInput } from '../../policy/redis/redis-input';
-import { failure, invalidInput, preflightTopology, redisQuick, trackProgress, underRedisMutex } from './redis-common';
+import { failure, validInput, preflightTopology, redisQuick, trackProgress, underRedisMutex } from './redis-common';
 
 export interface RedisAddNodeResult {
   nodeId: string;
@@ -15,9 +15,7 @@ export interface RedisAddNodeResult {
 }
 
 export async function redisAddNode(rawInput: unknown): Promise<RedisAddNodeResult> {
-  const parsed = parseRedisAddNodeInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisAddNode', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisAddNode', parseRedisAddNodeInput(rawInput));
   return underRedisMutex(redisAddNode, 'redisAddNode', rawInput, `redisAddNode 127.0.0.1:${input.port}`, () => addNodeUnderMutex(input));
 }
 

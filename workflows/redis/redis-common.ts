@@ -10,6 +10,7 @@ import { progressQuery } from '../../contracts/common/progress';
 import { underMutex } from '../common/mutex';
 
 export { pauseSignal, resumeSignal, type RedisProgress } from '../../contracts/redis';
+export { validInput } from '../common/validation';
 
 // Reads and single commands against Redis. Ten attempts over about a minute ride out a node
 // restart or a gossip delay; past that a person should look, so the workflow fails.
@@ -52,14 +53,6 @@ export function trackProgress(pausable: boolean): RedisProgress {
     setHandler(resumeSignal, () => void (progress.paused = false));
   }
   return progress;
-}
-
-export function invalidInput(type: string, problems: string[]): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    message: `invalid ${type} input: ${problems.join('; ')}`,
-    nonRetryable: true,
-  });
 }
 
 export function failure(type: FailureTypeName, message: string): ApplicationFailure {

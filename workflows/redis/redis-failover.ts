@@ -3,7 +3,7 @@
 import { FailureType } from '../../contracts/common/failure-types';
 import { nodeById } from '../../policy/redis/redis-cluster-view';
 import { parseRedisFailoverInput, type RedisFailoverInput } from '../../policy/redis/redis-input';
-import { failure, invalidInput, preflightTopology, redisQuick, trackProgress, underRedisMutex } from './redis-common';
+import { failure, validInput, preflightTopology, redisQuick, trackProgress, underRedisMutex } from './redis-common';
 
 export interface RedisFailoverResult {
   newMaster: string;
@@ -11,9 +11,7 @@ export interface RedisFailoverResult {
 }
 
 export async function redisFailover(rawInput: unknown): Promise<RedisFailoverResult> {
-  const parsed = parseRedisFailoverInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisFailover', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisFailover', parseRedisFailoverInput(rawInput));
   return underRedisMutex(redisFailover, 'redisFailover', rawInput, `redisFailover to ${input.replicaId.slice(0, 8)}`, () =>
     failoverUnderMutex(input),
   );

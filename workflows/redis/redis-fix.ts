@@ -5,7 +5,7 @@ import { FailureType } from '../../contracts/common/failure-types';
 import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisFixInput, type RedisFixInput } from '../../policy/redis/redis-input';
 import { planSlotFix, type FixAction } from '../../policy/redis/redis-slot-steps';
-import { failure, invalidInput, redisMigrate, redisQuick, trackProgress, underRedisMutex } from './redis-common';
+import { failure, validInput, redisMigrate, redisQuick, trackProgress, underRedisMutex } from './redis-common';
 
 export interface RedisFixResult {
   dryRun: boolean;
@@ -13,9 +13,7 @@ export interface RedisFixResult {
 }
 
 export async function redisFix(rawInput: unknown): Promise<RedisFixResult> {
-  const parsed = parseRedisFixInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisFix', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisFix', parseRedisFixInput(rawInput));
   return underRedisMutex(redisFix, 'redisFix', rawInput, 'redisFix', () => fixUnderMutex(input));
 }
 

@@ -3,7 +3,7 @@
 import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisRebalanceInput, type RedisRebalanceInput } from '../../policy/redis/redis-input';
 import { planRebalance, type RebalanceEntry } from '../../policy/redis/redis-slot-plan';
-import { invalidInput, planRejected, preflightTopology, requireHealthyCluster, trackProgress, underRedisMutex } from './redis-common';
+import { validInput, planRejected, preflightTopology, requireHealthyCluster, trackProgress, underRedisMutex } from './redis-common';
 import { newMigrationState, runMigration } from './redis-migration';
 
 export interface RedisRebalanceResult {
@@ -16,9 +16,7 @@ export interface RedisRebalanceResult {
 }
 
 export async function redisRebalance(rawInput: unknown): Promise<RedisRebalanceResult> {
-  const parsed = parseRedisRebalanceInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisRebalance', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisRebalance', parseRedisRebalanceInput(rawInput));
   return underRedisMutex(redisRebalance, 'redisRebalance', rawInput, `redisRebalance${input.dryRun ? ' (dry run)' : ''}`, () =>
     rebalanceUnderMutex(input),
   );

@@ -8,7 +8,7 @@ import { migrationOptionsOf, parseRedisRemoveNodeInput, type RedisRemoveNodeInpu
 import { planDrain } from '../../policy/redis/redis-slot-plan';
 import {
   failure,
-  invalidInput,
+  validInput,
   planRejected,
   preflightTopology,
   redisQuick,
@@ -27,9 +27,7 @@ export interface RedisRemoveNodeResult {
 }
 
 export async function redisRemoveNode(rawInput: unknown): Promise<RedisRemoveNodeResult> {
-  const parsed = parseRedisRemoveNodeInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisRemoveNode', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisRemoveNode', parseRedisRemoveNodeInput(rawInput));
   return underRedisMutex(redisRemoveNode, 'redisRemoveNode', rawInput, `redisRemoveNode ${input.nodeId.slice(0, 8)}`, () =>
     removeUnderMutex(input),
   );

@@ -5,7 +5,7 @@ import { continueAsNew } from '@temporalio/workflow';
 import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisReshardInput, type RedisReshardInput } from '../../policy/redis/redis-input';
 import { planMoveCount, planMoveRanges } from '../../policy/redis/redis-slot-plan';
-import { invalidInput, planRejected, redisQuick, requireHealthyCluster, trackProgress, underRedisMutex } from './redis-common';
+import { validInput, planRejected, redisQuick, requireHealthyCluster, trackProgress, underRedisMutex } from './redis-common';
 import { historyIsLong, newMigrationState, runMigration, type MigrationState } from './redis-migration';
 import type { BigKey } from '../../contracts/redis';
 import type { PhaseMs } from '../../policy/redis/redis-migrate-phases';
@@ -34,9 +34,7 @@ export interface RedisReshardResult {
 }
 
 export async function redisReshard(rawInput: unknown, carry?: RedisReshardCarry): Promise<RedisReshardResult> {
-  const parsed = parseRedisReshardInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisReshard', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisReshard', parseRedisReshardInput(rawInput));
   const summary = `redisReshard ${input.slots ?? input.ranges?.length + ' ranges'} to ${input.target.slice(0, 8)}`;
   return underRedisMutex(redisReshard, 'redisReshard', rawInput, summary, () => reshardUnderMutex(rawInput, input, carry));
 }

@@ -20,7 +20,7 @@ import { progressQuery } from '../../contracts/common/progress';
 import { surfaceApplicationFailure } from '../common/failures';
 import { bringUpInstance, drainAndRemove, type Report } from './instance-steps';
 import { underMutex } from '../common/mutex';
-import { invalidInput } from '../common/validation';
+import { validInput } from '../common/validation';
 
 export interface RollingUpdateResult {
   service: string;
@@ -30,9 +30,7 @@ export interface RollingUpdateResult {
 }
 
 export async function rollingUpdate(rawInput: unknown): Promise<RollingUpdateResult> {
-  const parsed = parseRollingUpdateInput(rawInput);
-  if (!parsed.ok) throw invalidInput('rollingUpdate', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('rollingUpdate', parseRollingUpdateInput(rawInput));
   const mutexId = scaleMutexId(input.service);
   const labels = { service: input.service, operation: 'rollingUpdate', summary: `rollingUpdate ${input.service} to ${input.version}` };
   return underMutex(rollingUpdate, mutexId, input, labels, () => updateUnderMutex(input));

@@ -17,7 +17,7 @@ import { drainAndRemove, type DrainOutcome } from './instance-steps';
 import { holdCooldown } from './cooldown';
 import { underMutex } from '../common/mutex';
 import { trackProgress } from '../common/progress';
-import { invalidInput } from '../common/validation';
+import { validInput } from '../common/validation';
 
 export interface ScaleDownResult {
   service: string;
@@ -37,9 +37,7 @@ function refuseBelowMinimum(service: string, instances: InstanceInfo[], count: n
 }
 
 export async function scaleDown(rawInput: unknown): Promise<ScaleDownResult> {
-  const parsed = parseScaleDownInput(rawInput);
-  if (!parsed.ok) throw invalidInput('scaleDown', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('scaleDown', parseScaleDownInput(rawInput));
   const mutexId = scaleMutexId(input.service);
   const labels = { service: input.service, operation: 'scaleDown', summary: `scaleDown ${input.service} by ${input.count}` };
   return underMutex(scaleDown, mutexId, input, labels, () => scaleDownUnderMutex(input));
@@ -74,9 +72,7 @@ async function scaleDownUnderMutex(input: ScaleDownInput): Promise<ScaleDownResu
 }
 
 export async function drainInstance(rawInput: unknown): Promise<ScaleDownResult> {
-  const parsed = parseDrainInstanceInput(rawInput);
-  if (!parsed.ok) throw invalidInput('drainInstance', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('drainInstance', parseDrainInstanceInput(rawInput));
   const { service: _service, ...request } = input;
   const labels = { service: input.service, operation: 'drainInstance', summary: `drain ${input.instance}` };
   return underMutex(drainInstance, scaleMutexId(input.service), request, labels, () => drainUnderMutex(input));

@@ -13,7 +13,7 @@ import { parseScaleToInput, type ScaleToInput } from '../../policy/scaling/scale
 import { quick } from '../common/activity-options';
 import { underMutex } from '../common/mutex';
 import { trackProgress } from '../common/progress';
-import { invalidInput } from '../common/validation';
+import { validInput } from '../common/validation';
 import type { scaleDown } from './scale-down';
 import type { scaleUp } from './scale-up';
 
@@ -26,9 +26,7 @@ export interface ScaleToResult {
 }
 
 export async function scaleTo(rawInput: unknown): Promise<ScaleToResult> {
-  const parsed = parseScaleToInput(rawInput);
-  if (!parsed.ok) throw invalidInput('scaleTo', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('scaleTo', parseScaleToInput(rawInput));
   const mutexId = scaleMutexId(input.service);
   const labels = { service: input.service, operation: 'scaleTo', summary: `scaleTo ${input.service} ${input.to}` };
   return underMutex(scaleTo, mutexId, input, labels, () => scaleToUnderMutex(input));

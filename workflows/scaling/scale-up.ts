@@ -12,7 +12,7 @@ import { bringUpInstance } from './instance-steps';
 import { holdCooldown } from './cooldown';
 import { underMutex } from '../common/mutex';
 import { trackProgress } from '../common/progress';
-import { invalidInput } from '../common/validation';
+import { validInput } from '../common/validation';
 
 export interface ScaleUpResult {
   service: string;
@@ -22,9 +22,7 @@ export interface ScaleUpResult {
 }
 
 export async function scaleUp(rawInput: unknown): Promise<ScaleUpResult> {
-  const parsed = parseScaleUpInput(rawInput);
-  if (!parsed.ok) throw invalidInput('scaleUp', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('scaleUp', parseScaleUpInput(rawInput));
   const labels = { service: input.service, operation: 'scaleUp', summary: `scaleUp ${input.service} by ${input.count}` };
   return underMutex(scaleUp, scaleMutexId(input.service), input, labels, () => scaleUpUnderMutex(input));
 }
