@@ -12,14 +12,13 @@ import {
   pauseSignal,
   resumeSignal,
   rollingUpdateProgressQuery,
-  scaleMutexId,
   type RollingUpdateProgress,
   type ServiceSpec,
 } from '../../contracts/scaling';
 import { progressQuery } from '../../contracts/common/progress';
 import { surfaceApplicationFailure } from '../common/failures';
 import { bringUpInstance, drainAndRemove, type Report } from './instance-steps';
-import { underMutex } from '../common/mutex';
+import { underServiceMutex } from './service-mutex';
 import { validInput } from '../common/validation';
 
 export interface RollingUpdateResult {
@@ -31,9 +30,9 @@ export interface RollingUpdateResult {
 
 export async function rollingUpdate(rawInput: unknown): Promise<RollingUpdateResult> {
   const input = validInput('rollingUpdate', parseRollingUpdateInput(rawInput));
-  const mutexId = scaleMutexId(input.service);
-  const labels = { service: input.service, operation: 'rollingUpdate', summary: `rollingUpdate ${input.service} to ${input.version}` };
-  return underMutex(rollingUpdate, mutexId, input, labels, () => updateUnderMutex(input));
+  return underServiceMutex(rollingUpdate, input, 'rollingUpdate', `rollingUpdate ${input.service} to ${input.version}`, () =>
+    updateUnderMutex(input),
+  );
 }
 
 async function updateUnderMutex(input: RollingUpdateInput): Promise<RollingUpdateResult> {

@@ -16,6 +16,7 @@ import { quick } from '../common/activity-options';
 import { drainAndRemove, type DrainOutcome } from './instance-steps';
 import { holdCooldown } from './cooldown';
 import { underMutex } from '../common/mutex';
+import { underServiceMutex } from './service-mutex';
 import { trackProgress } from '../common/progress';
 import { validInput } from '../common/validation';
 
@@ -38,9 +39,7 @@ function refuseBelowMinimum(service: string, instances: InstanceInfo[], count: n
 
 export async function scaleDown(rawInput: unknown): Promise<ScaleDownResult> {
   const input = validInput('scaleDown', parseScaleDownInput(rawInput));
-  const mutexId = scaleMutexId(input.service);
-  const labels = { service: input.service, operation: 'scaleDown', summary: `scaleDown ${input.service} by ${input.count}` };
-  return underMutex(scaleDown, mutexId, input, labels, () => scaleDownUnderMutex(input));
+  return underServiceMutex(scaleDown, input, 'scaleDown', `scaleDown ${input.service} by ${input.count}`, () => scaleDownUnderMutex(input));
 }
 
 async function scaleDownUnderMutex(input: ScaleDownInput): Promise<ScaleDownResult> {

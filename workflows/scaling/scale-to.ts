@@ -7,11 +7,10 @@
 // LimitExceeded having changed nothing; a service already at N completes with nothing done.
 import { ApplicationFailure, makeContinueAsNewFunc } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
-import { scaleMutexId } from '../../contracts/scaling';
 import { countInstances, decideScaleTo, type ScaleToDecision } from '../../policy/scaling/bounds';
 import { parseScaleToInput, type ScaleToInput } from '../../policy/scaling/scale-to-input';
 import { quick } from '../common/activity-options';
-import { underMutex } from '../common/mutex';
+import { underServiceMutex } from './service-mutex';
 import { trackProgress } from '../common/progress';
 import { validInput } from '../common/validation';
 import type { scaleDown } from './scale-down';
@@ -27,9 +26,7 @@ export interface ScaleToResult {
 
 export async function scaleTo(rawInput: unknown): Promise<ScaleToResult> {
   const input = validInput('scaleTo', parseScaleToInput(rawInput));
-  const mutexId = scaleMutexId(input.service);
-  const labels = { service: input.service, operation: 'scaleTo', summary: `scaleTo ${input.service} ${input.to}` };
-  return underMutex(scaleTo, mutexId, input, labels, () => scaleToUnderMutex(input));
+  return underServiceMutex(scaleTo, input, 'scaleTo', `scaleTo ${input.service} ${input.to}`, () => scaleToUnderMutex(input));
 }
 
 async function scaleToUnderMutex(input: ScaleToInput): Promise<ScaleToResult> {

@@ -5,12 +5,11 @@ import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { checkAdd, countInstances } from '../../policy/scaling/bounds';
 import { planNewInstances } from '../../policy/scaling/instance-plan';
-import { scaleMutexId } from '../../contracts/scaling';
 import { parseScaleUpInput, type ScaleUpInput } from '../../policy/scaling/scale-input';
 import { quick } from '../common/activity-options';
 import { bringUpInstance } from './instance-steps';
 import { holdCooldown } from './cooldown';
-import { underMutex } from '../common/mutex';
+import { underServiceMutex } from './service-mutex';
 import { trackProgress } from '../common/progress';
 import { validInput } from '../common/validation';
 
@@ -23,8 +22,7 @@ export interface ScaleUpResult {
 
 export async function scaleUp(rawInput: unknown): Promise<ScaleUpResult> {
   const input = validInput('scaleUp', parseScaleUpInput(rawInput));
-  const labels = { service: input.service, operation: 'scaleUp', summary: `scaleUp ${input.service} by ${input.count}` };
-  return underMutex(scaleUp, scaleMutexId(input.service), input, labels, () => scaleUpUnderMutex(input));
+  return underServiceMutex(scaleUp, input, 'scaleUp', `scaleUp ${input.service} by ${input.count}`, () => scaleUpUnderMutex(input));
 }
 
 async function scaleUpUnderMutex(input: ScaleUpInput): Promise<ScaleUpResult> {
