@@ -2,6 +2,7 @@
 // resume signals, the progress shape, and failures built from plan rejections.
 import { ApplicationFailure, proxyActivities, setHandler, type Workflow } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { doubling } from '../common/activity-options';
 import type { BigKeyScanLimits } from '../../policy/redis/redis-big-keys';
 import { FailureType, type FailureTypeName } from '../../contracts/common/failure-types';
 import type { PlanRejectionCode } from '../../policy/redis/redis-slot-plan';
@@ -17,7 +18,7 @@ export { validInput } from '../common/validation';
 export const redisQuick = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+  retry: doubling('1 second', '10 seconds', 10),
 });
 
 // Slot migration: long, so it heartbeats; a dead worker is noticed within 10 s and the next
@@ -26,7 +27,7 @@ export const redisQuick = proxyActivities<Activities>({
 export const redisMigrate = proxyActivities<Activities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 50 },
+  retry: doubling('1 second', '10 seconds', 50),
 });
 
 export function newProgress(): RedisProgress {
