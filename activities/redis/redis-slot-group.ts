@@ -79,16 +79,21 @@ async function classify(ctx: GroupContext, slots: number[]): Promise<{ clean: nu
   return { clean, careful };
 }
 
+/** CLUSTER SETSLOT <slot> <state> <owner> for every slot, pipelined to `node`. */
+function setSlots(ctx: GroupContext, node: NodeRef, slots: number[], state: 'IMPORTING' | 'NODE', owner: NodeRef) {
+  return ctx.clock.time('setslot', () =>
+    pipelined(
+      ctx.pool,
+      node,
+      slots.map((s) => ['CLUSTER', 'SETSLOT', String(s), state, owner.id]),
+    ),
+  );
+}
+
 /** 2. Open: IMPORTING on the target first, then MIGRATING on the source, each followed there by the slot's first batch of keys. */
 async function openSlots(ctx: GroupContext, clean: number[], careful: Set<number>): Promise<KeyState> {
   const { pool, source, target, clock } = ctx;
-  const importing = await clock.time('setslot', () =>
-    pipelined(
-      pool,
-      target,
-      clean.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'IMPORTING', source.id]),
-    ),
-  );
+  const importing = await setSlots(ctx, target, clean, 'IMPORTING', source);
   const opened = clean.filter((s, i) => (importing[i].error ? (careful.add(s), false) : true));
   const batch = String(ctx.batchKeys());
   const migrating = await clock.time('setslot', () =>
@@ -221,22 +226,10 @@ function recordMigrateError(ctx: GroupContext, slot: number, error: Error, ioerr
 
 /** 4. The new owner: on the target first, then on the source (which refuses while it holds a key). */
 async function assignToTarget(ctx: GroupContext, emptied: number[], careful: Set<number>): Promise<void> {
-  const { pool, source, target, clock } = ctx;
-  const onTarget = await clock.time('setslot', () =>
-    pipelined(
-      pool,
-      target,
-      emptied.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id]),
-    ),
-  );
+  const { source, target } = ctx;
+  const onTarget = await setSlots(ctx, target, emptied, 'NODE', target);
   const assigned = emptied.filter((s, i) => (onTarget[i].error ? (careful.add(s), false) : true));
-  const onSource = await clock.time('setslot', () =>
-    pipelined(
-      pool,
-      source,
-      assigned.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'NODE', target.id]),
-    ),
-  );
+  const onSource = await setSlots(ctx, source, assigned, 'NODE', target);
   assigned.forEach((s, i) => onSource[i].error && careful.add(s));
 }
 

@@ -2,7 +2,8 @@
 // field and the rule, so the CLI user sees what to change.
 import { z } from 'zod';
 import { PG_CLUSTERS, PG_SERVER_NAMES, type ClusterObservation, lsnDiffBytes, writableServers } from './pg-cluster';
-import type { Parsed } from '../scaling/scale-input';
+import { milliseconds, seconds, wholeNumber } from '../common/fields';
+import { objectError, parseWith, type Parsed } from '../common/input';
 
 /** Defaults; each can be overridden per run in the input. */
 export const PG_HA_DEFAULTS = {
@@ -27,26 +28,13 @@ const cluster = z
     message: `cluster must be one of: ${PG_CLUSTERS.join(', ')} (unknown cluster)`,
   });
 
-const objectError = (example: string) => ({
-  error: (issue: { code: string; keys?: string[] }) =>
-    issue.code === 'unrecognized_keys'
-      ? `unknown field(s): ${(issue.keys ?? []).join(', ')}`
-      : `input must be a JSON object such as ${example}`,
-});
+const maxLagBytes = wholeNumber('maxLagBytes', ' of bytes', { min: 0 }).default(PG_HA_DEFAULTS.maxLagBytes);
 
 const failoverSchema = z.strictObject(
   {
     cluster,
-    maxLagBytes: z
-      .number({ error: 'maxLagBytes must be a number of bytes' })
-      .int('maxLagBytes must be a whole number')
-      .min(0, 'maxLagBytes must not be negative')
-      .default(PG_HA_DEFAULTS.maxLagBytes),
-    approvalTimeoutSeconds: z
-      .number({ error: 'approvalTimeoutSeconds must be a number of seconds' })
-      .min(1, 'approvalTimeoutSeconds must be at least 1')
-      .max(86_400, 'approvalTimeoutSeconds must be at most 86400')
-      .default(PG_HA_DEFAULTS.approvalTimeoutSeconds),
+    maxLagBytes,
+    approvalTimeoutSeconds: seconds('approvalTimeoutSeconds', { min: 1, max: 86_400 }).default(PG_HA_DEFAULTS.approvalTimeoutSeconds),
     /** Always wait for an operator's approval before promoting (a "manual failover" policy). */
     requireApproval: z.boolean({ error: 'requireApproval must be true or false' }).default(false),
     reason: z.string({ error: 'reason must be a string' }).max(200, 'reason must be at most 200 characters').default('requested'),
@@ -62,52 +50,23 @@ const switchoverSchema = z.strictObject(
       .refine((t) => (PG_SERVER_NAMES as readonly string[]).includes(t), {
         message: `target must be one of: ${PG_SERVER_NAMES.join(', ')} (unknown server)`,
       }),
-    maxLagBytes: z
-      .number({ error: 'maxLagBytes must be a number of bytes' })
-      .int('maxLagBytes must be a whole number')
-      .min(0, 'maxLagBytes must not be negative')
-      .default(PG_HA_DEFAULTS.maxLagBytes),
-    timeoutSeconds: z
-      .number({ error: 'timeoutSeconds must be a number of seconds' })
-      .min(1, 'timeoutSeconds must be at least 1')
-      .max(3600, 'timeoutSeconds must be at most 3600')
-      .default(PG_HA_DEFAULTS.switchoverTimeoutSeconds),
+    maxLagBytes,
+    timeoutSeconds: seconds('timeoutSeconds', { min: 1, max: 3600 }).default(PG_HA_DEFAULTS.switchoverTimeoutSeconds),
   },
   objectError('{"cluster":"main","target":"replica1"}'),
 );
 
+// The millisecond fields keep zod's own message for a fraction.
 const monitorSchema = z.strictObject(
   {
     cluster,
-    failedProbes: z
-      .number({ error: 'failedProbes must be a number' })
-      .int('failedProbes must be a whole number')
-      .min(2, 'failedProbes must be at least 2 (one probe is a blip)')
-      .max(100, 'failedProbes must be at most 100')
-      .default(PG_HA_DEFAULTS.failedProbes),
-    detectionWindowMs: z
-      .number({ error: 'detectionWindowMs must be a number of milliseconds' })
-      .int()
-      .min(0, 'detectionWindowMs must not be negative')
-      .max(600_000, 'detectionWindowMs must be at most 600000')
-      .default(PG_HA_DEFAULTS.detectionWindowMs),
-    probeIntervalMs: z
-      .number({ error: 'probeIntervalMs must be a number of milliseconds' })
-      .int()
-      .min(100, 'probeIntervalMs must be at least 100')
-      .max(60_000, 'probeIntervalMs must be at most 60000')
-      .default(PG_HA_DEFAULTS.probeIntervalMs),
-    receiverSilenceSeconds: z
-      .number({ error: 'receiverSilenceSeconds must be a number of seconds' })
-      .min(0.5, 'receiverSilenceSeconds must be at least 0.5')
-      .max(600, 'receiverSilenceSeconds must be at most 600')
-      .default(PG_HA_DEFAULTS.receiverSilenceSeconds),
-    maxRunMs: z
-      .number({ error: 'maxRunMs must be a number of milliseconds' })
-      .int()
-      .min(1_000, 'maxRunMs must be at least 1000')
-      .max(600_000, 'maxRunMs must be at most 600000')
-      .default(PG_HA_DEFAULTS.monitorMaxRunMs),
+    failedProbes: wholeNumber('failedProbes', '', { min: 2, minNote: ' (one probe is a blip)', max: 100 }).default(
+      PG_HA_DEFAULTS.failedProbes,
+    ),
+    detectionWindowMs: milliseconds('detectionWindowMs', { min: 0, max: 600_000 }).default(PG_HA_DEFAULTS.detectionWindowMs),
+    probeIntervalMs: milliseconds('probeIntervalMs', { min: 100, max: 60_000 }).default(PG_HA_DEFAULTS.probeIntervalMs),
+    receiverSilenceSeconds: seconds('receiverSilenceSeconds', { min: 0.5, max: 600 }).default(PG_HA_DEFAULTS.receiverSilenceSeconds),
+    maxRunMs: milliseconds('maxRunMs', { min: 1_000, max: 600_000 }).default(PG_HA_DEFAULTS.monitorMaxRunMs),
     /** Start pgFailover on a confirmed failure (false: only report). */
     autoFailover: z.boolean({ error: 'autoFailover must be true or false' }).default(true),
   },
@@ -117,12 +76,6 @@ const monitorSchema = z.strictObject(
 export type PgFailoverInput = z.output<typeof failoverSchema>;
 export type PgSwitchoverInput = z.output<typeof switchoverSchema>;
 export type PgMonitorInput = z.output<typeof monitorSchema>;
-
-function parseWith<T>(schema: z.ZodType<T>, raw: unknown): Parsed<T> {
-  const result = schema.safeParse(raw);
-  if (result.success) return { ok: true, value: result.data };
-  return { ok: false, problems: result.error.issues.map((issue) => issue.message) };
-}
 
 export const parsePgFailoverInput = (raw: unknown): Parsed<PgFailoverInput> => parseWith(failoverSchema, raw);
 export const parsePgSwitchoverInput = (raw: unknown): Parsed<PgSwitchoverInput> => parseWith(switchoverSchema, raw);

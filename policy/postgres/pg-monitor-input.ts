@@ -2,7 +2,8 @@
 // how long one watch lasts, and the state carried through continue-as-new as plain JSON.
 // They are split off first, so a one-shot check keeps pgMonitor's strict schema unchanged.
 import { z } from 'zod';
-import type { Parsed } from '../scaling/scale-input';
+import { milliseconds } from '../common/fields';
+import type { Parsed } from '../common/input';
 
 export const PG_MONITOR_WATCH_DEFAULTS = {
   /** One watch, then continue-as-new: about two executions per 10 idle minutes. */
@@ -26,12 +27,9 @@ const totals = z.strictObject({
 });
 
 const watchSchema = z.strictObject({
-  watchMs: z
-    .number({ error: 'watchMs must be a number of milliseconds' })
-    .int('watchMs must be a whole number')
-    .min(1_000, 'watchMs must be at least 1000')
-    .max(3_600_000, 'watchMs must be at most 3600000')
-    .default(PG_MONITOR_WATCH_DEFAULTS.watchMs),
+  watchMs: milliseconds('watchMs', { min: 1_000, max: 3_600_000, wholeMessage: 'watchMs must be a whole number' }).default(
+    PG_MONITOR_WATCH_DEFAULTS.watchMs,
+  ),
   carried: z
     .strictObject({ detection: detectionState, totals }, { error: 'carried must be the state a previous run handed over' })
     .optional(),

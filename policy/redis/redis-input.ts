@@ -3,7 +3,7 @@
 // the slot planner (redis-slot-plan.ts), before anything changes.
 import { z } from 'zod';
 import { MAX_SLOT, NODE_ID_PATTERN, type SlotRange } from './redis-cluster-view';
-import type { Parsed } from '../scaling/scale-input';
+import type { Parsed } from '../common/input';
 
 export type { Parsed };
 

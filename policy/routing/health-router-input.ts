@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { HEALTH_ROUTER_DEFAULTS, type HealthRouterSettings, type RouterState } from './health-router';
 import { SERVICE_NAME_PATTERN } from '../../contracts/common/names';
-import type { Parsed } from '../scaling/scale-input';
+import type { Parsed } from '../common/input';
 
 const num = (name: string, min: number, max: number, unit: string) =>
   z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AutoscaleConfig } from './autoscale';
-import type { Parsed } from './scale-input';
+import type { Parsed } from '../common/input';
 
 /** The seed's defaults: 3–10 instances, 70 % CPU, 80 % memory, 1000 req/s per instance, 300 s cooldown, a 30 s check. */
 export const AUTOSCALE_DEFAULTS: AutoscaleConfig = {

@@ -1,32 +1,22 @@
 import { z } from 'zod';
-import { cooldown, DRAIN_DEFAULTS, drainTimeout } from './scale-down-input';
-import { healthTimeoutField, SCALE_DEFAULTS, serviceName, type Parsed } from './scale-input';
+import { wholeNumber } from '../common/fields';
+import { objectError, parseWith, serviceName, type Parsed } from '../common/input';
+import { DRAIN_DEFAULTS, drainTimeout } from './scale-down-input';
+import { cooldown, healthTimeoutField, SCALE_DEFAULTS } from './scale-input';
 
 // scaleTo's input: a target number of running instances. The bounds are not checked here:
 // they come from the worker's configuration and are checked under the mutex (bounds.ts).
 const scaleToSchema = z.strictObject(
   {
     service: serviceName,
-    to: z
-      .number({ error: 'to must be a number of instances, such as 5' })
-      .int('to must be a whole number of instances')
-      .min(0, 'to must not be negative')
-      .max(1_000, 'to must be at most 1000'),
+    to: wholeNumber('to', ' of instances, such as 5', { min: 0, max: 1_000, wholeMessage: 'to must be a whole number of instances' }),
     cooldownSeconds: cooldown.default(SCALE_DEFAULTS.cooldownSeconds),
     healthTimeoutSeconds: healthTimeoutField,
     drainTimeoutSeconds: drainTimeout.default(DRAIN_DEFAULTS.drainTimeoutSeconds),
   },
-  {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown field(s): ${issue.keys.join(', ')}`
-        : 'input must be a JSON object such as {"service":"jarvis-app","to":5}',
-  },
+  objectError('{"service":"jarvis-app","to":5}'),
 );
 
 export type ScaleToInput = z.output<typeof scaleToSchema>;
 
-export function parseScaleToInput(raw: unknown): Parsed<ScaleToInput> {
-  const result = scaleToSchema.safeParse(raw);
-  return result.success ? { ok: true, value: result.data } : { ok: false, problems: result.error.issues.map((i) => i.message) };
-}
+export const parseScaleToInput = (raw: unknown): Parsed<ScaleToInput> => parseWith(scaleToSchema, raw);

@@ -1,13 +1,19 @@
 // Named activity option sets, shared by the scaling workflows.
 import { proxyActivities } from '@temporalio/workflow';
+import type { Duration, RetryPolicy } from '@temporalio/common';
 import type { Activities } from '../../activities';
+
+/** Retries `maximumAttempts` times, the wait doubling from `initialInterval` up to `maximumInterval`. */
+export function doubling(initialInterval: Duration, maximumInterval: Duration, maximumAttempts: number): RetryPolicy {
+  return { initialInterval, backoffCoefficient: 2, maximumInterval, maximumAttempts };
+}
 
 // Quick calls to Docker, nginx, files and instance admin APIs. Ten attempts over about a
 // minute ride out a dockerd or nginx restart; past that a person should look, so the
 // workflow fails.
 export const quick = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+  retry: doubling('1 second', '10 seconds', 10),
 });
 
 /**
@@ -26,6 +32,6 @@ export function longWait(seconds: number) {
 export function bounded(seconds: number) {
   return proxyActivities<Activities>({
     startToCloseTimeout: `${Math.ceil(seconds) + 30} seconds`,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+    retry: doubling('1 second', '10 seconds', 5),
   });
 }

@@ -3,7 +3,7 @@
 // old primary, choose the standby holding the most WAL (an operator approves when it lags
 // too much), then the plan of policy/postgres/pg-plan.ts: promote, re-point, publish, restore
 // synchronous replication, rejoin the old primary, publish again.
-import { ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { decideFailoverNeed, decidePromotion, type Promotion } from '../../policy/postgres/pg-failover-decision';
 import { parsePgFailoverInput, type PgFailoverInput } from '../../policy/postgres/pg-input';
@@ -11,12 +11,11 @@ import { resolvePlan } from '../../policy/postgres/pg-plan';
 import { pgFailoverMutexId } from '../../contracts/postgres';
 import { approveFailoverSignal } from '../../contracts/postgres';
 import { surfaceApplicationFailure } from '../common/failures';
-import { runUnderMutex as runUnderSharedMutex } from '../common/mutex';
+import { underMutex } from '../common/mutex';
 import { applyStep, control, describeTransition, planModel, probe, type StepRecord, type StepTimings } from './pg-steps';
 import { trackProgress } from '../common/progress';
 import type { Report } from '../scaling/instance-steps';
-import { invalidInput } from '../common/validation';
-import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+import { validInput } from '../common/validation';
 
 export interface PgFailoverResult extends StepRecord {
   cluster: string;
@@ -29,31 +28,14 @@ export interface PgFailoverResult extends StepRecord {
   timings: StepTimings;
 }
 
-function runUnderMutex(input: PgFailoverInput): Promise<PgFailoverResult> {
-  return runUnderSharedMutex(pgFailover, pgFailoverMutexId(input.cluster), input, {
-    service: `postgres/${input.cluster}`,
-    operation: 'pgFailover',
-    summary: `pgFailover ${input.cluster}`,
-  });
-}
-
 export async function pgFailover(rawInput: unknown): Promise<PgFailoverResult> {
-  const parsed = parsePgFailoverInput(rawInput);
-  if (!parsed.ok) throw invalidInput('pgFailover', parsed.problems);
-  if (workflowInfo().workflowId !== pgFailoverMutexId(parsed.value.cluster)) return runUnderMutex(parsed.value);
-  try {
-    return await failoverUnderMutex(parsed.value);
-  } catch (error) {
-    throw surfaceApplicationFailure(error);
-  }
+  const input = validInput('pgFailover', parsePgFailoverInput(rawInput));
+  const labels = { service: `postgres/${input.cluster}`, operation: 'pgFailover', summary: `pgFailover ${input.cluster}` };
+  return underMutex(pgFailover, pgFailoverMutexId(input.cluster), input, labels, () => failoverUnderMutex(input));
 }
 
 async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverResult> {
   const { progress, report } = trackProgress(`**${workflowInfo().workflowType}** — `);
-  upsertSearchAttributes([
-    { key: ServiceKey, value: `postgres/${input.cluster}` },
-    { key: OperationKey, value: 'pgFailover' },
-  ]);
   const timings: StepTimings = { startedAtMs: Date.now() };
   const record: StepRecord = {};
   const done = (step: string) => progress.done.push(step);

@@ -9,7 +9,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import { pgMonitorId } from '../../contracts/postgres';
 import { parsePgMonitorInput } from '../../policy/postgres/pg-input';
 import { splitPgMonitorInput } from '../../policy/postgres/pg-monitor-input';
-import { invalidInput } from '../common/validation';
+import { invalidInput, validInput } from '../common/validation';
 import { checkPgClusterOnce, type PgMonitorResult } from './pg-monitor-check';
 import { watchCluster } from './pg-monitor-watch';
 
@@ -17,9 +17,7 @@ export type { PgMonitorResult } from './pg-monitor-check';
 
 export async function pgMonitor(rawInput: unknown): Promise<PgMonitorResult> {
   const { base, watch, watchFieldsGiven } = splitPgMonitorInput(rawInput);
-  const parsed = parsePgMonitorInput(base);
-  if (!parsed.ok) throw invalidInput('pgMonitor', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('pgMonitor', parsePgMonitorInput(base));
   const monitorId = pgMonitorId(input.cluster);
   if (workflowInfo().workflowId !== monitorId) {
     if (watchFieldsGiven) throw invalidInput('pgMonitor', [`watchMs and carried apply only to the long-running monitor ${monitorId}`]);

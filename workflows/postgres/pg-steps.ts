@@ -2,6 +2,7 @@
 // observation, and one activity per plan transition.
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { doubling } from '../common/activity-options';
 import { FailureType } from '../../contracts/common/failure-types';
 import type { ClusterObservation } from '../../policy/postgres/pg-cluster';
 import { modelFromObservation } from '../../policy/postgres/pg-observation-model';
@@ -11,7 +12,7 @@ import { describeTransition, type ClusterModel, type Transition } from '../../po
 // must not wait long on a probe.
 export const probe = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
+  retry: doubling('200 milliseconds', '2 seconds', 3),
 });
 
 // Role changes. Each activity heartbeats on real progress (a poll answered, a tool's output,
@@ -20,7 +21,7 @@ export const probe = proxyActivities<Activities>({
 export const control = proxyActivities<Activities>({
   startToCloseTimeout: '3 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 8 },
+  retry: doubling('500 milliseconds', '5 seconds', 8),
 });
 
 // Rejoin runs pg_rewind or a full pg_basebackup: minutes, not seconds. Fewer attempts,
@@ -28,7 +29,7 @@ export const control = proxyActivities<Activities>({
 export const rejoin = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
+  retry: doubling('1 second', '10 seconds', 4),
 });
 
 // The activities' result shapes, seen through `typeof activities` only (the workflow fence).

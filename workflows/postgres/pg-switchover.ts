@@ -3,17 +3,15 @@
 // stops the primary cleanly, waits until the target has replayed its shutdown checkpoint,
 // promotes it, re-points the other replica, publishes, restores sync, and rejoins the old
 // primary as a replica.
-import { ApplicationFailure, CancellationScope, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { checkSwitchoverTarget, parsePgSwitchoverInput, type PgSwitchoverInput } from '../../policy/postgres/pg-input';
 import { resolvePlan } from '../../policy/postgres/pg-plan';
 import { pgFailoverMutexId } from '../../contracts/postgres';
-import { surfaceApplicationFailure } from '../common/failures';
-import { runUnderMutex as runUnderSharedMutex } from '../common/mutex';
+import { underMutex } from '../common/mutex';
 import { applyStep, control, describeTransition, planModel, probe, type StepRecord, type StepTimings } from './pg-steps';
 import { trackProgress } from '../common/progress';
-import { invalidInput } from '../common/validation';
-import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+import { validInput } from '../common/validation';
 
 export interface PgSwitchoverResult extends StepRecord {
   cluster: string;
@@ -23,31 +21,18 @@ export interface PgSwitchoverResult extends StepRecord {
   timings: StepTimings;
 }
 
-function runUnderMutex(input: PgSwitchoverInput): Promise<PgSwitchoverResult> {
-  return runUnderSharedMutex(pgSwitchover, pgFailoverMutexId(input.cluster), input, {
+export async function pgSwitchover(rawInput: unknown): Promise<PgSwitchoverResult> {
+  const input = validInput('pgSwitchover', parsePgSwitchoverInput(rawInput));
+  const labels = {
     service: `postgres/${input.cluster}`,
     operation: 'pgSwitchover',
     summary: `pgSwitchover ${input.cluster} to ${input.target}`,
-  });
-}
-
-export async function pgSwitchover(rawInput: unknown): Promise<PgSwitchoverResult> {
-  const parsed = parsePgSwitchoverInput(rawInput);
-  if (!parsed.ok) throw invalidInput('pgSwitchover', parsed.problems);
-  if (workflowInfo().workflowId !== pgFailoverMutexId(parsed.value.cluster)) return runUnderMutex(parsed.value);
-  try {
-    return await switchoverUnderMutex(parsed.value);
-  } catch (error) {
-    throw surfaceApplicationFailure(error);
-  }
+  };
+  return underMutex(pgSwitchover, pgFailoverMutexId(input.cluster), input, labels, () => switchoverUnderMutex(input));
 }
 
 async function switchoverUnderMutex(input: PgSwitchoverInput): Promise<PgSwitchoverResult> {
   const { progress, report } = trackProgress(`**${workflowInfo().workflowType}** — `);
-  upsertSearchAttributes([
-    { key: ServiceKey, value: `postgres/${input.cluster}` },
-    { key: OperationKey, value: 'pgSwitchover' },
-  ]);
   const timings: StepTimings = { startedAtMs: Date.now() };
   const record: StepRecord = {};
 

@@ -1,13 +1,11 @@
 // redisAddNode: start an empty node with the cluster's settings, MEET it, wait until every
 // node knows it, and optionally make it a replica (of a named master, or "auto": the master
 // with the fewest replicas). Every check that can refuse runs before anything starts.
-import { setHandler } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { nodeById, type ClusterView } from '../../policy/redis/redis-cluster-view';
 import { masterWithFewestReplicas } from '../../policy/redis/redis-membership';
 import { parseRedisAddNodeInput, type RedisAddNodeInput } from '../../policy/redis/redis-input';
-import { progressQuery } from '../../contracts/common/progress';
-import { failure, invalidInput, newProgress, redisQuick, requireHealthyCluster, underRedisMutex } from './redis-common';
+import { failure, validInput, preflightTopology, redisQuick, trackProgress, underRedisMutex } from './redis-common';
 
 export interface RedisAddNodeResult {
   nodeId: string;
@@ -17,9 +15,7 @@ export interface RedisAddNodeResult {
 }
 
 export async function redisAddNode(rawInput: unknown): Promise<RedisAddNodeResult> {
-  const parsed = parseRedisAddNodeInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisAddNode', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisAddNode', parseRedisAddNodeInput(rawInput));
   return underRedisMutex(redisAddNode, 'redisAddNode', rawInput, `redisAddNode 127.0.0.1:${input.port}`, () => addNodeUnderMutex(input));
 }
 
@@ -39,11 +35,8 @@ function chooseMaster(view: ClusterView, replicaOf: RedisAddNodeInput['replicaOf
 }
 
 async function addNodeUnderMutex(input: RedisAddNodeInput): Promise<RedisAddNodeResult> {
-  const progress = newProgress();
-  setHandler(progressQuery, () => progress);
-  progress.step = 'preflight';
-  await requireHealthyCluster(8 * 1024 * 1024, false);
-  const view = await redisQuick.readRedisTopology();
+  const progress = trackProgress(false);
+  const view = await preflightTopology(progress);
   const masterId = chooseMaster(view, input.replicaOf);
   if (view.nodes.some((n) => n.port === input.port)) {
     throw failure(

@@ -1,23 +1,24 @@
 // What the Redis topology workflows share: the mutex, activity option sets, the pause and
 // resume signals, the progress shape, and failures built from plan rejections.
-import { ApplicationFailure, proxyActivities, upsertSearchAttributes, type Workflow } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler, type Workflow } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { doubling } from '../common/activity-options';
 import type { BigKeyScanLimits } from '../../policy/redis/redis-big-keys';
 import { FailureType, type FailureTypeName } from '../../contracts/common/failure-types';
 import type { PlanRejectionCode } from '../../policy/redis/redis-slot-plan';
-import { REDIS_MUTEX_ID, REDIS_SERVICE, type RedisProgress } from '../../contracts/redis';
-import { surfaceApplicationFailure } from '../common/failures';
-import { holdsMutex, runUnderMutex } from '../common/mutex';
-import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+import { pauseSignal, REDIS_MUTEX_ID, REDIS_SERVICE, resumeSignal, type RedisProgress } from '../../contracts/redis';
+import { progressQuery } from '../../contracts/common/progress';
+import { underMutex } from '../common/mutex';
 
 export { pauseSignal, resumeSignal, type RedisProgress } from '../../contracts/redis';
+export { validInput } from '../common/validation';
 
 // Reads and single commands against Redis. Ten attempts over about a minute ride out a node
 // restart or a gossip delay; past that a person should look, so the workflow fails.
 export const redisQuick = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+  retry: doubling('1 second', '10 seconds', 10),
 });
 
 // Slot migration: long, so it heartbeats; a dead worker is noticed within 10 s and the next
@@ -26,7 +27,7 @@ export const redisQuick = proxyActivities<Activities>({
 export const redisMigrate = proxyActivities<Activities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 50 },
+  retry: doubling('1 second', '10 seconds', 50),
 });
 
 export function newProgress(): RedisProgress {
@@ -44,12 +45,15 @@ export function newProgress(): RedisProgress {
   };
 }
 
-export function invalidInput(type: string, problems: string[]): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    message: `invalid ${type} input: ${problems.join('; ')}`,
-    nonRetryable: true,
-  });
+/** A fresh progress record answered by the progress query; `pausable` also lets the pause and resume signals flip `paused`. */
+export function trackProgress(pausable: boolean): RedisProgress {
+  const progress = newProgress();
+  setHandler(progressQuery, () => progress);
+  if (pausable) {
+    setHandler(pauseSignal, () => void (progress.paused = true));
+    setHandler(resumeSignal, () => void (progress.paused = false));
+  }
+  return progress;
 }
 
 export function failure(type: FailureTypeName, message: string): ApplicationFailure {
@@ -72,22 +76,13 @@ export async function underRedisMutex<R>(
   summary: string,
   body: () => Promise<R>,
 ): Promise<R> {
-  if (!holdsMutex(REDIS_MUTEX_ID)) {
-    return runUnderMutex(workflow as (input: unknown) => Promise<R>, REDIS_MUTEX_ID, input, {
-      service: REDIS_SERVICE,
-      operation: type,
-      summary,
-    });
-  }
-  upsertSearchAttributes([
-    { key: ServiceKey, value: REDIS_SERVICE },
-    { key: OperationKey, value: type },
-  ]);
-  try {
-    return await body();
-  } catch (error) {
-    throw surfaceApplicationFailure(error);
-  }
+  return underMutex(
+    workflow as (input: unknown) => Promise<R>,
+    REDIS_MUTEX_ID,
+    input,
+    { service: REDIS_SERVICE, operation: type, summary },
+    body,
+  );
 }
 
 /** The cluster must be whole before a change: every slot covered, none open, views agreeing. */
@@ -103,4 +98,11 @@ export async function requireHealthyCluster(bigKeyBytes: number, scanBigKeys: bo
     );
   }
   return report;
+}
+
+/** The preflight of a node-level change: a healthy cluster (no big-key scan), then the topology to plan from. */
+export async function preflightTopology(progress: RedisProgress) {
+  progress.step = 'preflight';
+  await requireHealthyCluster(8 * 1024 * 1024, false);
+  return redisQuick.readRedisTopology();
 }

@@ -1,13 +1,11 @@
 // redisFix: repairs open slots the way `redis-cli --cluster fix` does (policy/redis-slot-steps
 // planSlotFix), and refuses the whole run, changing nothing, when any slot is a case it is
 // not sure about.
-import { setHandler } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisFixInput, type RedisFixInput } from '../../policy/redis/redis-input';
 import { planSlotFix, type FixAction } from '../../policy/redis/redis-slot-steps';
-import { progressQuery } from '../../contracts/common/progress';
-import { failure, invalidInput, newProgress, redisMigrate, redisQuick, underRedisMutex } from './redis-common';
+import { failure, validInput, redisMigrate, redisQuick, trackProgress, underRedisMutex } from './redis-common';
 
 export interface RedisFixResult {
   dryRun: boolean;
@@ -15,15 +13,12 @@ export interface RedisFixResult {
 }
 
 export async function redisFix(rawInput: unknown): Promise<RedisFixResult> {
-  const parsed = parseRedisFixInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisFix', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisFix', parseRedisFixInput(rawInput));
   return underRedisMutex(redisFix, 'redisFix', rawInput, 'redisFix', () => fixUnderMutex(input));
 }
 
 async function fixUnderMutex(input: RedisFixInput): Promise<RedisFixResult> {
-  const progress = newProgress();
-  setHandler(progressQuery, () => progress);
+  const progress = trackProgress(false);
   progress.step = 'inspect';
   const facts = await redisQuick.findOpenRedisSlots();
   const actions = facts.map((f) => ({ slot: f.slot, ...planSlotFix(f) }));

@@ -1,20 +1,9 @@
 // redisRebalance: even out slots by weight (redis-cli's rule, 2 % threshold by default),
 // optionally onto empty masters. dryRun returns the plan and moves nothing.
-import { setHandler } from '@temporalio/workflow';
 import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisRebalanceInput, type RedisRebalanceInput } from '../../policy/redis/redis-input';
 import { planRebalance, type RebalanceEntry } from '../../policy/redis/redis-slot-plan';
-import { progressQuery } from '../../contracts/common/progress';
-import {
-  invalidInput,
-  newProgress,
-  pauseSignal,
-  planRejected,
-  redisQuick,
-  requireHealthyCluster,
-  resumeSignal,
-  underRedisMutex,
-} from './redis-common';
+import { validInput, planRejected, preflightTopology, requireHealthyCluster, trackProgress, underRedisMutex } from './redis-common';
 import { newMigrationState, runMigration } from './redis-migration';
 
 export interface RedisRebalanceResult {
@@ -27,23 +16,15 @@ export interface RedisRebalanceResult {
 }
 
 export async function redisRebalance(rawInput: unknown): Promise<RedisRebalanceResult> {
-  const parsed = parseRedisRebalanceInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisRebalance', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisRebalance', parseRedisRebalanceInput(rawInput));
   return underRedisMutex(redisRebalance, 'redisRebalance', rawInput, `redisRebalance${input.dryRun ? ' (dry run)' : ''}`, () =>
     rebalanceUnderMutex(input),
   );
 }
 
 async function rebalanceUnderMutex(input: RedisRebalanceInput): Promise<RedisRebalanceResult> {
-  const progress = newProgress();
-  setHandler(progressQuery, () => progress);
-  setHandler(pauseSignal, () => void (progress.paused = true));
-  setHandler(resumeSignal, () => void (progress.paused = false));
-
-  progress.step = 'preflight';
-  await requireHealthyCluster(8 * 1024 * 1024, false);
-  const view = await redisQuick.readRedisTopology();
+  const progress = trackProgress(true);
+  const view = await preflightTopology(progress);
   const planned = planRebalance(view, {
     weights: input.weights,
     thresholdPercent: input.thresholdPercent,

@@ -1,22 +1,19 @@
 // redisRemoveNode: move the node's slots to the other masters, re-point its replicas, make
 // every other node forget it within the 60 s ban window, reset it, stop it and delete its
 // state folder (so `manage-cluster.sh start` does not bring it back).
-import { setHandler } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
 import { isBaseNodePort } from '../../policy/redis/redis-membership';
 import { migrationOptionsOf, parseRedisRemoveNodeInput, type RedisRemoveNodeInput } from '../../policy/redis/redis-input';
 import { planDrain } from '../../policy/redis/redis-slot-plan';
-import { progressQuery } from '../../contracts/common/progress';
 import {
   failure,
-  invalidInput,
-  newProgress,
-  pauseSignal,
+  validInput,
   planRejected,
+  preflightTopology,
   redisQuick,
   requireHealthyCluster,
-  resumeSignal,
+  trackProgress,
   underRedisMutex,
 } from './redis-common';
 import { newMigrationState, runMigration } from './redis-migration';
@@ -30,23 +27,15 @@ export interface RedisRemoveNodeResult {
 }
 
 export async function redisRemoveNode(rawInput: unknown): Promise<RedisRemoveNodeResult> {
-  const parsed = parseRedisRemoveNodeInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisRemoveNode', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisRemoveNode', parseRedisRemoveNodeInput(rawInput));
   return underRedisMutex(redisRemoveNode, 'redisRemoveNode', rawInput, `redisRemoveNode ${input.nodeId.slice(0, 8)}`, () =>
     removeUnderMutex(input),
   );
 }
 
 async function removeUnderMutex(input: RedisRemoveNodeInput): Promise<RedisRemoveNodeResult> {
-  const progress = newProgress();
-  setHandler(progressQuery, () => progress);
-  setHandler(pauseSignal, () => void (progress.paused = true));
-  setHandler(resumeSignal, () => void (progress.paused = false));
-
-  progress.step = 'preflight';
-  await requireHealthyCluster(8 * 1024 * 1024, false);
-  const view = await redisQuick.readRedisTopology();
+  const progress = trackProgress(true);
+  const view = await preflightTopology(progress);
   const node = nodeById(view, input.nodeId);
   if (!node) throw failure(FailureType.UnknownNode, `nodeId: ${input.nodeId} is not a node of the cluster (see CLUSTER NODES)`);
   const { basePort } = await redisQuick.redisClusterSettings();

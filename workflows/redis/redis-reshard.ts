@@ -1,21 +1,11 @@
 // redisReshard: move N slots, or named slot ranges, from sources to a target master. The plan
 // is computed once, from the topology read at the start, and kept in workflow state (and in
 // the continue-as-new arguments), so a resumed or continued run moves exactly the planned slots.
-import { continueAsNew, setHandler } from '@temporalio/workflow';
+import { continueAsNew } from '@temporalio/workflow';
 import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisReshardInput, type RedisReshardInput } from '../../policy/redis/redis-input';
 import { planMoveCount, planMoveRanges } from '../../policy/redis/redis-slot-plan';
-import { progressQuery } from '../../contracts/common/progress';
-import {
-  invalidInput,
-  newProgress,
-  pauseSignal,
-  planRejected,
-  redisQuick,
-  requireHealthyCluster,
-  resumeSignal,
-  underRedisMutex,
-} from './redis-common';
+import { validInput, planRejected, redisQuick, requireHealthyCluster, trackProgress, underRedisMutex } from './redis-common';
 import { historyIsLong, newMigrationState, runMigration, type MigrationState } from './redis-migration';
 import type { BigKey } from '../../contracts/redis';
 import type { PhaseMs } from '../../policy/redis/redis-migrate-phases';
@@ -44,19 +34,14 @@ export interface RedisReshardResult {
 }
 
 export async function redisReshard(rawInput: unknown, carry?: RedisReshardCarry): Promise<RedisReshardResult> {
-  const parsed = parseRedisReshardInput(rawInput);
-  if (!parsed.ok) throw invalidInput('redisReshard', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('redisReshard', parseRedisReshardInput(rawInput));
   const summary = `redisReshard ${input.slots ?? input.ranges?.length + ' ranges'} to ${input.target.slice(0, 8)}`;
   return underRedisMutex(redisReshard, 'redisReshard', rawInput, summary, () => reshardUnderMutex(rawInput, input, carry));
 }
 
 async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, carry?: RedisReshardCarry): Promise<RedisReshardResult> {
-  const progress = newProgress();
+  const progress = trackProgress(true);
   progress.paused = carry?.paused ?? false;
-  setHandler(progressQuery, () => progress);
-  setHandler(pauseSignal, () => void (progress.paused = true));
-  setHandler(resumeSignal, () => void (progress.paused = false));
   const options = migrationOptionsOf(input);
 
   let state: MigrationState;

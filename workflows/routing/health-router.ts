@@ -40,7 +40,7 @@ import { healthRouterProgressQuery, type HealthRouterProgress } from '../../cont
 import { progressQuery } from '../../contracts/common/progress';
 import { surfaceApplicationFailure } from '../common/failures';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
-import { invalidInput } from '../common/validation';
+import { invalidInput, validInput } from '../common/validation';
 
 // Applying routing takes the upstream's file lock and may reload nginx: a few quick
 // attempts, then the next round tries again with fresh data, so no retry is worth more.
@@ -59,9 +59,7 @@ export interface HealthRouterResult {
 }
 
 export async function healthRouter(rawInput: unknown): Promise<HealthRouterResult> {
-  const parsed = parseHealthRouterInput(rawInput);
-  if (!parsed.ok) throw invalidInput('healthRouter', parsed.problems);
-  const input = parsed.value;
+  const input = validInput('healthRouter', parseHealthRouterInput(rawInput));
   const id = healthRouterId(input.service);
   if (workflowInfo().workflowId !== id) return handOver(id, input);
   try {

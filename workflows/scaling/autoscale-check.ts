@@ -12,7 +12,7 @@ import { surfaceApplicationFailure } from '../common/failures';
 import { scaleDown } from './scale-down';
 import { scaleUp } from './scale-up';
 import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
-import { invalidInput } from '../common/validation';
+import { validInput } from '../common/validation';
 
 /** The summary its readers use (contracts/scaling.ts), with the full decision and its inputs. */
 export interface AutoscaleCheckResult extends AutoscaleCheckSummary {
@@ -46,9 +46,7 @@ async function readInputs(service: string) {
 }
 
 export async function autoscaleCheck(rawInput: unknown): Promise<AutoscaleCheckResult> {
-  const parsed = parseAutoscaleCheckInput(rawInput);
-  if (!parsed.ok) throw invalidInput('autoscaleCheck', parsed.problems);
-  const { service } = parsed.value;
+  const { service } = validInput('autoscaleCheck', parseAutoscaleCheckInput(rawInput));
   upsertSearchAttributes([
     { key: ServiceKey, value: service },
     { key: OperationKey, value: 'autoscaleCheck' },

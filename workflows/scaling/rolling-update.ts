@@ -2,15 +2,7 @@
 // instance must be healthy and reachable through nginx before an old one drains, so the
 // count stays between N and N + 1. A failed health wait, an abort signal or a cancel rolls
 // every replaced instance back to its old version, in a scope a cancel cannot interrupt.
-import {
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  isCancellation,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { planNewInstances } from '../../policy/scaling/instance-plan';
 import { parseRollingUpdateInput, type RollingUpdateInput } from '../../policy/scaling/rolling-update-input';
@@ -20,16 +12,14 @@ import {
   pauseSignal,
   resumeSignal,
   rollingUpdateProgressQuery,
-  scaleMutexId,
   type RollingUpdateProgress,
   type ServiceSpec,
 } from '../../contracts/scaling';
 import { progressQuery } from '../../contracts/common/progress';
 import { surfaceApplicationFailure } from '../common/failures';
 import { bringUpInstance, drainAndRemove, type Report } from './instance-steps';
-import { holdsMutex, runUnderMutex } from '../common/mutex';
-import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
-import { invalidInput } from '../common/validation';
+import { underServiceMutex } from './service-mutex';
+import { validInput } from '../common/validation';
 
 export interface RollingUpdateResult {
   service: string;
@@ -39,22 +29,10 @@ export interface RollingUpdateResult {
 }
 
 export async function rollingUpdate(rawInput: unknown): Promise<RollingUpdateResult> {
-  const parsed = parseRollingUpdateInput(rawInput);
-  if (!parsed.ok) throw invalidInput('rollingUpdate', parsed.problems);
-  const input = parsed.value;
-  const mutexId = scaleMutexId(input.service);
-  if (!holdsMutex(mutexId)) {
-    return runUnderMutex(rollingUpdate, mutexId, input, {
-      service: input.service,
-      operation: 'rollingUpdate',
-      summary: `rollingUpdate ${input.service} to ${input.version}`,
-    });
-  }
-  try {
-    return await updateUnderMutex(input);
-  } catch (error) {
-    throw surfaceApplicationFailure(error);
-  }
+  const input = validInput('rollingUpdate', parseRollingUpdateInput(rawInput));
+  return underServiceMutex(rollingUpdate, input, 'rollingUpdate', `rollingUpdate ${input.service} to ${input.version}`, () =>
+    updateUnderMutex(input),
+  );
 }
 
 async function updateUnderMutex(input: RollingUpdateInput): Promise<RollingUpdateResult> {
@@ -79,10 +57,6 @@ async function updateUnderMutex(input: RollingUpdateInput): Promise<RollingUpdat
     progress.detail = detail;
     setCurrentDetails(detail);
   };
-  upsertSearchAttributes([
-    { key: ServiceKey, value: input.service },
-    { key: OperationKey, value: 'rollingUpdate' },
-  ]);
 
   const spec = await quick.describeService(input.service);
   const outdated = (await quick.listInstances(input.service)).filter((i) => i.running && i.version !== input.version);

@@ -1,6 +1,6 @@
 // scaleDown and drainInstance: take instances out of service without failing a request.
 // Both run under the service's mutex scale/<service>, cooldown included.
-import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { FailureType } from '../../contracts/common/failure-types';
 import { scaleMutexId } from '../../contracts/scaling';
@@ -13,13 +13,12 @@ import {
 import { checkRemove, countInstances } from '../../policy/scaling/bounds';
 import { chooseVictims } from '../../policy/scaling/victims';
 import { quick } from '../common/activity-options';
-import { surfaceApplicationFailure } from '../common/failures';
 import { drainAndRemove, type DrainOutcome } from './instance-steps';
 import { holdCooldown } from './cooldown';
-import { holdsMutex, runUnderMutex } from '../common/mutex';
+import { underMutex } from '../common/mutex';
+import { underServiceMutex } from './service-mutex';
 import { trackProgress } from '../common/progress';
-import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
-import { invalidInput } from '../common/validation';
+import { validInput } from '../common/validation';
 
 export interface ScaleDownResult {
   service: string;
@@ -27,13 +26,6 @@ export interface ScaleDownResult {
   drains: DrainOutcome[];
   instances: string[];
   cooldownSeconds: number;
-}
-
-function label(service: string, operation: string): void {
-  upsertSearchAttributes([
-    { key: ServiceKey, value: service },
-    { key: OperationKey, value: operation },
-  ]);
 }
 
 type ServiceSpec = Awaited<ReturnType<Activities['describeService']>>;
@@ -46,27 +38,12 @@ function refuseBelowMinimum(service: string, instances: InstanceInfo[], count: n
 }
 
 export async function scaleDown(rawInput: unknown): Promise<ScaleDownResult> {
-  const parsed = parseScaleDownInput(rawInput);
-  if (!parsed.ok) throw invalidInput('scaleDown', parsed.problems);
-  const input = parsed.value;
-  const mutexId = scaleMutexId(input.service);
-  if (!holdsMutex(mutexId)) {
-    return runUnderMutex(scaleDown, mutexId, input, {
-      service: input.service,
-      operation: 'scaleDown',
-      summary: `scaleDown ${input.service} by ${input.count}`,
-    });
-  }
-  try {
-    return await scaleDownUnderMutex(input);
-  } catch (error) {
-    throw surfaceApplicationFailure(error);
-  }
+  const input = validInput('scaleDown', parseScaleDownInput(rawInput));
+  return underServiceMutex(scaleDown, input, 'scaleDown', `scaleDown ${input.service} by ${input.count}`, () => scaleDownUnderMutex(input));
 }
 
 async function scaleDownUnderMutex(input: ScaleDownInput): Promise<ScaleDownResult> {
   const { progress, report } = trackProgress();
-  label(input.service, 'scaleDown');
   const spec = await quick.describeService(input.service);
   const instances = await quick.listInstances(input.service);
   refuseBelowMinimum(input.service, instances, input.count, spec);
@@ -94,28 +71,14 @@ async function scaleDownUnderMutex(input: ScaleDownInput): Promise<ScaleDownResu
 }
 
 export async function drainInstance(rawInput: unknown): Promise<ScaleDownResult> {
-  const parsed = parseDrainInstanceInput(rawInput);
-  if (!parsed.ok) throw invalidInput('drainInstance', parsed.problems);
-  const input = parsed.value;
-  const mutexId = scaleMutexId(input.service);
-  if (!holdsMutex(mutexId)) {
-    const { service: _service, ...request } = input;
-    return runUnderMutex(drainInstance, mutexId, request, {
-      service: input.service,
-      operation: 'drainInstance',
-      summary: `drain ${input.instance}`,
-    });
-  }
-  try {
-    return await drainUnderMutex(input);
-  } catch (error) {
-    throw surfaceApplicationFailure(error);
-  }
+  const input = validInput('drainInstance', parseDrainInstanceInput(rawInput));
+  const { service: _service, ...request } = input;
+  const labels = { service: input.service, operation: 'drainInstance', summary: `drain ${input.instance}` };
+  return underMutex(drainInstance, scaleMutexId(input.service), request, labels, () => drainUnderMutex(input));
 }
 
 async function drainUnderMutex(input: DrainInstanceInput): Promise<ScaleDownResult> {
   const { progress, report } = trackProgress();
-  label(input.service, 'drainInstance');
   const spec = await quick.describeService(input.service);
   const instances = await quick.listInstances(input.service);
   const target = instances.find((i) => i.name === input.instance);

@@ -5,17 +5,14 @@
 // never let go in between, the very same code paths run (they check the same bounds rule
 // again), and history and stats see a scaleUp or scaleDown as before. A refusal fails with
 // LimitExceeded having changed nothing; a service already at N completes with nothing done.
-import { ApplicationFailure, makeContinueAsNewFunc, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, makeContinueAsNewFunc } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
-import { scaleMutexId } from '../../contracts/scaling';
-import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
 import { countInstances, decideScaleTo, type ScaleToDecision } from '../../policy/scaling/bounds';
 import { parseScaleToInput, type ScaleToInput } from '../../policy/scaling/scale-to-input';
 import { quick } from '../common/activity-options';
-import { surfaceApplicationFailure } from '../common/failures';
-import { holdsMutex, runUnderMutex } from '../common/mutex';
+import { underServiceMutex } from './service-mutex';
 import { trackProgress } from '../common/progress';
-import { invalidInput } from '../common/validation';
+import { validInput } from '../common/validation';
 import type { scaleDown } from './scale-down';
 import type { scaleUp } from './scale-up';
 
@@ -28,30 +25,12 @@ export interface ScaleToResult {
 }
 
 export async function scaleTo(rawInput: unknown): Promise<ScaleToResult> {
-  const parsed = parseScaleToInput(rawInput);
-  if (!parsed.ok) throw invalidInput('scaleTo', parsed.problems);
-  const input = parsed.value;
-  const mutexId = scaleMutexId(input.service);
-  if (!holdsMutex(mutexId)) {
-    return runUnderMutex(scaleTo, mutexId, input, {
-      service: input.service,
-      operation: 'scaleTo',
-      summary: `scaleTo ${input.service} ${input.to}`,
-    });
-  }
-  try {
-    return await scaleToUnderMutex(input);
-  } catch (error) {
-    throw surfaceApplicationFailure(error);
-  }
+  const input = validInput('scaleTo', parseScaleToInput(rawInput));
+  return underServiceMutex(scaleTo, input, 'scaleTo', `scaleTo ${input.service} ${input.to}`, () => scaleToUnderMutex(input));
 }
 
 async function scaleToUnderMutex(input: ScaleToInput): Promise<ScaleToResult> {
   const { report } = trackProgress();
-  upsertSearchAttributes([
-    { key: ServiceKey, value: input.service },
-    { key: OperationKey, value: 'scaleTo' },
-  ]);
   const [spec, instances] = await Promise.all([quick.describeService(input.service), quick.listInstances(input.service)]);
   const decision = decideScaleTo(input.service, countInstances(instances), input.to, { min: spec.minInstances, max: spec.maxInstances });
   if (decision.action === 'refuse') {

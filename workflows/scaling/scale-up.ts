@@ -1,20 +1,17 @@
 // scaleUp: start instances one at a time, wait until each is healthy, put it behind
 // nginx, prove that the load balancer reaches it, then hold the cooldown. The workflow
 // ID scale/<service> is the service's mutex, cooldown included.
-import { ApplicationFailure, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { checkAdd, countInstances } from '../../policy/scaling/bounds';
 import { planNewInstances } from '../../policy/scaling/instance-plan';
-import { scaleMutexId } from '../../contracts/scaling';
 import { parseScaleUpInput, type ScaleUpInput } from '../../policy/scaling/scale-input';
 import { quick } from '../common/activity-options';
-import { surfaceApplicationFailure } from '../common/failures';
 import { bringUpInstance } from './instance-steps';
 import { holdCooldown } from './cooldown';
-import { holdsMutex, runUnderMutex } from '../common/mutex';
+import { underServiceMutex } from './service-mutex';
 import { trackProgress } from '../common/progress';
-import { invalidInput } from '../common/validation';
-import { OperationKey, ServiceKey } from '../../contracts/common/search-attributes';
+import { validInput } from '../common/validation';
 
 export interface ScaleUpResult {
   service: string;
@@ -24,29 +21,12 @@ export interface ScaleUpResult {
 }
 
 export async function scaleUp(rawInput: unknown): Promise<ScaleUpResult> {
-  const parsed = parseScaleUpInput(rawInput);
-  if (!parsed.ok) throw invalidInput('scaleUp', parsed.problems);
-  const input = parsed.value;
-  if (!holdsMutex(scaleMutexId(input.service))) {
-    return runUnderMutex(scaleUp, scaleMutexId(input.service), input, {
-      service: input.service,
-      operation: 'scaleUp',
-      summary: `scaleUp ${input.service} by ${input.count}`,
-    });
-  }
-  try {
-    return await scaleUpUnderMutex(input);
-  } catch (error) {
-    throw surfaceApplicationFailure(error);
-  }
+  const input = validInput('scaleUp', parseScaleUpInput(rawInput));
+  return underServiceMutex(scaleUp, input, 'scaleUp', `scaleUp ${input.service} by ${input.count}`, () => scaleUpUnderMutex(input));
 }
 
 async function scaleUpUnderMutex(input: ScaleUpInput): Promise<ScaleUpResult> {
   const { progress, report } = trackProgress();
-  upsertSearchAttributes([
-    { key: ServiceKey, value: input.service },
-    { key: OperationKey, value: 'scaleUp' },
-  ]);
 
   // Both reads at once saves a workflow-task round trip on the way to a new instance;
   // runs recorded before this change replay the sequential reads.
