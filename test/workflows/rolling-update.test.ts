@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { abortSignal, rollingUpdateProgressQuery, resumeSignal } from '../../contracts/scaling';
+import { abortSignal, resumeSignal } from '../../contracts/scaling';
 import { assertFailsWith } from '../../testkit/failures';
 import { waitForPendingActivity } from '../../testkit/history';
 import { startSteadyLoad } from '../../testkit/load';
 import { listContainers, SERVICE, upstreamMembers } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
 import { taskQueueFor } from '../../testkit/stack';
-import { startWorkerProcess, withWorker } from '../../testkit/workers';
+import { withReplaceableWorker, withWorker } from '../../testkit/workers';
+import { scaleUpNow, startUnderScaleMutex } from '../../testkit/scaling';
 import { usePlatformSession } from '../../testkit/temporal-session';
 import { waitForRolloutPause } from '../../testkit/rollout';
 
@@ -37,12 +38,13 @@ async function countRange<T>(during: Promise<T>): Promise<{ value: T; min: numbe
 describe('rollingUpdate against the real stack', () => {
   const session = usePlatformSession({ resetBeforeEach: true });
 
-  const scaleUpTo = (taskQueue: string, count: number) =>
-    session.client.workflow.execute('scaleUp', {
-      taskQueue,
-      workflowId: 'scale/jarvis-app',
-      args: [{ service: SERVICE, count, cooldownSeconds: 0 }],
-    });
+  const scaleUpTo = (taskQueue: string, count: number) => scaleUpNow(session.client, taskQueue, count);
+
+  /** Two instances on v1, then a rolling update to `version` that pauses after its canary. */
+  async function startCanaryUpdate(taskQueue: string, version: string) {
+    await scaleUpTo(taskQueue, 2);
+    return startUnderScaleMutex(session.client, taskQueue, 'rollingUpdate', { service: SERVICE, version, pauseAfter: 1 });
+  }
 
   it('replaces every instance with the new version under load, with no failed request', async () => {
     const taskQueue = taskQueueFor('rollingUpdate under load');
@@ -92,12 +94,7 @@ describe('rollingUpdate against the real stack', () => {
     await withWorker(
       taskQueue,
       async () => {
-        await scaleUpTo(taskQueue, 2);
-        const handle = await session.client.workflow.start('rollingUpdate', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, version: 'v3', pauseAfter: 1 }],
-        });
+        const handle = await startCanaryUpdate(taskQueue, 'v3');
         const progress = await waitForRolloutPause(handle, 300);
         assert.equal(progress.step, 'paused');
         assert.deepEqual(progress.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-3' }]);
@@ -124,14 +121,8 @@ describe('rollingUpdate against the real stack', () => {
     await withWorker(
       taskQueue,
       async () => {
-        await scaleUpTo(taskQueue, 2);
-        const handle = await session.client.workflow.start('rollingUpdate', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, version: 'v4', pauseAfter: 1 }],
-        });
-        for (let i = 0; i < 300 && !(await handle.query(rollingUpdateProgressQuery)).paused; i++)
-          await new Promise((r) => setTimeout(r, 100));
+        const handle = await startCanaryUpdate(taskQueue, 'v4');
+        await waitForRolloutPause(handle, 300);
         await handle.signal(resumeSignal);
         const result = await handle.result();
         assert.equal(result.replaced.length, 2);
@@ -177,23 +168,14 @@ describe('rollingUpdate against the real stack', () => {
     const taskQueue = taskQueueFor('rollingUpdate crash');
     const slowBoot = { ...env, APP_STARTUP_DELAY_MS: '5000' };
     await withWorker(taskQueue, () => scaleUpTo(taskQueue, 1), env);
-    const first = await startWorkerProcess(taskQueue, slowBoot);
-    let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
-    try {
-      const handle = await session.client.workflow.start('rollingUpdate', {
-        taskQueue,
-        workflowId: 'scale/jarvis-app',
-        args: [{ service: SERVICE, version: 'v6' }],
-      });
+    await withReplaceableWorker(taskQueue, slowBoot, async (worker) => {
+      const handle = await startUnderScaleMutex(session.client, taskQueue, 'rollingUpdate', { service: SERVICE, version: 'v6' });
       await waitForPendingActivity(handle, 'waitForHealthy');
-      await first.kill('SIGKILL');
-      second = await startWorkerProcess(taskQueue, slowBoot);
+      await worker.crash();
+      await worker.replace();
       const result = await handle.result();
       assert.deepEqual(result.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-2' }]);
-    } finally {
-      await first.kill('SIGKILL');
-      await second?.kill('SIGTERM');
-    }
+    });
     assert.deepEqual(
       (await listContainers()).map((c) => [c.name, c.version, c.running]),
       [['jarvis-app-2', 'v6', true]],

@@ -3,10 +3,12 @@ import { describe, it } from 'node:test';
 import { assertFailsWith } from '../../testkit/failures';
 import { waitForPendingActivity } from '../../testkit/history';
 import { startSteadyLoad } from '../../testkit/load';
-import { instancesSeenThroughLoadBalancer, listContainers, SERVICE, upstreamMembers } from '../../testkit/platform';
+import { instancesSeenThroughLoadBalancer, listContainers, SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
 import { taskQueueFor } from '../../testkit/stack';
-import { startWorkerProcess, withWorker } from '../../testkit/workers';
+import { withReplaceableWorker, withWorker } from '../../testkit/workers';
+import { scaleUpNow, startUnderScaleMutex } from '../../testkit/scaling';
+import { assertInstancesServed } from '../../testkit/consistency';
 import { usePlatformSession } from '../../testkit/temporal-session';
 
 // A minimum of 1 keeps these tests to two instances: fast on a 2-core machine.
@@ -15,13 +17,7 @@ const env = { MIN_INSTANCES: '1' };
 describe('scaleDown and drainInstance against the real stack', () => {
   const session = usePlatformSession({ resetBeforeEach: true });
 
-  async function scaleUpTo(taskQueue: string, count: number): Promise<void> {
-    await session.client.workflow.execute('scaleUp', {
-      taskQueue,
-      workflowId: 'scale/jarvis-app',
-      args: [{ service: SERVICE, count, cooldownSeconds: 0 }],
-    });
-  }
+  const scaleUpTo = (taskQueue: string, count: number) => scaleUpNow(session.client, taskQueue, count);
 
   it('removes the newest instance under load without a failed request, letting a slow request finish', async () => {
     const taskQueue = taskQueueFor('scaleDown under load');
@@ -54,14 +50,7 @@ describe('scaleDown and drainInstance against the real stack', () => {
       },
       env,
     );
-    assert.deepEqual(
-      (await listContainers()).map((c) => c.name),
-      ['jarvis-app-1'],
-    );
-    assert.deepEqual(
-      (await upstreamMembers()).map((m) => m.name),
-      ['jarvis-app-1'],
-    );
+    await assertInstancesServed(['jarvis-app-1']);
     assert.deepEqual([...new Set(await instancesSeenThroughLoadBalancer(4))], ['jarvis-app-1']);
   });
 
@@ -110,37 +99,21 @@ describe('scaleDown and drainInstance against the real stack', () => {
 
   it('completes a drain when the worker is killed while connections are draining', async () => {
     const taskQueue = taskQueueFor('drainInstance crash');
-    const first = await startWorkerProcess(taskQueue, env);
-    let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
-    try {
+    await withReplaceableWorker(taskQueue, env, async (worker) => {
       await scaleUpTo(taskQueue, 2);
       const victim = (await listContainers()).find((c) => c.name === 'jarvis-app-1');
       assert.ok(victim);
       // A slow request keeps a connection open, so the drain is still waiting when the worker dies.
       const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=9000`).then((r) => r.status);
-      const handle = await session.client.workflow.start('drainInstance', {
-        taskQueue,
-        workflowId: 'scale/jarvis-app',
-        args: [{ instance: 'jarvis-app-1' }],
-      });
+      const handle = await startUnderScaleMutex(session.client, taskQueue, 'drainInstance', { instance: 'jarvis-app-1' });
       await waitForPendingActivity(handle, 'waitForConnectionsDrained');
-      await first.kill('SIGKILL');
-      second = await startWorkerProcess(taskQueue, env);
+      await worker.crash();
+      await worker.replace();
       const result = await handle.result();
       assert.deepEqual(result.removed, ['jarvis-app-1']);
       assert.equal(result.drains[0].drained, true);
       assert.equal(await slow, 200, 'the in-flight request finished');
-    } finally {
-      await first.kill('SIGKILL');
-      await second?.kill('SIGTERM');
-    }
-    assert.deepEqual(
-      (await listContainers()).map((c) => c.name),
-      ['jarvis-app-2'],
-    );
-    assert.deepEqual(
-      (await upstreamMembers()).map((m) => m.name),
-      ['jarvis-app-2'],
-    );
+    });
+    await assertInstancesServed(['jarvis-app-2']);
   });
 });

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rollingUpdateProgressQuery } from '../../contracts/scaling';
 import { createNginxActivities } from '../../activities/routing/nginx';
-import { assertCancelled, assertPlatformConsistent, platformProblems, scaleUpBy } from '../../testkit/consistency';
+import { assertCancelled, assertInstancesServed, assertPlatformConsistent, platformProblems } from '../../testkit/consistency';
 import { waitForPendingActivity } from '../../testkit/history';
 import { listContainers, SERVICE } from '../../testkit/platform';
+import { scaleUpNow, startUnderScaleMutex } from '../../testkit/scaling';
 import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
 import { usePlatformSession } from '../../testkit/temporal-session';
 import { withWorker } from '../../testkit/workers';
@@ -17,7 +18,7 @@ const slowBoot = { ...env, APP_STARTUP_DELAY_MS: '4000' };
 
 describe('cancelling a scaling operation', () => {
   const session = usePlatformSession({ resetBeforeEach: true });
-  const scaleUpTo = (taskQueue: string, count: number) => scaleUpBy(session.client, taskQueue, count);
+  const scaleUpTo = (taskQueue: string, count: number) => scaleUpNow(session.client, taskQueue, count);
 
   it('a scaleUp cancelled in its health wait removes the new instance and reports the cancel', async () => {
     const taskQueue = taskQueueFor('scaleUp cancelled in health wait');
@@ -25,10 +26,11 @@ describe('cancelling a scaling operation', () => {
     await withWorker(
       taskQueue,
       async () => {
-        const handle = await session.client.workflow.start('scaleUp', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, count: 1, cooldownSeconds: 0, healthTimeoutSeconds: 60 }],
+        const handle = await startUnderScaleMutex(session.client, taskQueue, 'scaleUp', {
+          service: SERVICE,
+          count: 1,
+          cooldownSeconds: 0,
+          healthTimeoutSeconds: 60,
         });
         await waitForPendingActivity(handle, 'waitForHealthy');
         await handle.cancel();
@@ -56,11 +58,7 @@ describe('cancelling a scaling operation', () => {
     await withWorker(
       taskQueue,
       async () => {
-        const handle = await session.client.workflow.start('rollingUpdate', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, version: 'v2' }],
-        });
+        const handle = await startUnderScaleMutex(session.client, taskQueue, 'rollingUpdate', { service: SERVICE, version: 'v2' });
         // Mid-way: one instance replaced, the second new one waiting to become healthy.
         for (let i = 0; i < 600; i++) {
           const progress = await handle.query(rollingUpdateProgressQuery);
@@ -90,10 +88,9 @@ describe('cancelling a scaling operation', () => {
         assert.ok(victim);
         // A slow request keeps the drain waiting; it still finishes (graceful stop).
         const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=6000`).then((r) => r.status);
-        const handle = await session.client.workflow.start('drainInstance', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ instance: 'jarvis-app-1', drainTimeoutSeconds: 60 }],
+        const handle = await startUnderScaleMutex(session.client, taskQueue, 'drainInstance', {
+          instance: 'jarvis-app-1',
+          drainTimeoutSeconds: 60,
         });
         await waitForPendingActivity(handle, 'waitForConnectionsDrained');
         await handle.cancel();
@@ -103,9 +100,6 @@ describe('cancelling a scaling operation', () => {
       env,
     );
     await assertPlatformConsistent({ count: 1, version: 'v1' });
-    assert.deepEqual(
-      (await listContainers()).map((c) => c.name),
-      ['jarvis-app-2'],
-    );
+    await assertInstancesServed(['jarvis-app-2']);
   });
 });
