@@ -124,3 +124,8 @@ export async function withReplaceableWorker<T>(
     await second?.kill('SIGTERM');
   }
 }
+
+/** withWorker with the worker's settings first, for a long body: it then reads last, after what it runs under. */
+export function withWorkerEnv<T>(taskQueue: string, env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  return withWorker(taskQueue, fn, env);
+}

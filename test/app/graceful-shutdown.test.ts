@@ -24,7 +24,7 @@ describe('graceful shutdown under load through nginx', () => {
   after(cleanUpInstances);
 
   it('loses no request when one instance gets SIGTERM and another is drained first, and finishes slow requests in flight', async () => {
-    const [, two, three] = await startInstancesBehindNginx([1, 2, 3]); // jarvis-app-1 serves throughout
+    const [, two, three] = await startInstancesBehindNginx([1, 2, 3]);
 
     // A browser-like client: a GET whose reused keep-alive connection an nginx reload closed
     // before any answer is sent again (see startSteadyLoad); anything else counts as failed.

@@ -9,7 +9,7 @@ import { waitForPendingActivity } from '../../testkit/history';
 import { PG_NAMES, pgPort, pgWorkerEnv, waitClusterHealthy, withPg, writableNow } from '../../testkit/pg-cluster';
 import { taskQueueFor } from '../../testkit/stack';
 import { useTemporalSession } from '../../testkit/temporal-session';
-import { withWorker } from '../../testkit/workers';
+import { withWorkerEnv } from '../../testkit/workers';
 
 describe('pgSwitchover cancelled', () => {
   const session = useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy() });
@@ -22,20 +22,16 @@ describe('pgSwitchover cancelled', () => {
       withPg(pgPort(target), 'postgres', (pg) => pg.query(`SELECT pg_wal_replay_${action}()`), 5_000);
     await replay('pause');
     try {
-      await withWorker(
-        taskQueue,
-        async () => {
-          const handle = await session.client.workflow.start('pgSwitchover', {
-            taskQueue,
-            workflowId: 'pg-failover/main',
-            args: [{ cluster: 'main', target, timeoutSeconds: 120 }],
-          });
-          await waitForPendingActivity(handle, 'waitPgCaughtUp', 60_000);
-          await handle.cancel();
-          await assertCancelled(handle.result());
-        },
-        pgWorkerEnv(),
-      );
+      await withWorkerEnv(taskQueue, pgWorkerEnv(), async () => {
+        const handle = await session.client.workflow.start('pgSwitchover', {
+          taskQueue,
+          workflowId: 'pg-failover/main',
+          args: [{ cluster: 'main', target, timeoutSeconds: 120 }],
+        });
+        await waitForPendingActivity(handle, 'waitPgCaughtUp', 60_000);
+        await handle.cancel();
+        await assertCancelled(handle.result());
+      });
     } finally {
       await replay('resume');
     }

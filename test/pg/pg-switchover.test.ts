@@ -6,7 +6,7 @@ import { Cluster } from 'ioredis';
 import { ports } from '../../testkit/ports';
 import { PG_NAMES, pgWorkerEnv, sleep, waitClusterHealthy, Writer, WritableProber } from '../../testkit/pg-cluster';
 import { stackSecrets, taskQueueFor } from '../../testkit/stack';
-import { withWorker } from '../../testkit/workers';
+import { withWorkerEnv } from '../../testkit/workers';
 import { useTemporalSession } from '../../testkit/temporal-session';
 
 describe('pgSwitchover', () => {
@@ -24,30 +24,26 @@ describe('pgSwitchover', () => {
     const writer = await Writer.create('ha_switchover_writes');
     const prober = new WritableProber();
     try {
-      await withWorker(
-        taskQueue,
-        async () => {
-          prober.start();
-          writer.start();
-          await writer.waitForAcks(30);
-          const startedAt = Date.now();
-          // Started under another ID: the run moves itself under the mutex pg-failover/main.
-          const result = await session.client.workflow.execute('pgSwitchover', {
-            taskQueue,
-            workflowId: `switchover-test-${Date.now()}`,
-            args: [{ cluster: 'main', target }],
-          });
-          const firstAck = await writer.firstAckAfter(startedAt, oldPrimary);
-          await writer.waitForAcks(30);
-          await writer.stop();
-          process.stdout.write(
-            `# switchover ${oldPrimary} -> ${target}: workflow ${result.timings.doneAtMs - result.timings.startedAtMs} ms, first write on the new primary ${firstAck - startedAt} ms after the start, ${writer.acked.length} rows acknowledged\n`,
-          );
-          assert.equal(result.newPrimary, target);
-          assert.equal(result.oldPrimary, oldPrimary);
-        },
-        pgWorkerEnv(),
-      );
+      await withWorkerEnv(taskQueue, pgWorkerEnv(), async () => {
+        prober.start();
+        writer.start();
+        await writer.waitForAcks(30);
+        const startedAt = Date.now();
+        // Started under another ID: the run moves itself under the mutex pg-failover/main.
+        const result = await session.client.workflow.execute('pgSwitchover', {
+          taskQueue,
+          workflowId: `switchover-test-${Date.now()}`,
+          args: [{ cluster: 'main', target }],
+        });
+        const firstAck = await writer.firstAckAfter(startedAt, oldPrimary);
+        await writer.waitForAcks(30);
+        await writer.stop();
+        process.stdout.write(
+          `# switchover ${oldPrimary} -> ${target}: workflow ${result.timings.doneAtMs - result.timings.startedAtMs} ms, first write on the new primary ${firstAck - startedAt} ms after the start, ${writer.acked.length} rows acknowledged\n`,
+        );
+        assert.equal(result.newPrimary, target);
+        assert.equal(result.oldPrimary, oldPrimary);
+      });
       assert.deepEqual(await writer.missingOn(target), [], 'every acknowledged row is on the new primary');
       assert.equal(await waitClusterHealthy(30_000), target, 'the target is the primary and both others stream from it');
       const redis = new Cluster(redisNodes, { redisOptions: { password: stackSecrets().REDIS_PASSWORD } });
