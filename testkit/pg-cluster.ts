@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { commitNumberedRows, connectFirstWritable } from './numbered-writes';
 import { ports } from './ports';
+import { type TemporalSession, useTemporalSession } from './temporal-session';
 import { stackSecrets, stateDir } from './stack';
 
 // The failover runs and the monitor priming live in pg-failover-runs.ts; imported from here as before.
@@ -215,4 +216,9 @@ export class Writer {
     const have = new Set(present);
     return wanted.filter((n) => !have.has(n));
   }
+}
+
+/** A Temporal session for a file that must find the cluster healthy, and leave it so. */
+export function useHealthyPgSession(): TemporalSession {
+  return useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy() });
 }

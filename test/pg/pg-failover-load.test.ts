@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
+import { describe, it } from 'node:test';
 import { runPgMonitorOn, stopPgMonitor } from '../../testkit/pg-monitor';
 import {
   pgWorkerEnv,
@@ -19,7 +18,8 @@ import {
   sleep,
   clusterHealth,
 } from '../../testkit/pg-cluster';
-import { stateDir, taskQueueFor, temporalClient } from '../../testkit/stack';
+import { stateDir, taskQueueFor } from '../../testkit/stack';
+import { useTemporalSession } from '../../testkit/temporal-session';
 import { withWorkerEnv } from '../../testkit/workers';
 
 const CYCLES = Number(process.env.PG_FAILOVER_CYCLES ?? 3);
@@ -37,24 +37,15 @@ interface CycleFigures {
 }
 
 describe('pgFailover under write load', () => {
-  let client: Client;
-  let connection: Connection;
+  const session = useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: (client) => stopPgMonitor(client, 'main') });
   const taskQueue = taskQueueFor('pgFailover under write load');
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await waitClusterHealthy();
-  });
-  after(async () => {
-    await stopPgMonitor(client, 'main');
-    await connection.close();
-  });
 
   it(`loses no acknowledged write and rejoins the old primary, over ${CYCLES} SIGKILLs of the primary`, async () => {
     const figures: CycleFigures[] = [];
     const prober = new WritableProber();
     await withWorkerEnv(taskQueue, pgWorkerEnv(), async () => {
-      await primeMonitor(client, taskQueue);
-      await runPgMonitorOn(client, taskQueue);
+      await primeMonitor(session.client, taskQueue);
+      await runPgMonitorOn(session.client, taskQueue);
       prober.start();
       try {
         for (let cycle = 1; cycle <= CYCLES; cycle++) {
@@ -67,7 +58,7 @@ describe('pgFailover under write load', () => {
             await sleep(1200);
             const killedAt = Date.now();
             process.kill(postmasterPid(oldPrimary), 'SIGKILL');
-            const run = await waitForFailoverRun(client, killedAt);
+            const run = await waitForFailoverRun(session.client, killedAt);
             assert.equal(run.status, 'COMPLETED', JSON.stringify(run.result));
             const result = run.result as {
               newPrimary: string;
@@ -102,7 +93,7 @@ describe('pgFailover under write load', () => {
         }
       } finally {
         await prober.stop();
-        await stopPgMonitor(client, 'main');
+        await stopPgMonitor(session.client, 'main');
       }
     });
     assert.ok(prober.samples > CYCLES * 20, `the writable prober ran (${prober.samples} samples)`);

@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertCancelled } from '../../testkit/consistency';
 import { waitForPendingActivity } from '../../testkit/history';
-import { PG_NAMES, pgPort, pgWorkerEnv, waitClusterHealthy, withPg, writableNow } from '../../testkit/pg-cluster';
+import { PG_NAMES, pgPort, pgWorkerEnv, waitClusterHealthy, withPg, writableNow, useHealthyPgSession } from '../../testkit/pg-cluster';
 import { taskQueueFor } from '../../testkit/stack';
-import { useTemporalSession } from '../../testkit/temporal-session';
 import { withWorkerEnv } from '../../testkit/workers';
 
 describe('pgSwitchover cancelled', () => {
-  const session = useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy() });
+  const session = useHealthyPgSession();
 
   it('a switchover cancelled while waiting for the target leaves the old primary and both replicas streaming', async () => {
     const taskQueue = taskQueueFor('pgSwitchover cancelled in catch-up');

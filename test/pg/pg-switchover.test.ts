@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
 import { ports } from '../../testkit/ports';
-import { PG_NAMES, pgWorkerEnv, sleep, waitClusterHealthy, Writer, WritableProber } from '../../testkit/pg-cluster';
+import { PG_NAMES, pgWorkerEnv, sleep, waitClusterHealthy, Writer, WritableProber, useHealthyPgSession } from '../../testkit/pg-cluster';
 import { stackSecrets, taskQueueFor } from '../../testkit/stack';
 import { withWorkerEnv } from '../../testkit/workers';
-import { useTemporalSession } from '../../testkit/temporal-session';
 
 describe('pgSwitchover', () => {
-  const session = useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy() });
+  const session = useHealthyPgSession();
 
   it('moves the primary to the target under write load with zero acknowledged rows lost', async () => {
     const taskQueue = taskQueueFor('pgSwitchover under load');

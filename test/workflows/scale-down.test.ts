@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { assertFailsWith } from '../../testkit/failures';
 import { waitForPendingActivity } from '../../testkit/history';
 import { startSteadyLoad } from '../../testkit/load';
-import { instancesSeenThroughLoadBalancer, listContainers, SERVICE } from '../../testkit/platform';
+import { instanceNamed, instancesSeenThroughLoadBalancer, listContainers, SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
 import { taskQueueFor } from '../../testkit/stack';
 import { withReplaceableWorker, withWorkerEnv } from '../../testkit/workers';
@@ -23,8 +23,7 @@ describe('scaleDown and drainInstance against the real stack', () => {
     const taskQueue = taskQueueFor('scaleDown under load');
     await withWorkerEnv(taskQueue, env, async () => {
       await scaleUpTo(taskQueue, 2);
-      const victim = (await listContainers()).find((c) => c.name === 'jarvis-app-2');
-      assert.ok(victim);
+      const victim = await instanceNamed('jarvis-app-2');
       const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=3000`).then(async (r) => ({
         status: r.status,
         body: (await r.json()) as { instance: string; sleptMs: number },
@@ -89,8 +88,7 @@ describe('scaleDown and drainInstance against the real stack', () => {
     const taskQueue = taskQueueFor('drainInstance crash');
     await withReplaceableWorker(taskQueue, env, async (worker) => {
       await scaleUpTo(taskQueue, 2);
-      const victim = (await listContainers()).find((c) => c.name === 'jarvis-app-1');
-      assert.ok(victim);
+      const victim = await instanceNamed('jarvis-app-1');
       // A slow request keeps a connection open, so the drain is still waiting when the worker dies.
       const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=9000`).then((r) => r.status);
       const handle = await startUnderScaleMutex(session.client, taskQueue, 'drainInstance', { instance: 'jarvis-app-1' });

@@ -7,7 +7,7 @@ import { rollingUpdateProgressQuery } from '../../contracts/scaling';
 import { createNginxActivities } from '../../activities/routing/nginx';
 import { assertCancelled, assertInstancesServed, assertPlatformConsistent, platformProblems } from '../../testkit/consistency';
 import { waitForPendingActivity } from '../../testkit/history';
-import { listContainers, SERVICE } from '../../testkit/platform';
+import { instanceNamed, SERVICE } from '../../testkit/platform';
 import { scaleUpNow, startUnderScaleMutex } from '../../testkit/scaling';
 import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
 import { usePlatformSession } from '../../testkit/temporal-session';
@@ -74,8 +74,7 @@ describe('cancelling a scaling operation', () => {
     const taskQueue = taskQueueFor('drainInstance cancelled');
     await withWorkerEnv(taskQueue, env, async () => {
       await scaleUpTo(taskQueue, 2);
-      const victim = (await listContainers()).find((c) => c.name === 'jarvis-app-1');
-      assert.ok(victim);
+      const victim = await instanceNamed('jarvis-app-1');
       // A slow request keeps the drain waiting; it still finishes (graceful stop).
       const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=6000`).then((r) => r.status);
       const handle = await startUnderScaleMutex(session.client, taskQueue, 'drainInstance', {
