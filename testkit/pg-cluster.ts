@@ -218,6 +218,12 @@ export class Writer {
   }
 }
 
+/** Waits for a healthy cluster; returns its primary and the first standby (the usual switchover target). */
+export async function primaryAndFirstStandby(): Promise<{ primary: PgName; standby: PgName }> {
+  const primary = await waitClusterHealthy();
+  return { primary, standby: PG_NAMES.filter((n) => n !== primary)[0] };
+}
+
 /** A Temporal session for a file that must find the cluster healthy, and leave it so. */
 export function useHealthyPgSession(): TemporalSession {
   return useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy() });

@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertCancelled } from '../../testkit/consistency';
 import { waitForPendingActivity } from '../../testkit/history';
-import { PG_NAMES, pgPort, pgWorkerEnv, waitClusterHealthy, withPg, writableNow, useHealthyPgSession } from '../../testkit/pg-cluster';
+import {
+  pgPort,
+  pgWorkerEnv,
+  waitClusterHealthy,
+  withPg,
+  writableNow,
+  useHealthyPgSession,
+  primaryAndFirstStandby,
+} from '../../testkit/pg-cluster';
 import { taskQueueFor } from '../../testkit/stack';
 import { withWorkerEnv } from '../../testkit/workers';
 
@@ -15,8 +23,7 @@ describe('pgSwitchover cancelled', () => {
 
   it('a switchover cancelled while waiting for the target leaves the old primary and both replicas streaming', async () => {
     const taskQueue = taskQueueFor('pgSwitchover cancelled in catch-up');
-    const oldPrimary = await waitClusterHealthy();
-    const target = PG_NAMES.filter((n) => n !== oldPrimary)[0];
+    const { primary: oldPrimary, standby: target } = await primaryAndFirstStandby();
     const replay = (action: 'pause' | 'resume') =>
       withPg(pgPort(target), 'postgres', (pg) => pg.query(`SELECT pg_wal_replay_${action}()`), 5_000);
     await replay('pause');

@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
 import { ports } from '../../testkit/ports';
-import { PG_NAMES, pgWorkerEnv, sleep, waitClusterHealthy, Writer, WritableProber, useHealthyPgSession } from '../../testkit/pg-cluster';
+import {
+  PG_NAMES,
+  pgWorkerEnv,
+  sleep,
+  waitClusterHealthy,
+  Writer,
+  WritableProber,
+  useHealthyPgSession,
+  primaryAndFirstStandby,
+} from '../../testkit/pg-cluster';
 import { stackSecrets, taskQueueFor } from '../../testkit/stack';
 import { withWorkerEnv } from '../../testkit/workers';
 
@@ -13,8 +22,7 @@ describe('pgSwitchover', () => {
 
   it('moves the primary to the target under write load with zero acknowledged rows lost', async () => {
     const taskQueue = taskQueueFor('pgSwitchover under load');
-    const oldPrimary = await waitClusterHealthy();
-    const target = PG_NAMES.filter((n) => n !== oldPrimary)[0];
+    const { primary: oldPrimary, standby: target } = await primaryAndFirstStandby();
     const redisNodes = ports.redis.map((port) => ({ host: '127.0.0.1', port }));
     const subscriber = new Cluster(redisNodes, { redisOptions: { password: stackSecrets().REDIS_PASSWORD } });
     const messages: Array<{ epoch: number; primary: { name: string; port: number } }> = [];
