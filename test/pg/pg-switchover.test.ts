@@ -1,11 +1,17 @@
 // pgSwitchover under write load: zero acknowledged rows lost, never two writable
-// servers, the topology published in Redis (key and channel), the old primary streaming.
+// servers, the topology published in Redis (key and channel), the old primary streaming;
+// and a switchover cancelled mid-way leaves the cluster as it was.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
+import { assertCancelled } from '../../testkit/consistency';
+import { waitForPendingActivity } from '../../testkit/history';
 import { ports } from '../../testkit/ports';
 import {
   PG_NAMES,
+  pgPort,
+  withPg,
+  writableNow,
   pgWorkerEnv,
   sleep,
   waitClusterHealthy,
@@ -77,5 +83,33 @@ describe('pgSwitchover', () => {
     }
     assert.ok(prober.samples > 5);
     assert.equal(prober.maxWritable, 1, `never two writable servers: ${prober.violations.join('; ')}`);
+  });
+
+  // Cancelled while it waits for the target to catch up (the target's WAL replay is paused,
+  // so the wait cannot end by itself): the clean fence is undone, the workflow is reported as
+  // cancelled, and the cluster is as before: exactly one primary (the old one), both replicas
+  // streaming from it in quorum.
+  it('a switchover cancelled while waiting for the target leaves the old primary and both replicas streaming', async () => {
+    const taskQueue = taskQueueFor('pgSwitchover cancelled in catch-up');
+    const { primary: oldPrimary, standby: target } = await primaryAndFirstStandby();
+    const replay = (action: 'pause' | 'resume') =>
+      withPg(pgPort(target), 'postgres', (pg) => pg.query(`SELECT pg_wal_replay_${action}()`), 5_000);
+    await replay('pause');
+    try {
+      await withWorkerEnv(taskQueue, pgWorkerEnv(), async () => {
+        const handle = await session.client.workflow.start('pgSwitchover', {
+          taskQueue,
+          workflowId: 'pg-failover/main',
+          args: [{ cluster: 'main', target, timeoutSeconds: 120 }],
+        });
+        await waitForPendingActivity(handle, 'waitPgCaughtUp', 60_000);
+        await handle.cancel();
+        await assertCancelled(handle.result());
+      });
+    } finally {
+      await replay('resume');
+    }
+    assert.deepEqual(await writableNow(), [oldPrimary], 'exactly one writable server, the old primary');
+    assert.equal(await waitClusterHealthy(60_000), oldPrimary, 'both replicas stream from the old primary in quorum');
   });
 });
