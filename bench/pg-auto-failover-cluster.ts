@@ -56,18 +56,13 @@ export class PgAutoFailoverCluster {
     this.groups.set(name, child.pid!);
   }
 
-  async create(): Promise<void> {
-    await fs.rm(this.dir, { recursive: true, force: true });
-    await fs.mkdir(this.dir, { recursive: true });
-    const { uid, gid } = await fs.stat('/var/lib/postgresql').catch(() => ({ uid: 0, gid: 0 }));
-    await fs.chown(this.dir, uid, gid);
-    await this.autoctl([
-      'create',
-      'monitor',
+  /** Where a pg_autoctl server keeps its data and listens: loopback only, trust auth, no TLS (a throwaway bench cluster). */
+  private serverArgs(name: string, port: number): string[] {
+    return [
       '--pgdata',
-      path.join(this.dir, 'monitor'),
+      path.join(this.dir, name),
       '--pgport',
-      String(PAF_MONITOR_PORT),
+      String(port),
       '--hostname',
       '127.0.0.1',
       '--listen',
@@ -75,29 +70,19 @@ export class PgAutoFailoverCluster {
       '--auth',
       'trust',
       '--no-ssl',
-    ]);
+    ];
+  }
+
+  async create(): Promise<void> {
+    await fs.rm(this.dir, { recursive: true, force: true });
+    await fs.mkdir(this.dir, { recursive: true });
+    const { uid, gid } = await fs.stat('/var/lib/postgresql').catch(() => ({ uid: 0, gid: 0 }));
+    await fs.chown(this.dir, uid, gid);
+    await this.autoctl(['create', 'monitor', ...this.serverArgs('monitor', PAF_MONITOR_PORT)]);
     this.startKeeper('monitor');
     await this.waitPort(PAF_MONITOR_PORT);
     for (const node of PAF_NODES) {
-      await this.autoctl([
-        'create',
-        'postgres',
-        '--pgdata',
-        path.join(this.dir, node.name),
-        '--pgport',
-        String(node.port),
-        '--hostname',
-        '127.0.0.1',
-        '--listen',
-        '127.0.0.1',
-        '--auth',
-        'trust',
-        '--no-ssl',
-        '--monitor',
-        MONITOR_URI,
-        '--name',
-        node.name,
-      ]);
+      await this.autoctl(['create', 'postgres', ...this.serverArgs(node.name, node.port), '--monitor', MONITOR_URI, '--name', node.name]);
       this.startKeeper(node.name);
       await sleep(2000);
     }

@@ -2,6 +2,7 @@
 // numbered rows to whichever server accepts writes, records each acknowledgement and
 // which server gave it, and probes every server for writability.
 import { Client } from 'pg';
+import { commitNumberedRows, connectFirstWritable } from '../testkit/numbered-writes';
 
 export interface ServerRef {
   name: string;
@@ -40,7 +41,6 @@ export class BenchWriter {
   acked: Array<{ n: number; atMs: number; server: string }> = [];
   private running = false;
   private loop?: Promise<void>;
-  private next = 1;
 
   constructor(
     private readonly servers: ServerRef[],
@@ -60,42 +60,18 @@ export class BenchWriter {
 
   start(): void {
     this.running = true;
-    this.loop = (async () => {
-      let client: Client | undefined;
-      let server = '';
-      while (this.running) {
-        if (!client) {
-          for (const s of this.servers) {
-            const c = new Client({ host: '127.0.0.1', port: s.port, ...this.login, connectionTimeoutMillis: 500, query_timeout: 20_000 });
-            c.on('error', () => undefined);
-            try {
-              await c.connect();
-              if ((await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false) {
-                client = c;
-                server = s.name;
-                break;
-              }
-            } catch {
-              /* not up */
-            }
-            void c.end().catch(() => undefined);
-          }
-          if (!client) {
-            await sleep(20);
-            continue;
-          }
-        }
-        try {
-          await client.query(`INSERT INTO ${this.table} (n) VALUES ($1) ON CONFLICT DO NOTHING`, [this.next]);
-          this.acked.push({ n: this.next, atMs: Date.now(), server });
-          this.next += 1;
-        } catch {
-          void client.end().catch(() => undefined);
-          client = undefined;
-        }
-      }
-      if (client) void client.end().catch(() => undefined);
-    })();
+    this.loop = commitNumberedRows<string>({
+      table: this.table,
+      running: () => this.running,
+      connectWritable: async () => {
+        const found = await connectFirstWritable(
+          this.servers,
+          (s) => new Client({ host: '127.0.0.1', port: s.port, ...this.login, connectionTimeoutMillis: 500, query_timeout: 20_000 }),
+        );
+        return found && { pg: found.pg, server: found.server.name };
+      },
+      acknowledged: (n, server) => this.acked.push({ n, atMs: Date.now(), server }),
+    });
   }
 
   async stop(): Promise<void> {

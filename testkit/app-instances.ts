@@ -140,6 +140,14 @@ export async function removeFromNginx(instance: AppInstance): Promise<void> {
   await changeNginx(() => nginx().removeUpstreamMember(APP_SERVICE, instance.id));
 }
 
+/** Starts the instances numbered `numbers`, puts them behind nginx and waits until nginx routes to each. */
+export async function startInstancesBehindNginx(numbers: number[]): Promise<AppInstance[]> {
+  const instances = await startReadyInstances(numbers);
+  for (const i of instances) await addToNginx(i);
+  await waitNginxServes(instances.map((i) => i.id));
+  return instances;
+}
+
 export const nginxUrl = `http://127.0.0.1:${ports.nginx}`;
 
 /**

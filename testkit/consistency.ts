@@ -1,7 +1,7 @@
 // The scaling platform's consistency after an operation ended (finished, failed or was
 // cancelled): the instances that exist all run, their number and version are the expected
 // ones, and nginx's upstream holds exactly them. Returns the problems found, none when consistent.
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { listContainers, upstreamMembers, SERVICE } from './platform';
@@ -39,11 +39,14 @@ export async function assertCancelled(result: Promise<unknown>): Promise<void> {
   assert.ok(error.cause instanceof CancelledFailure, `expected a CancelledFailure cause, got ${String(error.cause)}`);
 }
 
-/** Scales the service up by `count` under its mutex ID, with no cooldown, and waits for the result. */
-export function scaleUpBy(client: Client, taskQueue: string, count: number) {
-  return client.workflow.execute('scaleUp', {
-    taskQueue,
-    workflowId: `scale/${SERVICE}`,
-    args: [{ service: SERVICE, count, cooldownSeconds: 0 }],
-  });
+/** Asserts the instances that exist, in order, and that nginx's upstream holds exactly them. */
+export async function assertInstancesServed(names: string[]): Promise<void> {
+  assert.deepEqual(
+    (await listContainers()).map((c) => c.name),
+    names,
+  );
+  assert.deepEqual(
+    (await upstreamMembers()).map((m) => m.name),
+    names,
+  );
 }

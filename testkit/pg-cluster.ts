@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
+import { commitNumberedRows, connectFirstWritable } from './numbered-writes';
 import { ports } from './ports';
+import { type TemporalSession, useTemporalSession } from './temporal-session';
 import { stackSecrets, stateDir } from './stack';
 
 // The failover runs and the monitor priming live in pg-failover-runs.ts; imported from here as before.
@@ -150,8 +152,6 @@ export class Writer {
   errors = 0;
   private running = false;
   private loop: Promise<void> | undefined;
-  private next = 1;
-
   constructor(readonly table: string) {}
 
   static async create(table: string): Promise<Writer> {
@@ -165,45 +165,13 @@ export class Writer {
 
   start(): void {
     this.running = true;
-    this.loop = (async () => {
-      let pg: PgClient | undefined;
-      let server: PgName = 'primary';
-      while (this.running) {
-        if (!pg) {
-          const found = await this.connectWritable();
-          pg = found?.pg;
-          if (found) server = found.name;
-          if (!pg) {
-            await sleep(20);
-            continue;
-          }
-        }
-        try {
-          await pg.query(`INSERT INTO ${this.table} (n) VALUES ($1) ON CONFLICT DO NOTHING`, [this.next]);
-          this.acked.push({ n: this.next, atMs: Date.now(), server });
-          this.next += 1;
-        } catch {
-          this.errors += 1;
-          void pg.end().catch(() => undefined);
-          pg = undefined;
-        }
-      }
-      if (pg) void pg.end().catch(() => undefined);
-    })();
-  }
-
-  private async connectWritable(): Promise<{ pg: PgClient; name: PgName } | undefined> {
-    for (const name of PG_NAMES) {
-      const pg = pgClient(pgPort(name), 'jarvis', 500, 20_000);
-      try {
-        await pg.connect();
-        if ((await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false) return { pg, name };
-      } catch {
-        /* down or not ready */
-      }
-      void pg.end().catch(() => undefined);
-    }
-    return undefined;
+    this.loop = commitNumberedRows<PgName>({
+      table: this.table,
+      running: () => this.running,
+      connectWritable: () => connectFirstWritable(PG_NAMES, (name) => pgClient(pgPort(name), 'jarvis', 500, 20_000)),
+      acknowledged: (n, server) => this.acked.push({ n, atMs: Date.now(), server }),
+      failed: () => (this.errors += 1),
+    });
   }
 
   async waitForAcks(count: number, timeoutMs = 30_000): Promise<void> {
@@ -248,4 +216,15 @@ export class Writer {
     const have = new Set(present);
     return wanted.filter((n) => !have.has(n));
   }
+}
+
+/** Waits for a healthy cluster; returns its primary and the first standby (the usual switchover target). */
+export async function primaryAndFirstStandby(): Promise<{ primary: PgName; standby: PgName }> {
+  const primary = await waitClusterHealthy();
+  return { primary, standby: PG_NAMES.filter((n) => n !== primary)[0] };
+}
+
+/** A Temporal session for a file that must find the cluster healthy, and leave it so. */
+export function useHealthyPgSession(): TemporalSession {
+  return useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy() });
 }

@@ -20,6 +20,13 @@ export async function listContainers(service = SERVICE) {
   return parts().orchestrator.listInstances(service);
 }
 
+/** The instance named `name`; fails when there is none. */
+export async function instanceNamed(name: string, service = SERVICE) {
+  const found = (await listContainers(service)).find((c) => c.name === name);
+  if (!found) throw new Error(`no instance named ${name}`);
+  return found;
+}
+
 export async function upstreamMembers(service = SERVICE) {
   return parts().nginx.listUpstreamMembers(service);
 }

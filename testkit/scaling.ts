@@ -15,6 +15,11 @@ export async function scaleUpNow(client: Client, taskQueue: string, count: numbe
   });
 }
 
+/** Starts `workflowType` with `input` under the service's mutex ID (a worker must serve `taskQueue`); returns its handle. */
+export function startUnderScaleMutex(client: Client, taskQueue: string, workflowType: string, input: Record<string, unknown>) {
+  return client.workflow.start(workflowType, { taskQueue, workflowId: scaleMutexId(SERVICE), args: [input] });
+}
+
 /** Runs fn while a worker (`env` on top of the test settings) serves `taskQueue`, on a platform reset before and after. */
 export async function onFreshPlatform(
   client: Client,

@@ -93,3 +93,39 @@ export async function startWorkerProcess(taskQueue: string, env: Record<string, 
     },
   };
 }
+
+export interface ReplaceableWorker {
+  /** Kills the first worker process with SIGKILL, as a crash would. */
+  crash: () => Promise<void>;
+  /** Starts a second worker process on the same task queue, to finish what the first left. */
+  replace: () => Promise<void>;
+}
+
+/**
+ * Runs fn while a worker process serves `taskQueue`; fn crashes it and starts its replacement
+ * when it chooses. Whatever still runs at the end is stopped, even when fn failed.
+ */
+export async function withReplaceableWorker<T>(
+  taskQueue: string,
+  env: Record<string, string>,
+  fn: (worker: ReplaceableWorker) => Promise<T>,
+): Promise<T> {
+  const first = await startWorkerProcess(taskQueue, env);
+  let second: WorkerProcess | undefined;
+  try {
+    return await fn({
+      crash: () => first.kill('SIGKILL'),
+      replace: async () => {
+        second = await startWorkerProcess(taskQueue, env);
+      },
+    });
+  } finally {
+    await first.kill('SIGKILL');
+    await second?.kill('SIGTERM');
+  }
+}
+
+/** withWorker with the worker's settings first, for a long body: it then reads last, after what it runs under. */
+export function withWorkerEnv<T>(taskQueue: string, env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  return withWorker(taskQueue, fn, env);
+}

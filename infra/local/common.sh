@@ -118,6 +118,20 @@ stop_pid() {
   log "$what did not stop within ${secs}s; killed"
 }
 
+# node_start_precheck PIDFILE ENTRY WHAT: before starting dist/ENTRY in the background, exits 0
+# when it already runs, fails when it is not built, and loads the secrets it reads.
+node_start_precheck() {
+  local pidfile=$1 entry=$2 what=$3
+  if pid_alive "$pidfile"; then log "already running (pid $(cat "$pidfile"))"; exit 0; fi
+  [ -f "$REPO_ROOT/dist/$entry" ] || die "the $what is not built; run: npm run build"
+  load_secrets
+}
+
+# print_status NAME PIDFILE [DETAIL]: the one status line of a background process.
+print_status() {
+  if pid_alive "$2"; then echo "$1: up (pid $(cat "$2"))${3:-}"; else echo "$1: down"; fi
+}
+
 # require_free_port PORT WHAT PIDFILE: fails when another program holds a port we are about to use.
 require_free_port() {
   local port=$1 what=$2 pidfile=$3

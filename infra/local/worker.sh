@@ -8,9 +8,7 @@ pidfile="$STATE_DIR/worker/worker.pid"
 
 case "${1:-status}" in
   start)
-    if pid_alive "$pidfile"; then log "already running (pid $(cat "$pidfile"))"; exit 0; fi
-    [ -f "$REPO_ROOT/dist/workers/main.js" ] || die "the worker is not built; run: npm run build"
-    load_secrets
+    node_start_precheck "$pidfile" workers/main.js worker
     export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" NGINX_PORT APP_BASE_PORT WORKER_METRICS_PORT WORKER_SDK_METRICS_PORT
     # The log is appended to across restarts: only the lines this start writes speak for it
     # (reading just the last few lines misses "worker ready" once the SDK logs after it).
@@ -29,7 +27,6 @@ case "${1:-status}" in
     log "worker serving task queue ${TASK_QUEUE:-jarvis-scaling}; metrics on http://127.0.0.1:$WORKER_METRICS_PORT/metrics"
     ;;
   stop) stop_pid "$pidfile" "worker" 30 ;;
-  status)
-    if pid_alive "$pidfile"; then echo "worker: up (pid $(cat "$pidfile"))"; else echo "worker: down"; fi ;;
+  status) print_status worker "$pidfile" ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

@@ -23,6 +23,11 @@ interface Case {
   error?: RegExp;
 }
 
+/** A POST of `body` to /api/notes, sent as `contentType`. */
+function notePost(name: string, contentType: string, body: string, status: number, error: RegExp): Case {
+  return { name, method: 'POST', path: '/api/notes', headers: { 'content-type': contentType }, body, status, error };
+}
+
 const SID = '0123456789abcdef0123456789abcdef';
 
 describe('bad input gets a clear 4xx and crashes nothing', () => {
@@ -45,51 +50,11 @@ describe('bad input gets a clear 4xx and crashes nothing', () => {
       status: 400,
       error: /malformed session cookie/,
     },
-    {
-      name: 'an oversized body',
-      method: 'POST',
-      path: '/api/notes',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text: 'x'.repeat(5_000) }),
-      status: 413,
-      error: /at most 1024 are accepted/,
-    },
-    {
-      name: 'a body that is not JSON',
-      method: 'POST',
-      path: '/api/notes',
-      headers: { 'content-type': 'application/json' },
-      body: '{"text": ',
-      status: 400,
-      error: /not valid JSON/,
-    },
-    {
-      name: 'a JSON array body',
-      method: 'POST',
-      path: '/api/notes',
-      headers: { 'content-type': 'application/json' },
-      body: '[1]',
-      status: 400,
-      error: /must be a JSON object/,
-    },
-    {
-      name: 'a body of another type',
-      method: 'POST',
-      path: '/api/notes',
-      headers: { 'content-type': 'text/plain' },
-      body: 'hi',
-      status: 415,
-      error: /must be JSON/,
-    },
-    {
-      name: 'a note without text',
-      method: 'POST',
-      path: '/api/notes',
-      headers: { 'content-type': 'application/json' },
-      body: '{"title":"x"}',
-      status: 400,
-      error: /text must be a non-empty string/,
-    },
+    notePost('an oversized body', 'application/json', JSON.stringify({ text: 'x'.repeat(5_000) }), 413, /at most 1024 are accepted/),
+    notePost('a body that is not JSON', 'application/json', '{"text": ', 400, /not valid JSON/),
+    notePost('a JSON array body', 'application/json', '[1]', 400, /must be a JSON object/),
+    notePost('a body of another type', 'text/plain', 'hi', 415, /must be JSON/),
+    notePost('a note without text', 'application/json', '{"title":"x"}', 400, /text must be a non-empty string/),
     { name: 'a note id that is not a number', path: '/api/notes/abc', status: 400, error: /note id must be a positive whole number/ },
     {
       name: 'a session field with a bad name',

@@ -6,9 +6,8 @@ import {
   eventually,
   nginxUrl,
   removeFromNginx,
-  addToNginx,
+  startInstancesBehindNginx,
   startReadyInstances,
-  waitNginxServes,
 } from '../../testkit/app-instances';
 import { startSteadyLoad } from '../../testkit/load';
 
@@ -25,9 +24,7 @@ describe('graceful shutdown under load through nginx', () => {
   after(cleanUpInstances);
 
   it('loses no request when one instance gets SIGTERM and another is drained first, and finishes slow requests in flight', async () => {
-    const [one, two, three] = await startReadyInstances([1, 2, 3]);
-    for (const i of [one, two, three]) await addToNginx(i);
-    await waitNginxServes([one.id, two.id, three.id]);
+    const [, two, three] = await startInstancesBehindNginx([1, 2, 3]);
 
     // A browser-like client: a GET whose reused keep-alive connection an nginx reload closed
     // before any answer is sent again (see startSteadyLoad); anything else counts as failed.

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { addToNginx, cleanUpInstances, nginxUrl, removeFromNginx, startReadyInstances, waitNginxServes } from '../../testkit/app-instances';
+import {
+  addToNginx,
+  cleanUpInstances,
+  nginxUrl,
+  removeFromNginx,
+  startInstancesBehindNginx,
+  startReadyInstances,
+  waitNginxServes,
+} from '../../testkit/app-instances';
 
 const SESSIONS = 1_000;
 const CONCURRENCY = 25;
@@ -48,9 +56,7 @@ describe('sessions through nginx while instances come and go', () => {
   after(cleanUpInstances);
 
   it('keeps the data of 1,000 sessions, moving only about 1/N of them per change', async () => {
-    const [one, two, three] = await startReadyInstances([1, 2, 3]);
-    for (const i of [one, two, three]) await addToNginx(i);
-    await waitNginxServes([one.id, two.id, three.id]);
+    const [one, two, three] = await startInstancesBehindNginx([1, 2, 3]);
 
     // Round 1: new sessions, spread evenly although none has a cookie yet.
     const first: Visit[] = new Array(SESSIONS);

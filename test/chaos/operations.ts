@@ -42,25 +42,14 @@ const pickFrom = <T>(items: T[], pick: number): T => items[Math.min(items.length
 /** Slot migrations are throttled and cut small so a kill lands mid-migration. */
 const MIGRATION = { slotsPerActivity: 16, throttleKeysPerSecond: 50 };
 
+/** A scaling step under the service's mutex whose input does not depend on the platform. */
+function fixedScalingStep(workflowType: string, input: Record<string, unknown>): OperationSpec {
+  return { domain: 'scaling', duringUpdate: false, prepare: async () => ({ workflowType, workflowId: SCALE_MUTEX, input }) };
+}
+
 export const OPERATION_SPECS: Record<OperationName, OperationSpec> = {
-  scaleUp: {
-    domain: 'scaling',
-    duringUpdate: false,
-    prepare: async () => ({
-      workflowType: 'scaleUp',
-      workflowId: SCALE_MUTEX,
-      input: { service: SERVICE, count: 1, cooldownSeconds: 0, healthTimeoutSeconds: 60 },
-    }),
-  },
-  scaleDown: {
-    domain: 'scaling',
-    duringUpdate: false,
-    prepare: async () => ({
-      workflowType: 'scaleDown',
-      workflowId: SCALE_MUTEX,
-      input: { service: SERVICE, count: 1, cooldownSeconds: 0, drainTimeoutSeconds: 10 },
-    }),
-  },
+  scaleUp: fixedScalingStep('scaleUp', { service: SERVICE, count: 1, cooldownSeconds: 0, healthTimeoutSeconds: 60 }),
+  scaleDown: fixedScalingStep('scaleDown', { service: SERVICE, count: 1, cooldownSeconds: 0, drainTimeoutSeconds: 10 }),
   drainInstance: {
     domain: 'scaling',
     duringUpdate: false,

@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertFailsWith } from '../../testkit/failures';
 import { highestActivityAttempt } from '../../testkit/history';
-import { PG_NAMES, pgPort, pgWorkerEnv, waitClusterHealthy, withPg } from '../../testkit/pg-cluster';
+import { PG_NAMES, pgPort, pgWorkerEnv, waitClusterHealthy, withPg, useHealthyPgSession } from '../../testkit/pg-cluster';
 import { taskQueueFor } from '../../testkit/stack';
 import { withWorker } from '../../testkit/workers';
-import { useTemporalSession } from '../../testkit/temporal-session';
 
 /** Role, timeline and WAL receiver target of each server: what a role change would alter. */
 async function snapshot(): Promise<string> {
@@ -25,7 +24,7 @@ async function snapshot(): Promise<string> {
 }
 
 describe('PostgreSQL HA workflows reject bad input', () => {
-  const session = useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy() });
+  const session = useHealthyPgSession();
 
   it('refuses an unknown cluster, the current primary as target and an unknown target, changing nothing', async () => {
     const taskQueue = taskQueueFor('pg bad input');

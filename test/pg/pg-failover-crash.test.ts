@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { highestActivityAttempt, waitForPendingActivity } from '../../testkit/history';
 import { pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, WritableProber, writableNow } from '../../testkit/pg-cluster';
 import { taskQueueFor } from '../../testkit/stack';
-import { startWorkerProcess } from '../../testkit/workers';
+import { type ReplaceableWorker, withReplaceableWorker } from '../../testkit/workers';
 import { useTemporalSession } from '../../testkit/temporal-session';
 
 interface FailoverResult {
@@ -19,16 +19,32 @@ interface FailoverResult {
 describe('pgFailover survives a worker killed with SIGKILL', () => {
   const session = useTemporalSession({ prepare: () => waitClusterHealthy(), cleanUp: () => waitClusterHealthy(90_000) });
 
-  it('completes with exactly one primary when the worker dies before the promotion', async () => {
-    const taskQueue = taskQueueFor('pgFailover crash before promotion');
+  /**
+   * Kills the primary's postmaster while a worker process serves a fresh task queue, runs
+   * `body`, and checks that no moment of it saw two writable servers.
+   */
+  async function afterPrimaryKilled(
+    name: string,
+    body: (oldPrimary: string, taskQueue: string, worker: ReplaceableWorker) => Promise<void>,
+  ) {
+    const taskQueue = taskQueueFor(name);
     const oldPrimary = await waitClusterHealthy();
-    const first = await startWorkerProcess(taskQueue, pgWorkerEnv());
-    await primeMonitor(session.client, taskQueue);
     const prober = new WritableProber();
-    prober.start();
-    process.kill(postmasterPid(oldPrimary), 'SIGKILL');
-    let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
-    try {
+    await withReplaceableWorker(taskQueue, pgWorkerEnv(), async (worker) => {
+      await primeMonitor(session.client, taskQueue);
+      prober.start();
+      process.kill(postmasterPid(oldPrimary), 'SIGKILL');
+      try {
+        await body(oldPrimary, taskQueue, worker);
+      } finally {
+        await prober.stop();
+      }
+    });
+    assert.equal(prober.maxWritable, 1, `never two writable servers: ${prober.violations.join('; ')}`);
+  }
+
+  it('completes with exactly one primary when the worker dies before the promotion', () =>
+    afterPrimaryKilled('pgFailover crash before promotion', async (oldPrimary, taskQueue, worker) => {
       // requireApproval holds the run between the fence and the promotion.
       const handle = await session.client.workflow.start('pgFailover', {
         taskQueue,
@@ -42,10 +58,10 @@ describe('pgFailover survives a worker killed with SIGKILL', () => {
         if (step !== 'approval') await sleep(100);
       }
       assert.equal(step, 'approval', 'the run reached the approval wait');
-      await first.kill('SIGKILL');
+      await worker.crash();
       assert.deepEqual(await writableNow(), [], 'nothing was promoted before the crash');
 
-      second = await startWorkerProcess(taskQueue, pgWorkerEnv());
+      await worker.replace();
       await handle.signal('approveFailover', { approvedBy: 'crash-test' });
       const result = (await handle.result()) as FailoverResult;
       assert.equal(result.outcome, 'failed-over', JSON.stringify(result));
@@ -54,36 +70,22 @@ describe('pgFailover survives a worker killed with SIGKILL', () => {
       assert.equal(await highestActivityAttempt(handle, 'promotePgServer'), 1, 'promoted once');
       assert.equal(await highestActivityAttempt(handle, 'fencePgServer'), 1, 'fenced once: the replayed run did not fence again');
       assert.equal(await waitClusterHealthy(60_000), result.newPrimary);
-    } finally {
-      await first.kill('SIGKILL');
-      await second?.kill('SIGTERM');
-      await prober.stop();
-    }
-    assert.equal(prober.maxWritable, 1, `never two writable servers: ${prober.violations.join('; ')}`);
-  });
+    }));
 
-  it('completes with exactly one primary when the worker dies after the promotion, during the rejoin', async () => {
-    const taskQueue = taskQueueFor('pgFailover crash after promotion');
-    const oldPrimary = await waitClusterHealthy();
-    const first = await startWorkerProcess(taskQueue, pgWorkerEnv());
-    await primeMonitor(session.client, taskQueue);
-    const prober = new WritableProber();
-    prober.start();
-    process.kill(postmasterPid(oldPrimary), 'SIGKILL');
-    let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
-    try {
+  it('completes with exactly one primary when the worker dies after the promotion, during the rejoin', () =>
+    afterPrimaryKilled('pgFailover crash after promotion', async (oldPrimary, taskQueue, worker) => {
       const handle = await session.client.workflow.start('pgFailover', {
         taskQueue,
         workflowId: 'pg-failover/main',
         args: [{ cluster: 'main' }],
       });
       await waitForPendingActivity(handle, 'rejoinPgServer', 60_000);
-      await first.kill('SIGKILL');
+      await worker.crash();
       const writable = await writableNow();
       assert.equal(writable.length, 1, `one writable server right after the crash: ${writable.join(', ')}`);
       assert.notEqual(writable[0], oldPrimary);
 
-      second = await startWorkerProcess(taskQueue, pgWorkerEnv());
+      await worker.replace();
       const result = (await handle.result()) as FailoverResult;
       assert.equal(result.outcome, 'failed-over', JSON.stringify(result));
       assert.equal(result.newPrimary, writable[0]);
@@ -93,11 +95,5 @@ describe('pgFailover survives a worker killed with SIGKILL', () => {
         'the rejoin was interrupted and ran again on the second worker',
       );
       assert.equal(await waitClusterHealthy(60_000), result.newPrimary);
-    } finally {
-      await first.kill('SIGKILL');
-      await second?.kill('SIGTERM');
-      await prober.stop();
-    }
-    assert.equal(prober.maxWritable, 1, `never two writable servers: ${prober.violations.join('; ')}`);
-  });
+    }));
 });

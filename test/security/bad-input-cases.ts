@@ -17,26 +17,19 @@ export interface WorkflowCase {
   message: RegExp;
 }
 
+/** A row whose workflow must fail with InvalidInput: most of the table. */
+function invalidInput(name: string, type: string, input: unknown, message: RegExp): WorkflowCase {
+  return { name, type, input, failureType: 'InvalidInput', message };
+}
+
 const SHELL = 'jarvis-app;rm -rf / #';
 const TRAVERSAL = '../../etc/passwd';
 const UNKNOWN_NODE = 'c'.repeat(40);
 
 export const workflowCases: WorkflowCase[] = [
   // scaleUp
-  {
-    name: 'a negative count',
-    type: 'scaleUp',
-    input: { service: 'jarvis-app', count: -1 },
-    failureType: 'InvalidInput',
-    message: /count must be at least 1/,
-  },
-  {
-    name: 'a huge count',
-    type: 'scaleUp',
-    input: { service: 'jarvis-app', count: 1e9 },
-    failureType: 'InvalidInput',
-    message: /count must be at most 20 per operation/,
-  },
+  invalidInput('a negative count', 'scaleUp', { service: 'jarvis-app', count: -1 }, /count must be at least 1/),
+  invalidInput('a huge count', 'scaleUp', { service: 'jarvis-app', count: 1e9 }, /count must be at most 20 per operation/),
   {
     name: 'a count past MAX_INSTANCES',
     type: 'scaleUp',
@@ -44,20 +37,13 @@ export const workflowCases: WorkflowCase[] = [
     failureType: 'LimitExceeded',
     message: new RegExp(`has 1 instances; adding ${TABLE_LIMITS.max} would exceed MAX_INSTANCES=${TABLE_LIMITS.max}`),
   },
-  {
-    name: 'shell metacharacters in the service',
-    type: 'scaleUp',
-    input: { service: SHELL },
-    failureType: 'InvalidInput',
-    message: /service must be lowercase letters, digits and dashes/,
-  },
-  {
-    name: 'path traversal in the service',
-    type: 'scaleUp',
-    input: { service: TRAVERSAL },
-    failureType: 'InvalidInput',
-    message: /service must be lowercase letters, digits and dashes/,
-  },
+  invalidInput(
+    'shell metacharacters in the service',
+    'scaleUp',
+    { service: SHELL },
+    /service must be lowercase letters, digits and dashes/,
+  ),
+  invalidInput('path traversal in the service', 'scaleUp', { service: TRAVERSAL }, /service must be lowercase letters, digits and dashes/),
   {
     name: 'an unknown service',
     type: 'scaleUp',
@@ -65,20 +51,8 @@ export const workflowCases: WorkflowCase[] = [
     failureType: 'UnknownService',
     message: /unknown service "ghost-app"; this worker scales: jarvis-app/,
   },
-  {
-    name: 'an input that is not an object',
-    type: 'scaleUp',
-    input: 'jarvis-app',
-    failureType: 'InvalidInput',
-    message: /input must be a JSON object such as \{"service":"jarvis-app"\}/,
-  },
-  {
-    name: 'an unknown field',
-    type: 'scaleUp',
-    input: { service: 'jarvis-app', replicas: 5 },
-    failureType: 'InvalidInput',
-    message: /unknown field\(s\): replicas/,
-  },
+  invalidInput('an input that is not an object', 'scaleUp', 'jarvis-app', /input must be a JSON object such as \{"service":"jarvis-app"\}/),
+  invalidInput('an unknown field', 'scaleUp', { service: 'jarvis-app', replicas: 5 }, /unknown field\(s\): replicas/),
   // scaleDown and drainInstance
   {
     name: 'a count that would go below MIN_INSTANCES',
@@ -87,20 +61,13 @@ export const workflowCases: WorkflowCase[] = [
     failureType: 'LimitExceeded',
     message: new RegExp(`removing 1 would go below MIN_INSTANCES=${TABLE_LIMITS.min}`),
   },
-  {
-    name: 'an unknown victim rule',
-    type: 'scaleDown',
-    input: { service: 'jarvis-app', victim: 'oldest' },
-    failureType: 'InvalidInput',
-    message: /victim must be "newest" or "least-loaded"/,
-  },
-  {
-    name: 'a negative cooldown',
-    type: 'scaleDown',
-    input: { service: 'jarvis-app', cooldownSeconds: -5 },
-    failureType: 'InvalidInput',
-    message: /cooldownSeconds must not be negative/,
-  },
+  invalidInput(
+    'an unknown victim rule',
+    'scaleDown',
+    { service: 'jarvis-app', victim: 'oldest' },
+    /victim must be "newest" or "least-loaded"/,
+  ),
+  invalidInput('a negative cooldown', 'scaleDown', { service: 'jarvis-app', cooldownSeconds: -5 }, /cooldownSeconds must not be negative/),
   {
     name: 'an unknown instance',
     type: 'drainInstance',
@@ -108,28 +75,25 @@ export const workflowCases: WorkflowCase[] = [
     failureType: 'UnknownInstance',
     message: /no instance named jarvis-app-99; jarvis-app has: jarvis-app-1/,
   },
-  {
-    name: 'shell metacharacters in the instance',
-    type: 'drainInstance',
-    input: { instance: 'jarvis-app-1; reboot' },
-    failureType: 'InvalidInput',
-    message: /instance must be an instance name such as "jarvis-app-3"/,
-  },
-  {
-    name: 'path traversal in the instance',
-    type: 'drainInstance',
-    input: { instance: '../jarvis-app-1' },
-    failureType: 'InvalidInput',
-    message: /instance must be an instance name such as "jarvis-app-3"/,
-  },
+  invalidInput(
+    'shell metacharacters in the instance',
+    'drainInstance',
+    { instance: 'jarvis-app-1; reboot' },
+    /instance must be an instance name such as "jarvis-app-3"/,
+  ),
+  invalidInput(
+    'path traversal in the instance',
+    'drainInstance',
+    { instance: '../jarvis-app-1' },
+    /instance must be an instance name such as "jarvis-app-3"/,
+  ),
   // rollingUpdate and autoscaleCheck
-  {
-    name: 'a command substitution as the version',
-    type: 'rollingUpdate',
-    input: { service: 'jarvis-app', version: '$(reboot)' },
-    failureType: 'InvalidInput',
-    message: /version must be letters, digits, "\.", "_" or "-"/,
-  },
+  invalidInput(
+    'a command substitution as the version',
+    'rollingUpdate',
+    { service: 'jarvis-app', version: '$(reboot)' },
+    /version must be letters, digits, "\.", "_" or "-"/,
+  ),
   {
     name: 'an unknown service',
     type: 'rollingUpdate',
@@ -144,85 +108,49 @@ export const workflowCases: WorkflowCase[] = [
     failureType: 'UnknownService',
     message: /unknown service "ghost-app"/,
   },
-  {
-    name: 'a missing service',
-    type: 'autoscaleCheck',
-    input: {},
-    failureType: 'InvalidInput',
-    message: /service must be a string such as "jarvis-app"/,
-  },
+  invalidInput('a missing service', 'autoscaleCheck', {}, /service must be a string such as "jarvis-app"/),
   // PostgreSQL
-  {
-    name: 'an unknown cluster given as a path',
-    type: 'pgFailover',
-    input: { cluster: '../main' },
-    failureType: 'InvalidInput',
-    message: /cluster must be one of: main \(unknown cluster\)/,
-  },
-  {
-    name: 'a negative lag bound',
-    type: 'pgFailover',
-    input: { cluster: 'main', maxLagBytes: -1 },
-    failureType: 'InvalidInput',
-    message: /maxLagBytes must not be negative/,
-  },
-  {
-    name: 'path traversal as the target',
-    type: 'pgSwitchover',
-    input: { cluster: 'main', target: '../primary' },
-    failureType: 'InvalidInput',
-    message: /target must be one of: primary, replica1, replica2/,
-  },
-  {
-    name: 'a huge timeout',
-    type: 'pgSwitchover',
-    input: { cluster: 'main', target: 'replica1', timeoutSeconds: 1e9 },
-    failureType: 'InvalidInput',
-    message: /timeoutSeconds must be at most 3600/,
-  },
+  invalidInput(
+    'an unknown cluster given as a path',
+    'pgFailover',
+    { cluster: '../main' },
+    /cluster must be one of: main \(unknown cluster\)/,
+  ),
+  invalidInput('a negative lag bound', 'pgFailover', { cluster: 'main', maxLagBytes: -1 }, /maxLagBytes must not be negative/),
+  invalidInput(
+    'path traversal as the target',
+    'pgSwitchover',
+    { cluster: 'main', target: '../primary' },
+    /target must be one of: primary, replica1, replica2/,
+  ),
+  invalidInput(
+    'a huge timeout',
+    'pgSwitchover',
+    { cluster: 'main', target: 'replica1', timeoutSeconds: 1e9 },
+    /timeoutSeconds must be at most 3600/,
+  ),
   // Redis
-  {
-    name: 'a slot number out of bounds',
-    type: 'redisReshard',
-    input: { target: UNKNOWN_NODE, ranges: [16384] },
-    failureType: 'InvalidInput',
-    message: /ranges: "16384" is not a slot range within 0\.\.16383/,
-  },
-  {
-    name: 'a huge slot count',
-    type: 'redisReshard',
-    input: { target: UNKNOWN_NODE, slots: 20000 },
-    failureType: 'InvalidInput',
-    message: /slots must be at most 16384/,
-  },
-  {
-    name: 'a negative slot count',
-    type: 'redisReshard',
-    input: { target: UNKNOWN_NODE, slots: -3 },
-    failureType: 'InvalidInput',
-    message: /slots must be at least 1/,
-  },
-  {
-    name: 'a privileged port',
-    type: 'redisAddNode',
-    input: { port: 80 },
-    failureType: 'InvalidInput',
-    message: /port must be at least 1024/,
-  },
-  {
-    name: 'shell metacharacters as the port',
-    type: 'redisAddNode',
-    input: { port: `${ports.redisExtra[0]}; rm -rf /` },
-    failureType: 'InvalidInput',
-    message: /port must be the new node's port/,
-  },
-  {
-    name: 'path traversal as the node id',
-    type: 'redisRemoveNode',
-    input: { nodeId: TRAVERSAL },
-    failureType: 'InvalidInput',
-    message: /nodeId must be a node id \(40 lowercase hex characters/,
-  },
+  invalidInput(
+    'a slot number out of bounds',
+    'redisReshard',
+    { target: UNKNOWN_NODE, ranges: [16384] },
+    /ranges: "16384" is not a slot range within 0\.\.16383/,
+  ),
+  invalidInput('a huge slot count', 'redisReshard', { target: UNKNOWN_NODE, slots: 20000 }, /slots must be at most 16384/),
+  invalidInput('a negative slot count', 'redisReshard', { target: UNKNOWN_NODE, slots: -3 }, /slots must be at least 1/),
+  invalidInput('a privileged port', 'redisAddNode', { port: 80 }, /port must be at least 1024/),
+  invalidInput(
+    'shell metacharacters as the port',
+    'redisAddNode',
+    { port: `${ports.redisExtra[0]}; rm -rf /` },
+    /port must be the new node's port/,
+  ),
+  invalidInput(
+    'path traversal as the node id',
+    'redisRemoveNode',
+    { nodeId: TRAVERSAL },
+    /nodeId must be a node id \(40 lowercase hex characters/,
+  ),
   {
     name: 'an unknown node',
     type: 'redisRemoveNode',
@@ -230,13 +158,7 @@ export const workflowCases: WorkflowCase[] = [
     failureType: 'UnknownNode',
     message: new RegExp(`${UNKNOWN_NODE}`),
   },
-  {
-    name: 'a threshold over 100 %',
-    type: 'redisRebalance',
-    input: { thresholdPercent: 150 },
-    failureType: 'InvalidInput',
-    message: /thresholdPercent must be at most 100/,
-  },
+  invalidInput('a threshold over 100 %', 'redisRebalance', { thresholdPercent: 150 }, /thresholdPercent must be at most 100/),
   {
     name: 'an unknown replica',
     type: 'redisFailover',

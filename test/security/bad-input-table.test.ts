@@ -117,25 +117,29 @@ describe('the bad-input table: clear message, no retry, no change', () => {
     );
   });
 
+  /** `temporal workflow start` of a scaleUp on the test task queue, with `input` as the raw --input text. */
+  const startScaleUpWithTemporalCli = (temporal: string, workflowId: string, input: string) =>
+    run(temporal, [
+      'workflow',
+      'start',
+      '--address',
+      temporalAddress,
+      '--type',
+      'scaleUp',
+      '--task-queue',
+      taskQueue,
+      '--workflow-id',
+      workflowId,
+      '--input',
+      input,
+    ]);
+
   it('refuses malformed JSON in `temporal workflow start --input`, starting nothing', async () => {
     const temporal = await temporalCliPath();
     for (const [i, text] of malformedJsonInputs.entries()) {
       const before = await takeSnapshot();
       const workflowId = `bad-input/${process.pid}/json-${i}`;
-      const result = await run(temporal, [
-        'workflow',
-        'start',
-        '--address',
-        temporalAddress,
-        '--type',
-        'scaleUp',
-        '--task-queue',
-        taskQueue,
-        '--workflow-id',
-        workflowId,
-        '--input',
-        text,
-      ]).then(
+      const result = await startScaleUpWithTemporalCli(temporal, workflowId, text).then(
         () => ({ code: 0, stderr: '' }),
         (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
       );
@@ -157,20 +161,7 @@ describe('the bad-input table: clear message, no retry, no change', () => {
     const temporal = await temporalCliPath();
     const workflowId = `bad-input/${process.pid}/json-count`;
     const before = await takeSnapshot();
-    await run(temporal, [
-      'workflow',
-      'start',
-      '--address',
-      temporalAddress,
-      '--type',
-      'scaleUp',
-      '--task-queue',
-      taskQueue,
-      '--workflow-id',
-      workflowId,
-      '--input',
-      '{"service":"jarvis-app","count":-1}',
-    ]);
+    await startScaleUpWithTemporalCli(temporal, workflowId, '{"service":"jarvis-app","count":-1}');
     const handle = client.workflow.getHandle(workflowId);
     await withWorker(taskQueue, () => assertFailsWith(handle.result(), 'InvalidInput', /count must be at least 1/), workerEnv);
     const report = await attemptReport(client, handle);

@@ -31,20 +31,22 @@ const primaryKilled = (): ClusterModel => {
   return m;
 };
 
+/** Every plan from the promotion on: promote, re-point the other standby, publish, restore sync, rejoin the old primary, publish again. */
+const fromPromotion = (newPrimary: string, otherStandby: string) => [
+  `promote ${newPrimary}`,
+  `repoint ${otherStandby}`,
+  `publish ${newPrimary}`,
+  `restoreSync ${newPrimary}`,
+  'rejoin primary',
+  `publish ${newPrimary}`,
+];
+
 const scenarios: Array<{ name: string; model: () => ClusterModel; goal: PlanGoal; expected: string[] }> = [
   {
     name: 'failover after a kill: fence, promote, re-point, publish, sync, rejoin, publish again',
     model: primaryKilled,
     goal: { kind: 'failover', oldPrimary: 'primary', newPrimary: 'replica1' },
-    expected: [
-      'fence primary',
-      'promote replica1',
-      'repoint replica2',
-      'publish replica1',
-      'restoreSync replica1',
-      'rejoin primary',
-      'publish replica1',
-    ],
+    expected: ['fence primary', ...fromPromotion('replica1', 'replica2')],
   },
   {
     // A wrong rule that promoted before fencing would put two writable servers up while
@@ -52,30 +54,13 @@ const scenarios: Array<{ name: string; model: () => ClusterModel; goal: PlanGoal
     name: 'failover of a hung primary whose standbys still follow it fences first',
     model: healthy,
     goal: { kind: 'failover', oldPrimary: 'primary', newPrimary: 'replica2' },
-    expected: [
-      'fence primary',
-      'promote replica2',
-      'repoint replica1',
-      'publish replica2',
-      'restoreSync replica2',
-      'rejoin primary',
-      'publish replica2',
-    ],
+    expected: ['fence primary', ...fromPromotion('replica2', 'replica1')],
   },
   {
     name: 'switchover stops the primary cleanly and waits for the target to catch up before promoting',
     model: healthy,
     goal: { kind: 'switchover', oldPrimary: 'primary', newPrimary: 'replica1' },
-    expected: [
-      'fence primary',
-      'catchUp replica1',
-      'promote replica1',
-      'repoint replica2',
-      'publish replica1',
-      'restoreSync replica1',
-      'rejoin primary',
-      'publish replica1',
-    ],
+    expected: ['fence primary', 'catchUp replica1', ...fromPromotion('replica1', 'replica2')],
   },
 ];
 

@@ -13,7 +13,7 @@ import { assertBaseCluster, clusterView, redisCliCheck, redisWorkerEnv, withNode
 import { ListWriter, resilientClusterClient } from '../../testkit/redis-writer';
 import { restoreBaseCluster } from '../../testkit/redis-restore';
 import { taskQueueFor } from '../../testkit/stack';
-import { withWorker } from '../../testkit/workers';
+import { withWorker, withWorkerEnv } from '../../testkit/workers';
 import { useTemporalSession } from '../../testkit/temporal-session';
 
 // ioredis's own slot function (CRC16 mod 16384), to name keys that fall in the moved slots.
@@ -59,31 +59,27 @@ describe('redisReshard when MIGRATE fails with IOERR', () => {
       await writer.populate();
       writer.start();
 
-      await withWorker(
-        taskQueue,
-        async () => {
-          const handle = await session.client.workflow.start('redisReshard', {
-            taskQueue,
-            workflowId: REDIS_MUTEX_ID,
-            args: [{ target: b.id, sources: [a.id], ranges, migrateTimeoutMs: 100, slotConcurrency: 8 }],
-          });
-          // Pause the target's writes (RESTORE is one) for longer than the MIGRATE timeout, over and over.
-          let finished = false;
-          const outcome = handle.result().finally(() => (finished = true));
-          let pauses = 0;
-          for (const deadline = Date.now() + 120_000; !finished && Date.now() < deadline; pauses++) {
-            await withNode(b.port, (r) => r.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'WRITE'));
-            await new Promise((r) => setTimeout(r, PAUSE_MS + 50));
-          }
-          const result = await outcome;
-          process.stdout.write(
-            `# ${pauses} pauses of ${PAUSE_MS} ms; ${result.keysMoved} keys moved, ${result.ioerrRecoveries} IOERR recoveries\n`,
-          );
-          assert.equal(result.slotsMoved, SLOTS);
-          assert.ok(result.ioerrRecoveries > 0, 'MIGRATE really failed with IOERR at least once');
-        },
-        redisWorkerEnv(),
-      );
+      await withWorkerEnv(taskQueue, redisWorkerEnv(), async () => {
+        const handle = await session.client.workflow.start('redisReshard', {
+          taskQueue,
+          workflowId: REDIS_MUTEX_ID,
+          args: [{ target: b.id, sources: [a.id], ranges, migrateTimeoutMs: 100, slotConcurrency: 8 }],
+        });
+        // Pause the target's writes (RESTORE is one) for longer than the MIGRATE timeout, over and over.
+        let finished = false;
+        const outcome = handle.result().finally(() => (finished = true));
+        let pauses = 0;
+        for (const deadline = Date.now() + 120_000; !finished && Date.now() < deadline; pauses++) {
+          await withNode(b.port, (r) => r.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'WRITE'));
+          await new Promise((r) => setTimeout(r, PAUSE_MS + 50));
+        }
+        const result = await outcome;
+        process.stdout.write(
+          `# ${pauses} pauses of ${PAUSE_MS} ms; ${result.keysMoved} keys moved, ${result.ioerrRecoveries} IOERR recoveries\n`,
+        );
+        assert.equal(result.slotsMoved, SLOTS);
+        assert.ok(result.ioerrRecoveries > 0, 'MIGRATE really failed with IOERR at least once');
+      });
 
       // Every key is on the target only, with its value.
       const onTarget = await withNode(b.port, async (r) => {

@@ -9,7 +9,7 @@ import { ports } from '../../testkit/ports';
 import { assertBaseCluster, clusterView, redisWorkerEnv } from '../../testkit/redis';
 import { restoreBaseCluster } from '../../testkit/redis-restore';
 import { taskQueueFor, temporalClient } from '../../testkit/stack';
-import { withWorker } from '../../testkit/workers';
+import { withWorkerEnv } from '../../testkit/workers';
 
 describe('redisRebalance onto empty masters', () => {
   let client: Client;
@@ -28,53 +28,47 @@ describe('redisRebalance onto empty masters', () => {
   });
 
   it('spreads the slots over five masters within the threshold, and a dry run moves nothing', async () => {
-    await withWorker(
-      taskQueue,
-      async () => {
-        for (const port of ports.redisExtra.slice(0, 2)) {
-          const result = await client.workflow.execute('redisAddNode', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ port }] });
-          added.push(result.nodeId);
-        }
-        const beforeOwners = JSON.stringify(slotOwners(await clusterView()));
+    await withWorkerEnv(taskQueue, redisWorkerEnv(), async () => {
+      for (const port of ports.redisExtra.slice(0, 2)) {
+        const result = await client.workflow.execute('redisAddNode', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ port }] });
+        added.push(result.nodeId);
+      }
+      const beforeOwners = JSON.stringify(slotOwners(await clusterView()));
 
-        const dry = await client.workflow.execute('redisRebalance', {
-          taskQueue,
-          workflowId: REDIS_MUTEX_ID,
-          args: [{ useEmptyMasters: true, dryRun: true }],
-        });
-        assert.equal(dry.dryRun, true);
-        assert.equal(dry.withinThresholdBefore, false);
-        assert.ok(
-          dry.moves.length >= 2,
-          `the plan moves slots: ${JSON.stringify(dry.moves.map((m: { source: string; target: string; slots: number }) => [m.source, m.target, m.slots]))}`,
-        );
-        assert.equal(JSON.stringify(slotOwners(await clusterView())), beforeOwners, 'a dry run moves nothing');
+      const dry = await client.workflow.execute('redisRebalance', {
+        taskQueue,
+        workflowId: REDIS_MUTEX_ID,
+        args: [{ useEmptyMasters: true, dryRun: true }],
+      });
+      assert.equal(dry.dryRun, true);
+      assert.equal(dry.withinThresholdBefore, false);
+      assert.ok(
+        dry.moves.length >= 2,
+        `the plan moves slots: ${JSON.stringify(dry.moves.map((m: { source: string; target: string; slots: number }) => [m.source, m.target, m.slots]))}`,
+      );
+      assert.equal(JSON.stringify(slotOwners(await clusterView())), beforeOwners, 'a dry run moves nothing');
 
-        const wet = await client.workflow.execute('redisRebalance', {
-          taskQueue,
-          workflowId: REDIS_MUTEX_ID,
-          args: [{ useEmptyMasters: true }],
-        });
-        const planned = dry.moves.reduce((n: number, m: { slots: number }) => n + m.slots, 0);
-        assert.equal(wet.slotsMoved, planned, 'the run moved what the dry run planned');
-        const masters = (await clusterView()).nodes.filter((n) => n.role === 'master');
-        assert.equal(masters.length, 5);
-        for (const m of masters) {
-          const owned = slotCount(m.slots);
-          const share = 16384 / 5;
-          assert.ok((Math.abs(owned - share) / share) * 100 <= 2, `127.0.0.1:${m.port} owns ${owned} slots, more than 2 % from ${share}`);
-        }
-        process.stdout.write(
-          `# rebalance moved ${wet.slotsMoved} slots; masters own ${masters.map((m) => slotCount(m.slots)).join(', ')}\n`,
-        );
-        const again = await client.workflow.execute('redisRebalance', {
-          taskQueue,
-          workflowId: REDIS_MUTEX_ID,
-          args: [{ useEmptyMasters: true, dryRun: true }],
-        });
-        assert.equal(again.withinThresholdBefore, true, 'a second rebalance finds nothing to do');
-      },
-      redisWorkerEnv(),
-    );
+      const wet = await client.workflow.execute('redisRebalance', {
+        taskQueue,
+        workflowId: REDIS_MUTEX_ID,
+        args: [{ useEmptyMasters: true }],
+      });
+      const planned = dry.moves.reduce((n: number, m: { slots: number }) => n + m.slots, 0);
+      assert.equal(wet.slotsMoved, planned, 'the run moved what the dry run planned');
+      const masters = (await clusterView()).nodes.filter((n) => n.role === 'master');
+      assert.equal(masters.length, 5);
+      for (const m of masters) {
+        const owned = slotCount(m.slots);
+        const share = 16384 / 5;
+        assert.ok((Math.abs(owned - share) / share) * 100 <= 2, `127.0.0.1:${m.port} owns ${owned} slots, more than 2 % from ${share}`);
+      }
+      process.stdout.write(`# rebalance moved ${wet.slotsMoved} slots; masters own ${masters.map((m) => slotCount(m.slots)).join(', ')}\n`);
+      const again = await client.workflow.execute('redisRebalance', {
+        taskQueue,
+        workflowId: REDIS_MUTEX_ID,
+        args: [{ useEmptyMasters: true, dryRun: true }],
+      });
+      assert.equal(again.withinThresholdBefore, true, 'a second rebalance finds nothing to do');
+    });
   });
 });

@@ -4,15 +4,16 @@
 // value must be there, in order, and the cluster must end whole.
 // Scale: REDIS_TEST_KEYS (default 50000) keys and REDIS_TEST_SLOTS (default 2000) slots.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
 import { REDIS_MUTEX_ID, type RedisProgress } from '../../contracts/redis';
 import { highestActivityAttempt } from '../../testkit/history';
 import { ports } from '../../testkit/ports';
 import { assertBaseCluster, clusterView, extraNodeFolders, redisCliCheck, redisWorkerEnv } from '../../testkit/redis';
 import { ListWriter } from '../../testkit/redis-writer';
 import { restoreBaseCluster } from '../../testkit/redis-restore';
-import { taskQueueFor, temporalClient } from '../../testkit/stack';
+import { taskQueueFor } from '../../testkit/stack';
+import { useTemporalSession } from '../../testkit/temporal-session';
 import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
 
 const KEYS = Number(process.env.REDIS_TEST_KEYS ?? 50_000);
@@ -35,21 +36,17 @@ async function waitForSlotsDone(handle: WorkflowHandle, atLeast: number, timeout
 }
 
 describe('Redis resharding under load', () => {
-  let client: Client;
-  let connection: Connection;
   let worker: WorkerProcess | undefined;
   let writer: ListWriter;
   const taskQueue = taskQueueFor('redis reshard under load');
 
-  before(async () => {
-    ({ client, connection } = await temporalClient());
-    await assertBaseCluster();
-  });
-  after(async () => {
-    writer?.close();
-    await worker?.kill('SIGTERM');
-    await restoreBaseCluster(client);
-    await connection.close();
+  const session = useTemporalSession({
+    prepare: () => assertBaseCluster(),
+    cleanUp: async (client) => {
+      writer?.close();
+      await worker?.kill('SIGTERM');
+      await restoreBaseCluster(client);
+    },
   });
 
   it('loses no acknowledged write while a node is added, slots resharded to it across two worker kills, and the node removed', async () => {
@@ -60,7 +57,7 @@ describe('Redis resharding under load', () => {
     worker = await startWorkerProcess(taskQueue, env);
     const newPort = ports.redisExtra[0];
 
-    const added = await client.workflow.execute('redisAddNode', {
+    const added = await session.client.workflow.execute('redisAddNode', {
       taskQueue,
       workflowId: `redis-add-${Date.now()}`,
       args: [{ port: newPort }],
@@ -68,7 +65,7 @@ describe('Redis resharding under load', () => {
     assert.equal(added.role, 'master');
     assert.equal((await clusterView()).nodes.length, 7, 'every node knows the new one');
 
-    const reshard = await client.workflow.start('redisReshard', {
+    const reshard = await session.client.workflow.start('redisReshard', {
       taskQueue,
       workflowId: REDIS_MUTEX_ID,
       args: [{ target: added.nodeId, slots: SLOTS, throttleKeysPerSecond: THROTTLE, slotsPerActivity: 25 }],
@@ -93,7 +90,7 @@ describe('Redis resharding under load', () => {
     assert.ok((await redisCliCheck()).clean, 'redis-cli --cluster check is clean after the reshard');
 
     // Remove it again, under the same load: its slots go back to the base masters.
-    const removed = await client.workflow.execute('redisRemoveNode', {
+    const removed = await session.client.workflow.execute('redisRemoveNode', {
       taskQueue,
       workflowId: `redis-remove-${Date.now()}`,
       args: [{ nodeId: added.nodeId }],

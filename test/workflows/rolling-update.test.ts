@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { abortSignal, rollingUpdateProgressQuery, resumeSignal } from '../../contracts/scaling';
+import { abortSignal, resumeSignal } from '../../contracts/scaling';
 import { assertFailsWith } from '../../testkit/failures';
 import { waitForPendingActivity } from '../../testkit/history';
 import { startSteadyLoad } from '../../testkit/load';
 import { listContainers, SERVICE, upstreamMembers } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
 import { taskQueueFor } from '../../testkit/stack';
-import { startWorkerProcess, withWorker } from '../../testkit/workers';
+import { withReplaceableWorker, withWorker, withWorkerEnv } from '../../testkit/workers';
+import { scaleUpNow, startUnderScaleMutex } from '../../testkit/scaling';
 import { usePlatformSession } from '../../testkit/temporal-session';
 import { waitForRolloutPause } from '../../testkit/rollout';
 
@@ -37,40 +38,37 @@ async function countRange<T>(during: Promise<T>): Promise<{ value: T; min: numbe
 describe('rollingUpdate against the real stack', () => {
   const session = usePlatformSession({ resetBeforeEach: true });
 
-  const scaleUpTo = (taskQueue: string, count: number) =>
-    session.client.workflow.execute('scaleUp', {
-      taskQueue,
-      workflowId: 'scale/jarvis-app',
-      args: [{ service: SERVICE, count, cooldownSeconds: 0 }],
-    });
+  const scaleUpTo = (taskQueue: string, count: number) => scaleUpNow(session.client, taskQueue, count);
+
+  /** Two instances on v1, then a rolling update to `version` that pauses after its canary. */
+  async function startCanaryUpdate(taskQueue: string, version: string) {
+    await scaleUpTo(taskQueue, 2);
+    return startUnderScaleMutex(session.client, taskQueue, 'rollingUpdate', { service: SERVICE, version, pauseAfter: 1 });
+  }
 
   it('replaces every instance with the new version under load, with no failed request', async () => {
     const taskQueue = taskQueueFor('rollingUpdate under load');
-    await withWorker(
-      taskQueue,
-      async () => {
-        await scaleUpTo(taskQueue, 2);
-        const load = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 8, maxSeconds: 90 });
-        const run = session.client.workflow.execute('rollingUpdate', {
-          taskQueue,
-          workflowId: `rollout-${Date.now()}`,
-          args: [{ service: SERVICE, version: 'v2' }],
-        });
-        const { value: result, min, max } = await countRange(run);
-        const traffic = await load.stop();
-        assert.deepEqual(result.replaced, [
-          { old: 'jarvis-app-1', new: 'jarvis-app-3' },
-          { old: 'jarvis-app-2', new: 'jarvis-app-1' },
-        ]);
-        assert.equal(traffic.failed, 0, `failed requests: ${traffic.failures.join('; ')}`);
-        assert.ok(traffic.ok > 50, `the load ran (${traffic.ok} requests)`);
-        process.stdout.write(
-          `# load: ${traffic.ok} requests, 0 failed, ${traffic.retriedStaleConnections} retried after a reload closed their idle keep-alive connection\n`,
-        );
-        assert.ok(min >= 2 && max <= 3, `instance count stayed within [2, 3], saw [${min}, ${max}]`);
-      },
-      env,
-    );
+    await withWorkerEnv(taskQueue, env, async () => {
+      await scaleUpTo(taskQueue, 2);
+      const load = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 8, maxSeconds: 90 });
+      const run = session.client.workflow.execute('rollingUpdate', {
+        taskQueue,
+        workflowId: `rollout-${Date.now()}`,
+        args: [{ service: SERVICE, version: 'v2' }],
+      });
+      const { value: result, min, max } = await countRange(run);
+      const traffic = await load.stop();
+      assert.deepEqual(result.replaced, [
+        { old: 'jarvis-app-1', new: 'jarvis-app-3' },
+        { old: 'jarvis-app-2', new: 'jarvis-app-1' },
+      ]);
+      assert.equal(traffic.failed, 0, `failed requests: ${traffic.failures.join('; ')}`);
+      assert.ok(traffic.ok > 50, `the load ran (${traffic.ok} requests)`);
+      process.stdout.write(
+        `# load: ${traffic.ok} requests, 0 failed, ${traffic.retriedStaleConnections} retried after a reload closed their idle keep-alive connection\n`,
+      );
+      assert.ok(min >= 2 && max <= 3, `instance count stayed within [2, 3], saw [${min}, ${max}]`);
+    });
     const containers = await listContainers();
     assert.deepEqual(
       containers.map((c) => [c.name, c.version, c.running]),
@@ -89,27 +87,18 @@ describe('rollingUpdate against the real stack', () => {
 
   it('pauses after a canary, then rolls the canary back on abort', async () => {
     const taskQueue = taskQueueFor('rollingUpdate abort');
-    await withWorker(
-      taskQueue,
-      async () => {
-        await scaleUpTo(taskQueue, 2);
-        const handle = await session.client.workflow.start('rollingUpdate', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, version: 'v3', pauseAfter: 1 }],
-        });
-        const progress = await waitForRolloutPause(handle, 300);
-        assert.equal(progress.step, 'paused');
-        assert.deepEqual(progress.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-3' }]);
-        await handle.signal(abortSignal, 'canary looked wrong');
-        await assertFailsWith(
-          handle.result(),
-          'RollingUpdateRolledBack',
-          /rolling update to v3 aborted: canary looked wrong; rolled back|every replaced instance was rolled back/,
-        );
-      },
-      env,
-    );
+    await withWorkerEnv(taskQueue, env, async () => {
+      const handle = await startCanaryUpdate(taskQueue, 'v3');
+      const progress = await waitForRolloutPause(handle, 300);
+      assert.equal(progress.step, 'paused');
+      assert.deepEqual(progress.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-3' }]);
+      await handle.signal(abortSignal, 'canary looked wrong');
+      await assertFailsWith(
+        handle.result(),
+        'RollingUpdateRolledBack',
+        /rolling update to v3 aborted: canary looked wrong; rolled back|every replaced instance was rolled back/,
+      );
+    });
     const containers = await listContainers();
     assert.deepEqual(
       containers.map((c) => c.version),
@@ -121,23 +110,13 @@ describe('rollingUpdate against the real stack', () => {
 
   it('resumes after a pause and finishes', async () => {
     const taskQueue = taskQueueFor('rollingUpdate resume');
-    await withWorker(
-      taskQueue,
-      async () => {
-        await scaleUpTo(taskQueue, 2);
-        const handle = await session.client.workflow.start('rollingUpdate', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, version: 'v4', pauseAfter: 1 }],
-        });
-        for (let i = 0; i < 300 && !(await handle.query(rollingUpdateProgressQuery)).paused; i++)
-          await new Promise((r) => setTimeout(r, 100));
-        await handle.signal(resumeSignal);
-        const result = await handle.result();
-        assert.equal(result.replaced.length, 2);
-      },
-      env,
-    );
+    await withWorkerEnv(taskQueue, env, async () => {
+      const handle = await startCanaryUpdate(taskQueue, 'v4');
+      await waitForRolloutPause(handle, 300);
+      await handle.signal(resumeSignal);
+      const result = await handle.result();
+      assert.equal(result.replaced.length, 2);
+    });
     assert.deepEqual(
       (await listContainers()).map((c) => c.version),
       ['v4', 'v4'],
@@ -148,22 +127,18 @@ describe('rollingUpdate against the real stack', () => {
     const taskQueue = taskQueueFor('rollingUpdate unhealthy');
     await withWorker(taskQueue, () => scaleUpTo(taskQueue, 2), env);
     // This worker boots instances slowly, so the update's 1 s health timeout fails the first new one.
-    await withWorker(
-      taskQueue,
-      async () => {
-        const run = session.client.workflow.execute('rollingUpdate', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, version: 'v5', healthTimeoutSeconds: 1 }],
-        });
-        await assertFailsWith(
-          run,
-          'RollingUpdateRolledBack',
-          /rolling update to v5 stopped: jarvis-app-3 did not become healthy within 1 s and was removed/,
-        );
-      },
-      { ...env, APP_STARTUP_DELAY_MS: '5000' },
-    );
+    await withWorkerEnv(taskQueue, { ...env, APP_STARTUP_DELAY_MS: '5000' }, async () => {
+      const run = session.client.workflow.execute('rollingUpdate', {
+        taskQueue,
+        workflowId: 'scale/jarvis-app',
+        args: [{ service: SERVICE, version: 'v5', healthTimeoutSeconds: 1 }],
+      });
+      await assertFailsWith(
+        run,
+        'RollingUpdateRolledBack',
+        /rolling update to v5 stopped: jarvis-app-3 did not become healthy within 1 s and was removed/,
+      );
+    });
     assert.deepEqual(
       (await listContainers()).map((c) => [c.name, c.version]),
       [
@@ -177,23 +152,14 @@ describe('rollingUpdate against the real stack', () => {
     const taskQueue = taskQueueFor('rollingUpdate crash');
     const slowBoot = { ...env, APP_STARTUP_DELAY_MS: '5000' };
     await withWorker(taskQueue, () => scaleUpTo(taskQueue, 1), env);
-    const first = await startWorkerProcess(taskQueue, slowBoot);
-    let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
-    try {
-      const handle = await session.client.workflow.start('rollingUpdate', {
-        taskQueue,
-        workflowId: 'scale/jarvis-app',
-        args: [{ service: SERVICE, version: 'v6' }],
-      });
+    await withReplaceableWorker(taskQueue, slowBoot, async (worker) => {
+      const handle = await startUnderScaleMutex(session.client, taskQueue, 'rollingUpdate', { service: SERVICE, version: 'v6' });
       await waitForPendingActivity(handle, 'waitForHealthy');
-      await first.kill('SIGKILL');
-      second = await startWorkerProcess(taskQueue, slowBoot);
+      await worker.crash();
+      await worker.replace();
       const result = await handle.result();
       assert.deepEqual(result.replaced, [{ old: 'jarvis-app-1', new: 'jarvis-app-2' }]);
-    } finally {
-      await first.kill('SIGKILL');
-      await second?.kill('SIGTERM');
-    }
+    });
     assert.deepEqual(
       (await listContainers()).map((c) => [c.name, c.version, c.running]),
       [['jarvis-app-2', 'v6', true]],

@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { assertFailsWith } from '../../testkit/failures';
 import { listContainers, SERVICE, upstreamMembers } from '../../testkit/platform';
 import { taskQueueFor } from '../../testkit/stack';
-import { withWorker } from '../../testkit/workers';
+import { withWorker, withWorkerEnv } from '../../testkit/workers';
 import { usePlatformSession } from '../../testkit/temporal-session';
 
 const MUTEX = 'scale/jarvis-app';
@@ -34,34 +34,30 @@ describe('scaleTo: scale --to N decided inside the mutex', () => {
   it('scales up by the difference through scaleUp, then down through scaleDown, under one mutex ID', async () => {
     const taskQueue = taskQueueFor('scaleTo up and down');
     const since = Date.now();
-    await withWorker(
-      taskQueue,
-      async () => {
-        const up = await session.client.workflow.execute('scaleTo', {
-          taskQueue,
-          workflowId: `scale-to-plain-${Date.now()}`, // like a plain start: it hands over to the mutex ID
-          args: [{ service: SERVICE, to: 2, cooldownSeconds: 0 }],
-        });
-        assert.deepEqual(up.added, ['jarvis-app-1', 'jarvis-app-2'], 'the scaleUp it continued into added the difference');
-        assert.deepEqual(await platformNow(), { containers: ['jarvis-app-1', 'jarvis-app-2'], upstream: ['jarvis-app-1', 'jarvis-app-2'] });
+    await withWorkerEnv(taskQueue, bounds, async () => {
+      const up = await session.client.workflow.execute('scaleTo', {
+        taskQueue,
+        workflowId: `scale-to-plain-${Date.now()}`, // like a plain start: it hands over to the mutex ID
+        args: [{ service: SERVICE, to: 2, cooldownSeconds: 0 }],
+      });
+      assert.deepEqual(up.added, ['jarvis-app-1', 'jarvis-app-2'], 'the scaleUp it continued into added the difference');
+      assert.deepEqual(await platformNow(), { containers: ['jarvis-app-1', 'jarvis-app-2'], upstream: ['jarvis-app-1', 'jarvis-app-2'] });
 
-        const down = await session.client.workflow.execute('scaleTo', {
-          taskQueue,
-          workflowId: MUTEX,
-          args: [{ service: SERVICE, to: 1, cooldownSeconds: 0, drainTimeoutSeconds: 2 }],
-        });
-        assert.deepEqual(down.removed, ['jarvis-app-2']);
-        assert.deepEqual(await platformNow(), { containers: ['jarvis-app-1'], upstream: ['jarvis-app-1'] });
+      const down = await session.client.workflow.execute('scaleTo', {
+        taskQueue,
+        workflowId: MUTEX,
+        args: [{ service: SERVICE, to: 1, cooldownSeconds: 0, drainTimeoutSeconds: 2 }],
+      });
+      assert.deepEqual(down.removed, ['jarvis-app-2']);
+      assert.deepEqual(await platformNow(), { containers: ['jarvis-app-1'], upstream: ['jarvis-app-1'] });
 
-        const same = await session.client.workflow.execute('scaleTo', {
-          taskQueue,
-          workflowId: MUTEX,
-          args: [{ service: SERVICE, to: 1 }],
-        });
-        assert.deepEqual([same.decision, same.from, same.to], ['AtTarget', 1, 1]);
-      },
-      bounds,
-    );
+      const same = await session.client.workflow.execute('scaleTo', {
+        taskQueue,
+        workflowId: MUTEX,
+        args: [{ service: SERVICE, to: 1 }],
+      });
+      assert.deepEqual([same.decision, same.from, same.to], ['AtTarget', 1, 1]);
+    });
     assert.deepEqual(
       (await runsUnderMutex(session.client, since)).filter((t) => t !== 'scaleTo'),
       ['scaleUp', 'scaleDown'],
@@ -72,27 +68,23 @@ describe('scaleTo: scale --to N decided inside the mutex', () => {
   it('refuses a target outside [MIN_INSTANCES, MAX_INSTANCES] and changes nothing', async () => {
     const taskQueue = taskQueueFor('scaleTo refuses');
     const since = Date.now();
-    await withWorker(
-      taskQueue,
-      async () => {
-        await session.client.workflow.execute('scaleTo', {
-          taskQueue,
-          workflowId: MUTEX,
-          args: [{ service: SERVICE, to: 1, cooldownSeconds: 0 }],
-        });
-        const before = await platformNow();
-        const above = session.client.workflow.execute('scaleTo', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, to: 4 }] });
-        await assertFailsWith(
-          above,
-          'LimitExceeded',
-          /jarvis-app cannot be scaled to 4: the target is outside \[MIN_INSTANCES=1, MAX_INSTANCES=3\]/,
-        );
-        const below = session.client.workflow.execute('scaleTo', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, to: 0 }] });
-        await assertFailsWith(below, 'LimitExceeded', /cannot be scaled to 0/);
-        assert.deepEqual(await platformNow(), before, 'a refused scaleTo starts and stops nothing');
-      },
-      bounds,
-    );
+    await withWorkerEnv(taskQueue, bounds, async () => {
+      await session.client.workflow.execute('scaleTo', {
+        taskQueue,
+        workflowId: MUTEX,
+        args: [{ service: SERVICE, to: 1, cooldownSeconds: 0 }],
+      });
+      const before = await platformNow();
+      const above = session.client.workflow.execute('scaleTo', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, to: 4 }] });
+      await assertFailsWith(
+        above,
+        'LimitExceeded',
+        /jarvis-app cannot be scaled to 4: the target is outside \[MIN_INSTANCES=1, MAX_INSTANCES=3\]/,
+      );
+      const below = session.client.workflow.execute('scaleTo', { taskQueue, workflowId: MUTEX, args: [{ service: SERVICE, to: 0 }] });
+      await assertFailsWith(below, 'LimitExceeded', /cannot be scaled to 0/);
+      assert.deepEqual(await platformNow(), before, 'a refused scaleTo starts and stops nothing');
+    });
     const runs = await runsUnderMutex(session.client, since);
     assert.equal(runs.filter((t) => t === 'scaleUp' || t === 'scaleDown').length, 1, 'only the first scaleTo went on to an operation');
   });

@@ -5,37 +5,35 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rollingUpdateProgressQuery } from '../../contracts/scaling';
 import { createNginxActivities } from '../../activities/routing/nginx';
-import { assertCancelled, assertPlatformConsistent, platformProblems, scaleUpBy } from '../../testkit/consistency';
+import { assertCancelled, assertInstancesServed, assertPlatformConsistent, platformProblems } from '../../testkit/consistency';
 import { waitForPendingActivity } from '../../testkit/history';
-import { listContainers, SERVICE } from '../../testkit/platform';
+import { instanceNamed, SERVICE } from '../../testkit/platform';
+import { scaleUpNow, startUnderScaleMutex } from '../../testkit/scaling';
 import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
 import { usePlatformSession } from '../../testkit/temporal-session';
-import { withWorker } from '../../testkit/workers';
+import { withWorker, withWorkerEnv } from '../../testkit/workers';
 
 const env = { MIN_INSTANCES: '1' };
 const slowBoot = { ...env, APP_STARTUP_DELAY_MS: '4000' };
 
 describe('cancelling a scaling operation', () => {
   const session = usePlatformSession({ resetBeforeEach: true });
-  const scaleUpTo = (taskQueue: string, count: number) => scaleUpBy(session.client, taskQueue, count);
+  const scaleUpTo = (taskQueue: string, count: number) => scaleUpNow(session.client, taskQueue, count);
 
   it('a scaleUp cancelled in its health wait removes the new instance and reports the cancel', async () => {
     const taskQueue = taskQueueFor('scaleUp cancelled in health wait');
     await withWorker(taskQueue, () => scaleUpTo(taskQueue, 1), env);
-    await withWorker(
-      taskQueue,
-      async () => {
-        const handle = await session.client.workflow.start('scaleUp', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, count: 1, cooldownSeconds: 0, healthTimeoutSeconds: 60 }],
-        });
-        await waitForPendingActivity(handle, 'waitForHealthy');
-        await handle.cancel();
-        await assertCancelled(handle.result());
-      },
-      slowBoot,
-    );
+    await withWorkerEnv(taskQueue, slowBoot, async () => {
+      const handle = await startUnderScaleMutex(session.client, taskQueue, 'scaleUp', {
+        service: SERVICE,
+        count: 1,
+        cooldownSeconds: 0,
+        healthTimeoutSeconds: 60,
+      });
+      await waitForPendingActivity(handle, 'waitForHealthy');
+      await handle.cancel();
+      await assertCancelled(handle.result());
+    });
     await assertPlatformConsistent({ count: 1, version: 'v1' });
 
     // The check can fail: an upstream member that no instance backs is caught.
@@ -53,59 +51,42 @@ describe('cancelling a scaling operation', () => {
   it('a rollingUpdate cancelled mid-way rolls back: N instances, all on the old version', async () => {
     const taskQueue = taskQueueFor('rollingUpdate cancelled mid-way');
     await withWorker(taskQueue, () => scaleUpTo(taskQueue, 2), env);
-    await withWorker(
-      taskQueue,
-      async () => {
-        const handle = await session.client.workflow.start('rollingUpdate', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, version: 'v2' }],
-        });
-        // Mid-way: one instance replaced, the second new one waiting to become healthy.
-        for (let i = 0; i < 600; i++) {
-          const progress = await handle.query(rollingUpdateProgressQuery);
-          if (progress.replaced.length === 1 && progress.step === 'health-wait') break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        const before = await handle.query(rollingUpdateProgressQuery);
-        assert.equal(before.replaced.length, 1, JSON.stringify(before));
-        await handle.cancel();
-        await assertCancelled(handle.result());
-        const after = await handle.query(rollingUpdateProgressQuery);
-        assert.equal(after.rollingBack, true, 'the rollback ran');
-        assert.equal(after.step, 'cancelled');
-      },
-      slowBoot,
-    );
+    await withWorkerEnv(taskQueue, slowBoot, async () => {
+      const handle = await startUnderScaleMutex(session.client, taskQueue, 'rollingUpdate', { service: SERVICE, version: 'v2' });
+      // Mid-way: one instance replaced, the second new one waiting to become healthy.
+      for (let i = 0; i < 600; i++) {
+        const progress = await handle.query(rollingUpdateProgressQuery);
+        if (progress.replaced.length === 1 && progress.step === 'health-wait') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const before = await handle.query(rollingUpdateProgressQuery);
+      assert.equal(before.replaced.length, 1, JSON.stringify(before));
+      await handle.cancel();
+      await assertCancelled(handle.result());
+      const after = await handle.query(rollingUpdateProgressQuery);
+      assert.equal(after.rollingBack, true, 'the rollback ran');
+      assert.equal(after.step, 'cancelled');
+    });
     await assertPlatformConsistent({ count: 2, version: 'v1' });
   });
 
   it('a drain cancelled while connections drain still ends with the instance removed', async () => {
     const taskQueue = taskQueueFor('drainInstance cancelled');
-    await withWorker(
-      taskQueue,
-      async () => {
-        await scaleUpTo(taskQueue, 2);
-        const victim = (await listContainers()).find((c) => c.name === 'jarvis-app-1');
-        assert.ok(victim);
-        // A slow request keeps the drain waiting; it still finishes (graceful stop).
-        const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=6000`).then((r) => r.status);
-        const handle = await session.client.workflow.start('drainInstance', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ instance: 'jarvis-app-1', drainTimeoutSeconds: 60 }],
-        });
-        await waitForPendingActivity(handle, 'waitForConnectionsDrained');
-        await handle.cancel();
-        await assertCancelled(handle.result());
-        assert.equal(await slow, 200, 'the in-flight request finished');
-      },
-      env,
-    );
+    await withWorkerEnv(taskQueue, env, async () => {
+      await scaleUpTo(taskQueue, 2);
+      const victim = await instanceNamed('jarvis-app-1');
+      // A slow request keeps the drain waiting; it still finishes (graceful stop).
+      const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=6000`).then((r) => r.status);
+      const handle = await startUnderScaleMutex(session.client, taskQueue, 'drainInstance', {
+        instance: 'jarvis-app-1',
+        drainTimeoutSeconds: 60,
+      });
+      await waitForPendingActivity(handle, 'waitForConnectionsDrained');
+      await handle.cancel();
+      await assertCancelled(handle.result());
+      assert.equal(await slow, 200, 'the in-flight request finished');
+    });
     await assertPlatformConsistent({ count: 1, version: 'v1' });
-    assert.deepEqual(
-      (await listContainers()).map((c) => c.name),
-      ['jarvis-app-2'],
-    );
+    await assertInstancesServed(['jarvis-app-2']);
   });
 });

@@ -5,7 +5,7 @@
 // The engine is left as it was found: the Swarm is initialised here only when the engine
 // is not in one, and then left again (with the docker_gwbridge network it creates).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import Dockerode from 'dockerode';
 import type { Client, Connection } from '@temporalio/client';
 import { createClients, createOrchestrator } from '../../activities';
@@ -152,14 +152,19 @@ describe('orchestrator drivers on the real engine', () => {
     });
   }
 
+  /** Skips the test, saying why in the report, when no Docker Engine answered at the start. */
+  function skippedWithoutEngine(t: TestContext): boolean {
+    if (engine) return false;
+    process.stdout.write(`# skipped: no Docker Engine answers on ${config.dockerSocket}\n`);
+    t.skip('no Docker Engine');
+    return true;
+  }
+
   it(
     "docker: another stack's container, or a stopped one a dead run left, is not counted, and its name is refused",
     { timeout: 120_000 },
     async (t) => {
-      if (!engine) {
-        process.stdout.write(`# skipped: no Docker Engine answers on ${config.dockerSocket}\n`);
-        return t.skip('no Docker Engine');
-      }
+      if (skippedWithoutEngine(t)) return;
       const other = { ...config, stateDir: `${config.stateDir}-another-stack` };
       const one = { service: SERVICE, name: `${SERVICE}-1`, port: config.appBasePort + 1, version: 'v1' };
       const otherClients = createClients(other);
@@ -200,10 +205,7 @@ describe('orchestrator drivers on the real engine', () => {
     'swarm: scaleUp and scaleDown set the replica count, and the drained instance is the one Swarm removes',
     { timeout: 240_000 },
     async (t) => {
-      if (!engine) {
-        process.stdout.write(`# skipped: no Docker Engine answers on ${config.dockerSocket}\n`);
-        return t.skip('no Docker Engine');
-      }
+      if (skippedWithoutEngine(t)) return;
       const taskQueue = taskQueueFor('swarm scaleUp scaleDown');
       const env = { ORCHESTRATOR: 'swarm', MIN_INSTANCES: '1' };
       await withWorker(
