@@ -35,11 +35,13 @@ export interface OperationRecordWithRun extends OperationRecord {
 
 /**
  * A scaleTo that acted continued as the scaleUp or scaleDown that follows it under the same
- * ID, which is the operation; only a scaleTo that refused or found the service at its target
- * is an operation of its own. Without this, each `jarvis-scale scale --to` would list twice.
+ * ID, which is the operation; one that completed as itself found the service at its target
+ * and changed nothing. Only a running or refused scaleTo is an operation of its own. Without
+ * this, each `jarvis-scale scale --to` would list twice, and no-ops would push real
+ * operations out of `history --limit N`.
  */
 export function listsAsOperation(record: Pick<OperationRecordWithRun, 'type' | 'status'>): boolean {
-  return !(record.type === 'scaleTo' && record.status === 'CONTINUED_AS_NEW');
+  return !(record.type === 'scaleTo' && (record.status === 'CONTINUED_AS_NEW' || record.status === 'COMPLETED'));
 }
 
 export function toRecord(info: WorkflowExecutionInfo): OperationRecordWithRun {
