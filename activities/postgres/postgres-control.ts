@@ -8,7 +8,8 @@ import { lsnToBigInt, SYNC_STANDBY_NAMES } from '../../policy/postgres/pg-cluste
 import { FailureType, permanentFailure } from '../common/errors';
 import type { FenceRecord } from '../../contracts/postgres';
 import { fencePgServer, unfencePgServer, type FenceRequest } from './postgres-fence';
-import { beat, pgServer, primaryConninfo, runAsPostgres, sleep, withSuperuser } from './postgres-servers';
+import { heartbeatProgress as beat, pause as sleep } from '../common/cancellation';
+import { pgServer, primaryConninfo, runAsPostgres, withSuperuser } from './postgres-servers';
 
 export type { FenceRecord, FenceRequest };
 

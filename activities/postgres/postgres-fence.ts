@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { WorkerConfig } from '../../config/worker-config';
 import type { FenceRecord } from '../../contracts/postgres';
 import { FailureType, permanentFailure } from '../common/errors';
-import { beat, livePostmasterPid, pgServer, pgServers, runAsPostgres, sleep, withSuperuser, type PgServer } from './postgres-servers';
+import { heartbeatProgress as beat, pause as sleep } from '../common/cancellation';
+import { livePostmasterPid, pgServer, pgServers, runAsPostgres, withSuperuser, type PgServer } from './postgres-servers';
 
 export interface FenceRequest {
   name: string;

@@ -12,14 +12,13 @@ import type { WorkerConfig } from '../../config/worker-config';
 import type { RejoinResult } from '../../contracts/postgres';
 import { FailureType, permanentFailure } from '../common/errors';
 import { stopServer } from './postgres-fence';
+import { heartbeatProgress, pause as sleep } from '../common/cancellation';
 import {
-  beat as heartbeatProgress,
   livePostmasterPid,
   pgServer,
   primaryConninfo,
   processesUsing,
   runAsPostgres,
-  sleep,
   withSuperuser,
   writePostgresFile,
   type PgServer,

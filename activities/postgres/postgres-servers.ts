@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import type { PgSettings } from '../../config/worker-config';
 import { PG_SERVER_NAMES, type PgServerName } from '../../policy/postgres/pg-cluster';
-import { activityCancellation, heartbeatProgress, pause } from '../common/cancellation';
+import { activityCancellation, heartbeatProgress } from '../common/cancellation';
 
 export const PG_HOST = '127.0.0.1';
 
@@ -82,11 +82,6 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Records progress: the activity heartbeats with `details` (outside an activity it does nothing). */
-export function beat(details: Record<string, unknown>): void {
-  heartbeatProgress(details);
-}
-
 /** How long a tool gets to end after SIGTERM (on cancel or timeout) before its whole process group is killed. */
 const KILL_GRACE_MS = 3_000;
 const MAX_OUTPUT = 4 * 1024 * 1024;
@@ -118,7 +113,7 @@ export function runAsPostgres(
       const text = chunk.toString();
       if (out[stream].length < MAX_OUTPUT) out[stream] += text;
       options.onOutput?.(text);
-      beat({ tool: binary, bytes: out.stdout.length + out.stderr.length });
+      heartbeatProgress({ tool: binary, bytes: out.stdout.length + out.stderr.length });
     };
     child.stdout.on('data', collect('stdout'));
     child.stderr.on('data', collect('stderr'));
@@ -196,6 +191,3 @@ export function primaryConninfo(settings: PgSettings, name: string, upstream: Pg
   const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   return `host=${upstream.host} port=${upstream.port} user=replicator passfile=${quote(settings.replicationPassfile)} application_name=${name}`;
 }
-
-/** Waits `ms`; inside an activity, a cancel ends the wait (it rejects). */
-export const sleep = (ms: number) => pause(ms);

@@ -16,8 +16,9 @@ export const probe = proxyActivities<Activities>({
 });
 
 // Role changes. Each activity heartbeats on real progress (a poll answered, a tool's output,
-// a moving LSN), so a dead worker or a hung tool is noticed within 10 s and the (idempotent) step runs again elsewhere. Eight attempts over about half a
-// minute ride out a server that is still starting; past that a person should look.
+// a moving LSN), so a dead worker or a hung tool is noticed within 10 s and the (idempotent)
+// step runs again elsewhere. Eight attempts over about half a minute ride out a server that
+// is still starting; past that a person should look.
 export const control = proxyActivities<Activities>({
   startToCloseTimeout: '3 minutes',
   heartbeatTimeout: '10 seconds',
