@@ -20,7 +20,7 @@ describe('jarvis-scale redis-failover and redis-fix against the real cluster', (
   const cli = (args: string[]) => runCli(['--task-queue', taskQueue, ...args], redisWorkerEnv(), 180_000);
   before(async () => {
     ({ client, connection } = await temporalClient());
-    await assertBaseCluster();
+    await restoreBaseCluster(client);
   });
   after(async () => {
     await terminateIfRunning(client, REDIS_MUTEX_ID);

@@ -39,7 +39,7 @@ describe('the preflight big-key scan', () => {
 
   before(async () => {
     ({ client, connection } = await temporalClient());
-    await assertBaseCluster();
+    await restoreBaseCluster(client);
     pool = createRedisNodePool(
       ports.redis.map((port) => ({ host: '127.0.0.1', port })),
       redisPassword(),

@@ -13,7 +13,7 @@ import { withWorkerEnv } from '../../testkit/workers';
 import { useTemporalSession } from '../../testkit/temporal-session';
 
 describe('redisFailover and redisFix', () => {
-  const session = useTemporalSession({ prepare: () => assertBaseCluster(), cleanUp: (client) => restoreBaseCluster(client) });
+  const session = useTemporalSession({ prepare: (client) => restoreBaseCluster(client), cleanUp: (client) => restoreBaseCluster(client) });
   const taskQueue = taskQueueFor('redis failover and fix');
 
   const run = (type: string, input: unknown) =>

@@ -42,7 +42,7 @@ function keysInSlots(first: number, count: number, perSlot: number): string[] {
 const valueOf = (key: string) => `${key}:${'v'.repeat(1000)}`;
 
 describe('redisReshard when MIGRATE fails with IOERR', () => {
-  const session = useTemporalSession({ prepare: () => assertBaseCluster(), cleanUp: (client) => restoreBaseCluster(client) });
+  const session = useTemporalSession({ prepare: (client) => restoreBaseCluster(client), cleanUp: (client) => restoreBaseCluster(client) });
   const taskQueue = taskQueueFor('redis migrate ioerr');
 
   it('retries the keys still on the source, loses none, and leaves every slot closed', async () => {

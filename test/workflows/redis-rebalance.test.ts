@@ -19,7 +19,7 @@ describe('redisRebalance onto empty masters', () => {
 
   before(async () => {
     ({ client, connection } = await temporalClient());
-    await assertBaseCluster();
+    await restoreBaseCluster(client);
   });
   after(async () => {
     // Leave the base cluster whole even when an assertion failed half-way.

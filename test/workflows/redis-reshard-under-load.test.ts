@@ -41,7 +41,7 @@ describe('Redis resharding under load', () => {
   const taskQueue = taskQueueFor('redis reshard under load');
 
   const session = useTemporalSession({
-    prepare: () => assertBaseCluster(),
+    prepare: (client) => restoreBaseCluster(client),
     cleanUp: async (client) => {
       writer?.close();
       await worker?.kill('SIGTERM');
