@@ -28,7 +28,7 @@ import { OPERATION_SPECS, type OperationSpec, type StartedOperation } from './op
 import type { TrialPlan } from './plan';
 import { totalsOf, writeReport, type ChaosReport, type KillRecord, type ServerRestartRecord, type TrialReport } from './report';
 import { restorePlatform } from './restore';
-import { restartTemporalServer } from './temporal-server';
+import { crashTemporalServer } from './temporal-server';
 import { WorkerSupervisor } from './worker-supervisor';
 
 export interface ChaosOptions {
@@ -70,7 +70,8 @@ async function workflowStatus(client: Client, workflowId: string): Promise<{ sta
     );
 }
 
-type ChaosEvent = { kind: 'kill'; atMs: number; respawnDelayMs: number } | { kind: 'restart'; atMs: number };
+type ChaosEvent =
+  { kind: 'kill'; atMs: number; respawnDelayMs: number } | { kind: 'server-crash'; atMs: number } | { kind: 'machine-crash'; atMs: number };
 
 function eventsOf(plan: TrialPlan): ChaosEvent[] {
   const events: ChaosEvent[] = plan.killAtMs.map((atMs, i) => ({
@@ -78,7 +79,8 @@ function eventsOf(plan: TrialPlan): ChaosEvent[] {
     atMs,
     respawnDelayMs: plan.respawnDelayMs[i] ?? 0,
   }));
-  if (plan.serverRestartAtMs !== undefined) events.push({ kind: 'restart', atMs: plan.serverRestartAtMs });
+  if (plan.serverRestartAtMs !== undefined) events.push({ kind: 'server-crash', atMs: plan.serverRestartAtMs });
+  if (plan.machineCrashAtMs !== undefined) events.push({ kind: 'machine-crash', atMs: plan.machineCrashAtMs });
   return events.sort((a, b) => a.atMs - b.atMs);
 }
 
@@ -165,9 +167,14 @@ async function strikeAsPlanned(
         respawnDelayMs: event.respawnDelayMs,
       });
     } else {
-      const restart = await restartTemporalServer(1_000);
+      const machine = event.kind === 'machine-crash';
+      let workerKilled = false;
+      const restart = await crashTemporalServer(1_000, async () => {
+        if (machine) workerKilled = await worker.sigkill();
+      });
       await worker.ensureRunning();
-      serverRestarts.push({ plannedAtMs: event.atMs, atMs, workflowStatus: status, pendingActivities: activities, ...restart });
+      const record = { kind: event.kind, plannedAtMs: event.atMs, atMs, workflowStatus: status, pendingActivities: activities, ...restart };
+      serverRestarts.push(machine ? { ...record, workerKilled } : record);
     }
   }
   return { kills, serverRestarts };
@@ -290,7 +297,7 @@ async function runTrial(
   };
   const chaos = [
     ...kills.map((k) => `kill@${k.atMs}ms(${k.workflowStatus}${k.pendingActivities.length ? ` in ${k.pendingActivities.join('+')}` : ''})`),
-    ...serverRestarts.map((r) => `server-restart@${r.atMs}ms(${r.workflowStatus}, down ${r.downMs}ms)`),
+    ...serverRestarts.map((r) => `${r.kind}@${r.atMs}ms(${r.workflowStatus}, down ${r.downMs}ms)`),
   ].join(' ');
   log(
     `[chaos] trial ${plan.index} ${plan.operation}: ${outcome.status}${outcome.failure ? ` ${outcome.failure.type}` : ''} in ${operationMs} ms; ${chaos || 'no chaos'}; ` +
