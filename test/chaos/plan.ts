@@ -4,7 +4,7 @@ import { OPERATION_TYPES } from '../../read-models/visibility';
 import { seededRandom } from './prng';
 
 /** The operation types the harness has no chaos spec for (OPERATION_SPECS in operations.ts). */
-const NOT_UNDER_CHAOS = ['scaleTo', 'redisRebalance', 'redisFailover', 'redisFix'] as const;
+const NOT_UNDER_CHAOS = ['scaleTo'] as const;
 export type OperationName = Exclude<(typeof OPERATION_TYPES)[number], (typeof NOT_UNDER_CHAOS)[number]>;
 
 /** Every other operation type, in the visibility read model's order (the seed's picks depend on it). */
@@ -41,6 +41,9 @@ export const CHAOS_WINDOW_MS: Record<OperationName, number> = {
   redisReshard: 10_000,
   redisAddNode: 4_000,
   redisRemoveNode: 12_000,
+  redisRebalance: 12_000,
+  redisFailover: 3_000,
+  redisFix: 1_000,
 };
 
 export interface PlanOptions {
