@@ -31,7 +31,7 @@ export async function connect(config: WorkerConfig): Promise<Session> {
     connection = await connectTemporalClient(config.temporal, 3_000);
   } catch (error) {
     if (error instanceof TemporalSettingError)
-      throw new CliError(error.message, ExitCode.usage, `fix ${error.setting} (see docs/temporal-external.md)`);
+      throw new CliError(error.message, ExitCode.usage, `check ${error.setting} (see docs/temporal-external.md)`);
     if (error instanceof TemporalUnreachableError)
       throw new CliError(
         error.message,
