@@ -20,7 +20,15 @@ interface WorkflowServiceLike {
 type Failure = Omit<ProbeFailure, 'code'> & { code?: string | number };
 
 function attempt(s: TemporalSettings, stage: TemporalStage, failure: Failure): TemporalAttempt {
-  return { stage, code: failure.code, message: failure.message, tls: s.tls, serverCa: s.serverCa, clientCert: s.clientCert, apiKey: s.apiKey };
+  return {
+    stage,
+    code: failure.code,
+    message: failure.message,
+    tls: s.tls,
+    serverCa: s.serverCa,
+    clientCert: s.clientCert,
+    apiKey: s.apiKey,
+  };
 }
 
 function fail(s: TemporalSettings, a: TemporalAttempt): never {

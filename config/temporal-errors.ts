@@ -35,11 +35,13 @@ const SENTENCES: Record<TemporalFailureReason, Explain> = {
     s.serverCa
       ? `the certificate of ${at(s)} is not signed by the CA in ${s.from.serverCa} (${d}): a wrong CA file?`
       : `the certificate of ${at(s)} is not signed by a CA this machine trusts (${d}): ${caFix}`,
-  'server-name-mismatch': (s, d) => `the certificate of ${at(s)} is not valid for the name it was asked for (${d}): set ${s.from.serverName} to a name it holds`,
+  'server-name-mismatch': (s, d) =>
+    `the certificate of ${at(s)} is not valid for the name it was asked for (${d}): set ${s.from.serverName} to a name it holds`,
   'server-cert-expired': (s, d) => `the certificate of ${at(s)} has expired or is not valid yet (${d})`,
   'server-not-tls': (s, d) =>
     `TLS is on (${s.apiKey ? `${s.from.apiKey} turns it on` : `set by ${s.from.tls} or a TLS file`}) but ${at(s)} does not speak TLS (${d}): point ${s.from.address} at the TLS endpoint, or set TEMPORAL_TLS=false for a server without TLS`,
-  'tls-required': (s) => `${at(s)} requires TLS but TLS is off: set TEMPORAL_TLS=true (and TEMPORAL_TLS_SERVER_CA_CERT_PATH for a private CA), or remove ${s.from.tls}=false`,
+  'tls-required': (s) =>
+    `${at(s)} requires TLS but TLS is off: set TEMPORAL_TLS=true (and TEMPORAL_TLS_SERVER_CA_CERT_PATH for a private CA), or remove ${s.from.tls}=false`,
   'api-key-without-tls': (s) =>
     `${s.from.apiKey} is set while TLS is turned off (${s.from.tls}=false), and ${at(s)} requires TLS: an API key is only sent over TLS; remove ${s.from.tls}=false`,
   'client-cert-required': (s, d) =>
@@ -48,7 +50,8 @@ const SENTENCES: Record<TemporalFailureReason, Explain> = {
     `${at(s)} refused the client certificate in ${s.from.clientCert} (${d}): is it signed by the CA the server trusts, and still valid?`,
   'api-key-rejected': (s, d) => `${at(s)} refused the API key in ${s.from.apiKey} (${d}): a wrong or expired key?`,
   'credentials-required': (s, d) => `${at(s)} requires credentials and none were given (${d}): set TEMPORAL_API_KEY`,
-  'permission-denied': (s, d) => `the credentials given may not use the namespace "${s.namespace}" on ${at(s)} (${d}); check ${s.from.apiKey} and ${s.from.namespace}`,
+  'permission-denied': (s, d) =>
+    `the credentials given may not use the namespace "${s.namespace}" on ${at(s)} (${d}); check ${s.from.apiKey} and ${s.from.namespace}`,
   'namespace-not-found': (s) =>
     `${s.from.namespace} names the namespace "${s.namespace}", which does not exist on ${at(s)}: create it (temporal operator namespace create --namespace ${s.namespace}) or fix ${s.from.namespace}`,
   unknown: (s, d) => `cannot use ${at(s)} (${d}); check ${s.from.address}`,

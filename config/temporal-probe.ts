@@ -21,7 +21,8 @@ function failure(error: unknown): ProbeFailure {
 /** Resolves `host` (an address needs nothing). Names under .invalid never resolve (RFC 6761), so they are refused without a query. */
 export async function resolveHost(host: string): Promise<ProbeFailure | undefined> {
   if (net.isIP(host)) return undefined;
-  if (/(^|\.)invalid\.?$/i.test(host)) return { code: 'ENOTFOUND', message: `getaddrinfo ENOTFOUND ${host} (the .invalid domain never resolves)` };
+  if (/(^|\.)invalid\.?$/i.test(host))
+    return { code: 'ENOTFOUND', message: `getaddrinfo ENOTFOUND ${host} (the .invalid domain never resolves)` };
   return lookup(host).then(
     () => undefined,
     (error: unknown) => failure(error),

@@ -54,7 +54,8 @@ export interface TemporalSettings {
 /** The TEMPORAL_* variables that are set to something: an empty one counts as unset, as in a compose file's `KEY=`. */
 function temporalEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined && (value !== '' || !name.startsWith('TEMPORAL_'))) kept[name] = value;
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined && (value !== '' || !name.startsWith('TEMPORAL_'))) kept[name] = value;
   return kept;
 }
 
@@ -64,7 +65,9 @@ function loadProfiles(env: Record<string, string>): { fromFile: ClientConfigProf
     try {
       readFileSync(file);
     } catch (error) {
-      throw new ConfigError(`TEMPORAL_CONFIG_FILE names "${file}", which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(
+        `TEMPORAL_CONFIG_FILE names "${file}", which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   }
   try {
@@ -75,7 +78,9 @@ function loadProfiles(env: Record<string, string>): { fromFile: ClientConfigProf
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
     if (/^Profile '.*' not found/.test(message))
-      throw new ConfigError(`TEMPORAL_PROFILE names the profile "${env.TEMPORAL_PROFILE}", which ${file ?? 'the config file'} does not hold`);
+      throw new ConfigError(
+        `TEMPORAL_PROFILE names the profile "${env.TEMPORAL_PROFILE}", which ${file ?? 'the config file'} does not hold`,
+      );
     throw new ConfigError(`TEMPORAL_CONFIG_FILE (${file ?? '~/.config/temporalio/temporal.toml'}) cannot be used: ${message}`);
   }
 }
@@ -136,7 +141,9 @@ export function readTemporalSettings(rawEnv: NodeJS.ProcessEnv): TemporalSetting
   if ('problem' in parsed) throw new ConfigError(`invalid configuration: ${from.address} ${parsed.problem} (got "${address}")`);
   const namespace = merged.namespace ?? NAMESPACE;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(namespace))
-    throw new ConfigError(`invalid configuration: ${from.namespace} must be a namespace name such as default or jarvis.prod (got "${namespace}")`);
+    throw new ConfigError(
+      `invalid configuration: ${from.namespace} must be a namespace name such as default or jarvis.prod (got "${namespace}")`,
+    );
   checkTls(merged, from);
   const options = (): TemporalConnectionOptions => {
     const { connectionOptions } = toClientOptions(merged);

@@ -45,16 +45,41 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 }
 
 async function selfSignedCa(dir: string, name: string): Promise<void> {
-  await openssl(dir, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2']
-    .concat(['-keyout', `${name}.key`, '-out', `${name}.pem`, '-subj', `/CN=Jarvis test ${name}`]));
+  await openssl(
+    dir,
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2'].concat([
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-subj',
+      `/CN=Jarvis test ${name}`,
+    ]),
+  );
 }
 
 async function signedCert(dir: string, name: string, ca: string, extensions: string): Promise<void> {
   writeFileSync(path.join(dir, `${name}.ext`), extensions);
-  await openssl(dir, ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-    .concat(['-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name === 'server' ? 'localhost' : `jarvis-${name}`}`]));
-  await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2']
-    .concat(['-extfile', `${name}.ext`, '-out', `${name}.pem`]));
+  await openssl(
+    dir,
+    ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name === 'server' ? 'localhost' : `jarvis-${name}`}`,
+    ]),
+  );
+  await openssl(
+    dir,
+    ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2'].concat([
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.pem`,
+    ]),
+  );
 }
 
 /** Every certificate the tests use, in `dir`. */

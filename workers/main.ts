@@ -67,9 +67,7 @@ async function main(): Promise<void> {
       (error: Error) => process.stderr.write(`pg monitor not started: ${error.message}\n`),
     );
   }
-  process.stdout.write(
-    `worker ready: task queue ${config.taskQueue} on ${config.temporal.summary}, orchestrator ${driver}\n`,
-  );
+  process.stdout.write(`worker ready: task queue ${config.taskQueue} on ${config.temporal.summary}, orchestrator ${driver}\n`);
   await worker.run(); // returns after SIGINT/SIGTERM, which the SDK handles with a graceful shutdown
   metrics?.close();
   await client.connection.close();

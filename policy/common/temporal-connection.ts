@@ -44,10 +44,12 @@ export interface TemporalDiagnosis {
   kind: 'setting' | 'unreachable';
 }
 
-const CA_CODES = /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT|CERT_SIGNATURE_FAILURE|UnknownIssuer|BadSignature/;
+const CA_CODES =
+  /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT|CERT_SIGNATURE_FAILURE|UnknownIssuer|BadSignature/;
 const NAME_CODES = /ERR_TLS_CERT_ALTNAME_INVALID|NotValidForName|Hostname\/IP does not match/;
 const EXPIRED_CODES = /CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|\bExpired\b|NotValidYet/;
-const NOT_TLS = /wrong version number|packet length too long|unknown protocol|InvalidContentType|CorruptMessage|record layer failure|ERR_SSL_WRONG_VERSION_NUMBER/i;
+const NOT_TLS =
+  /wrong version number|packet length too long|unknown protocol|InvalidContentType|CorruptMessage|record layer failure|ERR_SSL_WRONG_VERSION_NUMBER/i;
 const CERT_REQUIRED = /certificate required|alert number 116|CertificateRequired|No required SSL certificate/i;
 const CERT_REFUSED = /bad certificate|unknown ca|alert number 4[2-9]|BadCertificate|UnknownCA|SSL certificate error/i;
 const HTTP_400 = /HTTP status code 400|status: 400 Bad Request|400 Bad Request/;
@@ -61,7 +63,9 @@ function tlsFailure(a: TemporalAttempt): TemporalDiagnosis | undefined {
   const text = `${a.code ?? ''} ${a.message}`;
   if (!a.tls) {
     if (!a.serverSpeaksTls) return undefined;
-    return a.apiKey ? { reason: 'api-key-without-tls', setting: 'tls', kind: 'setting' } : { reason: 'tls-required', setting: 'tls', kind: 'setting' };
+    return a.apiKey
+      ? { reason: 'api-key-without-tls', setting: 'tls', kind: 'setting' }
+      : { reason: 'tls-required', setting: 'tls', kind: 'setting' };
   }
   if (NAME_CODES.test(text)) return { reason: 'server-name-mismatch', setting: 'serverName', kind: 'setting' };
   if (EXPIRED_CODES.test(text)) return { reason: 'server-cert-expired', setting: 'serverCa', kind: 'setting' };
@@ -87,7 +91,8 @@ export function diagnoseTemporalFailure(a: TemporalAttempt): TemporalDiagnosis {
     return a.apiKey
       ? { reason: 'api-key-rejected', setting: 'apiKey', kind: 'setting' }
       : { reason: 'credentials-required', setting: 'apiKey', kind: 'setting' };
-  if (is(a, 7, PERMISSION)) return { reason: 'permission-denied', setting: a.stage === 'namespace' ? 'namespace' : 'apiKey', kind: 'setting' };
+  if (is(a, 7, PERMISSION))
+    return { reason: 'permission-denied', setting: a.stage === 'namespace' ? 'namespace' : 'apiKey', kind: 'setting' };
   if (a.stage === 'namespace' && is(a, 5, NOT_FOUND)) return { reason: 'namespace-not-found', setting: 'namespace', kind: 'setting' };
   return { reason: 'unknown', setting: 'address', kind: 'unreachable' };
 }

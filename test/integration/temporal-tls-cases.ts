@@ -15,7 +15,8 @@ export interface TemporalBadCase {
   cli?: boolean;
 }
 
-const without = (env: Record<string, string>, ...names: string[]) => Object.fromEntries(Object.entries(env).filter(([k]) => !names.includes(k)));
+const without = (env: Record<string, string>, ...names: string[]) =>
+  Object.fromEntries(Object.entries(env).filter(([k]) => !names.includes(k)));
 
 export const temporalBadCases: TemporalBadCase[] = [
   {
@@ -29,12 +30,17 @@ export const temporalBadCases: TemporalBadCase[] = [
     name: 'a missing client certificate',
     env: (good) => without(good, 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'),
     variable: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
-    message: /requires a client certificate \(mTLS\) and none was given .*set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH/,
+    message:
+      /requires a client certificate \(mTLS\) and none was given .*set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH/,
     cli: true,
   },
   {
     name: 'a client certificate from another CA',
-    env: (good, proxy) => ({ ...good, TEMPORAL_TLS_CLIENT_CERT_PATH: proxy.files.strangerCert, TEMPORAL_TLS_CLIENT_KEY_PATH: proxy.files.strangerKey }),
+    env: (good, proxy) => ({
+      ...good,
+      TEMPORAL_TLS_CLIENT_CERT_PATH: proxy.files.strangerCert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: proxy.files.strangerKey,
+    }),
     variable: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
     message: /refused the client certificate in TEMPORAL_TLS_CLIENT_CERT_PATH/,
   },
@@ -42,13 +48,19 @@ export const temporalBadCases: TemporalBadCase[] = [
     name: 'a wrong API key',
     env: (good) => ({ ...good, TEMPORAL_API_KEY: 'jarvis-wrong-key-00000000000000000000' }),
     variable: 'TEMPORAL_API_KEY',
-    message: /refused the API key in TEMPORAL_API_KEY \(.*UNAUTHENTICATED|refused the API key in TEMPORAL_API_KEY \(.*authentication credentials/,
+    message:
+      /refused the API key in TEMPORAL_API_KEY \(.*UNAUTHENTICATED|refused the API key in TEMPORAL_API_KEY \(.*authentication credentials/,
     cli: true,
   },
 
   {
     name: 'an API key with TLS turned off, where the server requires TLS',
-    env: (good) => ({ TEMPORAL_ADDRESS: good.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: good.TEMPORAL_NAMESPACE, TEMPORAL_API_KEY: good.TEMPORAL_API_KEY, TEMPORAL_TLS: 'false' }),
+    env: (good) => ({
+      TEMPORAL_ADDRESS: good.TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: good.TEMPORAL_NAMESPACE,
+      TEMPORAL_API_KEY: good.TEMPORAL_API_KEY,
+      TEMPORAL_TLS: 'false',
+    }),
     variable: 'TEMPORAL_API_KEY',
     message: /TEMPORAL_API_KEY is set while TLS is turned off \(TEMPORAL_TLS=false\), and Temporal at 127\.0\.0\.1:\d+ requires TLS/,
   },
@@ -77,5 +89,4 @@ export const temporalBadCases: TemporalBadCase[] = [
     variable: 'TEMPORAL_ADDRESS',
     message: /TEMPORAL_ADDRESS names the host "temporal\.jarvis\.invalid", which does not resolve/,
   },
-
 ];

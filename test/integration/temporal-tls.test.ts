@@ -32,7 +32,11 @@ const NAMESPACE = `jarvis-ext-${Date.now().toString(36)}`;
 
 /** What a shell reader of the page would have: the CLIs on PATH, the stack's state folder, no Temporal setting of the stack's. */
 function readerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, JARVIS_STATE_DIR: stateDir, PATH: `${cliBinDir()}:${temporalCliDir()}:${process.env.PATH}` };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    JARVIS_STATE_DIR: stateDir,
+    PATH: `${cliBinDir()}:${temporalCliDir()}:${process.env.PATH}`,
+  };
   for (const name of Object.keys(env)) if (name.startsWith('TEMPORAL_') && name !== 'TEMPORAL_PORT') delete env[name];
   return { ...env, ...extra };
 }
@@ -91,7 +95,10 @@ describe('Temporal through a TLS proxy with mTLS and an API key, in a namespace 
   after(async () => {
     if (viaProxy) {
       const client = new Client({ connection: viaProxy, namespace: NAMESPACE });
-      await client.schedule.getHandle(autoscaleScheduleId(SERVICE)).delete().catch(() => undefined);
+      await client.schedule
+        .getHandle(autoscaleScheduleId(SERVICE))
+        .delete()
+        .catch(() => undefined);
       await resetPlatform(client);
       await viaProxy.close();
     }
@@ -101,7 +108,9 @@ describe('Temporal through a TLS proxy with mTLS and an API key, in a namespace 
   });
 
   it('creates the namespace and its search attributes with the temporal CLI, as the page writes it', async () => {
-    const script = [docsBlock(PAGE, 'ext-temporal-env'), docsBlock(PAGE, 'ext-temporal-namespace')].map((b) => onThisStack(proxy, b)).join('\n');
+    const script = [docsBlock(PAGE, 'ext-temporal-env'), docsBlock(PAGE, 'ext-temporal-namespace')]
+      .map((b) => onThisStack(proxy, b))
+      .join('\n');
     const result = await bash(script, readerEnv());
     assert.equal(result.code, 0, result.out);
     // The frontend's namespace cache takes a moment to hear of a new namespace.
@@ -114,13 +123,23 @@ describe('Temporal through a TLS proxy with mTLS and an API key, in a namespace 
       });
     }
     const attributes = await viaProxy.operatorService.listSearchAttributes({ namespace: NAMESPACE });
-    assert.deepEqual(Object.keys(attributes.customAttributes ?? {}).filter((k) => ['Service', 'Operation'].includes(k)).sort(), ['Operation', 'Service']);
+    assert.deepEqual(
+      Object.keys(attributes.customAttributes ?? {})
+        .filter((k) => ['Service', 'Operation'].includes(k))
+        .sort(),
+      ['Operation', 'Service'],
+    );
   });
 
   describe('each bad setting stops the worker at start, naming the setting', { concurrency: 3 }, () => {
     for (const c of temporalBadCases)
       it(`${c.name}: names ${c.variable}`, async () => {
-        const env = { ...readerEnv(c.env(good, proxy)), CREATE_SCHEDULES: 'true', AUTOSCALE_ENABLED: 'false', HEALTH_ROUTER_ENABLED: 'false' };
+        const env = {
+          ...readerEnv(c.env(good, proxy)),
+          CREATE_SCHEDULES: 'true',
+          AUTOSCALE_ENABLED: 'false',
+          HEALTH_ROUTER_ENABLED: 'false',
+        };
         Object.assign(env, { PG_MONITOR_ENABLED: 'false', WORKER_METRICS_PORT: '0' });
         const result = await exitOf(path.join(repoRoot, 'dist', 'workers', 'main.js'), [], env);
         assert.equal(result.code, c.exitCode ?? 2, result.out);
@@ -152,16 +171,26 @@ describe('Temporal through a TLS proxy with mTLS and an API key, in a namespace 
       HEALTH_ROUTER_ENABLED: 'false',
     });
     try {
-      assert.match(worker.output(), new RegExp(`worker ready: task queue jarvis-scaling on ${proxy.address}, namespace ${NAMESPACE}, TLS \\(own CA\\) with a client certificate, API key`));
+      assert.match(
+        worker.output(),
+        new RegExp(
+          `worker ready: task queue jarvis-scaling on ${proxy.address}, namespace ${NAMESPACE}, TLS \\(own CA\\) with a client certificate, API key`,
+        ),
+      );
       const client = new Client({ connection: viaProxy as Connection, namespace: NAMESPACE });
       const schedule = await client.schedule.getHandle(autoscaleScheduleId(SERVICE)).describe();
       assert.equal(schedule.state.paused, true, 'the Schedule is in the namespace, paused as AUTOSCALE_ENABLED=false asks');
 
-      const script = [docsBlock(PAGE, 'ext-temporal-env'), docsBlock(PAGE, 'ext-temporal-operation')].map((b) => onThisStack(proxy, b)).join('\n');
+      const script = [docsBlock(PAGE, 'ext-temporal-env'), docsBlock(PAGE, 'ext-temporal-operation')]
+        .map((b) => onThisStack(proxy, b))
+        .join('\n');
       const result = await bash(script, readerEnv());
       assert.equal(result.code, 0, result.out);
       assert.match(result.out, /scaleUp\s+jarvis-app\s+success[\s\S]*scaleUp\s+jarvis-app\s+success/, 'the history lists both');
-      assert.deepEqual((await listContainers()).map((c) => c.name), ['jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3']);
+      assert.deepEqual(
+        (await listContainers()).map((c) => c.name),
+        ['jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3'],
+      );
       const types: string[] = [];
       for await (const wf of client.workflow.list({ query: `Service = "${SERVICE}"` })) types.push(`${wf.type}:${wf.status.name}`);
       assert.deepEqual(types.sort(), ['scaleTo:CONTINUED_AS_NEW', 'scaleUp:COMPLETED', 'scaleUp:COMPLETED']);
@@ -172,7 +201,11 @@ describe('Temporal through a TLS proxy with mTLS and an API key, in a namespace 
   });
 
   it('reads the TOML profile of the page, and the admin API answers through the proxy', async () => {
-    const env = readerEnv({ TEMPORAL_CONFIG_FILE: path.join(proxy.dir, 'etc', 'temporal.toml'), TEMPORAL_PROFILE: 'prod', TEMPORAL_API_KEY: proxy.apiKey });
+    const env = readerEnv({
+      TEMPORAL_CONFIG_FILE: path.join(proxy.dir, 'etc', 'temporal.toml'),
+      TEMPORAL_PROFILE: 'prod',
+      TEMPORAL_API_KEY: proxy.apiKey,
+    });
     const history = await exitOf(path.join(repoRoot, 'dist', 'cli', 'main.js'), ['history', '--service', SERVICE], env);
     assert.equal(history.code, 0, history.out);
     assert.match(history.out, /scaleUp\s+jarvis-app\s+success/);

@@ -56,8 +56,7 @@ describe('TEMPORAL_ADDRESS takes any host:port', () => {
     ['[::1]:7233', '::1', 7233],
     ['temporal-frontend:7233', 'temporal-frontend', 7233],
   ];
-  for (const [value, host, port] of accepted)
-    it(`accepts ${value}`, () => assert.deepEqual(parseTemporalAddress(value), { host, port }));
+  for (const [value, host, port] of accepted) it(`accepts ${value}`, () => assert.deepEqual(parseTemporalAddress(value), { host, port }));
 
   const rejected: Array<[string, RegExp]> = [
     ['temporal.example.com', /has no port/],
@@ -106,7 +105,10 @@ describe('the Temporal connection from the environment', () => {
 
   it('takes a TOML profile, and a variable wins over the profile', () => {
     const s = readTemporalSettings({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'prod', TEMPORAL_NAMESPACE: 'jarvis.staging' });
-    assert.deepEqual([s.address, s.namespace, s.tls, s.clientCert, s.apiKey], ['prod.tmprl.example:7233', 'jarvis.staging', true, true, true]);
+    assert.deepEqual(
+      [s.address, s.namespace, s.tls, s.clientCert, s.apiKey],
+      ['prod.tmprl.example:7233', 'jarvis.staging', true, true, true],
+    );
     assert.equal(s.from.address, `address in the profile "prod" of ${toml}`);
     assert.equal(s.from.namespace, 'TEMPORAL_NAMESPACE');
     assert.equal(readTemporalSettings({ TEMPORAL_CONFIG_FILE: toml }).address, 'temporal.default.example:7233');
@@ -127,17 +129,53 @@ describe('the Temporal connection from the environment', () => {
 
   const rejected: Array<[string, Record<string, string>, RegExp]> = [
     ['an address without a port', { TEMPORAL_ADDRESS: 'temporal.example.com' }, /TEMPORAL_ADDRESS has no port/],
-    ['an address with a scheme', { TEMPORAL_ADDRESS: 'https://temporal.example.com:7233' }, /TEMPORAL_ADDRESS must be host:port without a scheme/],
+    [
+      'an address with a scheme',
+      { TEMPORAL_ADDRESS: 'https://temporal.example.com:7233' },
+      /TEMPORAL_ADDRESS must be host:port without a scheme/,
+    ],
     ['a namespace with a space', { TEMPORAL_NAMESPACE: 'my namespace' }, /TEMPORAL_NAMESPACE must be a namespace name/],
-    ['a missing CA file', { TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'gone.pem') }, /TEMPORAL_TLS_SERVER_CA_CERT_PATH names ".*gone\.pem", which cannot be read \(ENOENT\)/],
-    ['an unreadable client certificate (a folder)', { TEMPORAL_TLS_CLIENT_CERT_PATH: dir, TEMPORAL_TLS_CLIENT_KEY_PATH: key }, /TEMPORAL_TLS_CLIENT_CERT_PATH names .* cannot be read \(EISDIR\)/],
-    ['a key file that is not PEM', { TEMPORAL_TLS_CLIENT_CERT_PATH: cert, TEMPORAL_TLS_CLIENT_KEY_PATH: notPem }, /TEMPORAL_TLS_CLIENT_KEY_PATH names .*notes\.txt", which is not a PEM file/],
-    ['a certificate without its key', { TEMPORAL_TLS_CLIENT_CERT_PATH: cert }, /TEMPORAL_TLS_CLIENT_CERT_PATH is set but TEMPORAL_TLS_CLIENT_KEY_PATH is not/],
-    ['a key without its certificate', { TEMPORAL_TLS_CLIENT_KEY_PATH: key }, /TEMPORAL_TLS_CLIENT_KEY_PATH is set but TEMPORAL_TLS_CLIENT_CERT_PATH is not/],
-    ['a config file that is not there', { TEMPORAL_CONFIG_FILE: path.join(dir, 'none.toml') }, /TEMPORAL_CONFIG_FILE names ".*none\.toml", which cannot be read \(ENOENT\)/],
+    [
+      'a missing CA file',
+      { TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'gone.pem') },
+      /TEMPORAL_TLS_SERVER_CA_CERT_PATH names ".*gone\.pem", which cannot be read \(ENOENT\)/,
+    ],
+    [
+      'an unreadable client certificate (a folder)',
+      { TEMPORAL_TLS_CLIENT_CERT_PATH: dir, TEMPORAL_TLS_CLIENT_KEY_PATH: key },
+      /TEMPORAL_TLS_CLIENT_CERT_PATH names .* cannot be read \(EISDIR\)/,
+    ],
+    [
+      'a key file that is not PEM',
+      { TEMPORAL_TLS_CLIENT_CERT_PATH: cert, TEMPORAL_TLS_CLIENT_KEY_PATH: notPem },
+      /TEMPORAL_TLS_CLIENT_KEY_PATH names .*notes\.txt", which is not a PEM file/,
+    ],
+    [
+      'a certificate without its key',
+      { TEMPORAL_TLS_CLIENT_CERT_PATH: cert },
+      /TEMPORAL_TLS_CLIENT_CERT_PATH is set but TEMPORAL_TLS_CLIENT_KEY_PATH is not/,
+    ],
+    [
+      'a key without its certificate',
+      { TEMPORAL_TLS_CLIENT_KEY_PATH: key },
+      /TEMPORAL_TLS_CLIENT_KEY_PATH is set but TEMPORAL_TLS_CLIENT_CERT_PATH is not/,
+    ],
+    [
+      'a config file that is not there',
+      { TEMPORAL_CONFIG_FILE: path.join(dir, 'none.toml') },
+      /TEMPORAL_CONFIG_FILE names ".*none\.toml", which cannot be read \(ENOENT\)/,
+    ],
     ['a config file that is not TOML', { TEMPORAL_CONFIG_FILE: notPem }, /TEMPORAL_CONFIG_FILE \(.*notes\.txt\) cannot be used/],
-    ['a profile the file does not hold', { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'staging' }, /TEMPORAL_PROFILE names the profile "staging", which .*temporal\.toml does not hold/],
-    ['a missing file named by a profile', { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'broken' }, /tls\.client_cert_path in the profile "broken" of .*temporal\.toml names ".*gone\.pem", which cannot be read/],
+    [
+      'a profile the file does not hold',
+      { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'staging' },
+      /TEMPORAL_PROFILE names the profile "staging", which .*temporal\.toml does not hold/,
+    ],
+    [
+      'a missing file named by a profile',
+      { TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'broken' },
+      /tls\.client_cert_path in the profile "broken" of .*temporal\.toml names ".*gone\.pem", which cannot be read/,
+    ],
   ];
   for (const [name, env, message] of rejected)
     it(`refuses ${name}, naming the setting`, () => {
