@@ -80,7 +80,7 @@ async function afterConnectFailure(s: TemporalSettings, error: unknown, timeoutM
 }
 
 /** A client connection (grpc-js) for the CLI, the admin API and the worker's own client calls, checked end to end. */
-export async function connectTemporalClient(s: TemporalSettings, timeoutMs = 5_000): Promise<Connection> {
+export async function connectTemporalClient(s: TemporalSettings, timeoutMs = 10_000): Promise<Connection> {
   await probe(s, timeoutMs);
   let connection: Connection | undefined;
   try {
@@ -94,7 +94,7 @@ export async function connectTemporalClient(s: TemporalSettings, timeoutMs = 5_0
 }
 
 /** The worker's native connection, checked end to end. */
-export async function connectTemporalNative(s: TemporalSettings, timeoutMs = 5_000): Promise<NativeConnection> {
+export async function connectTemporalNative(s: TemporalSettings, timeoutMs = 10_000): Promise<NativeConnection> {
   await probe(s, timeoutMs);
   let connection: NativeConnection | undefined;
   try {
