@@ -51,7 +51,7 @@ up() {
   cat <<MSG
 
 Jarvis Scale is running.
-  Temporal UI      http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/default/workflows
+  Temporal UI      http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/${TEMPORAL_NAMESPACE:-default}/workflows
   Load balancer    http://127.0.0.1:$NGINX_PORT/
   Prometheus       http://127.0.0.1:$PROMETHEUS_PORT/targets
   Worker metrics   http://127.0.0.1:$WORKER_METRICS_PORT/metrics  (SDK runtime: :$WORKER_SDK_METRICS_PORT)
