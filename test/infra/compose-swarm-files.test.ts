@@ -12,11 +12,11 @@ import { after, describe, it } from 'node:test';
 import { APP_VERSION_TEMPLATE } from '../../activities/scaling/swarm-service';
 import { repoRoot } from '../../testkit/stack';
 import { runTool } from '../../testkit/tools';
-import { composeConfig, composeFile, scratchFolder, swarmFile } from './deployment-kit';
+import { composeConfig, composeFile, fileDefaultsEnv, scratchFolder, swarmFile } from './deployment-kit';
 
 const scratch = scratchFolder();
 // No daemon: docker stack config must work from the file alone, and never reach the shared engine.
-const noDaemon = { ...process.env, DOCKER_HOST: `unix://${path.join(scratch.dir, 'no-docker.sock')}` };
+const noDaemon = { ...fileDefaultsEnv(), DOCKER_HOST: `unix://${path.join(scratch.dir, 'no-docker.sock')}` };
 
 const composeServices = [
   'grafana',
@@ -152,7 +152,11 @@ describe('the Compose and Swarm files', () => {
     assert.equal(envOf(app, 'INSTANCE_SLOT'), '{{.Task.Slot}}');
     assert.equal(envOf(app, 'INSTANCE_ID'), 'jarvis-app-{{.Task.Slot}}');
     assert.equal(envOf(app, 'HOST'), '127.0.0.1');
-    assert.equal(envOf(app, 'APP_VERSION'), APP_VERSION_TEMPLATE, "the driver's template: the slot's label, else the service's");
+    // The resolved file folds this long line, so the file itself is read.
+    assert.ok(
+      readFileSync(swarmFile, 'utf8').includes(`      APP_VERSION: '${APP_VERSION_TEMPLATE}'\n`),
+      "APP_VERSION is the driver's template: the slot's label, else the service's",
+    );
     assert.match(app, /^ {8}jarvis\.version: \S+$/m, 'the version of a replica added by docker service scale');
     assert.match(app, /restart_policy:\n {8}condition: none$/m, 'a stopped replica stays stopped');
     const replicas = Number(/^ {6}replicas: (\d+)$/m.exec(app)?.[1]);
