@@ -133,7 +133,10 @@ describe('the Swarm stack as the seed deploys it', () => {
       .split('\n')
       .slice(1)
       .map((line) => line.split(/\s{2,}/));
-    assert.deepEqual(tasks.map((columns) => columns[1]).sort(), [1, 2, 3, 4, 5].map((slot) => `${APP_SERVICE}.${slot}`));
+    assert.deepEqual(
+      tasks.map((columns) => columns[1]).sort(),
+      [1, 2, 3, 4, 5].map((slot) => `${APP_SERVICE}.${slot}`),
+    );
     for (const columns of tasks) assert.deepEqual([columns[4], columns[5].split(' ')[0]], ['Running', 'Running'], columns.join(' | '));
     // docker service logs jarvis_app: every replica's own lines, each named by its task.
     let logs = '';
@@ -205,12 +208,18 @@ describe('the Swarm stack as the seed deploys it', () => {
     const wrong = testWorkerConfig({ ORCHESTRATOR: 'swarm', APP_BASE_PORT: String(base + 1000) });
     const clients = createClients(wrong);
     try {
-      await assert.rejects(createOrchestrator('swarm', wrong, clients).listInstances(SERVICE), (error: Error & { type?: string; nonRetryable?: boolean }) => {
-        assert.equal(error.type, 'InvalidInput');
-        assert.equal(error.nonRetryable, true);
-        assert.match(error.message, new RegExp(`jarvis_app runs replica N on APP_BASE_PORT ${base} \\+ N, but this worker's APP_BASE_PORT is ${base + 1000}`));
-        return true;
-      });
+      await assert.rejects(
+        createOrchestrator('swarm', wrong, clients).listInstances(SERVICE),
+        (error: Error & { type?: string; nonRetryable?: boolean }) => {
+          assert.equal(error.type, 'InvalidInput');
+          assert.equal(error.nonRetryable, true);
+          assert.match(
+            error.message,
+            new RegExp(`jarvis_app runs replica N on APP_BASE_PORT ${base} \\+ N, but this worker's APP_BASE_PORT is ${base + 1000}`),
+          );
+          return true;
+        },
+      );
     } finally {
       await clients.close();
     }
