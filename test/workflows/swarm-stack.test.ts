@@ -76,17 +76,19 @@ describe('the Swarm stack as the seed deploys it', () => {
   });
 
   after(async () => {
-    if (engine) {
-      await teardownStack(docker);
+    try {
+      if (engine) await teardownStack(docker);
+    } finally {
+      // Whatever the teardown met, a Swarm made here is left (which also drops what it holds).
       if (joinedHere) await docker.swarmLeave({ force: true });
-      if (!gwbridgeBefore)
+      if (engine && !gwbridgeBefore)
         await docker
           .getNetwork('docker_gwbridge')
           .remove()
           .catch(() => undefined);
+      await resetPlatform(client);
+      await connection.close();
     }
-    await resetPlatform(client);
-    await connection.close();
   });
 
   it('docker stack deploy, then the seed commands, then the worker adopts jarvis_app and scales it', { timeout: 300_000 }, async (t) => {
@@ -121,14 +123,15 @@ describe('the Swarm stack as the seed deploys it', () => {
       [`docker service scale ${APP_SERVICE}=5`, `docker service ps ${APP_SERVICE}`, `docker service logs ${APP_SERVICE}`],
     );
     // docker service scale jarvis_app=5: two more replicas, each on its own slot's port.
-    await runDocsLine(scaleLine);
+    // It waits until the new tasks run (a failing replica would hold it), so it is bounded.
+    await runDocsLine(scaleLine, 90_000);
     assert.equal(await replicas(), 5);
     for (const slot of [4, 5]) {
       await waitHealthy(base + slot);
       assert.deepEqual(await ping(base + slot), { instance: `jarvis-app-${slot}`, version: 'v1' }, "the service's version label");
     }
     // docker service ps jarvis_app: five tasks, each running.
-    const tasks = (await runDocsLine(psLine)).stdout
+    const tasks = (await runDocsLine(psLine, 30_000)).stdout
       .trim()
       .split('\n')
       .slice(1)
@@ -142,7 +145,7 @@ describe('the Swarm stack as the seed deploys it', () => {
     let logs = '';
     for (let i = 0; i < 50 && ![1, 2, 3, 4, 5].every((slot) => logs.includes(`"instance":"jarvis-app-${slot}"`)); i++) {
       if (i > 0) await sleep(200);
-      logs = (await runDocsLine(logsLine)).stdout;
+      logs = (await runDocsLine(logsLine, 30_000)).stdout;
     }
     for (const slot of [1, 2, 3, 4, 5])
       assert.match(logs, new RegExp(`^${APP_SERVICE}\\.${slot}\\.\\w+@\\S+\\s+\\| \\{.*"instance":"jarvis-app-${slot}"`, 'm'));
