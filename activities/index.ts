@@ -77,7 +77,7 @@ export function createOrchestrator(driver: OrchestratorDriver, config: WorkerCon
       image: config.appImage,
       basePort: config.appBasePort,
       shutdownGraceSeconds: Math.ceil(config.appShutdownDeadlineMs / 1000) + 5,
-      swarmServiceName: (service) => (service === config.services[0] && config.dockerServiceName ? config.dockerServiceName : service),
+      swarmServiceName: (service) => (service === config.services[0] ? config.dockerServiceName : service),
     });
   }
   return driver === 'docker'

@@ -13,8 +13,8 @@ export interface WorkerConfig {
   stateDir: string;
   services: string[];
   orchestrator: 'auto' | 'docker' | 'process' | 'swarm';
-  /** DOCKER_SERVICE_NAME, when set. */
-  dockerServiceName?: string;
+  /** DOCKER_SERVICE_NAME: the Swarm service of the first service (jarvis_app by default). */
+  dockerServiceName: string;
   minInstances: number;
   maxInstances: number;
   autoscaleEnabled: boolean;

@@ -24,10 +24,9 @@ export const platformEnv = {
   DOCKER_SERVICE_NAME: doc(
     z
       .string()
-      .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be a Docker service name such as jarvis-app')
-      .optional(),
-    "the Swarm service that runs the first service's instances (`ORCHESTRATOR=swarm`); other services use their own name",
-    "the service's name",
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be a Docker service name such as jarvis_app')
+      .default('jarvis_app'),
+    "the Swarm service that runs the first service's instances (`ORCHESTRATOR=swarm`): by default `jarvis_app`, the app service of `docker stack deploy -c infra/docker/docker-compose.swarm.yml jarvis`; other services use their own name",
   ),
   DOCKER_SOCKET: doc(z.string().min(1).default('/var/run/docker.sock'), "the Docker engine's socket"),
   APP_SHUTDOWN_DEADLINE_MS: doc(

@@ -7,7 +7,7 @@ import { repoRoot } from './stack';
 const run = promisify(execFile);
 
 /** A page under docs/ that holds recipes, such as 'scaling.md'. */
-export type DocsPage = 'scaling.md' | 'routing.md' | 'postgres.md' | 'cli.md' | 'temporal-external.md';
+export type DocsPage = 'scaling.md' | 'routing.md' | 'postgres.md' | 'cli.md' | 'temporal-external.md' | 'deployment.md';
 
 function readPage(page: DocsPage): string {
   return readFileSync(path.join(repoRoot, 'docs', page), 'utf8');
@@ -35,9 +35,13 @@ export function temporalCliDir(): string {
   return path.dirname(bin);
 }
 
-/** Runs one recipe line with bash, the Temporal CLI on PATH, as a reader would. */
-export async function runDocsLine(line: string): Promise<{ stdout: string; stderr: string }> {
-  return run('bash', ['-c', line], { env: { ...process.env, PATH: `${temporalCliDir()}:${process.env.PATH}` }, cwd: repoRoot });
+/** Runs one recipe line with bash, the Temporal CLI on PATH, as a reader would; killed after timeoutMs when given. */
+export async function runDocsLine(line: string, timeoutMs = 0): Promise<{ stdout: string; stderr: string }> {
+  return run('bash', ['-c', line], {
+    env: { ...process.env, PATH: `${temporalCliDir()}:${process.env.PATH}` },
+    cwd: repoRoot,
+    timeout: timeoutMs,
+  });
 }
 
 /** The names of every `<!-- recipe: NAME -->` block of docs/PAGE whose name starts with `prefix`, in page order. */

@@ -13,7 +13,12 @@
 // Versions: the service carries a label jarvis.version.<slot> per slot, which the task's
 // APP_VERSION reads through a template when Swarm creates the task; setting the label and
 // the count in one update starts the new slot with its own version and leaves the running
-// tasks alone (labels are not part of the task spec).
+// tasks alone (labels are not part of the task spec). The same update sets the service's
+// label jarvis.version, which a slot without its own label runs: one that `docker service
+// scale` added behind the driver's back.
+//
+// A service declared elsewhere (the stack file's jarvis_app) is adopted as it is, provided
+// its APP_BASE_PORT is the worker's, since instance ports are computed from the latter.
 import type Dockerode from 'dockerode';
 import { instanceIndex } from '../../contracts/scaling';
 import { heartbeatProgress, pause } from '../common/cancellation';
@@ -22,9 +27,12 @@ import { sortInstances, type InstanceInfo, type Orchestrator, type StartInstance
 import {
   isRunning,
   isWanted,
+  servicePortBase,
   statusCode,
   swarmServices,
+  SWARM_LABEL_VERSION,
   versionLabel,
+  type SwarmHandle,
   type SwarmOrchestratorSettings,
   type SwarmServices,
   type SwarmTask,
@@ -63,14 +71,35 @@ async function containerOf(docker: Dockerode, task: SwarmTask) {
   }
 }
 
+/**
+ * An adopted service (declared in a stack file) says itself where its replicas listen. The
+ * driver reports, probes and plans ports from the worker's APP_BASE_PORT, so the two must
+ * agree; otherwise every health check would ask the wrong port.
+ */
+function checkPortBase(settings: SwarmOrchestratorSettings, handle: SwarmHandle): SwarmHandle {
+  const base = servicePortBase(handle.info);
+  if (base !== undefined && base !== settings.basePort) {
+    throw permanentFailure(
+      FailureType.InvalidInput,
+      `Swarm service ${String(handle.info.Spec.Name)} runs replica N on APP_BASE_PORT ${base} + N, but this worker's APP_BASE_PORT is ${settings.basePort}: set the same APP_BASE_PORT for both`,
+    );
+  }
+  return handle;
+}
+
+/** The version a slot runs: its own label, else the service's (a replica Swarm added by itself). */
+function versionOf(labels: Record<string, string>, slot: number): string {
+  return labels[versionLabel(slot)] ?? labels[SWARM_LABEL_VERSION] ?? 'unknown';
+}
+
 async function listInstances({ settings, services }: SwarmDriver, service: string): Promise<InstanceInfo[]> {
   const handle = await services.inspect(service);
   if (!handle) return [];
-  const labels: Record<string, string> = handle.info.Spec.Labels ?? {};
+  const labels: Record<string, string> = checkPortBase(settings, handle).info.Spec.Labels ?? {};
   const instances: InstanceInfo[] = [...(await services.tasksOf(service)).entries()].map(([slot, task]) => ({
     name: `${service}-${slot}`,
     port: settings.basePort + slot,
-    version: labels[versionLabel(slot)] ?? 'unknown',
+    version: versionOf(labels, slot),
     running: isRunning(task),
   }));
   return sortInstances(instances);
@@ -84,7 +113,7 @@ async function ensureInstanceStarted({ settings, services }: SwarmDriver, reques
       `${request.name} runs as Swarm slot ${slot} on port ${settings.basePort + slot}, not ${request.port}`,
     );
   }
-  let handle = await services.ensure(request.service);
+  let handle = checkPortBase(settings, await services.ensure(request.service));
   let tasks = await services.tasksOf(request.service);
   if ((handle.info.Spec.Mode?.Replicated?.Replicas ?? 0) > tasks.size) {
     // An earlier attempt raised the count and Swarm has not created the task yet.
@@ -113,7 +142,7 @@ async function ensureInstanceStarted({ settings, services }: SwarmDriver, reques
   const slots = tasks.size;
   await services.update(request.service, (current) => ({
     replicas: slots + 1,
-    labels: { ...current.Spec.Labels, [versionLabel(slot)]: request.version },
+    labels: { ...current.Spec.Labels, [versionLabel(slot)]: request.version, [SWARM_LABEL_VERSION]: request.version },
   }));
   await services.waitForSlot(request.service, slot, true, 20_000);
   return { ...info, running: true, created: true };

@@ -8,6 +8,14 @@ import { instanceEnvironment, type InstanceLaunchSettings } from './orchestrator
 export const SWARM_LABEL_SERVICE = 'jarvis.swarm.service';
 export const SWARM_LABEL_BASE_PORT = 'jarvis.swarm.base-port';
 export const versionLabel = (slot: number) => `jarvis.version.${slot}`;
+/** The version of a slot that has no label of its own: one Swarm starts itself (docker service scale). */
+export const SWARM_LABEL_VERSION = 'jarvis.version';
+/**
+ * APP_VERSION of a task, read when Swarm creates it: its slot's label, else the service's
+ * version label. The service keeps the version the driver last started as that label, so a
+ * replica added with `docker service scale` runs that version instead of an empty one.
+ */
+export const APP_VERSION_TEMPLATE = `{{with index .Service.Labels (print "jarvis.version." .Task.Slot)}}{{.}}{{else}}{{index .Service.Labels "${SWARM_LABEL_VERSION}"}}{{end}}`;
 
 export interface SwarmOrchestratorSettings extends InstanceLaunchSettings {
   image: string;
@@ -25,7 +33,14 @@ export interface SwarmServiceInfo {
   Spec: {
     Labels?: Record<string, string>;
     Mode?: { Replicated?: { Replicas?: number } };
+    TaskTemplate?: { ContainerSpec?: { Env?: string[] } };
   } & Record<string, unknown>;
+}
+
+/** The APP_BASE_PORT the service gives its tasks (replica N listens on it + N), when it sets one. */
+export function servicePortBase(info: SwarmServiceInfo): number | undefined {
+  const entry = info.Spec.TaskTemplate?.ContainerSpec?.Env?.find((e) => e.startsWith('APP_BASE_PORT='));
+  return entry === undefined ? undefined : Number(entry.slice('APP_BASE_PORT='.length));
 }
 
 export interface SwarmTask {
@@ -73,7 +88,7 @@ function serviceSpec(service: string, settings: SwarmOrchestratorSettings) {
           ...Object.entries(env).map(([key, value]) => `${key}=${value}`),
           `APP_BASE_PORT=${settings.basePort}`,
           'INSTANCE_SLOT={{.Task.Slot}}',
-          'APP_VERSION={{index .Service.Labels (print "jarvis.version." .Task.Slot)}}',
+          `APP_VERSION=${APP_VERSION_TEMPLATE}`,
         ],
         Mounts: [
           ...HOST_RUNTIME_MOUNTS.map((dir) => ({ Type: 'bind', Source: dir, Target: dir, ReadOnly: true })),

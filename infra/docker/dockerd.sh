@@ -16,7 +16,10 @@ case "${1:-status}" in
   start)
     if engine_answers; then log "Docker Engine already answers on $socket"; exit 0; fi
     mkdir -p "$dir/data" "$dir/exec"
-    start_bg dockerd "$pidfile" dockerd \
+    # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1: Swarm uses the local image instead of asking a
+    # registry for its digest when a service is created and pulling it before each task (the
+    # images here are built locally, and nothing may reach a registry off this machine).
+    start_bg dockerd "$pidfile" env DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd \
       --host "unix://$socket" --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.own.pid" \
       --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
       --storage-driver vfs

@@ -9,13 +9,14 @@ import { accessSync, constants, existsSync, readFileSync, writeFileSync } from '
 import http from 'node:http';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { APP_VERSION_TEMPLATE } from '../../activities/scaling/swarm-service';
 import { repoRoot } from '../../testkit/stack';
 import { runTool } from '../../testkit/tools';
-import { composeConfig, composeFile, scratchFolder, swarmFile } from './deployment-kit';
+import { composeConfig, composeFile, fileDefaultsEnv, scratchFolder, swarmFile } from './deployment-kit';
 
 const scratch = scratchFolder();
 // No daemon: docker stack config must work from the file alone, and never reach the shared engine.
-const noDaemon = { ...process.env, DOCKER_HOST: `unix://${path.join(scratch.dir, 'no-docker.sock')}` };
+const noDaemon = { ...fileDefaultsEnv(), DOCKER_HOST: `unix://${path.join(scratch.dir, 'no-docker.sock')}` };
 
 const composeServices = [
   'grafana',
@@ -42,7 +43,7 @@ const composeServices = [
 ];
 const swarmServices = composeServices
   .filter((s) => !/^jarvis-app-\d$/.test(s))
-  .concat('jarvis-app')
+  .concat('app')
   .sort();
 
 /** The service names of a resolved compose file (docker-compose config prints them at indent 2 under services:). */
@@ -139,19 +140,24 @@ describe('the Compose and Swarm files', () => {
     const worker = blocks.get('worker')!;
     assert.equal(envOf(worker, 'ORCHESTRATOR'), 'swarm');
     assert.equal(envOf(worker, 'SERVICES'), 'jarvis-app');
-    assert.equal(envOf(worker, 'DOCKER_SERVICE_NAME'), 'jarvis_jarvis-app', 'the app service as "docker stack deploy ... jarvis" names it');
+    assert.equal(envOf(worker, 'DOCKER_SERVICE_NAME'), 'jarvis_app', 'the app service as "docker stack deploy ... jarvis" names it');
     assert.equal(envOf(worker, 'JARVIS_STATE_DIR'), '/var/lib/jarvis');
     assert.match(worker, /- \/var\/run\/docker\.sock:\/var\/run\/docker\.sock/);
     assert.equal(envOf(worker, 'NGINX_BIN'), '/etc/jarvis/swarm-nginx-bin.js');
     assert.match(worker, /target: \/etc\/jarvis\/swarm-nginx-bin\.js/);
     // The app service as the driver expects it (activities/scaling/swarm-service.ts serviceSpec).
-    const app = blocks.get('jarvis-app')!;
+    const app = blocks.get('app')!;
     assert.equal(envOf(app, 'PORT'), undefined, 'no PORT: each replica listens on APP_BASE_PORT + its slot');
     assert.equal(envOf(app, 'APP_BASE_PORT'), envOf(worker, 'APP_BASE_PORT'));
     assert.equal(envOf(app, 'INSTANCE_SLOT'), '{{.Task.Slot}}');
     assert.equal(envOf(app, 'INSTANCE_ID'), 'jarvis-app-{{.Task.Slot}}');
     assert.equal(envOf(app, 'HOST'), '127.0.0.1');
-    assert.equal(envOf(app, 'APP_VERSION'), '{{index .Service.Labels (print "jarvis.version." .Task.Slot)}}');
+    // The resolved file folds this long line, so the file itself is read.
+    assert.ok(
+      readFileSync(swarmFile, 'utf8').includes(`      APP_VERSION: '${APP_VERSION_TEMPLATE}'\n`),
+      "APP_VERSION is the driver's template: the slot's label, else the service's",
+    );
+    assert.match(app, /^ {8}jarvis\.version: \S+$/m, 'the version of a replica added by docker service scale');
     assert.match(app, /restart_policy:\n {8}condition: none$/m, 'a stopped replica stays stopped');
     const replicas = Number(/^ {6}replicas: (\d+)$/m.exec(app)?.[1]);
     assert.equal(replicas, 3);

@@ -26,9 +26,9 @@ describe('worker configuration', () => {
   });
 
   it('accepts the swarm driver and its service name', () => {
-    const config = readWorkerConfig({ ORCHESTRATOR: 'swarm', DOCKER_SERVICE_NAME: 'jarvis_jarvis-app' });
-    assert.deepEqual([config.orchestrator, config.dockerServiceName], ['swarm', 'jarvis_jarvis-app']);
-    assert.equal(readWorkerConfig({}).dockerServiceName, undefined, 'the service name by default');
+    const config = readWorkerConfig({ ORCHESTRATOR: 'swarm', DOCKER_SERVICE_NAME: 'web_app' });
+    assert.deepEqual([config.orchestrator, config.dockerServiceName], ['swarm', 'web_app']);
+    assert.equal(readWorkerConfig({}).dockerServiceName, 'jarvis_app', 'the app service of the stack jarvis, as the seed names it');
   });
 
   it('accepts any Temporal host, as a real deployment names it', () => {

@@ -17,6 +17,8 @@ import { taskQueueFor, temporalClient, testWorkerConfig } from '../../testkit/st
 import { withWorker } from '../../testkit/workers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The Swarm service behind the service SERVICE: DOCKER_SERVICE_NAME's default, as the seed names it. */
+const SWARM_SERVICE = testWorkerConfig().dockerServiceName;
 
 async function waitHealthy(port: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -34,7 +36,7 @@ async function ping(port: number): Promise<{ instance: string; version: string }
 
 /** The container that runs a Swarm slot now (its id changes if Swarm restarts the task). */
 async function swarmContainerId(docker: Dockerode, slot: number): Promise<string | undefined> {
-  const tasks = await docker.listTasks({ filters: { service: [SERVICE], 'desired-state': ['running'] } });
+  const tasks = await docker.listTasks({ filters: { service: [SWARM_SERVICE], 'desired-state': ['running'] } });
   return tasks.find((t: { Slot?: number }) => t.Slot === slot)?.Status?.ContainerStatus?.ContainerID;
 }
 
@@ -67,13 +69,13 @@ describe('orchestrator drivers on the real engine', () => {
     });
     if (engine) {
       await docker
-        .getService(SERVICE)
+        .getService(SWARM_SERVICE)
         .remove()
         .catch(() => undefined);
       for (
         let i = 0;
         i < 100 &&
-        (await docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${SERVICE}`] } })).length > 0;
+        (await docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${SWARM_SERVICE}`] } })).length > 0;
         i++
       )
         await sleep(200);
@@ -217,7 +219,7 @@ describe('orchestrator drivers on the real engine', () => {
             args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }],
           });
           assert.deepEqual(up.added, ['jarvis-app-1', 'jarvis-app-2', 'jarvis-app-3']);
-          const service = await docker.getService(SERVICE).inspect();
+          const service = await docker.getService(SWARM_SERVICE).inspect();
           assert.equal(service.Spec.Mode.Replicated.Replicas, 3, 'the Swarm service holds three replicas');
           const networks = await Promise.all(
             (service.Spec.TaskTemplate.Networks ?? []).map((n: { Target: string }) => docker.getNetwork(n.Target).inspect()),
@@ -260,7 +262,7 @@ describe('orchestrator drivers on the real engine', () => {
           });
           assert.deepEqual(down.removed, ['jarvis-app-3']);
           assert.deepEqual(down.instances, ['jarvis-app-1']);
-          assert.equal((await docker.getService(SERVICE).inspect()).Spec.Mode.Replicated.Replicas, 1);
+          assert.equal((await docker.getService(SWARM_SERVICE).inspect()).Spec.Mode.Replicated.Replicas, 1);
           assert.equal(await swarmContainerId(docker, 1), kept[0], 'slot 1 kept its container');
           assert.deepEqual(
             (await upstreamMembers()).map((m) => m.name),
