@@ -30,6 +30,8 @@ export interface WorkerConfig {
   appDir: string;
   appVersion: string;
   appStartupDelayMs: number;
+  /** INSTANCE_MEMORY_LIMIT_MB: what each instance's memory % is measured against. */
+  instanceMemoryLimitMb: number;
   nginxBin: string;
   nginxPrefix: string;
   nginxPort: number;

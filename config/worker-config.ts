@@ -19,6 +19,7 @@ export type { PgSettings, WorkerConfig } from './worker-config-types';
 const AUTOSCALE_ENV: Record<string, string> = {
   scaleUpThreshold: 'SCALE_UP_THRESHOLD',
   scaleDownThreshold: 'SCALE_DOWN_THRESHOLD',
+  tolerance: 'SCALE_TOLERANCE',
   cooldownSeconds: 'COOLDOWN_PERIOD',
   checkIntervalSeconds: 'CHECK_INTERVAL',
   targetCPU: 'TARGET_CPU',
@@ -48,6 +49,7 @@ function autoscaleSettings(e: WorkerEnv): AutoscaleConfig {
     targetRequestRate: e.TARGET_REQUEST_RATE,
     scaleUpThreshold: e.SCALE_UP_THRESHOLD,
     scaleDownThreshold: e.SCALE_DOWN_THRESHOLD,
+    tolerance: e.SCALE_TOLERANCE,
     cooldownSeconds: e.COOLDOWN_PERIOD,
     checkIntervalSeconds: e.CHECK_INTERVAL,
     stabilizationWindowSeconds: e.STABILIZATION_WINDOW,
@@ -119,6 +121,7 @@ function instanceSettings(e: WorkerEnv) {
     appDir: e.APP_DIR,
     appVersion: e.APP_VERSION,
     appStartupDelayMs: e.APP_STARTUP_DELAY_MS,
+    instanceMemoryLimitMb: e.INSTANCE_MEMORY_LIMIT_MB,
     nginxBin: e.NGINX_BIN,
     nginxPrefix: path.join(e.JARVIS_STATE_DIR, 'nginx'),
     nginxPort: e.NGINX_PORT,
