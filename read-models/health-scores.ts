@@ -46,10 +46,11 @@ export async function readRouterInstances(client: Client, service: string, timeo
   const timeout = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), timeoutMs);
   });
-  const query = client.workflow
-    .getHandle(healthRouterId(service))
-    .query(healthRouterProgressQuery)
-    .then((p) => p.instances)
+  const handle = client.workflow.getHandle(healthRouterId(service));
+  // A closed router's query would wait for a worker to replay it: ask only a running one.
+  const query = handle
+    .describe()
+    .then((d) => (d.status.name === 'RUNNING' ? handle.query(healthRouterProgressQuery).then((p) => p.instances) : null))
     .catch(() => null);
   try {
     return await Promise.race([query, timeout]);
