@@ -16,7 +16,7 @@ export { HEALTH_ROUTER_ENV } from './worker-env-health-router';
 export type { PgSettings, WorkerConfig } from './worker-config-types';
 
 /** Each autoscale setting and the variable that sets it, to name the variable in a message. */
-const AUTOSCALE_ENV: Record<string, string> = {
+export const AUTOSCALE_ENV: Record<string, string> = {
   scaleUpThreshold: 'SCALE_UP_THRESHOLD',
   scaleDownThreshold: 'SCALE_DOWN_THRESHOLD',
   tolerance: 'SCALE_TOLERANCE',
@@ -122,6 +122,7 @@ function instanceSettings(e: WorkerEnv) {
     appVersion: e.APP_VERSION,
     appStartupDelayMs: e.APP_STARTUP_DELAY_MS,
     instanceMemoryLimitMb: e.INSTANCE_MEMORY_LIMIT_MB,
+    prometheusUrl: e.PROMETHEUS_URL.replace(/\/$/, ''),
     nginxBin: e.NGINX_BIN,
     nginxPrefix: path.join(e.JARVIS_STATE_DIR, 'nginx'),
     nginxPort: e.NGINX_PORT,

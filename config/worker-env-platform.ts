@@ -64,6 +64,13 @@ export const platformEnv = {
   APP_STARTUP_DELAY_MS: doc(int(0, 600_000).default(500), 'passed to new instances; the tests raise it to hold a health wait open'),
   NGINX_BIN: doc(z.string().min(1).default('/usr/sbin/nginx'), 'the nginx binary that checks (`-t`) and reloads the load balancer'),
   NGINX_PORT: doc(int(1, 65535).default(8080), 'the load balancer in front of the instances'),
+  PROMETHEUS_URL: doc(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be a URL such as http://127.0.0.1:9090')
+      .default('http://127.0.0.1:9090'),
+    'the Prometheus that `jarvis-scale backtest --from/--to` reads recorded metrics from',
+  ),
   WORKER_METRICS_PORT: doc(int(0, 65535).default(9464), "the worker's Prometheus endpoint (0: off)"),
   WORKER_SDK_METRICS_PORT: doc(
     int(0, 65535).optional(),
