@@ -15,7 +15,15 @@
 //   operation goes straight to the bound.
 
 import { placeInBounds } from './bounds';
-import { allowsScaleDown, reachesScaleUp, scaleDownBar, scaleUpBar, withinDownTolerance, withinUpTolerance, type ThresholdRule } from './thresholds';
+import {
+  allowsScaleDown,
+  reachesScaleUp,
+  scaleDownBar,
+  scaleUpBar,
+  withinDownTolerance,
+  withinUpTolerance,
+  type ThresholdRule,
+} from './thresholds';
 
 export type MetricName = 'cpu' | 'memory' | 'requestRate';
 

@@ -6,7 +6,6 @@
 // 'legacy-strict' is the rule before this one (strictly above up × (1 + tolerance), strictly
 // below down, no tolerance on the way down); only autoscaleCheck runs recorded before the
 // patch 'autoscale-exact-thresholds' use it, so that their histories still replay.
-import type { AutoscaleConfig } from './autoscale';
 
 export type ThresholdRule = 'seed' | 'legacy-strict';
 
@@ -14,7 +13,12 @@ export type ThresholdRule = 'seed' | 'legacy-strict';
 // "at the threshold" must not depend on rounding.
 const EPSILON = 1e-9;
 
-type Thresholds = Pick<AutoscaleConfig, 'scaleUpThreshold' | 'scaleDownThreshold' | 'tolerance'>;
+/** The part of AutoscaleConfig the comparisons read (declared here: autoscale.ts imports this file). */
+interface Thresholds {
+  scaleUpThreshold: number;
+  scaleDownThreshold: number;
+  tolerance: number;
+}
 
 /** Utilisation (a fraction of the target) at or past which a metric asks for a scale-up. */
 export function scaleUpBar(config: Thresholds): number {

@@ -50,7 +50,14 @@ function decideDown(metric: MetricName, value: number, config: Partial<Autoscale
     updatedAtMs: NOW - 1_000,
     [FIELD[metric]]: value,
   }));
-  const d = decideAutoscale({ config: { ...AUTOSCALE_DEFAULTS, ...config }, current: 5, samples, nowMs: NOW, recentRecommendations: [], thresholdRule: rule });
+  const d = decideAutoscale({
+    config: { ...AUTOSCALE_DEFAULTS, ...config },
+    current: 5,
+    samples,
+    nowMs: NOW,
+    recentRecommendations: [],
+    thresholdRule: rule,
+  });
   return { action: d.action, reason: d.reason };
 }
 

@@ -44,11 +44,14 @@ describe('the memory limit an instance measures against', () => {
 
 describe('INSTANCE_MEMORY_LIMIT_MB as bad input', () => {
   it('the worker refuses 0, naming the variable', () => {
-    assert.throws(() => readWorkerConfig({ INSTANCE_MEMORY_LIMIT_MB: '0' }), (e: Error) => {
-      assert.ok(e instanceof ConfigError);
-      assert.match(e.message, /INSTANCE_MEMORY_LIMIT_MB.*at least 1 megabyte/);
-      return true;
-    });
+    assert.throws(
+      () => readWorkerConfig({ INSTANCE_MEMORY_LIMIT_MB: '0' }),
+      (e: Error) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /INSTANCE_MEMORY_LIMIT_MB.*at least 1 megabyte/);
+        return true;
+      },
+    );
     assert.equal(readWorkerConfig({}).instanceMemoryLimitMb, 512);
     assert.equal(readWorkerConfig({ INSTANCE_MEMORY_LIMIT_MB: '256' }).instanceMemoryLimitMb, 256);
   });
@@ -56,11 +59,14 @@ describe('INSTANCE_MEMORY_LIMIT_MB as bad input', () => {
   it('an instance refuses 0 and a fraction, naming the variable', () => {
     const base = { PORT: '3101', INSTANCE_ID: 'jarvis-app-1', REDIS_APP_PASSWORD: 'x', ADMIN_TOKEN: '0123456789abcdef' };
     for (const bad of ['0', '1.5', 'lots']) {
-      assert.throws(() => parseAppSettings({ ...base, INSTANCE_MEMORY_LIMIT_MB: bad }), (e: Error) => {
-        assert.ok(e instanceof AppConfigError);
-        assert.match(e.message, /INSTANCE_MEMORY_LIMIT_MB: /);
-        return true;
-      });
+      assert.throws(
+        () => parseAppSettings({ ...base, INSTANCE_MEMORY_LIMIT_MB: bad }),
+        (e: Error) => {
+          assert.ok(e instanceof AppConfigError);
+          assert.match(e.message, /INSTANCE_MEMORY_LIMIT_MB: /);
+          return true;
+        },
+      );
     }
     assert.equal(parseAppSettings({ ...base, INSTANCE_MEMORY_LIMIT_MB: '256' }).memoryLimitMb, 256);
     assert.equal(parseAppSettings(base).memoryLimitMb, undefined);

@@ -58,7 +58,14 @@ export async function autoscaleCheck(rawInput: unknown): Promise<AutoscaleCheckR
   try {
     const { parallel, config, running, samples, recent } = await readInputs(service);
     const thresholdRule = patched(EXACT_THRESHOLDS_PATCH) ? 'seed' : 'legacy-strict';
-    const decision = decideAutoscale({ config, current: running, samples, nowMs: Date.now(), recentRecommendations: recent, thresholdRule });
+    const decision = decideAutoscale({
+      config,
+      current: running,
+      samples,
+      nowMs: Date.now(),
+      recentRecommendations: recent,
+      thresholdRule,
+    });
     const result: AutoscaleCheckResult = { service, decision, samples };
     // Saving the recommendation and starting the operation are independent: run them together.
     const saving = quick.saveRecommendations(service, decision.recommendations);
