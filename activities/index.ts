@@ -61,6 +61,7 @@ export function launchSettings(config: WorkerConfig): InstanceLaunchSettings {
   return {
     appDir: config.appDir,
     startupDelayMs: config.appStartupDelayMs,
+    memoryLimitMb: config.instanceMemoryLimitMb,
     shutdownDeadlineMs: config.appShutdownDeadlineMs,
     redisClusterNodes: config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(','),
     databaseUrl: config.databaseUrl,

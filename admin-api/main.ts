@@ -10,6 +10,7 @@ import { ConfigError, readWorkerConfig, type WorkerConfig } from '../config/work
 import { autoscalerStatus } from '../read-models/autoscaler-status';
 import { openPlatform } from '../read-models/platform';
 import { instanceCounts, instanceViews } from '../read-models/platform-view';
+import { readHealthScores } from '../read-models/health-scores';
 import { scalingStatsByService } from '../read-models/scaling-stats';
 
 export interface AdminApi {
@@ -33,7 +34,10 @@ export async function startAdminApi(config: WorkerConfig, port = config.adminApi
       services: await Promise.all(
         config.services.map(async (service) => {
           const view = await instanceViews(platform.orchestrator, platform.redis(), service, { probe: true });
-          return { service, ...instanceCounts(view.instances), ...view };
+          // The seed's diagnosis for uneven load: each instance's score beside its connections.
+          const scores = await readHealthScores(client, service, view.instances);
+          const instances = view.instances.map((i, n) => ({ ...i, healthScore: scores[n].score, healthScoreSource: scores[n].source }));
+          return { service, ...instanceCounts(view.instances), ...view, instances };
         }),
       ),
     }),

@@ -4,7 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DbRouter } from './lib/db-router';
 import type { GracefulShutdown } from './lib/graceful-shutdown';
-import { HttpError, sendJson } from '../shared/http-kit';
+import { HttpError, readJsonBody, sendJson } from '../shared/http-kit';
+import type { MemoryBallast } from './lib/memory-ballast';
 import type { InstanceAgent } from './lib/instance-agent';
 import type { InstanceMetrics } from './lib/metrics';
 
@@ -16,6 +17,7 @@ export interface AdminDeps {
   shutdown: () => GracefulShutdown;
   metrics: InstanceMetrics;
   db: DbRouter;
+  ballast: MemoryBallast;
   allows: (req: IncomingMessage) => boolean;
 }
 
@@ -50,7 +52,21 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
     }
     case 'GET /api/admin/db':
       return sendJson(res, 200, deps.db.describe());
+    case 'POST /api/admin/memory-ballast':
+      return setBallast(req, res, deps.ballast);
     default:
       throw new HttpError(404, 'not_found', `no admin endpoint ${route}`);
   }
+}
+
+/** Body {"megabytes": N}: the instance holds N MB of resident memory from now on (0 releases it). */
+async function setBallast(req: IncomingMessage, res: ServerResponse, ballast: MemoryBallast): Promise<void> {
+  const { megabytes } = await readJsonBody(req, 1024);
+  let held: number;
+  try {
+    held = ballast.set(megabytes as number);
+  } catch (error) {
+    throw new HttpError(400, 'bad_request', (error as Error).message);
+  }
+  sendJson(res, 200, { megabytes: held, rssMegabytes: Math.round(process.memoryUsage.rss() / 2 ** 20) });
 }

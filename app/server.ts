@@ -11,6 +11,8 @@ import { HttpError, requestUrl, sendJson } from '../shared/http-kit';
 import { createInstanceAgent } from './lib/instance-agent';
 import { createInstanceRegistry } from '../shared/instance-registry';
 import { createInstanceMetrics } from './lib/metrics';
+import { createMemoryBallast } from './lib/memory-ballast';
+import { resolveMemoryLimit } from './lib/memory-limit';
 import { followTopology, type TopologyFollower } from './lib/pg-topology';
 import { createRedisCluster } from '../shared/redis-cluster';
 import { sessionAffinityMiddleware } from './lib/session-affinity';
@@ -36,6 +38,9 @@ function logError(source: string) {
   };
 }
 
+const memoryLimit = resolveMemoryLimit(settings.memoryLimitMb);
+// The ballast (a test's memory pressure) may reach past the limit, as a leak would, within reason.
+const ballast = createMemoryBallast(Math.min(4096, Math.ceil((2 * memoryLimit.bytes) / 2 ** 20)));
 const metrics = createInstanceMetrics();
 const redis = createRedisCluster({
   nodes: settings.redisNodes,
@@ -114,6 +119,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       shutdown: () => shutdown,
       metrics,
       db,
+      ballast,
       allows: auth.allows,
     });
   }
@@ -178,6 +184,7 @@ const agent = createInstanceAgent({
   version: settings.version,
   startupDelayMs: settings.startupDelayMs,
   heartbeatIntervalMs: settings.heartbeatIntervalMs,
+  memoryLimitBytes: memoryLimit.bytes,
   checks: {
     redis: async () => (await redis.ping()) === 'PONG',
     database: async () => schemaReady && (await db.pingPrimary()),
@@ -257,7 +264,10 @@ async function followDbTopology(): Promise<void> {
 }
 
 server.listen(settings.port, settings.host, () => {
-  log(`listening on http://${settings.host}:${settings.port}; readiness held back at least ${settings.startupDelayMs} ms`);
+  log(`listening on http://${settings.host}:${settings.port}; readiness held back at least ${settings.startupDelayMs} ms`, {
+    memoryLimitMb: Math.round(memoryLimit.bytes / 2 ** 20),
+    memoryLimitSource: memoryLimit.source,
+  });
   void followDbTopology();
   void ensureSchema();
   void agent.start();

@@ -77,6 +77,13 @@ export const appEnvSchema = z.object({
     .describe('how often the instance refreshes its record; below REGISTRY_TTL_SECONDS'),
   REPLICA_MAX_LAG_MS: int(0, 3_600_000).default(1_000).describe('a replica lagging more is left out of reads'),
   DB_POOL_SIZE: int(1, 50).default(5).describe('connections per server (primary and each replica)'),
+  INSTANCE_MEMORY_LIMIT_MB: z.coerce
+    .number()
+    .int('must be a whole number of megabytes')
+    .min(1, "must be at least 1 megabyte; leave it unset to use the container's cgroup limit")
+    .max(1024 * 1024, 'must be at most 1048576 (1 TiB)')
+    .optional()
+    .describe("the instance's memory limit for its memory %: set by the process driver; unset, the cgroup's limit is used"),
   MAX_BODY_BYTES: int(1, 10 * 1024 * 1024)
     .default(64 * 1024)
     .describe('larger request bodies get 413'),
@@ -104,6 +111,7 @@ export interface AppSettings {
   replicaMaxLagMs: number;
   dbPoolSize: number;
   maxBodyBytes: number;
+  memoryLimitMb: number | undefined;
 }
 
 export class AppConfigError extends Error {
@@ -175,6 +183,7 @@ export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
     replicaMaxLagMs: e.REPLICA_MAX_LAG_MS,
     dbPoolSize: e.DB_POOL_SIZE,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    memoryLimitMb: e.INSTANCE_MEMORY_LIMIT_MB,
   };
 }
 

@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Cluster } from 'ioredis';
 import { openRedis, type RedisReader } from '../read-models/platform';
 import { autoscaleCommand } from './autoscale-command';
+import { registerBacktest } from './backtest-command';
 import * as cmd from './commands';
 import type { Session } from './connect';
 import { CliError, ExitCode } from './errors';
@@ -248,6 +249,8 @@ program
   .option('--service <name>', 'only this service (jarvis-app, postgres/main, redis/cache)')
   .option('--limit <n>', 'at most this many', int('--limit'), 20)
   .action(action((g, out, o: { service?: string; limit: number }) => historyCommand(g, out, o)));
+
+registerBacktest(program, action);
 
 program
   .command('stats')

@@ -20,12 +20,14 @@ export async function statusCommand(_g: GlobalOptions, out: Output, o: { service
 function renderService(v: ServiceStatus): string[] {
   const autoscale = v.autoscaler.exists ? (v.autoscaler.paused ? 'paused' : 'running') : 'no schedule';
   const lines = [`\n${v.service}: ${v.instances.length} instance(s); autoscale ${autoscale}`];
-  for (const i of v.instances) {
+  v.instances.forEach((i, n) => {
     const health = i.health ? (i.health.healthy ? 'ok' : `FAIL ${i.health.status ?? i.health.error}`) : '-';
+    const s = v.healthScores[n];
+    const score = s ? `score ${String(s.score).padStart(3)}${s.source === 'probe' ? ' (probe)' : ` (${s.code})`}` : 'score -';
     lines.push(
-      `  ${i.name.padEnd(16)} :${i.port}  ${i.version.padEnd(6)} ${(i.registryStatus ?? 'unregistered').padEnd(12)} health ${health}  cpu ${i.cpuPercent ?? '-'}%  conns ${i.activeConnections ?? '-'}`,
+      `  ${i.name.padEnd(16)} :${i.port}  ${i.version.padEnd(6)} ${(i.registryStatus ?? 'unregistered').padEnd(12)} health ${health}  ${score}  cpu ${i.cpuPercent ?? '-'}%  conns ${i.activeConnections ?? '-'}`,
     );
-  }
+  });
   if (v.registryError) lines.push(`  registry unreadable: ${v.registryError}`);
   const c = v.autoscaler.lastCheck;
   if (c)

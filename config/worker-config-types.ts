@@ -34,6 +34,10 @@ export interface WorkerConfig {
   appDir: string;
   appVersion: string;
   appStartupDelayMs: number;
+  /** INSTANCE_MEMORY_LIMIT_MB: what each instance's memory % is measured against. */
+  instanceMemoryLimitMb: number;
+  /** PROMETHEUS_URL, without a trailing slash: where `jarvis-scale backtest` reads metrics. */
+  prometheusUrl: string;
   nginxBin: string;
   nginxPrefix: string;
   nginxPort: number;

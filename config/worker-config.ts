@@ -17,9 +17,10 @@ export { HEALTH_ROUTER_ENV } from './worker-env-health-router';
 export type { PgSettings, WorkerConfig } from './worker-config-types';
 
 /** Each autoscale setting and the variable that sets it, to name the variable in a message. */
-const AUTOSCALE_ENV: Record<string, string> = {
+export const AUTOSCALE_ENV: Record<string, string> = {
   scaleUpThreshold: 'SCALE_UP_THRESHOLD',
   scaleDownThreshold: 'SCALE_DOWN_THRESHOLD',
+  tolerance: 'SCALE_TOLERANCE',
   cooldownSeconds: 'COOLDOWN_PERIOD',
   checkIntervalSeconds: 'CHECK_INTERVAL',
   targetCPU: 'TARGET_CPU',
@@ -49,6 +50,7 @@ function autoscaleSettings(e: WorkerEnv): AutoscaleConfig {
     targetRequestRate: e.TARGET_REQUEST_RATE,
     scaleUpThreshold: e.SCALE_UP_THRESHOLD,
     scaleDownThreshold: e.SCALE_DOWN_THRESHOLD,
+    tolerance: e.SCALE_TOLERANCE,
     cooldownSeconds: e.COOLDOWN_PERIOD,
     checkIntervalSeconds: e.CHECK_INTERVAL,
     stabilizationWindowSeconds: e.STABILIZATION_WINDOW,
@@ -120,6 +122,8 @@ function instanceSettings(e: WorkerEnv) {
     appDir: e.APP_DIR,
     appVersion: e.APP_VERSION,
     appStartupDelayMs: e.APP_STARTUP_DELAY_MS,
+    instanceMemoryLimitMb: e.INSTANCE_MEMORY_LIMIT_MB,
+    prometheusUrl: e.PROMETHEUS_URL.replace(/\/$/, ''),
     nginxBin: e.NGINX_BIN,
     nginxPrefix: path.join(e.JARVIS_STATE_DIR, 'nginx'),
     nginxPort: e.NGINX_PORT,

@@ -43,9 +43,25 @@ export const platformEnv = {
       .default('v1'),
     'the version new instances start with until a rolling update sets another',
   ),
+  INSTANCE_MEMORY_LIMIT_MB: doc(
+    z.coerce
+      .number({ error: 'must be a number of megabytes' })
+      .int('must be a whole number of megabytes')
+      .min(1, 'must be at least 1 megabyte: 0 would leave an instance no memory (and make every memory % infinite)')
+      .max(1024 * 1024, 'must be at most 1048576 (1 TiB)')
+      .default(512),
+    "each instance's memory limit, the base of its memory %: passed to processes, the cgroup limit of containers (Docker, Swarm)",
+  ),
   APP_STARTUP_DELAY_MS: doc(int(0, 600_000).default(500), 'passed to new instances; the tests raise it to hold a health wait open'),
   NGINX_BIN: doc(z.string().min(1).default('/usr/sbin/nginx'), 'the nginx binary that checks (`-t`) and reloads the load balancer'),
   NGINX_PORT: doc(int(1, 65535).default(8080), 'the load balancer in front of the instances'),
+  PROMETHEUS_URL: doc(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be a URL such as http://127.0.0.1:9090')
+      .default('http://127.0.0.1:9090'),
+    'the Prometheus that `jarvis-scale backtest --from/--to` reads recorded metrics from',
+  ),
   WORKER_METRICS_PORT: doc(int(0, 65535).default(9464), "the worker's Prometheus endpoint (0: off)"),
   WORKER_SDK_METRICS_PORT: doc(
     int(0, 65535).optional(),

@@ -9,8 +9,15 @@ export const scalingEnv = {
   MIN_INSTANCES: doc(int(0, 100).default(d.minInstances), "lower bound of every service's instance count"),
   MAX_INSTANCES: doc(int(1, 100).default(d.maxInstances), 'upper bound (a rolling update may reach max + 1)'),
   AUTOSCALE_ENABLED: doc(flag().default('true'), '`false` creates the autoscale Schedules paused'),
-  SCALE_UP_THRESHOLD: doc(num().default(d.scaleUpThreshold), 'scale up when any metric is above this fraction of its target'),
-  SCALE_DOWN_THRESHOLD: doc(num().default(d.scaleDownThreshold), 'scale down only when every metric is below this fraction of its target'),
+  SCALE_UP_THRESHOLD: doc(num().default(d.scaleUpThreshold), 'scale up when any metric reaches this fraction of its target'),
+  SCALE_DOWN_THRESHOLD: doc(
+    num().default(d.scaleDownThreshold),
+    'scale down only when every metric is at or below this fraction of its target',
+  ),
+  SCALE_TOLERANCE: doc(
+    num().default(d.tolerance),
+    'dead band around the thresholds: up needs threshold × (1 + this), down threshold × (1 − this); 0 to 0.5 (the HPA uses 0.1)',
+  ),
   COOLDOWN_PERIOD: doc(num().default(d.cooldownSeconds), "seconds an autoscale-started operation holds the service's mutex afterwards"),
   CHECK_INTERVAL: doc(
     num().default(d.checkIntervalSeconds),

@@ -4,6 +4,7 @@
 import type { Client } from '@temporalio/client';
 import type { OperationProgress } from '../contracts/common/progress';
 import { autoscalerStatus, type AutoscalerStatus } from './autoscaler-status';
+import { readHealthScores, type InstanceHealthScore } from './health-scores';
 import type { Platform } from './platform';
 import { instanceViews, readPgTopology, readRedisClusterInfo, type InstanceView } from './platform-view';
 import { clusterNodes } from './redis-nodes';
@@ -12,6 +13,8 @@ import { listOperations, OPERATION_TYPES } from './visibility';
 export interface ServiceStatus {
   service: string;
   instances: InstanceView[];
+  /** One per instance, in the same order (health-scores.ts). */
+  healthScores: InstanceHealthScore[];
   registryError?: string;
   autoscaler: {
     scheduleId: string;
@@ -44,6 +47,7 @@ async function serviceStatus(client: Client, platform: Platform, service: string
   return {
     service,
     ...view,
+    healthScores: await readHealthScores(client, service, view.instances),
     autoscaler: {
       scheduleId: autoscaler.scheduleId,
       exists: autoscaler.exists,

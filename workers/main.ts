@@ -11,6 +11,7 @@ import { ensureHealthRouters } from './bootstrap/health-routers';
 import { describePgMonitorOutcome, ensurePgMonitor } from './bootstrap/pg-monitors';
 import { replicationLagGauge } from './metrics/pg-metrics';
 import { registerPlatformMetrics } from './metrics/platform-metrics';
+import { registerHealthScoreMetrics } from './metrics/health-score-metrics';
 import { registerRedisMetrics } from './metrics/redis-metrics';
 import { serveWorkerMetrics, workerRegistry } from './metrics/worker-metrics';
 import { workflowSource } from '../config/workflow-source';
@@ -36,6 +37,12 @@ async function main(): Promise<void> {
   });
   registerPlatformMetrics(workerRegistry, {
     client,
+    orchestrator: createOrchestrator(driver, config, clients),
+    redis: clients.cluster,
+    services: config.services,
+  });
+  registerHealthScoreMetrics(workerRegistry, {
+    client: metricsClient,
     orchestrator: createOrchestrator(driver, config, clients),
     redis: clients.cluster,
     services: config.services,

@@ -62,6 +62,8 @@ export async function createInstanceContainer(
       // its handler (the kernel drops it for a handlerless PID 1, so docker stop would wait
       // out the whole grace period), and reaps zombies.
       Init: true,
+      // The instance reads this cgroup limit back as the base of its memory % (app/lib/memory-limit.ts).
+      Memory: settings.memoryLimitMb * 1024 * 1024,
       Binds: [
         ...HOST_RUNTIME_MOUNTS.map((dir) => `${dir}:${dir}:ro`),
         `${settings.appDir}:/app:ro`,

@@ -41,6 +41,8 @@ export interface InstanceLaunchSettings {
   appDir: string;
   startupDelayMs: number;
   shutdownDeadlineMs: number;
+  /** Each instance's memory limit: a process is told it (INSTANCE_MEMORY_LIMIT_MB), a container gets it as its cgroup limit. */
+  memoryLimitMb: number;
   redisClusterNodes: string;
   databaseUrl: string;
   readReplicaUrls: string[];

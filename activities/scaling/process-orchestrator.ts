@@ -49,7 +49,12 @@ export function createProcessOrchestrator(settings: ProcessOrchestratorSettings)
       const log = openSync(path.join(settings.logDir, `instance-${request.name}.log`), 'a');
       try {
         const child = spawn(process.execPath, [path.join(settings.appDir, 'dist', 'app', 'server.js')], {
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...instanceEnvironment(request, settings) },
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            ...instanceEnvironment(request, settings),
+            // A process has no cgroup of its own: it measures its memory % against this figure.
+            INSTANCE_MEMORY_LIMIT_MB: String(settings.memoryLimitMb),
+          },
           detached: true, // its own session: it outlives a worker that is killed
           stdio: ['ignore', log, log],
         });

@@ -102,6 +102,8 @@ function serviceSpec(service: string, settings: SwarmOrchestratorSettings) {
       },
       // A stopped replica stays stopped: the driver, not Swarm, decides what runs.
       RestartPolicy: { Condition: 'none' },
+      // The replicas' cgroup limit, which they read back as the base of their memory %.
+      Resources: { Limits: { MemoryBytes: settings.memoryLimitMb * 1024 * 1024 } },
       Networks: [{ Target: 'host' }],
     },
     Mode: { Replicated: { Replicas: 0 } },

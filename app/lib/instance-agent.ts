@@ -14,6 +14,8 @@ export interface InstanceAgentOptions {
   version: string;
   startupDelayMs: number;
   heartbeatIntervalMs: number;
+  /** The limit memory % is measured against (memory-limit.ts). */
+  memoryLimitBytes: number;
   /** Each returns true when that dependency answers. */
   checks: Record<string, () => Promise<boolean>>;
   activeConnections: () => number;
@@ -41,7 +43,7 @@ export function createInstanceAgent(options: InstanceAgentOptions) {
   const callTimeoutMs = Math.max(500, Math.min(2_000, options.heartbeatIntervalMs));
   const startedAt = new Date().toISOString();
   const bootedAtMs = Date.now();
-  const sampler = createProcessSampler();
+  const sampler = createProcessSampler(options.memoryLimitBytes);
   let status: InstanceStatus = 'starting';
   let registered = false;
   const dependencies = createDependencyChecks(options.checks, callTimeoutMs);

@@ -1,8 +1,8 @@
 // Samples the figures an instance reports in its heartbeats: CPU % of one core since the
-// last sample, resident memory as % of the machine's memory, and requests per second.
-import os from 'node:os';
+// last sample, resident memory as % of the instance's own memory limit (memory-limit.ts),
+// and requests per second.
 
-export function createProcessSampler() {
+export function createProcessSampler(memoryLimitBytes: number) {
   let lastCpu = process.cpuUsage();
   let lastAt = process.hrtime.bigint();
   let lastRequests = 0;
@@ -17,7 +17,7 @@ export function createProcessSampler() {
       lastCpu = process.cpuUsage();
       lastAt = now;
       lastRequests = requestsServed;
-      return { cpuPercent, memoryPercent: (process.memoryUsage.rss() / os.totalmem()) * 100, requestRate };
+      return { cpuPercent, memoryPercent: (process.memoryUsage.rss() / memoryLimitBytes) * 100, requestRate };
     },
   };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# create-replica.sh <name> <port>
+# create-replica.sh <port> <name>   (the seed's order; <name> <port> works too)
 #
 # Makes (when missing) and starts a streaming replica of the local primary:
 # a physical slot <name> on the primary, pg_basebackup as `replicator`
@@ -16,11 +16,13 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-[ $# -eq 2 ] || die "usage: $0 <name> <port>   (e.g. replica1 $PG_REPLICA1_PORT)"
-name=$1
-port=$2
-[[ "$name" =~ ^replica[0-9]+$ ]] || die "replica name must look like replica1, replica2 (got '$name')"
-[[ "$port" =~ ^[0-9]+$ ]] || die "bad port: '$port'"
+usage="usage: $0 <port> <name>  or  $0 <name> <port>   (e.g. $PG_REPLICA1_PORT replica1, as in the seed)"
+[ $# -eq 2 ] || die "$usage"
+# The seed writes `./create-replica.sh 5433 replica1`; earlier versions here took the name
+# first. A port is all digits and a name never is, so either order is unambiguous.
+if [[ "$1" =~ ^[0-9]+$ ]]; then port=$1 name=$2; else name=$1 port=$2; fi
+[[ "$name" =~ ^replica[0-9]+$ ]] || die "replica name must look like replica1, replica2 (got '$name'); $usage"
+[[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "bad port: '$port' (1-65535); $usage"
 [ "$port" != "$PG_PRIMARY_PORT" ] || die "port $port is the primary's port"
 # node_port / write_config read the port from these variables.
 case "$name" in
@@ -28,6 +30,14 @@ case "$name" in
   replica2) PG_REPLICA2_PORT=$port ;;
   *) die "only replica1 and replica2 are part of the local cluster" ;;
 esac
+
+# A port that answers is in use, unless it is this replica itself, already running there
+# (a rerun changes nothing). Checked before anything is created or written.
+if port_open "$port"; then
+  running_port="$(sed -n 4p "$(node_dir "$name")/postmaster.pid" 2>/dev/null || true)"
+  [ "$running_port" = "$port" ] ||
+    die "port $port is in use by another program (not $name); choose a free port, or stop what listens there (ss -ltnp 'sport = :$port')"
+fi
 
 load_secrets
 prepare_root

@@ -84,8 +84,8 @@ SQL
 } | psql_node primary
 
 # 4. Replicas (each creates its slot, base backup and config when missing).
-bash "$HERE/create-replica.sh" replica1 "$PG_REPLICA1_PORT"
-bash "$HERE/create-replica.sh" replica2 "$PG_REPLICA2_PORT"
+bash "$HERE/create-replica.sh" "$PG_REPLICA1_PORT" replica1
+bash "$HERE/create-replica.sh" "$PG_REPLICA2_PORT" replica2
 
 # 5. Wait until both stream with sync_state = quorum.
 log "waiting for replica1 and replica2 to stream in quorum (up to ${PG_SYNC_TIMEOUT}s)"

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import type { AutoscaleConfig } from './autoscale';
 import type { Parsed } from '../common/input';
 
-/** The seed's defaults: 3–10 instances, 70 % CPU, 80 % memory, 1000 req/s per instance, 300 s cooldown, a 30 s check. */
+/**
+ * The seed's defaults: 3–10 instances, 70 % CPU, 80 % memory, 1000 req/s per instance, 300 s cooldown, a 30 s check,
+ * and no tolerance: scale up at 80 % of a target, down at 30 % (the HPA's 0.1 is SCALE_TOLERANCE=0.1).
+ */
 export const AUTOSCALE_DEFAULTS: AutoscaleConfig = {
   minInstances: 3,
   maxInstances: 10,
@@ -14,7 +17,7 @@ export const AUTOSCALE_DEFAULTS: AutoscaleConfig = {
   cooldownSeconds: 300,
   checkIntervalSeconds: 30,
   stabilizationWindowSeconds: 300,
-  tolerance: 0.1,
+  tolerance: 0,
   maxStep: 1,
   metricMaxAgeSeconds: 30,
 };
@@ -45,7 +48,7 @@ const schema = z
     cooldownSeconds: nonNegative('cooldownSeconds'),
     checkIntervalSeconds: positive('checkIntervalSeconds'),
     stabilizationWindowSeconds: nonNegative('stabilizationWindowSeconds'),
-    tolerance: nonNegative('tolerance').max(1, 'tolerance must be at most 1'),
+    tolerance: nonNegative('tolerance').max(0.5, 'tolerance must be at most 0.5'),
     maxStep: count('maxStep').min(1, 'maxStep must be at least 1'),
     metricMaxAgeSeconds: positive('metricMaxAgeSeconds'),
   })

@@ -3,8 +3,9 @@
 // reason code, the way Kubernetes' HPA reports DesiredWithinRange or ScaleUpLimit.
 //
 // Rules (see test/unit/autoscale.test.ts for a scenario per rule):
-// - Scale up when any metric is above scaleUpThreshold × its target, past the tolerance.
-// - Scale down only when every metric is below scaleDownThreshold × its target.
+// - Scale up when any metric reaches scaleUpThreshold × its target (× (1 + tolerance)).
+// - Scale down only when every metric is at or below scaleDownThreshold × its target
+//   (× (1 − tolerance)). The comparisons live in thresholds.ts; tolerance defaults to 0.
 // - desired = ceil(current × metric / (scaleUpThreshold × target)), like the HPA.
 // - An instance that is not ready or has no fresh metrics counts at 0 % of target
 //   toward a scale-up and at 100 % toward a scale-down, and such a recompute never
@@ -14,6 +15,15 @@
 //   operation goes straight to the bound.
 
 import { placeInBounds } from './bounds';
+import {
+  allowsScaleDown,
+  reachesScaleUp,
+  scaleDownBar,
+  scaleUpBar,
+  withinDownTolerance,
+  withinUpTolerance,
+  type ThresholdRule,
+} from './thresholds';
 
 export type MetricName = 'cpu' | 'memory' | 'requestRate';
 
@@ -71,6 +81,8 @@ export interface AutoscaleDecision {
   metric?: MetricName;
   /** Average use of each metric as a fraction of its target, over fresh ready instances. */
   utilization: Record<MetricName, number>;
+  /** The utilisation a metric had to reach for a scale-up, and to be at or under for a scale-down. */
+  bars: { scaleUp: number; scaleDown: number };
   freshInstances: number;
   /** Recommendations inside the stabilisation window, this one included; store them for the next check. */
   recommendations: Recommendation[];
@@ -83,6 +95,8 @@ export interface AutoscaleInput {
   samples: InstanceSample[];
   nowMs: number;
   recentRecommendations: Recommendation[];
+  /** 'seed' unless a workflow replays a run recorded before the exact thresholds (thresholds.ts). */
+  thresholdRule?: ThresholdRule;
 }
 
 const METRICS: MetricName[] = ['cpu', 'memory', 'requestRate'];
@@ -128,6 +142,7 @@ export function decideAutoscale(input: AutoscaleInput): AutoscaleDecision {
     reason,
     metric,
     utilization,
+    bars: { scaleUp: scaleUpBar(config), scaleDown: scaleDownBar(config) },
     freshInstances: freshCount,
     recommendations: [...kept, { atMs: nowMs, desired }],
   });
@@ -140,24 +155,28 @@ export function decideAutoscale(input: AutoscaleInput): AutoscaleDecision {
   if (fresh.length === 0) return result('none', current, 'NoFreshMetrics');
 
   const upThreshold = config.scaleUpThreshold;
+  const rule = input.thresholdRule ?? 'seed';
   const hottest = METRICS.reduce((a, b) => (utilization[b] > utilization[a] ? b : a));
-  if (utilization[hottest] / upThreshold > 1 + config.tolerance) {
+  if (reachesScaleUp(utilization[hottest], config, rule)) {
     // Recompute with missing instances at 0 %; it may weaken the signal, never reverse it.
-    const conservative = averageRatio(config, fresh, current, hottest, 0) / upThreshold;
-    if (conservative <= 1 + config.tolerance) return result('none', current, 'DirectionFlippedByMissingMetrics', hottest);
+    const conservative = averageRatio(config, fresh, current, hottest, 0);
+    if (!reachesScaleUp(conservative, config, rule)) return result('none', current, 'DirectionFlippedByMissingMetrics', hottest);
     if (current >= config.maxInstances) return result('none', current, 'AtMaximum', hottest);
-    const desired = clamp(Math.ceil(current * conservative), current + 1, Math.min(config.maxInstances, current + config.maxStep));
+    // Kept as current × (u / threshold): the same float as before the exact-thresholds patch.
+    const sized = Math.ceil(current * (conservative / upThreshold));
+    const desired = clamp(sized, current + 1, Math.min(config.maxInstances, current + config.maxStep));
     return result('scaleUp', desired, 'ScaleUp', hottest);
   }
 
-  const allLow = METRICS.every((m) => utilization[m] < config.scaleDownThreshold);
+  const allLow = METRICS.every((m) => allowsScaleDown(utilization[m], config, rule));
   if (!allLow) {
-    const within = utilization[hottest] / upThreshold >= 1 - config.tolerance;
+    const within =
+      withinUpTolerance(utilization[hottest], config, rule) || METRICS.every((m) => withinDownTolerance(utilization[m], config, rule));
     return result('none', current, within ? 'WithinTolerance' : 'BetweenThresholds', hottest);
   }
   // Recompute with missing instances at 100 %: they must not make a scale-down look safe.
   const conservative = METRICS.map((m) => averageRatio(config, fresh, current, m, 1));
-  if (conservative.some((u) => u >= config.scaleDownThreshold)) return result('none', current, 'DirectionFlippedByMissingMetrics');
+  if (conservative.some((u) => !allowsScaleDown(u, config, rule))) return result('none', current, 'DirectionFlippedByMissingMetrics');
   if (current <= config.minInstances) return result('none', current, 'AtMinimum');
   const raw = Math.max(...conservative.map((u) => Math.ceil((current * u) / upThreshold)));
   const recommendation = clamp(raw, config.minInstances, current - 1);

@@ -59,11 +59,12 @@ const scenarios: Scenario[] = [
     why: '95 % memory is above 0.8 × 80 %',
   },
   {
-    name: 'a metric just past the threshold stays within the 0.1 tolerance',
+    name: 'a metric just past the threshold stays within a 0.1 tolerance (SCALE_TOLERANCE=0.1)',
     current: 3,
     samples: [1, 2, 3].map((i) => sample(i, 60)),
+    config: { tolerance: 0.1 },
     expect: { action: 'none', desired: 3, reason: 'WithinTolerance', metric: 'cpu' },
-    why: '60 / 56 = 1.07 is within 1 ± 0.1; without a tolerance it would scale up',
+    why: '60 / 56 = 1.07 is within 1 ± 0.1; without a tolerance (the default) it scales up',
   },
   {
     name: 'the step never goes past maxInstances',

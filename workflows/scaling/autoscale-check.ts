@@ -24,6 +24,10 @@ export interface AutoscaleCheckResult extends AutoscaleCheckSummary {
 // workflow-task round trip (about 100 ms here), and the check is on the path from a load
 // step to a new instance. Runs recorded before this change replay the sequential reads.
 const PARALLEL_READS_PATCH = 'autoscale-check-parallel-reads';
+// The seed's exact thresholds (policy/scaling/thresholds.ts): a metric that *reaches* 80 %
+// scales up, one *at* 30 % allows a scale-down, and the tolerance applies on the way down
+// too. A run recorded before keeps the strict comparisons, so its replay starts the same child.
+const EXACT_THRESHOLDS_PATCH = 'autoscale-exact-thresholds';
 
 async function readInputs(service: string) {
   const parallel = patched(PARALLEL_READS_PATCH);
@@ -53,7 +57,15 @@ export async function autoscaleCheck(rawInput: unknown): Promise<AutoscaleCheckR
   ]);
   try {
     const { parallel, config, running, samples, recent } = await readInputs(service);
-    const decision = decideAutoscale({ config, current: running, samples, nowMs: Date.now(), recentRecommendations: recent });
+    const thresholdRule = patched(EXACT_THRESHOLDS_PATCH) ? 'seed' : 'legacy-strict';
+    const decision = decideAutoscale({
+      config,
+      current: running,
+      samples,
+      nowMs: Date.now(),
+      recentRecommendations: recent,
+      thresholdRule,
+    });
     const result: AutoscaleCheckResult = { service, decision, samples };
     // Saving the recommendation and starting the operation are independent: run them together.
     const saving = quick.saveRecommendations(service, decision.recommendations);
