@@ -18,6 +18,8 @@ const scratch = scratchFolder();
 const noDaemon = { ...process.env, DOCKER_HOST: `unix://${path.join(scratch.dir, 'no-docker.sock')}` };
 
 const composeServices = [
+  'alert-receiver',
+  'alertmanager',
   'grafana',
   'jarvis-app-1',
   'jarvis-app-2',
