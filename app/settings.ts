@@ -80,6 +80,9 @@ export const appEnvSchema = z.object({
   MAX_BODY_BYTES: int(1, 10 * 1024 * 1024)
     .default(64 * 1024)
     .describe('larger request bodies get 413'),
+  CACHE_TTL_MS: int(1, 86_400_000)
+    .default(5_000)
+    .describe('how long a cache-aside entry (the notes count of GET /api/stats/notes) lives in Redis before it is loaded again'),
 });
 
 const SECRET_KEYS = ['REDIS_USERNAME', 'REDIS_APP_PASSWORD', 'PG_APP_PASSWORD', 'ADMIN_TOKEN'] as const;
@@ -104,6 +107,7 @@ export interface AppSettings {
   replicaMaxLagMs: number;
   dbPoolSize: number;
   maxBodyBytes: number;
+  cacheTtlMs: number;
 }
 
 export class AppConfigError extends Error {
@@ -175,6 +179,7 @@ export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
     replicaMaxLagMs: e.REPLICA_MAX_LAG_MS,
     dbPoolSize: e.DB_POOL_SIZE,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    cacheTtlMs: e.CACHE_TTL_MS,
   };
 }
 

@@ -15,6 +15,10 @@ export interface InstanceMetrics {
   lockAcquisitions: Counter<'outcome'>;
   replicaLagSeconds: Gauge<'replica'>;
   instanceReady: Gauge;
+  /** Requests per second over the last 10 s, set at scrape time (request-rate.ts). */
+  requestsPerSecond: Gauge;
+  cacheHits: Counter<'cache'>;
+  cacheMisses: Counter<'cache'>;
   /** Registers a function that refreshes gauges just before each scrape. */
   onScrape(fn: () => void): void;
 }
@@ -79,5 +83,22 @@ export function createInstanceMetrics(options: { defaultMetrics?: boolean } = {}
       registers,
     }),
     instanceReady: new Gauge({ name: 'jarvis_instance_ready', help: '1 while the readiness endpoint answers 200', registers }),
+    requestsPerSecond: new Gauge({
+      name: 'jarvis_requests_per_second',
+      help: 'Requests this instance finished per second, over the last 10 s',
+      registers,
+    }),
+    cacheHits: new Counter({
+      name: 'jarvis_cache_hits_total',
+      help: 'Cache-aside reads answered from Redis, per cache',
+      labelNames: ['cache'],
+      registers,
+    }),
+    cacheMisses: new Counter({
+      name: 'jarvis_cache_misses_total',
+      help: 'Cache-aside reads loaded from the source (absent, expired or Redis failing), per cache',
+      labelNames: ['cache'],
+      registers,
+    }),
   };
 }
