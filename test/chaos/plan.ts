@@ -19,8 +19,10 @@ export interface TrialPlan {
   killAtMs: number[];
   /** How long the worker stays dead after each kill before a new one starts. */
   respawnDelayMs: number[];
-  /** Milliseconds after the start at which the Temporal dev server is restarted, if it is. */
+  /** Milliseconds after the start at which the Temporal dev server gets SIGKILL (then starts again), if it does. */
   serverRestartAtMs?: number;
+  /** Milliseconds after the start at which the machine "crashes": the server and the worker get SIGKILL together. */
+  machineCrashAtMs?: number;
   /** A number in [0, 1) that picks among live candidates (the switchover target, the reshard target, the drained instance). */
   pick: number;
 }
@@ -49,6 +51,7 @@ export interface PlanOptions {
   killProbability?: number;
   secondKillProbability?: number;
   serverRestartProbability?: number;
+  machineCrashProbability?: number;
 }
 
 export function planTrials(options: PlanOptions): TrialPlan[] {
@@ -56,6 +59,7 @@ export function planTrials(options: PlanOptions): TrialPlan[] {
   const killP = options.killProbability ?? 0.85;
   const secondKillP = options.secondKillProbability ?? 0.3;
   const restartP = options.serverRestartProbability ?? 0.2;
+  const machineP = options.machineCrashProbability ?? 0.1;
   const trials: TrialPlan[] = [];
   for (let index = 0; index < options.count; index++) {
     const operation = options.operations?.length ? options.operations[index % options.operations.length] : random.pick(OPERATIONS);
@@ -64,7 +68,10 @@ export function planTrials(options: PlanOptions): TrialPlan[] {
     const killAtMs = Array.from({ length: kills }, () => random.int(100, window)).sort((a, b) => a - b);
     const respawnDelayMs = killAtMs.map(() => random.int(0, 3_000));
     const serverRestartAtMs = random.chance(restartP) ? random.int(100, window) : undefined;
-    trials.push({ index, operation, killAtMs, respawnDelayMs, serverRestartAtMs, pick: random.next() });
+    const pick = random.next();
+    // Drawn after the others, so a seed's earlier plans keep their kills, restarts and picks.
+    const machineCrashAtMs = random.chance(machineP) ? random.int(100, window) : undefined;
+    trials.push({ index, operation, killAtMs, respawnDelayMs, serverRestartAtMs, machineCrashAtMs, pick });
   }
   return trials;
 }
