@@ -41,6 +41,14 @@ export function createCacheAside(options: CacheAsideOptions): CacheAside {
   if (!Number.isInteger(options.defaultTtlMs) || options.defaultTtlMs < 1)
     throw new RangeError(`defaultTtlMs must be a whole number of milliseconds >= 1, got ${options.defaultTtlMs}`);
   const fullKey = (cache: string, key: string) => `${options.keyPrefix}${cache}:${key}`;
+  const named = new Set<string>();
+  // Both counters of a cache exist from its first use (at 0), so a hit rate is defined before the first miss.
+  const touch = (cache: string) => {
+    if (named.has(cache)) return;
+    named.add(cache);
+    options.metrics?.cacheHits.inc({ cache }, 0);
+    options.metrics?.cacheMisses.inc({ cache }, 0);
+  };
   const report = (error: unknown) => options.onError?.(error instanceof Error ? error : new Error(String(error)));
 
   async function store<T>(entry: CacheEntry<T>, value: T): Promise<boolean> {
@@ -55,6 +63,7 @@ export function createCacheAside(options: CacheAsideOptions): CacheAside {
 
   return {
     async get<T>(entry: CacheEntry<T>) {
+      touch(entry.cache);
       let cached: string | null = null;
       try {
         cached = await options.store.get(fullKey(entry.cache, entry.key));
@@ -74,6 +83,7 @@ export function createCacheAside(options: CacheAsideOptions): CacheAside {
     async warm(entries) {
       let stored = 0;
       for (const entry of entries) {
+        touch(entry.cache);
         try {
           if (await store(entry, await entry.load())) stored += 1;
         } catch (error) {

@@ -10,6 +10,7 @@ export interface InstanceMetrics {
   inFlightRequests: Gauge;
   dbConnectionsActive: Gauge<'role'>;
   dbQueries: Counter<'role' | 'outcome'>;
+  dbQueryDuration: Histogram<'role'>;
   redisCommands: Counter<'command'>;
   sessionsCreated: Counter;
   lockAcquisitions: Counter<'outcome'>;
@@ -61,6 +62,13 @@ export function createInstanceMetrics(options: { defaultMetrics?: boolean } = {}
       name: 'jarvis_db_queries_total',
       help: 'PostgreSQL queries, per role (primary or a replica name) and outcome',
       labelNames: ['role', 'outcome'],
+      registers,
+    }),
+    dbQueryDuration: new Histogram({
+      name: 'jarvis_db_query_duration_seconds',
+      help: 'PostgreSQL query time seen by the instance (pool wait included), per role',
+      labelNames: ['role'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
     redisCommands: new Counter({
