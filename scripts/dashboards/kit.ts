@@ -57,10 +57,13 @@ export function seriesPanel(spec: PanelSpec): timeseries.PanelBuilder {
     .targets(targets(spec.queries));
 }
 
-export function buildDashboard(
-  meta: { uid: string; title: string; description: string },
-  panels: Array<stat.PanelBuilder | timeseries.PanelBuilder>,
-): Dashboard {
+/** A panel as data: the dashboards list these, buildDashboard turns them into the SDK's builders. */
+export type PanelDef = PanelSpec & { kind: 'stat' | 'series' };
+export const statDef = (spec: PanelSpec): PanelDef => ({ kind: 'stat', ...spec });
+export const seriesDef = (spec: PanelSpec): PanelDef => ({ kind: 'series', ...spec });
+
+export function buildDashboard(meta: { uid: string; title: string; description: string }, defs: PanelDef[]): Dashboard {
+  const panels = defs.map((d) => (d.kind === 'stat' ? statPanel(d) : seriesPanel(d)));
   const builder = new DashboardBuilder(meta.title)
     .uid(meta.uid)
     .description(meta.description)
