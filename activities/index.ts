@@ -25,6 +25,7 @@ import { createPgRejoinActivities } from './postgres/postgres-rejoin';
 import { createRedisNodePool, type RedisNodePool } from './redis/redis-cluster-connections';
 import { createRedisFailoverActivities } from './redis/redis-cluster-failover';
 import { createRedisFixActivities } from './redis/redis-cluster-fix';
+import { createRedisSlotOwnerActivities } from './redis/redis-slot-owners';
 import { createRedisMembershipActivities } from './redis/redis-cluster-membership';
 import { createRedisMigrateActivities } from './redis/redis-cluster-migrate';
 import { createRedisTopologyActivities } from './redis/redis-cluster-topology';
@@ -126,6 +127,7 @@ export function createActivities(
     }),
     ...createRedisFailoverActivities(clients.redis),
     ...createRedisFixActivities(clients.redis),
+    ...createRedisSlotOwnerActivities(clients.redis),
     /** The base cluster's first port: nodes REDIS_BASE_PORT..+5 are never removed. */
     async redisClusterSettings(): Promise<{ basePort: number }> {
       return { basePort: config.redisBasePort };

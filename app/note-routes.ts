@@ -1,6 +1,7 @@
 // The notes routes (PostgreSQL, read/write split): a write remembers its LSN in the
 // session, so the session's next reads include it on any instance and any replica.
 import { HttpError, readJsonBody, sendJson } from '../shared/http-kit';
+import type { CacheEntry } from './lib/cache-aside';
 import { answererOf, sessionRoute, type AppRoute, type AppRouteDeps } from './route-kit';
 
 const MAX_NOTE_CHARS = 2_000;
@@ -17,9 +18,27 @@ function noteText(body: Record<string, unknown>): string {
   return body.text;
 }
 
+/** How many notes there are: the cached read path (cache-aside, TTL CACHE_TTL_MS), warmed when an instance starts. */
+export function notesCountEntry(deps: Pick<AppRouteDeps, 'db'>): CacheEntry<{ count: number }> {
+  return {
+    cache: 'notes',
+    key: 'count',
+    load: async () => ({ count: Number((await deps.db.read<{ n: string }>('SELECT count(*) AS n FROM notes')).rows[0].n) }),
+  };
+}
+
 export function noteRoutes(deps: AppRouteDeps): AppRoute[] {
   const me = answererOf(deps);
   return [
+    {
+      method: 'GET',
+      pattern: /^\/api\/stats\/notes$/,
+      session: false,
+      handler: async (_req, res) => {
+        const { value, hit } = await deps.cache.get(notesCountEntry(deps));
+        sendJson(res, 200, { ...me, notes: value.count, cached: hit });
+      },
+    },
     sessionRoute('POST', /^\/api\/notes$/, async (session, req, res) => {
       const text = noteText(await readJsonBody(req, deps.maxBodyBytes));
       const { rows, lsn } = await deps.db.write<{ id: string }>(
@@ -28,6 +47,8 @@ export function noteRoutes(deps: AppRouteDeps): AppRoute[] {
       );
       // The session remembers its last write, so its next reads include it on any instance.
       await deps.sessions.set(session.id, { lastWriteLsn: lsn });
+      // The count changed: drop it rather than wait out its TTL.
+      await deps.cache.invalidate('notes', 'count');
       sendJson(res, 201, { ...me, id: Number(rows[0].id), lsn });
     }),
     sessionRoute('GET', /^\/api\/notes\/([^/]+)$/, async (session, _req, res, params) => {

@@ -6,6 +6,7 @@ import type { DistributedLock } from './lib/distributed-lock';
 import { HttpError } from '../shared/http-kit';
 import { sessionOf } from './lib/session-affinity';
 import type { SessionStore } from './lib/session-store';
+import type { CacheAside } from './lib/cache-aside';
 
 export interface AppRouteDeps {
   instanceId: string;
@@ -13,6 +14,7 @@ export interface AppRouteDeps {
   db: DbRouter;
   sessions: SessionStore;
   locks: DistributedLock;
+  cache: CacheAside;
   maxBodyBytes: number;
 }
 

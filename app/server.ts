@@ -4,7 +4,9 @@
 import http from 'node:http';
 import { handleAdmin } from './admin-routes';
 import { createAdminAuth } from '../shared/admin-auth';
+import { createCacheAside } from './lib/cache-aside';
 import { createDbRouter } from './lib/db-router';
+import { createRequestRate } from './lib/request-rate';
 import { createDistributedLock } from './lib/distributed-lock';
 import { gracefulShutdown, type GracefulShutdown } from './lib/graceful-shutdown';
 import { HttpError, requestUrl, sendJson } from '../shared/http-kit';
@@ -18,6 +20,7 @@ import { createRedisCluster } from '../shared/redis-cluster';
 import { sessionAffinityMiddleware } from './lib/session-affinity';
 import { createSessionStore } from './lib/session-store';
 import { ensureNotesTable } from './notes-schema';
+import { notesCountEntry } from './note-routes';
 import { appRoutes } from './routes';
 import { readAppSettings } from './settings';
 
@@ -62,6 +65,14 @@ const db = createDbRouter({
 });
 const sessions = createSessionStore(redis);
 const locks = createDistributedLock(redis, { counter: metrics.lockAcquisitions });
+const cache = createCacheAside({
+  store: redis,
+  keyPrefix: 'jarvis:cache:',
+  defaultTtlMs: settings.cacheTtlMs,
+  metrics,
+  onError: logError('cache'),
+});
+const requestRate = createRequestRate();
 const auth = createAdminAuth(settings.adminToken);
 let schemaReady = false;
 let topology: TopologyFollower | undefined;
@@ -73,6 +84,7 @@ const routes = appRoutes({
   db,
   sessions,
   locks,
+  cache,
   maxBodyBytes: settings.maxBodyBytes,
 });
 const withSession = sessionAffinityMiddleware({
@@ -152,6 +164,7 @@ const server = http.createServer((req, res) => {
   res.setHeader('x-instance-id', settings.instanceId);
   res.once('finish', () => {
     requestsServed += 1;
+    requestRate.record();
     const route = routeLabel((req.url ?? '/').split('?')[0]);
     metrics.requests.inc({ method: req.method ?? 'OTHER', route, status: String(res.statusCode) });
     metrics.requestDuration.observe({ method: req.method ?? 'OTHER', route }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -225,12 +238,16 @@ const shutdown: GracefulShutdown = gracefulShutdown(server, {
 metrics.onScrape(() => {
   metrics.activeConnections.set(shutdown.activeConnections());
   metrics.inFlightRequests.set(shutdown.inFlightRequests());
+  metrics.requestsPerSecond.set(requestRate.perSecond());
 });
 
 async function ensureSchema(): Promise<void> {
   for (let attempt = 1; !schemaReady && !shutdown.isDraining(); attempt++) {
     try {
       await ensureNotesTable(db);
+      // Warm before readiness: a new instance's first requests then hit the cache instead of all
+      // missing at once. cache.warm never throws; a failed entry is only loaded on first use.
+      log('cache warmed', { entries: await cache.warm([notesCountEntry({ db })]) });
       schemaReady = true;
     } catch (error) {
       if (attempt === 1 || attempt % 20 === 0) log('database not ready yet', { error: String(error), attempt });

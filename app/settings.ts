@@ -87,6 +87,9 @@ export const appEnvSchema = z.object({
   MAX_BODY_BYTES: int(1, 10 * 1024 * 1024)
     .default(64 * 1024)
     .describe('larger request bodies get 413'),
+  CACHE_TTL_MS: int(1, 86_400_000)
+    .default(5_000)
+    .describe('how long a cache-aside entry (the notes count of GET /api/stats/notes) lives in Redis before it is loaded again'),
 });
 
 const SECRET_KEYS = ['REDIS_USERNAME', 'REDIS_APP_PASSWORD', 'PG_APP_PASSWORD', 'ADMIN_TOKEN'] as const;
@@ -112,6 +115,7 @@ export interface AppSettings {
   dbPoolSize: number;
   maxBodyBytes: number;
   memoryLimitMb: number | undefined;
+  cacheTtlMs: number;
 }
 
 export class AppConfigError extends Error {
@@ -184,6 +188,7 @@ export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
     dbPoolSize: e.DB_POOL_SIZE,
     maxBodyBytes: e.MAX_BODY_BYTES,
     memoryLimitMb: e.INSTANCE_MEMORY_LIMIT_MB,
+    cacheTtlMs: e.CACHE_TTL_MS,
   };
 }
 

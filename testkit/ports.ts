@@ -6,6 +6,7 @@ function port(name: string, fallback: number): number {
 
 const temporal = port('TEMPORAL_PORT', 7233);
 const redisBase = port('REDIS_BASE_PORT', 7000);
+const prometheus = port('PROMETHEUS_PORT', 9090);
 
 export const ports = {
   temporal,
@@ -16,7 +17,10 @@ export const ports = {
   /** Ports for nodes a test adds: REDIS_BASE_PORT+6 and up. */
   redisExtra: [6, 7, 8, 9].map((i) => redisBase + i),
   nginx: port('NGINX_PORT', 8080),
-  prometheus: port('PROMETHEUS_PORT', 9090),
+  prometheus,
+  /** Alertmanager and the webhook receiver standing in for a pager follow Prometheus' port, as in infra/local/common.sh. */
+  alertmanager: port('ALERTMANAGER_PORT', prometheus + 3),
+  alertReceiver: port('ALERT_RECEIVER_PORT', prometheus + 5),
   /** The worker metrics port the stack's Prometheus scrapes. */
   workerMetrics: port('WORKER_METRICS_PORT', 9464),
   /** App instances the app tests start as child processes: APP_BASE_PORT + 50 + n, clear of the scaling tests' instances. */

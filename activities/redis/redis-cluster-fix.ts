@@ -1,7 +1,8 @@
-// Open-slot facts for redisFix, and closing a slot that holds nothing to move.
+// Open-slot and split-brain facts for redisFix, and closing a slot that holds nothing to move.
 import { slotOwners, masters, type ClusterView } from '../../policy/redis/redis-cluster-view';
 import type { OpenSlotFacts } from '../../policy/redis/redis-slot-steps';
 import { allViews, viewFrom, type RedisNodePool } from './redis-cluster-connections';
+import { splitSlotFacts } from './redis-slot-owners';
 
 /** The owner most views agree on, or null when the majority sees none. */
 function majorityOwner(views: ClusterView[], slot: number): string | null {
@@ -15,7 +16,7 @@ function majorityOwner(views: ClusterView[], slot: number): string | null {
 
 export function createRedisFixActivities(pool: RedisNodePool) {
   return {
-    /** Every open slot (and every slot some node sees uncovered), with keys per master. */
+    /** Every open slot, every slot some node sees uncovered and every slot more than one master owns, with keys per master. */
     async findOpenRedisSlots(): Promise<OpenSlotFacts[]> {
       const views = await allViews(pool);
       const open = new Set<number>();
@@ -37,7 +38,13 @@ export function createRedisFixActivities(pool: RedisNodePool) {
         for (const m of masters(views[0])) f.keys[m.id] = Number(await pool.node(m).call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)));
         facts.push(f);
       }
-      return facts;
+      for (const split of await splitSlotFacts(pool, views, open)) {
+        const known = facts.find((f) => f.slot === split.slot);
+        if (known) known.split = split;
+        else
+          facts.push({ slot: split.slot, owner: majorityOwner(views, split.slot), migrating: [], importing: [], keys: split.keys, split });
+      }
+      return facts.sort((a, b) => a.slot - b.slot);
     },
 
     /** CLUSTER SETSLOT slot STABLE on one node, when it still has the slot open. */

@@ -22,7 +22,8 @@ export interface DbRouterOptions {
   maxLagMs?: number;
   sampleIntervalMs?: number;
   applicationName?: string;
-  metrics?: Pick<InstanceMetrics, 'dbQueries' | 'dbConnectionsActive' | 'replicaLagSeconds'>;
+  metrics?: Pick<InstanceMetrics, 'dbQueries' | 'dbConnectionsActive' | 'replicaLagSeconds'> &
+    Partial<Pick<InstanceMetrics, 'dbQueryDuration'>>;
   onError?: (error: Error) => void;
 }
 

@@ -10,11 +10,16 @@ export interface InstanceMetrics {
   inFlightRequests: Gauge;
   dbConnectionsActive: Gauge<'role'>;
   dbQueries: Counter<'role' | 'outcome'>;
+  dbQueryDuration: Histogram<'role'>;
   redisCommands: Counter<'command'>;
   sessionsCreated: Counter;
   lockAcquisitions: Counter<'outcome'>;
   replicaLagSeconds: Gauge<'replica'>;
   instanceReady: Gauge;
+  /** Requests per second over the last 10 s, set at scrape time (request-rate.ts). */
+  requestsPerSecond: Gauge;
+  cacheHits: Counter<'cache'>;
+  cacheMisses: Counter<'cache'>;
   /** Registers a function that refreshes gauges just before each scrape. */
   onScrape(fn: () => void): void;
 }
@@ -79,5 +84,36 @@ export function createInstanceMetrics(options: { defaultMetrics?: boolean } = {}
       registers,
     }),
     instanceReady: new Gauge({ name: 'jarvis_instance_ready', help: '1 while the readiness endpoint answers 200', registers }),
+    ...loadMetrics(registers),
+  };
+}
+
+/** What the dashboards' load panels read: the instance's own request rate, query times and cache counters. */
+function loadMetrics(registers: Registry[]) {
+  return {
+    dbQueryDuration: new Histogram({
+      name: 'jarvis_db_query_duration_seconds',
+      help: 'PostgreSQL query time seen by the instance (pool wait included), per role',
+      labelNames: ['role'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    requestsPerSecond: new Gauge({
+      name: 'jarvis_requests_per_second',
+      help: 'Requests this instance finished per second, over the last 10 s',
+      registers,
+    }),
+    cacheHits: new Counter({
+      name: 'jarvis_cache_hits_total',
+      help: 'Cache-aside reads answered from Redis, per cache',
+      labelNames: ['cache'],
+      registers,
+    }),
+    cacheMisses: new Counter({
+      name: 'jarvis_cache_misses_total',
+      help: 'Cache-aside reads loaded from the source (absent, expired or Redis failing), per cache',
+      labelNames: ['cache'],
+      registers,
+    }),
   };
 }

@@ -13,7 +13,7 @@ K8S_VALIDATE_BIN="$CACHE_DIR/kubernetes-validate-$K8S_VALIDATE_VERSION/bin/kuber
 log() { printf '[install] %s\n' "$*" >&2; }
 
 install_debian_packages() {
-  local wanted=(redis-server redis-tools nginx docker.io prometheus postgresql-15 postgresql-client-15 postgresql-15-auto-failover procps curl docker-compose python3-venv)
+  local wanted=(redis-server redis-tools nginx docker.io prometheus prometheus-alertmanager postgresql-15 postgresql-client-15 postgresql-15-auto-failover procps curl docker-compose python3-venv)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -33,6 +33,7 @@ install_debian_packages() {
   pkill -x redis-server 2>/dev/null || true
   pkill -x nginx 2>/dev/null || true
   pkill -x prometheus 2>/dev/null || true
+  pkill -f '^/usr/bin/prometheus-alertmanager' 2>/dev/null || true
 }
 
 install_temporal_cli() {

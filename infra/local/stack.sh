@@ -38,6 +38,7 @@ up_services() {
   bash "$infra/postgres/replication-setup.sh"
   bash "$infra/redis/cluster-setup.sh" >/dev/null
   bash "$infra/nginx/nginx.sh" start
+  bash "$infra/prometheus/alertmanager.sh" start
   bash "$infra/prometheus/prometheus.sh" start
 }
 
@@ -54,6 +55,7 @@ Jarvis Scale is running.
   Temporal UI      http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/${TEMPORAL_NAMESPACE:-default}/workflows
   Load balancer    http://127.0.0.1:$NGINX_PORT/
   Prometheus       http://127.0.0.1:$PROMETHEUS_PORT/targets
+  Alertmanager     http://127.0.0.1:$ALERTMANAGER_PORT/#/alerts  (what arrives: $STATE_DIR/alerts/critical.jsonl, warning.jsonl)
   Worker metrics   http://127.0.0.1:$WORKER_METRICS_PORT/metrics  (SDK runtime: :$WORKER_SDK_METRICS_PORT)
   Admin API        http://127.0.0.1:$ADMIN_API_PORT/api/admin/metrics  (Authorization: Bearer \$ADMIN_TOKEN from $STATE_DIR/secrets.env)
   Logs             $LOG_DIR
@@ -108,6 +110,7 @@ down() {
   bash "$infra/nginx/nginx.sh" stop
   rm -f "$STATE_DIR"/nginx/upstreams/* "$STATE_DIR"/prometheus/targets/*
   bash "$infra/prometheus/prometheus.sh" stop
+  bash "$infra/prometheus/alertmanager.sh" stop
   if [ -d "$STATE_DIR/redis" ]; then bash "$infra/redis/manage-cluster.sh" stop; fi
   if [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ]; then bash "$infra/postgres/manage-replication.sh" stop-all; fi
   bash "$here/temporal.sh" stop
@@ -132,6 +135,7 @@ status() {
   bash "$infra/docker/dockerd.sh" status
   bash "$infra/nginx/nginx.sh" status
   bash "$infra/prometheus/prometheus.sh" status
+  bash "$infra/prometheus/alertmanager.sh" status
   bash "$here/worker.sh" status
   bash "$here/admin-api.sh" status
   # A part whose status fails is reported as such, and the other parts are still listed.

@@ -13,7 +13,7 @@ case "${1:-status}" in
     require_free_port "$PROMETHEUS_PORT" "Prometheus" "$pidfile"
     mkdir -p "$dir/data" "$dir/targets"
     sed -e "s|@REPO_ROOT@|$REPO_ROOT|g" -e "s|@STATE_DIR@|$STATE_DIR|g" \
-      -e "s|@PROMETHEUS_PORT@|$PROMETHEUS_PORT|g" -e "s|@WORKER_METRICS_PORT@|$WORKER_METRICS_PORT|g" \
+      -e "s|@PROMETHEUS_PORT@|$PROMETHEUS_PORT|g" -e "s|@ALERTMANAGER_PORT@|$ALERTMANAGER_PORT|g" -e "s|@WORKER_METRICS_PORT@|$WORKER_METRICS_PORT|g" \
       -e "s|@TEMPORAL_METRICS_PORT@|$TEMPORAL_METRICS_PORT|g" -e "s|@WORKER_SDK_METRICS_PORT@|$WORKER_SDK_METRICS_PORT|g" \
       "$REPO_ROOT/infra/prometheus/prometheus.yml.template" > "$dir/prometheus.yml"
     promtool check config "$dir/prometheus.yml" >/dev/null

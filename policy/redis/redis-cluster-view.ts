@@ -22,6 +22,8 @@ export interface ClusterNode {
   /** fail, fail?, handshake, noaddr: a node in any of these states is not healthy. */
   failing: boolean;
   myself: boolean;
+  /** The config epoch this view has for the node (CLUSTER NODES' seventh field). */
+  configEpoch?: number;
 }
 
 export interface ClusterView {
@@ -40,7 +42,7 @@ export function parseClusterNodes(text: string, reportedBy: string): ClusterView
     if (!line) continue;
     const fields = line.split(' ');
     if (fields.length < 8) throw new Error(`CLUSTER NODES line has ${fields.length} fields, expected at least 8: ${line}`);
-    const [id, address, flagText, master] = fields;
+    const [id, address, flagText, master, , , epoch] = fields;
     const flags = flagText.split(',');
     // address is host:port@cport[,hostname]
     const hostPort = address.split('@')[0];
@@ -56,6 +58,7 @@ export function parseClusterNodes(text: string, reportedBy: string): ClusterView
       importing: [],
       failing: flags.some((f) => f === 'fail' || f === 'fail?' || f === 'handshake' || f === 'noaddr'),
       myself: flags.includes('myself'),
+      configEpoch: Number(epoch),
     };
     for (const spec of fields.slice(8)) {
       const open = /^\[(\d+)-([<>])-([0-9a-f]{40})\]$/.exec(spec);

@@ -7,6 +7,8 @@
 // by IOERR, on both with the source copy authoritative; the slot's owner changes on the
 // target first (SETSLOT NODE), only once the source holds no key of the slot.
 
+import { decideSlotOwner, type SlotOwnersFacts, type SlotOwnersReason } from './redis-slot-owners';
+
 export interface SlotSide {
   /** Who this node says owns the slot (null: nobody). */
   owner: string | null;
@@ -82,9 +84,12 @@ export function nextSlotStep(o: SlotObservation): SlotStep {
   return { kind: 'conflict', reason: `slot ${slot}: it belongs to ${onSource.owner ?? 'nobody'}, not to the source` };
 }
 
-/** What `redisFix` does with one open or uncovered slot, or why it refuses. */
+/** What `redisFix` does with one open, uncovered or multiply owned slot, or why it refuses. */
 export type FixAction =
-  { kind: 'finish-migration'; source: string; target: string } | { kind: 'close'; node: string } | { kind: 'refuse'; reason: string };
+  | { kind: 'finish-migration'; source: string; target: string }
+  | { kind: 'close'; node: string }
+  | { kind: 'resolve-owners'; owner: string; reason: SlotOwnersReason; moveFrom: string[]; release: string[] }
+  | { kind: 'refuse'; reason: string };
 
 export interface OpenSlotFacts {
   slot: number;
@@ -94,15 +99,26 @@ export interface OpenSlotFacts {
   importing: Array<{ node: string; from: string }>;
   /** Keys of the slot per node id, for every master. */
   keys: Record<string, number>;
+  /** Set when more than one master owns the slot (split-brain); absent in runs recorded before it existed. */
+  split?: SlotOwnersFacts;
 }
 
 /**
  * Mirrors the cases `redis-cli --cluster fix` handles, and refuses every other one:
+ * - more than one master owns it (split-brain): keep one by policy/redis/redis-slot-owners;
  * - one MIGRATING owner and its matching IMPORTING node: finish the migration;
  * - only an IMPORTING node that holds no key of the slot: close it (SETSLOT STABLE);
  * - only a MIGRATING owner whose target holds no key of the slot: close it.
  */
 export function planSlotFix(f: OpenSlotFacts): FixAction {
+  if (f.split) {
+    const decision = decideSlotOwner(f.split);
+    if (decision.kind === 'refuse') return { kind: 'refuse', reason: `${decision.code}: ${decision.reason}` };
+    if (decision.kind === 'resolve') {
+      const { owner, reason, moveFrom, release } = decision;
+      return { kind: 'resolve-owners', owner, reason, moveFrom, release };
+    }
+  }
   if (f.owner === null)
     return { kind: 'refuse', reason: `slot ${f.slot} has no owner; assigning it needs a person to say where its keys are` };
   const holders = Object.entries(f.keys)

@@ -19,6 +19,8 @@ const scratch = scratchFolder();
 const noDaemon = { ...fileDefaultsEnv(), DOCKER_HOST: `unix://${path.join(scratch.dir, 'no-docker.sock')}` };
 
 const composeServices = [
+  'alert-receiver',
+  'alertmanager',
   'grafana',
   'jarvis-app-1',
   'jarvis-app-2',

@@ -2,7 +2,7 @@
 // would send: every panel's PromQL goes to the live Prometheus of the test stack, which
 // must accept it and answer with data. To give every exporter something to say, the test
 // runs the real worker (scraped on WORKER_METRICS_PORT), scales up one instance, runs one
-// PostgreSQL monitor pass and sends requests through nginx.
+// PostgreSQL monitor pass and sends requests through nginx (pings, database reads, cached reads).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -71,7 +71,9 @@ describe('the Grafana dashboards', () => {
       workflowId: `dashboards-pg-monitor-${Date.now()}`,
       args: [{ cluster: 'main', maxRunMs: 1_000, probeIntervalMs: 500 }],
     });
-    for (let i = 0; i < 20; i++) await fetch(`http://127.0.0.1:${ports.nginx}/api/ping`).then((r) => r.arrayBuffer());
+    // Pings, database reads (replicas and their query times) and the cached read path (hit rate).
+    for (const route of ['/api/ping', '/api/notes', '/api/stats/notes'])
+      for (let i = 0; i < 10; i++) await fetch(`http://127.0.0.1:${ports.nginx}${route}`).then((r) => r.arrayBuffer());
   });
 
   after(async () => {

@@ -1,5 +1,6 @@
 // Redis Cluster metrics, read at scrape time: node states from the first seed that answers
-// CLUSTER NODES, and used memory from INFO on every node that is not failing.
+// CLUSTER NODES, and used memory (INFO) and keys (DBSIZE) of every node that is not failing:
+// the keys per node are the dashboard's key distribution.
 import { Gauge, type Registry } from 'prom-client';
 import type { RedisNodePool } from '../../activities/redis/redis-cluster-connections';
 import { countByState, nodeHealth, REDIS_NODE_STATES, type RedisNodeHealth } from '../../policy/redis/redis-node-states';
@@ -52,26 +53,45 @@ export function registerRedisMetrics(registry: Registry, pool: RedisNodePool): v
     },
   });
 
+  /** Sets `gauge` for every ok node from one command's answer; a node that stops answering just has no sample. */
+  async function perLiveNode(
+    gauge: Gauge<'cluster' | 'node'>,
+    command: string[],
+    read: (reply: unknown) => number | undefined,
+  ): Promise<void> {
+    gauge.reset();
+    const live = (await health()).filter((n) => n.state === 'ok');
+    await Promise.all(
+      live.map(async ({ address }) => {
+        const colon = address.lastIndexOf(':');
+        const endpoint = { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
+        try {
+          const value = read(await withTimeout(pool.node(endpoint).call(command[0], ...command.slice(1)), address));
+          if (value !== undefined) gauge.set({ cluster: REDIS_CLUSTER_NAME, node: address }, value);
+        } catch {
+          // A node that stopped answering since CLUSTER NODES simply has no sample this scrape.
+        }
+      }),
+    );
+  }
+
   new Gauge({
     name: 'jarvis_redis_memory_used_bytes',
     help: 'used_memory of each Redis Cluster node that is not failing (INFO memory)',
     labelNames: ['cluster', 'node'],
     registers: [registry],
     async collect() {
-      this.reset();
-      const live = (await health()).filter((n) => n.state === 'ok');
-      await Promise.all(
-        live.map(async ({ address }) => {
-          const colon = address.lastIndexOf(':');
-          const endpoint = { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
-          try {
-            const bytes = usedMemory((await withTimeout(pool.node(endpoint).call('INFO', 'memory'), address)) as string);
-            if (bytes !== undefined) this.set({ cluster: REDIS_CLUSTER_NAME, node: address }, bytes);
-          } catch {
-            // A node that stopped answering since CLUSTER NODES simply has no sample this scrape.
-          }
-        }),
-      );
+      await perLiveNode(this, ['INFO', 'memory'], (reply) => usedMemory(reply as string));
+    },
+  });
+
+  new Gauge({
+    name: 'jarvis_redis_keys',
+    help: 'Keys held by each Redis Cluster node that is not failing (DBSIZE; a replica holds the keys of its master)',
+    labelNames: ['cluster', 'node'],
+    registers: [registry],
+    async collect() {
+      await perLiveNode(this, ['DBSIZE'], (reply) => Number(reply));
     },
   });
 }

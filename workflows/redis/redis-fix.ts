@@ -1,6 +1,6 @@
-// redisFix: repairs open slots the way `redis-cli --cluster fix` does (policy/redis-slot-steps
-// planSlotFix), and refuses the whole run, changing nothing, when any slot is a case it is
-// not sure about.
+// redisFix: repairs open slots and slots more than one master owns (split-brain) the way
+// `redis-cli --cluster fix` does (policy/redis-slot-steps planSlotFix, policy/redis-slot-owners),
+// and refuses the whole run, changing nothing, when any slot is a case it is not sure about.
 import { FailureType } from '../../contracts/common/failure-types';
 import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisFixInput, type RedisFixInput } from '../../policy/redis/redis-input';
@@ -49,6 +49,18 @@ async function fixUnderMutex(input: RedisFixInput): Promise<RedisFixResult> {
         otherMasters: allMasters,
         slots: [action.slot],
         options: migrationOptionsOf(input),
+      });
+    } else if (action.kind === 'resolve-owners') {
+      const ref = (id: string) => {
+        const node = nodeById(view, id);
+        if (!node) throw failure(FailureType.UnknownNode, `slot ${action.slot}: ${id} left the cluster`);
+        return { id: node.id, host: node.host, port: node.port };
+      };
+      await redisMigrate.resolveRedisSlotOwners({
+        slot: action.slot,
+        owner: ref(action.owner),
+        release: action.release.map(ref),
+        moveFrom: action.moveFrom.map(ref),
       });
     } else if (action.kind === 'close') {
       const node = nodeById(view, action.node);
