@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     services: config.services,
   });
   registerHealthScoreMetrics(workerRegistry, {
-    client: metricsClient,
+    client,
     orchestrator: createOrchestrator(driver, config, clients),
     redis: clients.cluster,
     services: config.services,
