@@ -22,6 +22,7 @@ import { createPgTopologyActivities } from './postgres/pg-topology';
 import { createPgControlActivities } from './postgres/postgres-control';
 import { createPgProbeActivities } from './postgres/postgres-probe';
 import { createPgRejoinActivities } from './postgres/postgres-rejoin';
+import { hostFor } from '../shared/host-address';
 import { createRedisNodePool, type RedisNodePool } from './redis/redis-cluster-connections';
 import { createRedisFailoverActivities } from './redis/redis-cluster-failover';
 import { createRedisFixActivities } from './redis/redis-cluster-fix';
@@ -40,7 +41,10 @@ export interface ActivityClients {
 
 export function createClients(config: WorkerConfig): ActivityClients {
   let cluster: Cluster | undefined;
-  const redis = createRedisNodePool(config.redisClusterNodes, config.redisPassword);
+  const redis = createRedisNodePool(config.redisClusterNodes, config.redisPassword, (port) => ({
+    host: hostFor(config.redisHost, port - config.redisBasePort + 1),
+    port,
+  }));
   return {
     docker: new Dockerode({ socketPath: config.dockerSocket }),
     redis,
@@ -66,6 +70,7 @@ export function launchSettings(config: WorkerConfig): InstanceLaunchSettings {
     databaseUrl: config.databaseUrl,
     readReplicaUrls: config.readReplicaUrls,
     secretsFile: config.appSecretsFile,
+    instanceHost: config.appInstanceHost,
     stackId: config.stateDir,
   };
 }

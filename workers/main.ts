@@ -5,6 +5,7 @@ import { createActivities, createClients, createOrchestrator } from '../activiti
 import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { requireWorkerSecrets } from '../config/required-secrets';
+import { requireResolvableHosts } from '../config/endpoint-check';
 import { ensureAutoscaleSchedules } from './bootstrap/schedules';
 import { ensureHealthRouters } from './bootstrap/health-routers';
 import { describePgMonitorOutcome, ensurePgMonitor } from './bootstrap/pg-monitors';
@@ -17,9 +18,11 @@ import { workflowSource } from '../config/workflow-source';
 async function main(): Promise<void> {
   const config = readWorkerConfig(process.env);
   requireWorkerSecrets(config);
-  // The SDK runtime's own metrics (task slots, poll latencies, …) on their own loopback port.
+  await requireResolvableHosts(config);
+  // The SDK runtime's own metrics (task slots, poll latencies, …) on their own port, beside the worker's.
   if (config.workerSdkMetricsPort > 0) {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerSdkMetricsPort}` } } } });
+    const bindAddress = `${config.workerMetricsHost}:${config.workerSdkMetricsPort}`;
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
   }
   const clients = createClients(config);
   const driver = await chooseOrchestrator(config, clients.docker);
@@ -42,7 +45,7 @@ async function main(): Promise<void> {
     services: config.services,
   });
   registerRedisMetrics(workerRegistry, clients.redis);
-  const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort) : undefined;
+  const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort, config.workerMetricsHost) : undefined;
   if (process.env.CREATE_SCHEDULES !== 'false') {
     const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
     for (const outcome of await ensureAutoscaleSchedules(client, config)) {

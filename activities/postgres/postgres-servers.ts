@@ -1,4 +1,5 @@
-// Where each PostgreSQL server of the local cluster lives, and the two ways the
+// Where each PostgreSQL server of the cluster lives (PG_*_HOST and PG_*_PORT: servers are
+// told apart by name, so three hosts may share one port), and the two ways the
 // activities reach it: SQL over TCP as the superuser, and the server binaries run as
 // the postgres user. Shared by the postgres-*.ts activity files.
 //
@@ -13,8 +14,6 @@ import type { PgSettings } from '../../config/worker-config';
 import { PG_SERVER_NAMES, type PgServerName } from '../../policy/postgres/pg-cluster';
 import { activityCancellation, heartbeatProgress } from '../common/cancellation';
 
-export const PG_HOST = '127.0.0.1';
-
 export interface PgServer {
   name: PgServerName;
   host: string;
@@ -26,7 +25,7 @@ export interface PgServer {
 export function pgServers(settings: PgSettings): PgServer[] {
   return PG_SERVER_NAMES.map((name) => ({
     name,
-    host: PG_HOST,
+    host: settings.hosts[name],
     port: settings.ports[name],
     dataDir: path.join(settings.dataRoot, name),
     logFile: path.join(settings.logDir, `postgres-${name}.log`),
