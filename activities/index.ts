@@ -126,6 +126,7 @@ export function createActivities(
       manageScript: config.redisManageScript,
       redisStateDir: config.redisStateDir,
       stateDir: config.stateDir,
+      host: config.redisHost,
       basePort: config.redisBasePort,
     }),
     ...createRedisFailoverActivities(clients.redis),

@@ -34,6 +34,7 @@ export interface WorkerConfig {
   appStartupDelayMs: number;
   nginxBin: string;
   nginxPrefix: string;
+  nginxHost: string;
   nginxPort: number;
   prometheusTargetsDir: string;
   dockerSocket: string;

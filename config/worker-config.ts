@@ -127,6 +127,7 @@ function instanceSettings(e: WorkerEnv) {
     appStartupDelayMs: e.APP_STARTUP_DELAY_MS,
     nginxBin: e.NGINX_BIN,
     nginxPrefix: path.join(e.JARVIS_STATE_DIR, 'nginx'),
+    nginxHost: e.NGINX_HOST,
     nginxPort: e.NGINX_PORT,
     prometheusTargetsDir: path.join(e.JARVIS_STATE_DIR, 'prometheus', 'targets'),
     dockerSocket: e.DOCKER_SOCKET,

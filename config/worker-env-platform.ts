@@ -60,6 +60,7 @@ export const platformEnv = {
   ),
   APP_STARTUP_DELAY_MS: doc(int(0, 600_000).default(500), 'passed to new instances; the tests raise it to hold a health wait open'),
   NGINX_BIN: doc(z.string().min(1).default('/usr/sbin/nginx'), 'the nginx binary that checks (`-t`) and reloads the load balancer'),
+  NGINX_HOST: doc(host().default('127.0.0.1'), 'where the load balancer listens: a scale-up proves the new instance is reached through it'),
   NGINX_PORT: doc(int(1, 65535).default(8080), 'the load balancer in front of the instances'),
   WORKER_METRICS_HOST: doc(host().default('127.0.0.1'), "the address the worker's metrics endpoints bind (`0.0.0.0`: every interface)"),
   WORKER_METRICS_PORT: doc(int(0, 65535).default(9464), "the worker's Prometheus endpoint (0: off)"),

@@ -19,6 +19,8 @@ export interface PgServer {
   host: string;
   port: number;
   dataDir: string;
+  /** Its own unix socket folder (infra/postgres/lib.sh node_socket_dir): servers may share a port. */
+  socketDir: string;
   logFile: string;
 }
 
@@ -28,6 +30,7 @@ export function pgServers(settings: PgSettings): PgServer[] {
     host: settings.hosts[name],
     port: settings.ports[name],
     dataDir: path.join(settings.dataRoot, name),
+    socketDir: path.join(settings.socketDir, name),
     logFile: path.join(settings.logDir, `postgres-${name}.log`),
   }));
 }
@@ -36,6 +39,18 @@ export function pgServer(settings: PgSettings, name: string): PgServer {
   const found = pgServers(settings).find((s) => s.name === name);
   if (!found) throw new Error(`unknown PostgreSQL server ${JSON.stringify(name)}; expected one of ${PG_SERVER_NAMES.join(', ')}`);
   return found;
+}
+
+/** jarvis-node.conf, as infra/postgres/lib.sh write_config writes it: what is this server's own. */
+export function nodeConfText(server: PgServer): string {
+  return [
+    '# Managed by infra/postgres/*.sh: settings of this server only.',
+    `listen_addresses = '${server.host}'`,
+    `unix_socket_directories = '${server.socketDir}'`,
+    `port = ${server.port}`,
+    `cluster_name = '${server.name}'`,
+    '',
+  ].join('\n');
 }
 
 /** A connected superuser session; the caller ends it. Timeouts keep a hung server from hanging the activity. */

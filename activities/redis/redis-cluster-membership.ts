@@ -21,12 +21,14 @@ export interface MembershipConfig {
   redisStateDir: string;
   stateDir: string;
   basePort: number;
+  /** REDIS_HOST: node N's host, `{n}` standing for N (the script derives it from the port). */
+  host: string;
 }
 
 /** Runs manage-cluster.sh with an argument array (nothing from the input reaches a shell); a cancel kills it. */
 async function manageScript(config: MembershipConfig, args: string[]): Promise<void> {
   await run('bash', [config.manageScript, ...args], {
-    env: { ...process.env, JARVIS_STATE_DIR: config.stateDir, REDIS_BASE_PORT: String(config.basePort) },
+    env: { ...process.env, JARVIS_STATE_DIR: config.stateDir, REDIS_BASE_PORT: String(config.basePort), REDIS_HOST: config.host },
     timeout: 60_000,
     signal: activityCancellation(),
   });

@@ -18,7 +18,7 @@ infra="$REPO_ROOT/infra"
 
 ensure_app_instances() {
   load_secrets
-  TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" node "$REPO_ROOT/dist/workers/bootstrap/ensure-instances.js" jarvis-app "$APP_INSTANCES" \
+  TEMPORAL_ADDRESS="$TEMPORAL_HOST:$TEMPORAL_PORT" node "$REPO_ROOT/dist/workers/bootstrap/ensure-instances.js" jarvis-app "$APP_INSTANCES" \
     >"$LOG_DIR/stack-scale-up.log" 2>&1 || die "could not start $APP_INSTANCES jarvis-app instances; see $LOG_DIR/stack-scale-up.log and the Temporal UI"
   log "$(tail -n 1 "$LOG_DIR/stack-scale-up.log")"
 }
@@ -51,15 +51,15 @@ up() {
   cat <<MSG
 
 Jarvis Scale is running.
-  Temporal UI      http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/default/workflows
-  Load balancer    http://127.0.0.1:$NGINX_PORT/
-  Prometheus       http://127.0.0.1:$PROMETHEUS_PORT/targets
-  Worker metrics   http://127.0.0.1:$WORKER_METRICS_PORT/metrics  (SDK runtime: :$WORKER_SDK_METRICS_PORT)
-  Admin API        http://127.0.0.1:$ADMIN_API_PORT/api/admin/metrics  (Authorization: Bearer \$ADMIN_TOKEN from $STATE_DIR/secrets.env)
+  Temporal UI      http://$TEMPORAL_HOST:$TEMPORAL_UI_PORT/namespaces/default/workflows
+  Load balancer    http://$NGINX_HOST:$NGINX_PORT/
+  Prometheus       http://$PROMETHEUS_HOST:$PROMETHEUS_PORT/targets
+  Worker metrics   http://$WORKER_METRICS_HOST:$WORKER_METRICS_PORT/metrics  (SDK runtime: :$WORKER_SDK_METRICS_PORT)
+  Admin API        http://$ADMIN_API_HOST:$ADMIN_API_PORT/api/admin/metrics  (Authorization: Bearer \$ADMIN_TOKEN from $STATE_DIR/secrets.env)
   Logs             $LOG_DIR
 
 Try:
-  curl -i http://127.0.0.1:$NGINX_PORT/
+  curl -i http://$NGINX_HOST:$NGINX_PORT/
   $TEMPORAL_BIN workflow start --type scaleUp --task-queue jarvis-scaling --input '{"service":"jarvis-app"}'
   $TEMPORAL_BIN workflow list --query 'WorkflowType="scaleUp"'
   node dist/cli/main.js status          (or jarvis-scale status after npm link)

@@ -52,9 +52,9 @@ else
   ensure_slot "$name"
   scratch="$PG_DATA_ROOT/.$name.basebackup"
   rm -rf "$scratch"
-  log "$name: pg_basebackup from 127.0.0.1:$PG_PRIMARY_PORT (slot $name)"
+  log "$name: pg_basebackup from $PG_PRIMARY_HOST:$PG_PRIMARY_PORT (slot $name)"
   as_pg env PGPASSFILE="$PG_PASSFILE" PGAPPNAME="$name-basebackup" \
-    "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U replicator -w \
+    "$PG_BIN/pg_basebackup" -h "$PG_PRIMARY_HOST" -p "$PG_PRIMARY_PORT" -U replicator -w \
     -D "$scratch" -X stream -S "$name" -c fast ||
     { rm -rf "$scratch"; die "$name: pg_basebackup failed"; }
 
@@ -63,8 +63,8 @@ else
   auto="$scratch/postgresql.auto.conf"
   tmp="$auto.tmp"
   { grep -Ev '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' "$auto" || true
-    printf "primary_conninfo = 'host=127.0.0.1 port=%s user=replicator passfile=''%s'' application_name=%s'\n" \
-      "$PG_PRIMARY_PORT" "$PG_PASSFILE" "$name"
+    printf "primary_conninfo = 'host=%s port=%s user=replicator passfile=''%s'' application_name=%s'\n" \
+      "$PG_PRIMARY_HOST" "$PG_PRIMARY_PORT" "$PG_PASSFILE" "$name"
     printf "primary_slot_name = '%s'\n" "$name"
   } >"$tmp"
   mv -f "$tmp" "$auto"
