@@ -22,7 +22,11 @@ export async function restoreBaseCluster(client: Client): Promise<void> {
   const extra = (await clusterView()).nodes.filter((n) => !ports.redis.includes(n.port));
   const taskQueue = taskQueueFor('restore base redis cluster');
   const run = (workflow: string, input: object) =>
-    withWorker(taskQueue, () => client.workflow.execute(workflow, { taskQueue, workflowId: REDIS_MUTEX_ID, args: [input] }), redisWorkerEnv());
+    withWorker(
+      taskQueue,
+      () => client.workflow.execute(workflow, { taskQueue, workflowId: REDIS_MUTEX_ID, args: [input] }),
+      redisWorkerEnv(),
+    );
   // Replicas first: removing them moves no slot.
   for (const node of extra.sort((a, b) => (a.role === b.role ? 0 : a.role === 'replica' ? -1 : 1))) {
     await run('redisRemoveNode', { nodeId: node.id });
