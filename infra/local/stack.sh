@@ -26,7 +26,10 @@ ensure_app_instances() {
 # Every service of the stack, without the worker and the app instances.
 up_services() {
   local leftovers=${1:-stopped}
-  (cd "$REPO_ROOT" && npm run --silent build >"$LOG_DIR/build.log" 2>&1) || die "build failed; see $LOG_DIR/build.log"
+  # A test that starts a stack of its own runs from dist/ already built (JARVIS_SKIP_BUILD=1).
+  if [ "${JARVIS_SKIP_BUILD:-0}" != 1 ]; then
+    (cd "$REPO_ROOT" && npm run --silent build >"$LOG_DIR/build.log" 2>&1) || die "build failed; see $LOG_DIR/build.log"
+  fi
   load_secrets
   bash "$here/temporal.sh" start
   # JARVIS_WITHOUT_DOCKER=1 leaves Docker alone (a second stack on other ports shares the one engine).

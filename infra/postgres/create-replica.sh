@@ -21,13 +21,15 @@ name=$1
 port=$2
 [[ "$name" =~ ^replica[0-9]+$ ]] || die "replica name must look like replica1, replica2 (got '$name')"
 [[ "$port" =~ ^[0-9]+$ ]] || die "bad port: '$port'"
-[ "$port" != "$PG_PRIMARY_PORT" ] || die "port $port is the primary's port"
 # node_port / write_config read the port from these variables.
 case "$name" in
   replica1) PG_REPLICA1_PORT=$port ;;
   replica2) PG_REPLICA2_PORT=$port ;;
   *) die "only replica1 and replica2 are part of the local cluster" ;;
 esac
+# Servers on one host need ports of their own; on hosts of their own they may share one.
+[ "$port" != "$PG_PRIMARY_PORT" ] || [ "$(node_host "$name")" != "$PG_PRIMARY_HOST" ] ||
+  die "$PG_PRIMARY_HOST:$port is the primary's address"
 
 load_secrets
 prepare_root

@@ -1,0 +1,80 @@
+// The several-hosts stack for a test file: started fresh and stopped by the file, worker
+// processes on their own metrics addresses, and which worker runs a given activity.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { WorkflowHandle } from '@temporalio/client';
+import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
+import { script, scriptEnv, stateDir } from './several-hosts-env';
+
+const run = promisify(execFile);
+
+/** Runs the stack script of the several-hosts shape; its log goes into the failure message. */
+export async function stack(command: 'services' | 'down'): Promise<void> {
+  try {
+    await run('bash', [script, command], { env: scriptEnv, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`several-hosts.sh ${command} failed: ${e.message}\n${e.stderr ?? ''}`);
+  }
+}
+
+/** A fresh stack: whatever an earlier, interrupted run left is stopped and its state deleted. */
+export async function freshStack(): Promise<void> {
+  await stack('down').catch(() => undefined);
+  rmSync(stateDir, { recursive: true, force: true });
+  await stack('services');
+}
+
+export interface HostWorker extends WorkerProcess {
+  metricsHost: string;
+}
+
+/** A worker process whose metrics bind `metricsHost`; it also ensures the health router, as a deployed worker does. */
+export async function startHostWorker(taskQueue: string, metricsHost: string): Promise<HostWorker> {
+  const worker = await startWorkerProcess(taskQueue, {
+    WORKER_METRICS_HOST: metricsHost,
+    WORKER_METRICS_PORT: '9464',
+    CREATE_SCHEDULES: 'true',
+    AUTOSCALE_ENABLED: 'false',
+    HEALTH_ROUTER_ENABLED: 'true',
+    // Long enough a health wait to kill a worker inside it.
+    APP_STARTUP_DELAY_MS: '3000',
+  });
+  return Object.assign(worker, { metricsHost });
+}
+
+/** The worker that last started `activityType` for this workflow, waiting until one has. */
+export async function workerRunning(handle: WorkflowHandle, activityType: string, workers: HostWorker[]): Promise<HostWorker> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    const activity = pending.find((a) => a.activityType?.name === activityType && a.lastStartedTime);
+    const identity = activity?.lastWorkerIdentity ?? '';
+    const found = workers.find((w) => identity.startsWith(`${w.child.pid}@`));
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no worker of ours started ${activityType} within 60 s`);
+}
+
+/** The server lines of the service's nginx upstream file, as nginx reads them. */
+export async function upstreamServerLines(service = 'jarvis-app'): Promise<string[]> {
+  const text = await readFile(path.join(stateDir, 'nginx', 'upstreams', `${service}.conf`), 'utf8');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('server '));
+}
+
+/** Fails when something answers on the address: used to show a part is NOT on 127.0.0.1. */
+export async function assertNothingListens(url: string): Promise<void> {
+  const answer = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+    (r) => `HTTP ${r.status}`,
+    (e: Error & { cause?: { code?: string } }) => e.cause?.code ?? e.name,
+  );
+  assert.equal(answer, 'ECONNREFUSED', `${url} must not answer`);
+}
