@@ -9,7 +9,8 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 // The URL is never echoed: it may hold a password.
 const postgresUrl = z.string().superRefine((v, ctx) => {
   const parsed = postgresUrlHost(v);
-  if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: `must be a URL like postgres://user@db-host:5432/database: it ${parsed.problem}` });
+  if ('problem' in parsed)
+    ctx.addIssue({ code: 'custom', message: `must be a URL like postgres://user@db-host:5432/database: it ${parsed.problem}` });
 });
 
 /** The instance's environment; exported for the configuration reference (docs/configuration.md). */
@@ -43,8 +44,10 @@ export const appEnvSchema = z.object({
     .default('127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003,127.0.0.1:7004,127.0.0.1:7005')
     .superRefine((v, ctx) => {
       const parsed = parseHostPortList(v);
-      if ('problem' in parsed && !parsed.problem.includes('@')) ctx.addIssue({ code: 'custom', message: `must be host:port,…: ${parsed.problem}` });
-      else if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: 'must be host:port,… (an item has credentials or a malformed host)' });
+      if ('problem' in parsed && !parsed.problem.includes('@'))
+        ctx.addIssue({ code: 'custom', message: `must be host:port,…: ${parsed.problem}` });
+      else if ('problem' in parsed)
+        ctx.addIssue({ code: 'custom', message: 'must be host:port,… (an item has credentials or a malformed host)' });
     })
     .describe('the Redis Cluster seed nodes, comma-separated `host:port`, any host (`redis-1:7000,redis-2:7001,…`)'),
   DATABASE_URL: postgresUrl

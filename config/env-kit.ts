@@ -37,7 +37,8 @@ const shownItem = (problem: string) => (problem.includes('@') ? 'an item has cre
 export const hostPortList = () =>
   z.string().superRefine((value, ctx) => {
     const parsed = parseHostPortList(value);
-    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of host:port: ${shownItem(parsed.problem)}` });
+    if ('problem' in parsed)
+      ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of host:port: ${shownItem(parsed.problem)}` });
   });
 
 /** A postgresql:// URL with a host (any host) and a database; the value is never echoed. */

@@ -90,7 +90,8 @@ function pgSettings(e: WorkerEnv, secretsFile: string): PgSettings {
 }
 
 function redisSettings(e: WorkerEnv, secretsFile: string) {
-  const seeds = e.REDIS_CLUSTER_NODES ?? [1, 2, 3, 4, 5, 6].map((n) => `${hostFor(e.REDIS_HOST, n)}:${e.REDIS_BASE_PORT + n - 1}`).join(',');
+  const seeds =
+    e.REDIS_CLUSTER_NODES ?? [1, 2, 3, 4, 5, 6].map((n) => `${hostFor(e.REDIS_HOST, n)}:${e.REDIS_BASE_PORT + n - 1}`).join(',');
   // The schema checked every item, so each parses; a copy per caller, since ioredis may keep what it is given.
   const nodes = () => (parseHostPortList(seeds) as HostPort[]).map((n) => ({ ...n }));
   const password = e.REDIS_PASSWORD || readSecret('REDIS_PASSWORD', {}, secretsFile);

@@ -8,7 +8,7 @@ export const platformEnv = {
   TEMPORAL_ADDRESS: doc(
     z
       .string()
-      .regex(/^127\.0\.0\.1:\d+$|^localhost:\d+$/, 'must be a loopback host:port such as 127.0.0.1:7233')
+      .regex(/^127(\.\d{1,3}){3}:\d+$|^localhost:\d+$/, 'must be a loopback host:port such as 127.0.0.1:7233')
       .default('127.0.0.1:7233'),
     'where the worker, the CLI and the admin API find Temporal (loopback only)',
   ),

@@ -52,7 +52,12 @@ function pgClient(server: PgName | number, user: 'postgres' | 'jarvis', connectT
   return pg;
 }
 
-export async function withPg<T>(port: PgName | number, user: 'postgres' | 'jarvis', fn: (pg: PgClient) => Promise<T>, timeoutMs = 1000): Promise<T> {
+export async function withPg<T>(
+  port: PgName | number,
+  user: 'postgres' | 'jarvis',
+  fn: (pg: PgClient) => Promise<T>,
+  timeoutMs = 1000,
+): Promise<T> {
   const pg = pgClient(port, user, timeoutMs, 15_000);
   await pg.connect();
   try {
@@ -66,9 +71,7 @@ export async function withPg<T>(port: PgName | number, user: 'postgres' | 'jarvi
 export async function writableNow(): Promise<PgName[]> {
   const roles = await Promise.all(
     PG_NAMES.map((name) =>
-      withPg(name, 'postgres', async (pg) => (await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(
-        () => false,
-      ),
+      withPg(name, 'postgres', async (pg) => (await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(() => false),
     ),
   );
   return PG_NAMES.filter((_, i) => roles[i]);

@@ -24,7 +24,14 @@ export function redisWorkerEnv(): Record<string, string> {
 
 /** One connection to one node, as the control plane by default; `options` can connect as another user. */
 export async function withNode<T>(port: number, fn: (redis: Redis) => Promise<T>, options: RedisOptions = {}): Promise<T> {
-  const redis = new Redis({ host: redisHost(port), port, password: redisPassword(), maxRetriesPerRequest: 1, lazyConnect: true, ...options });
+  const redis = new Redis({
+    host: redisHost(port),
+    port,
+    password: redisPassword(),
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+    ...options,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();

@@ -12,7 +12,8 @@ export interface UpstreamChange {
 }
 
 /** Callers of the membership activities see members as they always did; the incarnation stays in the files. */
-export const plainMembers = (members: UpstreamMember[]) => members.map(({ name, host, port }) => (host ? { name, host, port } : { name, port }));
+export const plainMembers = (members: UpstreamMember[]) =>
+  members.map(({ name, host, port }) => (host ? { name, host, port } : { name, port }));
 
 /** Under the lock: commits the new member list with the routing pruned to it. */
 async function commitMembers(settings: NginxSettings, service: string, next: UpstreamMember[]) {

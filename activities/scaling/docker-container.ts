@@ -2,7 +2,13 @@
 // spec it is created with, and reads that treat "no such container" as an answer.
 import type Dockerode from 'dockerode';
 import { FailureType, permanentFailure } from '../common/errors';
-import { instanceEnvironment, LEGACY_INSTANCE_HOST, type InstanceInfo, type InstanceLaunchSettings, type StartInstanceRequest } from './orchestrator';
+import {
+  instanceEnvironment,
+  LEGACY_INSTANCE_HOST,
+  type InstanceInfo,
+  type InstanceLaunchSettings,
+  type StartInstanceRequest,
+} from './orchestrator';
 
 export const LABEL_SERVICE = 'jarvis.service';
 export const LABEL_PORT = 'jarvis.port';

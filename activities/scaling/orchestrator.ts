@@ -76,7 +76,11 @@ export function instanceHost(settings: Pick<InstanceLaunchSettings, 'instanceHos
 /** A host reported before instances carried one (old records, old histories): they all listened on 127.0.0.1. */
 export const LEGACY_INSTANCE_HOST = '127.0.0.1';
 
-export function instanceEnvironment(request: StartInstanceRequest, settings: InstanceLaunchSettings, slot?: string): Record<string, string> {
+export function instanceEnvironment(
+  request: StartInstanceRequest,
+  settings: InstanceLaunchSettings,
+  slot?: string,
+): Record<string, string> {
   return {
     PORT: String(request.port),
     HOST: instanceHost(settings, request.service, request.name, slot),

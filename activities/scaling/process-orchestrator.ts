@@ -52,7 +52,14 @@ export function createProcessOrchestrator(settings: ProcessOrchestratorSettings)
       const [existing] = await byName(request.name);
       if (existing) {
         const host = existing.env.HOST ?? LEGACY_INSTANCE_HOST;
-        return { name: request.name, host, port: Number(existing.env.PORT), version: existing.env.APP_VERSION, running: true, created: false };
+        return {
+          name: request.name,
+          host,
+          port: Number(existing.env.PORT),
+          version: existing.env.APP_VERSION,
+          running: true,
+          created: false,
+        };
       }
       const env = instanceEnvironment(request, settings);
       mkdirSync(settings.logDir, { recursive: true });

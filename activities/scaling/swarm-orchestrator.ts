@@ -94,7 +94,12 @@ async function ensureInstanceStarted({ settings, services }: SwarmDriver, reques
     tasks = await services.tasksOf(request.service);
   }
   const existing = tasks.get(slot);
-  const info = { name: request.name, host: instanceHost(settings, request.service, request.name), port: request.port, version: request.version };
+  const info = {
+    name: request.name,
+    host: instanceHost(settings, request.service, request.name),
+    port: request.port,
+    version: request.version,
+  };
   if (existing && isWanted(existing))
     return { ...info, version: handle.info.Spec.Labels?.[versionLabel(slot)] ?? request.version, running: true, created: false };
   if (existing) {

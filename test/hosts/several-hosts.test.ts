@@ -8,6 +8,7 @@ import './several-hosts-env'; // first: the testkit reads the environment when i
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { REDIS_MUTEX_ID } from '../../contracts/redis';
+import { docsRecipe, runDocsLine } from '../../testkit/docs-recipes';
 import { highestActivityAttempt } from '../../testkit/history';
 import { postmasterPid, primeMonitor, waitClusterHealthy, WritableProber, Writer } from '../../testkit/pg-cluster';
 import { instancesSeenThroughLoadBalancer, listContainers, upstreamMembers } from '../../testkit/platform';
@@ -17,7 +18,15 @@ import { ListWriter } from '../../testkit/redis-writer';
 import { taskQueueFor } from '../../testkit/stack';
 import { useTemporalSession } from '../../testkit/temporal-session';
 import { several } from './several-hosts-env';
-import { assertNothingListens, freshStack, stack, startHostWorker, upstreamServerLines, workerRunning, type HostWorker } from './several-hosts-kit';
+import {
+  assertNothingListens,
+  freshStack,
+  stack,
+  startHostWorker,
+  upstreamServerLines,
+  workerRunning,
+  type HostWorker,
+} from './several-hosts-kit';
 
 const SERVICE = 'jarvis-app';
 const taskQueue = taskQueueFor('several hosts');
@@ -96,7 +105,12 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
       (await upstreamMembers()).map((m) => `${m.name}@${m.host}:${m.port}`),
       ['jarvis-app-1@127.0.3.1:3101', 'jarvis-app-2@127.0.3.2:3102', 'jarvis-app-3@127.0.3.3:3103'],
     );
-    workers.push(await startHostWorker(taskQueue, METRICS_HOSTS.find((h) => !workers.some((w) => w.metricsHost === h))!));
+    workers.push(
+      await startHostWorker(
+        taskQueue,
+        METRICS_HOSTS.find((h) => !workers.some((w) => w.metricsHost === h))!,
+      ),
+    );
   });
 
   it('drainInstance takes the instance out of nginx and stops it, through its own address', async () => {
@@ -140,8 +154,11 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
     await writer.stop();
     assert.notEqual(newPrimary, oldPrimary);
     assert.equal(prober.maxWritable, 1, `never two writable servers: ${prober.violations.join('; ')}`);
-    for (const name of ['primary', 'replica1', 'replica2'] as const) assert.deepEqual(await writer.missingOn(name), [], `${name} has every acknowledged row`);
-    process.stdout.write(`# failover ${oldPrimary} (${several[`PG_${oldPrimary.toUpperCase()}_HOST`]}) -> ${newPrimary}; ${writer.acked.length} acknowledged writes\n`);
+    for (const name of ['primary', 'replica1', 'replica2'] as const)
+      assert.deepEqual(await writer.missingOn(name), [], `${name} has every acknowledged row`);
+    process.stdout.write(
+      `# failover ${oldPrimary} (${several[`PG_${oldPrimary.toUpperCase()}_HOST`]}) -> ${newPrimary}; ${writer.acked.length} acknowledged writes\n`,
+    );
   });
 
   it('redisAddNode on a new host and a reshard under write load, its worker SIGKILLed mid-migration: no write lost, every slot covered', async () => {
@@ -179,7 +196,12 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
     assert.equal(report.errors, 0, `writer errors: ${report.firstErrors.join(' | ')}`);
     assert.deepEqual(extraNodeFolders(), []);
     await writer.cleanup();
-    workers.push(await startHostWorker(taskQueue, METRICS_HOSTS.find((h) => !workers.some((w) => w.metricsHost === h))!));
+    workers.push(
+      await startHostWorker(
+        taskQueue,
+        METRICS_HOSTS.find((h) => !workers.some((w) => w.metricsHost === h))!,
+      ),
+    );
   });
 
   it('two workers keep one health router per service, and both serve their metrics', async () => {
@@ -191,5 +213,14 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
       const text = await fetch(`http://${host}:9464/metrics`).then((r) => r.text());
       assert.match(text, /jarvis_worker_/, `the worker on ${host} serves its metrics`);
     }
+  });
+
+  it('answers the recipe of docs/several-hosts.md as written', async () => {
+    const out: string[] = [];
+    for (const line of docsRecipe('several-hosts.md', 'several-hosts-look')) out.push((await runDocsLine(line)).stdout);
+    const text = out.join('\n');
+    assert.match(text, /TEMPORAL_ADDRESS=127\.0\.4\.1:7233/);
+    assert.match(text, /primary +127\.0\.1\.\d:5432 +up/);
+    assert.match(text, /"instance":"jarvis-app-[13]"|jarvis-app-[13]/, 'a request through nginx on 127.0.6.1 reached an instance');
   });
 });

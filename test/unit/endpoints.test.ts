@@ -75,7 +75,10 @@ describe('hostnames that do not resolve', () => {
   });
 
   it('stops the worker with a ConfigError naming the setting', async () => {
-    const config = readWorkerConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000', READ_REPLICA_2_URL: 'postgresql://jarvis@pg-3.invalid:5432/jarvis' });
+    const config = readWorkerConfig({
+      REDIS_CLUSTER_NODES: 'redis-1:7000',
+      READ_REPLICA_2_URL: 'postgresql://jarvis@pg-3.invalid:5432/jarvis',
+    });
     await assert.rejects(
       requireResolvableHosts(config, lookup),
       (e: Error) => e instanceof ConfigError && /READ_REPLICA_2_URL: host "pg-3\.invalid" does not resolve/.test(e.message),
@@ -85,7 +88,14 @@ describe('hostnames that do not resolve', () => {
 
   it('checks every endpoint the worker connects to', () => {
     const settings = configuredHosts(readWorkerConfig({})).map((h) => h.setting);
-    for (const s of ['REDIS_CLUSTER_NODES', 'DATABASE_URL', 'READ_REPLICA_1_URL', 'READ_REPLICA_2_URL', 'PG_PRIMARY_HOST', 'PG_REPLICA2_HOST']) {
+    for (const s of [
+      'REDIS_CLUSTER_NODES',
+      'DATABASE_URL',
+      'READ_REPLICA_1_URL',
+      'READ_REPLICA_2_URL',
+      'PG_PRIMARY_HOST',
+      'PG_REPLICA2_HOST',
+    ]) {
       assert.ok(settings.includes(s), s);
     }
   });
@@ -116,7 +126,10 @@ describe('where configured hosts go', () => {
     const env = instanceEnvironment({ service: 'jarvis-app', name: 'jarvis-app-4', port: 3104, version: 'v1' }, launchSettings(config));
     assert.equal(env.HOST, '127.0.3.4');
     assert.equal(env.REDIS_CLUSTER_NODES.split(',')[5], '127.0.2.6:7005');
-    assert.equal(instanceHost(launchSettings(config), 'jarvis-app', 'jarvis-app-{{.Task.Slot}}', '{{.Task.Slot}}'), '127.0.3.{{.Task.Slot}}');
+    assert.equal(
+      instanceHost(launchSettings(config), 'jarvis-app', 'jarvis-app-{{.Task.Slot}}', '{{.Task.Slot}}'),
+      '127.0.3.{{.Task.Slot}}',
+    );
   });
 
   it('puts each member’s reported host in nginx’s server lines and Prometheus’s targets', () => {
@@ -144,7 +157,10 @@ describe('where configured hosts go', () => {
     assert.equal(config.workerMetricsHost, '127.0.5.2');
     const app = { PORT: '3101', INSTANCE_ID: 'jarvis-app-1', REDIS_APP_PASSWORD: 'x', ADMIN_TOKEN: 'a'.repeat(32) };
     assert.equal(parseAppSettings({ ...app, HOST: '0.0.0.0' }).host, '0.0.0.0');
-    assert.deepEqual(parseAppSettings({ ...app, REDIS_CLUSTER_NODES: 'redis-1:7000,redis-2:7001' }).redisNodes[1], { host: 'redis-2', port: 7001 });
+    assert.deepEqual(parseAppSettings({ ...app, REDIS_CLUSTER_NODES: 'redis-1:7000,redis-2:7001' }).redisNodes[1], {
+      host: 'redis-2',
+      port: 7001,
+    });
   });
 
   const refused: Array<[Record<string, string>, RegExp]> = [
