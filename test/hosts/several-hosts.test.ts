@@ -34,12 +34,12 @@ const METRICS_HOSTS = ['127.0.5.1', '127.0.5.2'];
 
 describe('the platform on several (simulated) hosts, with two workers', () => {
   let workers: HostWorker[] = [];
-  const session = useTemporalSession();
-
+  // Hooks run in the order they are declared: the stack first, then the session's client.
   before(async () => {
     await freshStack();
     workers = await Promise.all(METRICS_HOSTS.map((h) => startHostWorker(taskQueue, h)));
   });
+  const session = useTemporalSession();
   after(async () => {
     await Promise.all(workers.map((w) => w.kill('SIGTERM')));
     await stack('down');
