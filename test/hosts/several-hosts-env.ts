@@ -31,7 +31,7 @@ const shape = Object.fromEntries(
 for (const name of ['PG_DATA_ROOT', 'PG_SOCKET_DIR', 'REDIS_CLUSTER_NODES', 'DATABASE_URL', 'READ_REPLICA_1_URL', 'READ_REPLICA_2_URL']) {
   delete process.env[name];
 }
-for (const name of ['TEMPORAL_UI_PORT', 'TEMPORAL_HTTP_PORT', 'TEMPORAL_METRICS_PORT', 'WORKER_SDK_METRICS_PORT']) delete process.env[name];
+delete process.env.WORKER_SDK_METRICS_PORT;
 Object.assign(process.env, shape, { ORCHESTRATOR: 'process', JARVIS_WITHOUT_DOCKER: '1' });
 
 export const several = shape;

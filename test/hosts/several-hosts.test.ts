@@ -1,9 +1,9 @@
 // Several hosts, simulated honestly on one machine (issue 13, items 3 and 4): every part on its
 // own loopback address and, where it can, its usual port (PostgreSQL on 127.0.1.1-3, all :5432;
-// Redis on 127.0.2.N; app instances on 127.0.3.N; Temporal on 127.0.4.1; two workers whose
-// metrics bind 127.0.5.1 and 127.0.5.2; nginx, Prometheus and the admin API on 127.0.6.1).
-// Nothing listens on 127.0.0.1, so a hidden assumption of it fails here. The file starts its
-// own stack (its own state folder) and stops it again.
+// Redis on 127.0.2.N; app instances on 127.0.3.N; two workers whose metrics bind 127.0.5.1
+// and 127.0.5.2; nginx, Prometheus and the admin API on 127.0.6.1). Only Temporal's dev server
+// stays on 127.0.0.1 (port 7733: see infra/local/several-hosts.sh), so a hidden assumption of
+// 127.0.0.1 anywhere else fails here. The file starts its own stack and stops it again.
 import './several-hosts-env'; // first: the testkit reads the environment when it loads
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -55,7 +55,7 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
   }
 
   it('runs every part on its own address: nothing answers on 127.0.0.1', async () => {
-    assert.equal(several.TEMPORAL_ADDRESS, '127.0.4.1:7233');
+    assert.equal(several.TEMPORAL_ADDRESS, '127.0.0.1:7733');
     await assertNothingListens(`http://127.0.0.1:${ports.nginx}/`);
     await assertNothingListens(`http://127.0.0.1:${ports.workerMetrics}/metrics`);
     for (const host of METRICS_HOSTS) {
@@ -219,7 +219,7 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
     const out: string[] = [];
     for (const line of docsRecipe('several-hosts.md', 'several-hosts-look')) out.push((await runDocsLine(line)).stdout);
     const text = out.join('\n');
-    assert.match(text, /TEMPORAL_ADDRESS=127\.0\.4\.1:7233/);
+    assert.match(text, /TEMPORAL_ADDRESS=127\.0\.0\.1:7733/);
     assert.match(text, /primary +127\.0\.1\.\d:5432 +up/);
     assert.match(text, /"instance":"jarvis-app-[13]"|jarvis-app-[13]/, 'a request through nginx on 127.0.6.1 reached an instance');
   });
