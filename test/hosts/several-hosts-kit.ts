@@ -1,12 +1,12 @@
 // The several-hosts stack for a test file: started fresh and stopped by the file, worker
 // processes on their own metrics addresses, and which worker runs a given activity.
-import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
+import { findProcesses } from '../../activities/common/process-table';
 import { startWorkerProcess, type WorkerProcess } from '../../testkit/workers';
 import { script, scriptEnv, stateDir } from './several-hosts-env';
 
@@ -70,11 +70,38 @@ export async function upstreamServerLines(service = 'jarvis-app'): Promise<strin
     .filter((l) => l.startsWith('server '));
 }
 
-/** Fails when something answers on the address: used to show a part is NOT on 127.0.0.1. */
-export async function assertNothingListens(url: string): Promise<void> {
-  const answer = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
-    (r) => `HTTP ${r.status}`,
-    (e: Error & { cause?: { code?: string } }) => e.cause?.code ?? e.name,
-  );
-  assert.equal(answer, 'ECONNREFUSED', `${url} must not answer`);
+/** The first line of a pid file (a postmaster.pid too), when it is there. */
+function pidIn(file: string): number[] {
+  return existsSync(file) ? [Number(readFileSync(file, 'utf8').split('\n')[0])] : [];
+}
+
+/**
+ * Every process of this stack but Temporal's dev server (which stays on 127.0.0.1 by design):
+ * nginx, Prometheus, the Redis nodes, the PostgreSQL postmasters, the app instances and the workers.
+ */
+async function stackPids(workers: HostWorker[]): Promise<number[]> {
+  const dir = (...p: string[]) => path.join(stateDir, ...p);
+  const numbered = (d: string) => (existsSync(d) ? readdirSync(d).filter((n) => /^\d+$/.test(n)) : []);
+  const instances = await findProcesses({ JARVIS_MANAGED_BY: 'jarvis-scale', JARVIS_STACK_ID: stateDir });
+  return [
+    ...pidIn(dir('nginx', 'nginx.pid')),
+    ...pidIn(dir('prometheus', 'prometheus.pid')),
+    ...numbered(dir('redis')).flatMap((port) => pidIn(dir('redis', port, 'redis.pid'))),
+    ...['primary', 'replica1', 'replica2'].flatMap((name) => pidIn(dir('postgres', name, 'postmaster.pid'))),
+    ...instances.map((p) => p.pid),
+    ...workers.map((w) => w.child.pid ?? 0),
+  ];
+}
+
+/**
+ * The listening sockets of this stack's processes (from `ss -ltnp`), as "address:port (program)".
+ * Other stacks on this machine may use 127.0.0.1 and the same ports: only our pids count.
+ */
+export async function stackListeners(workers: HostWorker[]): Promise<string[]> {
+  const pids = new Set(await stackPids(workers));
+  const { stdout } = await run('ss', ['-ltnpH']);
+  return stdout
+    .split('\n')
+    .filter((line) => [...line.matchAll(/pid=(\d+)/g)].some((m) => pids.has(Number(m[1]))))
+    .map((line) => `${line.trim().split(/\s+/)[3]} (${/users:\(\("([^"]+)"/.exec(line)?.[1] ?? '?'})`);
 }
