@@ -40,6 +40,8 @@ export async function startHostWorker(taskQueue: string, metricsHost: string): P
     WORKER_METRICS_PORT: '9464',
     CREATE_SCHEDULES: 'true',
     AUTOSCALE_ENABLED: 'false',
+    // The file drains one of three instances.
+    MIN_INSTANCES: '1',
     HEALTH_ROUTER_ENABLED: 'true',
     // Long enough a health wait to kill a worker inside it.
     APP_STARTUP_DELAY_MS: '3000',
