@@ -2,7 +2,8 @@
 // /api/admin/* need "Authorization: Bearer <ADMIN_TOKEN>" (constant-time compare), else 401.
 // /api/health is open so that a probe needs no secret; it tells only whether Temporal answers.
 import http from 'node:http';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporalClient } from '../config/temporal-connect';
 import { createAdminAuth } from '../shared/admin-auth';
 import { sendJson } from '../shared/http-kit';
 import { ConfigError, readWorkerConfig, type WorkerConfig } from '../config/worker-config';
@@ -23,7 +24,7 @@ export async function startAdminApi(config: WorkerConfig, port = config.adminApi
     throw new ConfigError('ADMIN_TOKEN must be set (at least 16 characters) in the environment or in JARVIS_STATE_DIR/secrets.env');
   const auth = createAdminAuth(config.adminToken);
   await requireResolvableHosts(config);
-  const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5_000 });
+  const connection = await connectTemporalClient(config.temporal, 5_000);
   const client = new Client({ connection, namespace: config.namespace });
   const platform = await openPlatform(config);
 

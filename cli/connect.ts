@@ -1,5 +1,6 @@
 // The CLI's connection to Temporal and the stack's configuration (the worker's, read the same way).
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
+import { connectTemporalClient, TemporalSettingError, TemporalUnreachableError } from '../config/temporal-connect';
 import { ConfigError, readWorkerConfig, type WorkerConfig } from '../config/worker-config';
 import { CliError, ExitCode } from './errors';
 
@@ -26,15 +27,18 @@ export interface Session {
 export async function connect(config: WorkerConfig): Promise<Session> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 3_000 });
-    // connect() may succeed lazily; one cheap call proves the server answers.
-    await connection.workflowService.getSystemInfo({});
+    // Checked end to end: address, TLS, credentials and namespace, each failure naming its setting.
+    connection = await connectTemporalClient(config.temporal, 3_000);
   } catch (error) {
-    throw new CliError(
-      `cannot reach Temporal at ${config.temporalAddress} (${(error as Error).message.split('\n')[0]})`,
-      ExitCode.unreachable,
-      'start the stack with `bash infra/local/stack.sh up`, or set TEMPORAL_ADDRESS to where the Temporal server listens',
-    );
+    if (error instanceof TemporalSettingError)
+      throw new CliError(error.message, ExitCode.usage, `check ${error.setting} (see docs/temporal-external.md)`);
+    if (error instanceof TemporalUnreachableError)
+      throw new CliError(
+        error.message,
+        ExitCode.unreachable,
+        'start the stack with `bash infra/local/stack.sh up`, or set TEMPORAL_ADDRESS to where the Temporal server listens',
+      );
+    throw error;
   }
   return { config, client: new Client({ connection, namespace: config.namespace }), close: () => connection.close() };
 }

@@ -1,6 +1,6 @@
 // Configuration errors name the variable and the rule it broke. A value is echoed only when
 // it cannot hold a secret: never for URLs (a DATABASE_URL may carry a password), passwords,
-// tokens or keys, and never with credentials in it.
+// tokens or keys, inline TLS data (TEMPORAL_TLS_CLIENT_KEY_DATA) or extra gRPC headers, and never with credentials in it.
 import type { ZodError } from 'zod';
 
 export class ConfigError extends Error {
@@ -8,7 +8,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose value may hold a secret, by name. */
-const MAY_HOLD_SECRET = /(_URL|URI|PASSWORD|TOKEN|SECRET|_KEY|CREDENTIALS?)$/i;
+const MAY_HOLD_SECRET = /(_URL|URI|PASSWORD|TOKEN|SECRET|_KEY|CREDENTIALS?|_DATA)$|^TEMPORAL_GRPC_META_|^TEMPORAL_CODEC_AUTH$/i;
 
 /** `user:password@` in any value, in case a secret sits where no name warns of it. */
 const CREDENTIALS = /[^\s/@:]+:[^\s/@]*@/;

@@ -1,8 +1,12 @@
 // What the configuration looks like once parsed: the shape every entry point and activity reads.
 import type { AutoscaleConfig } from '../policy/scaling/autoscale';
 import type { HealthRouterSettings } from '../policy/routing/health-router';
+import type { TemporalSettings } from './temporal-settings';
 
 export interface WorkerConfig {
+  /** Temporal's connection from its environment configuration (TEMPORAL_*, a TOML profile); open it with config/temporal-connect.ts. */
+  temporal: TemporalSettings;
+  /** temporal.address and temporal.namespace, for messages and the many places that only need them. */
   temporalAddress: string;
   namespace: string;
   taskQueue: string;

@@ -8,6 +8,7 @@ import { validateHealthRouterSettings } from '../policy/routing/health-router-in
 import { hostFor, parseHostPortList, type HostPort } from '../shared/host-address';
 import { ConfigError, configErrorFromIssues } from './config-error';
 import { readSecret } from './secrets';
+import { readTemporalSettings } from './temporal-settings';
 import { HEALTH_ROUTER_ENV } from './worker-env-health-router';
 import { workerEnvSchema, type WorkerEnv } from './worker-env-schema';
 import type { PgSettings, WorkerConfig } from './worker-config-types';
@@ -140,9 +141,11 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   if (!parsed.success) throw configErrorFromIssues(parsed.error.issues, env);
   const e = parsed.data;
   const secretsFile = path.join(e.JARVIS_STATE_DIR, 'secrets.env');
+  const temporal = readTemporalSettings(env);
   return {
-    temporalAddress: e.TEMPORAL_ADDRESS,
-    namespace: e.TEMPORAL_NAMESPACE,
+    temporal,
+    temporalAddress: temporal.address,
+    namespace: temporal.namespace,
     taskQueue: e.TASK_QUEUE,
     stateDir: e.JARVIS_STATE_DIR,
     services: e.SERVICES.split(',').map((s) => s.trim()),

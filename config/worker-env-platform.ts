@@ -1,18 +1,10 @@
-// Where the control plane finds Temporal, the orchestrator, nginx and its own ports.
+// The control plane's task queue, orchestrator, nginx and its own ports (Temporal's connection: worker-env-temporal.ts).
 import path from 'node:path';
 import { z } from 'zod';
-import { NAMESPACE, SERVICE_NAME_PATTERN, TASK_QUEUE } from '../contracts/common/names';
+import { SERVICE_NAME_PATTERN, TASK_QUEUE } from '../contracts/common/names';
 import { doc, host, hostTemplate, int, repoRoot } from './env-kit';
 
 export const platformEnv = {
-  TEMPORAL_ADDRESS: doc(
-    z
-      .string()
-      .regex(/^127(\.\d{1,3}){3}:\d+$|^localhost:\d+$/, 'must be a loopback host:port such as 127.0.0.1:7233')
-      .default('127.0.0.1:7233'),
-    'where the worker, the CLI and the admin API find Temporal (loopback only)',
-  ),
-  TEMPORAL_NAMESPACE: doc(z.string().min(1).default(NAMESPACE), 'the Temporal namespace'),
   TASK_QUEUE: doc(z.string().min(1).default(TASK_QUEUE), 'the task queue the worker serves and the CLI starts workflows on'),
   JARVIS_STATE_DIR: doc(
     z.string().min(1).default(path.join(repoRoot, '.state')),

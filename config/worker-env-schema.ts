@@ -5,16 +5,18 @@ import { healthRouterEnv } from './worker-env-health-router';
 import { platformEnv } from './worker-env-platform';
 import { postgresEnv, redisEnv } from './worker-env-data';
 import { scalingEnv } from './worker-env-scaling';
+import { temporalEnv } from './worker-env-temporal';
 
 /** The sections in the order the reference lists them. */
 export const WORKER_ENV_SECTIONS = [
   { title: 'Scaling and autoscaling', shape: scalingEnv },
   { title: 'Health router', shape: healthRouterEnv },
-  { title: 'Temporal, orchestrator, instances, ports', shape: platformEnv },
+  { title: "Temporal connection (Temporal's environment configuration)", shape: temporalEnv },
+  { title: 'Task queue, orchestrator, instances, ports', shape: platformEnv },
   { title: 'PostgreSQL', shape: postgresEnv },
   { title: 'Redis Cluster', shape: redisEnv },
 ];
 
-export const workerEnvSchema = z.object({ ...platformEnv, ...scalingEnv, ...postgresEnv, ...redisEnv, ...healthRouterEnv });
+export const workerEnvSchema = z.object({ ...temporalEnv, ...platformEnv, ...scalingEnv, ...postgresEnv, ...redisEnv, ...healthRouterEnv });
 
 export type WorkerEnv = z.output<typeof workerEnvSchema>;

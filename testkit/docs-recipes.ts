@@ -7,17 +7,24 @@ import { repoRoot } from './stack';
 const run = promisify(execFile);
 
 /** A page under docs/ that holds recipes, such as 'scaling.md'. */
-export type DocsPage = 'scaling.md' | 'routing.md' | 'postgres.md' | 'cli.md' | 'several-hosts.md';
+export type DocsPage = 'scaling.md' | 'routing.md' | 'postgres.md' | 'cli.md' | 'temporal-external.md' | 'several-hosts.md';
 
 function readPage(page: DocsPage): string {
   return readFileSync(path.join(repoRoot, 'docs', page), 'utf8');
 }
 
+/** The text of the `lang` code block that follows `<!-- recipe: NAME -->` in docs/PAGE. */
+export function docsBlock(page: DocsPage, name: string, lang = 'sh'): string {
+  const match = readPage(page).match(new RegExp(`<!-- recipe: ${name} -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``));
+  if (!match) throw new Error(`docs/${page} has no ${lang} recipe "${name}"`);
+  return match[1];
+}
+
 /** The shell lines of the code block that follows `<!-- recipe: NAME -->` in docs/PAGE. */
 export function docsRecipe(page: DocsPage, name: string): string[] {
-  const match = readPage(page).match(new RegExp(`<!-- recipe: ${name} -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\``));
-  if (!match) throw new Error(`docs/${page} has no recipe "${name}"`);
-  return match[1].split('\n').filter((line) => line.trim() && !line.trim().startsWith('#'));
+  return docsBlock(page, name)
+    .split('\n')
+    .filter((line) => line.trim() && !line.trim().startsWith('#'));
 }
 
 /** Where the install script put the Temporal CLI (it honours JARVIS_CACHE_DIR), as the docs tell a reader to add to PATH. */

@@ -2,7 +2,8 @@
 // (test/run-all.sh) has started the services; each test starts its own worker.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../config/temporal-connect';
 import { readWorkerConfig, type WorkerConfig } from '../config/worker-config';
 import { temporalAddress } from './ports';
 
@@ -33,7 +34,7 @@ export function stackSecrets(): Record<string, string> {
 
 export async function temporalClient(): Promise<{ client: Client; connection: Connection }> {
   const config = testWorkerConfig();
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  const connection = await connectTemporalClient(config.temporal);
   return { client: new Client({ connection, namespace: config.namespace }), connection };
 }
 

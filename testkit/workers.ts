@@ -3,9 +3,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createClients } from '../activities';
 import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
+import { connectTemporalNative } from '../config/temporal-connect';
 import { workflowSource } from '../config/workflow-source';
 import { temporalAddress } from './ports';
 import { repoRoot, stateDir, testWorkerConfig } from './stack';
@@ -16,7 +17,7 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 /** Runs `fn` while an in-process worker serves `taskQueue`. */
 export async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, env: Record<string, string> = {}): Promise<T> {
   const config = testWorkerConfig({ TASK_QUEUE: taskQueue, ...env });
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await connectTemporalNative(config.temporal);
   const clients = createClients(config);
   try {
     const worker = await Worker.create({

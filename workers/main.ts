@@ -1,11 +1,12 @@
 // The worker: serves the jarvis-scaling task queue with every workflow and activity.
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createClients, createOrchestrator } from '../activities';
 import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { requireWorkerSecrets } from '../config/required-secrets';
 import { requireResolvableHosts } from '../config/endpoint-check';
+import { connectTemporalClient, connectTemporalNative, TemporalUnreachableError } from '../config/temporal-connect';
 import { ensureAutoscaleSchedules } from './bootstrap/schedules';
 import { ensureHealthRouters } from './bootstrap/health-routers';
 import { describePgMonitorOutcome, ensurePgMonitor } from './bootstrap/pg-monitors';
@@ -24,9 +25,11 @@ async function main(): Promise<void> {
     const bindAddress = `${config.workerMetricsHost}:${config.workerSdkMetricsPort}`;
     Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
   }
+  // Temporal first: a wrong address, certificate, API key or namespace stops the worker before it touches anything.
+  const connection = await connectTemporalNative(config.temporal);
+  const client = new Client({ connection: await connectTemporalClient(config.temporal), namespace: config.namespace });
   const clients = createClients(config);
   const driver = await chooseOrchestrator(config, clients.docker);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,
@@ -34,12 +37,8 @@ async function main(): Promise<void> {
     activities: createActivities(config, driver, clients, { replicationLag: replicationLagGauge(workerRegistry) }),
     ...workflowSource(),
   });
-  const metricsClient = new Client({
-    connection: await Connection.connect({ address: config.temporalAddress }),
-    namespace: config.namespace,
-  });
   registerPlatformMetrics(workerRegistry, {
-    client: metricsClient,
+    client,
     orchestrator: createOrchestrator(driver, config, clients),
     redis: clients.cluster,
     services: config.services,
@@ -47,7 +46,6 @@ async function main(): Promise<void> {
   registerRedisMetrics(workerRegistry, clients.redis);
   const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort, config.workerMetricsHost) : undefined;
   if (process.env.CREATE_SCHEDULES !== 'false') {
-    const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
     for (const outcome of await ensureAutoscaleSchedules(client, config)) {
       process.stdout
         .write(`schedule ${outcome.scheduleId}: ${outcome.created ? 'created' : 'up to date'}, ${outcome.paused ? 'paused (AUTOSCALE_ENABLED=false)' : 'running'}
@@ -60,11 +58,9 @@ async function main(): Promise<void> {
         outcomes.forEach((o) => process.stdout.write(`health router ${o.workflowId}: ${o.started ? 'started' : 'already running'}\n`)),
       (error: Error) => process.stderr.write(`health router not started: ${error.message}\n`),
     );
-    await client.connection.close();
   }
   if (config.postgres.monitorEnabled) {
     // The monitor is optional for the rest of the worker: report and carry on.
-    const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
     await ensurePgMonitor(client, {
       cluster: 'main',
       taskQueue: config.taskQueue,
@@ -73,19 +69,20 @@ async function main(): Promise<void> {
       (outcome) => process.stdout.write(`${describePgMonitorOutcome(outcome)}\n`),
       (error: Error) => process.stderr.write(`pg monitor not started: ${error.message}\n`),
     );
-    await client.connection.close();
   }
-  process.stdout.write(
-    `worker ready: task queue ${config.taskQueue} on ${config.temporalAddress}, namespace ${config.namespace}, orchestrator ${driver}\n`,
-  );
+  process.stdout.write(`worker ready: task queue ${config.taskQueue} on ${config.temporal.summary}, orchestrator ${driver}\n`);
   await worker.run(); // returns after SIGINT/SIGTERM, which the SDK handles with a graceful shutdown
   metrics?.close();
-  await metricsClient.connection.close();
+  await client.connection.close();
   await clients.close();
   await connection.close();
 }
 
 main().catch((error) => {
+  if (error instanceof TemporalUnreachableError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);

@@ -54,7 +54,7 @@ up() {
   cat <<MSG
 
 Jarvis Scale is running.
-  Temporal UI      http://$TEMPORAL_HOST:$TEMPORAL_UI_PORT/namespaces/default/workflows
+  Temporal UI      http://$TEMPORAL_HOST:$TEMPORAL_UI_PORT/namespaces/${TEMPORAL_NAMESPACE:-default}/workflows
   Load balancer    http://$NGINX_HOST:$NGINX_PORT/
   Prometheus       http://$PROMETHEUS_HOST:$PROMETHEUS_PORT/targets
   Worker metrics   http://$WORKER_METRICS_HOST:$WORKER_METRICS_PORT/metrics  (SDK runtime: :$WORKER_SDK_METRICS_PORT)
@@ -114,7 +114,20 @@ down() {
   if [ -d "$STATE_DIR/redis" ]; then bash "$infra/redis/manage-cluster.sh" stop; fi
   if [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ]; then bash "$infra/postgres/manage-replication.sh" stop-all; fi
   bash "$here/temporal.sh" stop
-  [ "${JARVIS_WITHOUT_DOCKER:-0}" = 1 ] || bash "$infra/docker/dockerd.sh" stop
+  [ "${JARVIS_WITHOUT_DOCKER:-0}" = 1 ] || stop_engine_unless_shared
+}
+
+# The engine is one per machine: it stops only when nothing of another stack still runs on it.
+stop_engine_unless_shared() {
+  local others=""
+  if docker version >/dev/null 2>&1; then
+    others="$(docker ps -q | head -1)$(docker service ls -q 2>/dev/null | head -1)"
+  fi
+  if [ -n "$others" ]; then
+    log "Docker Engine left running: other containers or Swarm services still use it"
+  else
+    bash "$infra/docker/dockerd.sh" stop
+  fi
 }
 
 status() {

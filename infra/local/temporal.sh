@@ -6,6 +6,21 @@ LOG_TAG=temporal
 
 dir="$STATE_DIR/temporal"
 pidfile="$dir/server.pid"
+# The namespace the control plane uses (TEMPORAL_NAMESPACE, as @temporalio/envconfig reads it).
+namespace="${TEMPORAL_NAMESPACE:-default}"
+namespace_flags=()
+[ "$namespace" = default ] || namespace_flags=(--namespace "$namespace")
+
+# Service and Operation (keyword) in the control plane's namespace: start-dev registers its
+# --search-attribute flags in the default namespace; another one gets them here. Adding an
+# attribute that is there with the same type changes nothing.
+register_search_attributes() {
+  [ "$namespace" != default ] || return 0
+  "$TEMPORAL_BIN" operator search-attribute create --address "$TEMPORAL_HOST:$TEMPORAL_PORT" --namespace "$namespace" \
+    --name Service --type Keyword --name Operation --type Keyword >/dev/null \
+    || die "could not register the search attributes Service and Operation in namespace \"$namespace\""
+  log "search attributes Service and Operation registered in namespace \"$namespace\""
+}
 
 case "${1:-status}" in
   start)
@@ -17,15 +32,16 @@ case "${1:-status}" in
       --ip "$TEMPORAL_HOST" --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
       --http-port "$TEMPORAL_HTTP_PORT" --metrics-port "$TEMPORAL_METRICS_PORT" \
       --db-filename "$dir/temporal.db" \
-      --search-attribute Service=Keyword --search-attribute Operation=Keyword
+      --search-attribute Service=Keyword --search-attribute Operation=Keyword "${namespace_flags[@]}"
     wait_port "$TEMPORAL_PORT" 60 "Temporal" "$TEMPORAL_HOST"
     # The frontend accepts connections a moment before the namespace answers.
     ready=0
     for _ in $(seq 1 100); do
-      if "$TEMPORAL_BIN" operator namespace describe --address "$TEMPORAL_HOST:$TEMPORAL_PORT" default >/dev/null 2>&1; then ready=1; break; fi
+      if "$TEMPORAL_BIN" operator namespace describe --address "$TEMPORAL_HOST:$TEMPORAL_PORT" "$namespace" >/dev/null 2>&1; then ready=1; break; fi
       sleep 0.2
     done
-    [ "$ready" = 1 ] || die "Temporal's namespace \"default\" did not answer within 20s on $TEMPORAL_HOST:$TEMPORAL_PORT (see $LOG_DIR/temporal.log)"
+    [ "$ready" = 1 ] || die "Temporal's namespace \"$namespace\" did not answer within 20s on $TEMPORAL_HOST:$TEMPORAL_PORT (see $LOG_DIR/temporal.log)"
+    register_search_attributes
     log "Temporal on $TEMPORAL_HOST:$TEMPORAL_PORT, UI on http://$TEMPORAL_HOST:$TEMPORAL_UI_PORT"
     ;;
   stop) stop_pid "$pidfile" "Temporal" 30 ;;

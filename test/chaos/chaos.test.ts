@@ -1,6 +1,7 @@
 // The short chaos pass CI runs: a fixed seed, one scaling, one PostgreSQL and one Redis
 // operation, each with the worker SIGKILLed mid-operation, the Temporal dev server
-// restarted (on its persistent database) during the switchover, and a failover killed
+// SIGKILLed (and started again on its persistent database) during the switchover, a machine
+// crash (server and worker killed together) during the reshard, and a failover killed
 // during its rejoin (a violation the long pass found). Any invariant violation
 // fails the test with what was seen. The long pass is bench/chaos.sh.
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { planTrials } from './plan';
 
 const SEED = 20261128;
 
-describe('chaos: operations survive worker kills and a Temporal server restart', () => {
+describe('chaos: operations survive worker kills, a Temporal server crash and a machine crash', () => {
   after(async () => {
     // The other test files start from an empty platform.
     const { client, connection } = await temporalClient();
@@ -28,9 +29,11 @@ describe('chaos: operations survive worker kills and a Temporal server restart',
       operations: ['scaleUp', 'pgSwitchover', 'redisReshard'],
       killProbability: 1,
       serverRestartProbability: 0,
+      machineCrashProbability: 0,
     });
     // The switchover is short: the restart comes early so the workflow is still running.
     trials[1].serverRestartAtMs = 300;
+    trials[2].machineCrashAtMs = 1_500;
     // The case the long pass (seed 9090, trial 41) found: a worker killed during the old
     // primary's rejoin left a standby that only looked streaming for a few milliseconds.
     trials.push({ index: 3, operation: 'pgFailover', killAtMs: [2_850], respawnDelayMs: [2_758], pick: 0 });
@@ -57,7 +60,16 @@ describe('chaos: operations survive worker kills and a Temporal server restart',
     );
     assert.ok(
       t.serverRestartsWhileRunning >= 1,
-      `the server restart landed mid-operation and the workflow resumed after it (${JSON.stringify(report.trials[1].serverRestarts)})`,
+      `the server crash landed mid-operation and the workflow resumed after it (${JSON.stringify(report.trials[1].serverRestarts)})`,
+    );
+    const crashes = report.trials.flatMap((trial) => trial.serverRestarts);
+    assert.deepEqual(
+      crashes.map((r) => [r.kind, r.workflowStatus, r.workerKilled ?? null]),
+      [
+        ['server-crash', 'RUNNING', null],
+        ['machine-crash', 'RUNNING', true],
+      ],
+      'each crash is recorded with its kind, and the machine crash killed the worker too',
     );
   });
 });

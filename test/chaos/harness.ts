@@ -5,7 +5,7 @@ import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import Dockerode from 'dockerode';
 import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
-import { Writer, WritableProber } from '../../testkit/pg-cluster';
+import { clusterHealth, Writer, WritableProber } from '../../testkit/pg-cluster';
 import { SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
 import { clusterView } from '../../testkit/redis';
@@ -21,13 +21,14 @@ import {
 } from './invariants/instances';
 import { exactlyOnePrimary, neverTwoWritable, noAcknowledgedRowLost } from './invariants/postgres';
 import { noAcknowledgedRedisWriteLost, slotsCoveredNoneOpen } from './invariants/redis';
-import { broken, eventually, held, sleep, type InvariantResult } from './invariants/types';
+import { rolledBack, type PlatformBefore } from './invariants/rolled-back';
+import { broken, eventually, type InvariantResult } from './invariants/types';
 import { completedOrFailedClearly, waitForClose } from './invariants/workflow-outcome';
 import { OPERATION_SPECS, type OperationSpec, type StartedOperation } from './operations';
 import type { TrialPlan } from './plan';
 import { totalsOf, writeReport, type ChaosReport, type KillRecord, type ServerRestartRecord, type TrialReport } from './report';
 import { restorePlatform } from './restore';
-import { restartTemporalServer } from './temporal-server';
+import { strikeAsPlanned } from './strikes';
 import { WorkerSupervisor } from './worker-supervisor';
 
 export interface ChaosOptions {
@@ -56,51 +57,6 @@ function workerEnv(bounds: InstanceBounds): Record<string, string> {
     MAX_INSTANCES: String(bounds.max),
     APP_STARTUP_DELAY_MS: '2000',
   };
-}
-
-/** The workflow's status and the activities it is running at this moment: where the chaos struck. */
-async function workflowStatus(client: Client, workflowId: string): Promise<{ status: string; activities: string[] }> {
-  return client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .then(
-      (d) => ({ status: d.status.name, activities: (d.raw.pendingActivities ?? []).map((a) => a.activityType?.name ?? '?') }),
-      () => ({ status: 'UNREACHABLE', activities: [] }),
-    );
-}
-
-type ChaosEvent = { kind: 'kill'; atMs: number; respawnDelayMs: number } | { kind: 'restart'; atMs: number };
-
-function eventsOf(plan: TrialPlan): ChaosEvent[] {
-  const events: ChaosEvent[] = plan.killAtMs.map((atMs, i) => ({
-    kind: 'kill' as const,
-    atMs,
-    respawnDelayMs: plan.respawnDelayMs[i] ?? 0,
-  }));
-  if (plan.serverRestartAtMs !== undefined) events.push({ kind: 'restart', atMs: plan.serverRestartAtMs });
-  return events.sort((a, b) => a.atMs - b.atMs);
-}
-
-/** A failed operation must have left what it touched as it found it. */
-async function rolledBack(
-  spec: OperationSpec,
-  before: { instances: string[]; versions: string[]; redisNodes: number },
-): Promise<InvariantResult> {
-  const name = 'failed operation rolled back';
-  if (spec.domain === 'scaling') {
-    const now = await instanceProcesses(SERVICE);
-    const versions = now.map((p) => p.version).sort();
-    const same = now.length === before.instances.length && JSON.stringify(versions) === JSON.stringify(before.versions);
-    const detail = `before: ${before.instances.length} instances at ${before.versions.join(',')}; after: ${now.length} at ${versions.join(',')}`;
-    return same ? held(name, detail) : broken(name, detail);
-  }
-  if (spec.domain === 'redis') {
-    const nodes = (await clusterView()).nodes.length;
-    return nodes === before.redisNodes
-      ? held(name, `${nodes} Redis nodes, as before`)
-      : broken(name, `${before.redisNodes} Redis nodes before, ${nodes} after`);
-  }
-  return held(name, 'PostgreSQL: covered by the one-writable-server check');
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -151,6 +107,45 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   return { ...report, totals: totalsOf(report.trials) };
 }
 
+interface TrialProbes {
+  pgWriter: Writer;
+  prober: WritableProber;
+  sampler: InstanceCountSampler;
+  redisWriter: ListWriter;
+}
+
+/** Every invariant, read from the platform itself once the operation closed. */
+async function checkInvariants(
+  spec: OperationSpec,
+  outcome: TrialReport['outcome'],
+  probes: TrialProbes,
+  before: PlatformBefore,
+  bounds: InstanceBounds,
+): Promise<InvariantResult[]> {
+  const invariants: InvariantResult[] = [];
+  invariants.push(completedOrFailedClearly({ ...outcome, unreachablePolls: 0 }));
+  invariants.push(probes.sampler.result(bounds, spec.duringUpdate));
+  invariants.push(await eventually(() => noOrphanOrDuplicate(SERVICE), 20_000));
+  invariants.push(countWithinBounds(new Set((await instanceProcesses(SERVICE)).map((p) => p.name)).size, bounds, false));
+  invariants.push(await eventually(() => upstreamAliveAndReady(SERVICE), 30_000));
+  invariants.push(neverTwoWritable(probes.prober));
+  const pg = await exactlyOnePrimary(90_000);
+  invariants.push(pg.result);
+  invariants.push(
+    await noAcknowledgedRowLost(probes.pgWriter, pg.primary).catch((e: Error) =>
+      broken('no acknowledged PostgreSQL write lost', e.message),
+    ),
+  );
+  invariants.push(
+    await slotsCoveredNoneOpen(ports.redis[0], 30_000).catch((e: Error) => broken('all 16384 slots covered, none open', e.message)),
+  );
+  invariants.push(
+    await noAcknowledgedRedisWriteLost(probes.redisWriter).catch((e: Error) => broken('no acknowledged Redis write lost', e.message)),
+  );
+  if (outcome.status === 'FAILED') invariants.push(await rolledBack(spec.domain, before));
+  return invariants;
+}
+
 async function runTrial(
   client: Client,
   taskQueue: string,
@@ -164,80 +159,48 @@ async function runTrial(
   const trialStart = Date.now();
   const spec = OPERATION_SPECS[plan.operation];
   const beforeProcesses = await instanceProcesses(SERVICE);
-  const before = { instances: beforeProcesses.map((p) => p.name), versions: beforeProcesses.map((p) => p.version).sort(), redisNodes: 0 };
-  const pgWriter = await Writer.create(PG_TABLE);
-  const prober = new WritableProber();
-  const sampler = new InstanceCountSampler(SERVICE);
-  pgWriter.start();
+  const before: PlatformBefore = {
+    instances: beforeProcesses.map((p) => p.name),
+    versions: beforeProcesses.map((p) => p.version).sort(),
+    redisNodes: 0,
+  };
+  const probes: TrialProbes = {
+    pgWriter: await Writer.create(PG_TABLE),
+    prober: new WritableProber(),
+    sampler: new InstanceCountSampler(SERVICE),
+    redisWriter,
+  };
+  probes.pgWriter.start();
   redisWriter.start();
-  prober.start(250);
-  sampler.start();
-  const kills: KillRecord[] = [];
-  const serverRestarts: ServerRestartRecord[] = [];
+  probes.prober.start(250);
+  probes.sampler.start();
+  let strikes: { kills: KillRecord[]; serverRestarts: ServerRestartRecord[] } = { kills: [], serverRestarts: [] };
   let started: StartedOperation | undefined;
   let opStart = Date.now();
   let outcome: TrialReport['outcome'] = { status: 'NOT STARTED' };
-  const invariants: InvariantResult[] = [];
   try {
-    await pgWriter.waitForAcks(5);
+    await probes.pgWriter.waitForAcks(5);
     started = await spec.prepare({ client, taskQueue, pick: plan.pick, trialIndex: plan.index });
     before.redisNodes = (await clusterView()).nodes.length;
+    const pgNow = await clusterHealth();
+    before.pgPrimary = pgNow.healthy ? pgNow.primary : undefined;
     await client.workflow.start(started.workflowType, { taskQueue, workflowId: started.workflowId, args: [started.input] });
     opStart = Date.now();
-    for (const event of eventsOf(plan)) {
-      const wait = opStart + event.atMs - Date.now();
-      if (wait > 0) await sleep(wait);
-      const atMs = Date.now() - opStart;
-      const { status, activities } = await workflowStatus(client, started.workflowId);
-      if (event.kind === 'kill') {
-        const killed = await worker.sigkill();
-        await sleep(event.respawnDelayMs);
-        await worker.ensureRunning();
-        kills.push({
-          plannedAtMs: event.atMs,
-          atMs,
-          workflowStatus: status,
-          pendingActivities: activities,
-          killed,
-          respawnDelayMs: event.respawnDelayMs,
-        });
-      } else {
-        const restart = await restartTemporalServer(1_000);
-        await worker.ensureRunning();
-        serverRestarts.push({ plannedAtMs: event.atMs, atMs, workflowStatus: status, pendingActivities: activities, ...restart });
-      }
-    }
+    strikes = await strikeAsPlanned(client, worker, plan, started.workflowId, opStart);
     await worker.ensureRunning();
     const closed = await waitForClose(client, started.workflowId, timeoutMs);
     outcome = { status: closed.status, failure: closed.failure, result: closed.result };
   } catch (error) {
     outcome = { status: 'HARNESS ERROR', failure: { type: 'HarnessError', message: (error as Error).message } };
   }
+  const { kills, serverRestarts } = strikes;
   const operationMs = Date.now() - opStart;
   // A few writes after the operation, so the new primary's acknowledgements are checked too.
-  await pgWriter.waitForAcks(5, 60_000).catch(() => undefined);
-  await pgWriter.stop();
-  await prober.stop();
-  await sampler.stop();
-
-  invariants.push(completedOrFailedClearly({ ...outcome, unreachablePolls: 0 }));
-  invariants.push(sampler.result(bounds, spec.duringUpdate));
-  invariants.push(await eventually(() => noOrphanOrDuplicate(SERVICE), 20_000));
-  invariants.push(countWithinBounds(new Set((await instanceProcesses(SERVICE)).map((p) => p.name)).size, bounds, false));
-  invariants.push(await eventually(() => upstreamAliveAndReady(SERVICE), 30_000));
-  invariants.push(neverTwoWritable(prober));
-  const pg = await exactlyOnePrimary(90_000);
-  invariants.push(pg.result);
-  invariants.push(
-    await noAcknowledgedRowLost(pgWriter, pg.primary).catch((e: Error) => broken('no acknowledged PostgreSQL write lost', e.message)),
-  );
-  invariants.push(
-    await slotsCoveredNoneOpen(ports.redis[0], 30_000).catch((e: Error) => broken('all 16384 slots covered, none open', e.message)),
-  );
-  invariants.push(
-    await noAcknowledgedRedisWriteLost(redisWriter).catch((e: Error) => broken('no acknowledged Redis write lost', e.message)),
-  );
-  if (outcome.status === 'FAILED') invariants.push(await rolledBack(spec, before));
+  await probes.pgWriter.waitForAcks(5, 60_000).catch(() => undefined);
+  await probes.pgWriter.stop();
+  await probes.prober.stop();
+  await probes.sampler.stop();
+  const invariants = await checkInvariants(spec, outcome, probes, before, bounds);
 
   const restoreStart = Date.now();
   const restore: TrialReport['restore'] = { actions: [], ms: 0 };
@@ -268,7 +231,7 @@ async function runTrial(
   };
   const chaos = [
     ...kills.map((k) => `kill@${k.atMs}ms(${k.workflowStatus}${k.pendingActivities.length ? ` in ${k.pendingActivities.join('+')}` : ''})`),
-    ...serverRestarts.map((r) => `server-restart@${r.atMs}ms(${r.workflowStatus}, down ${r.downMs}ms)`),
+    ...serverRestarts.map((r) => `${r.kind}@${r.atMs}ms(${r.workflowStatus}, down ${r.downMs}ms)`),
   ].join(' ');
   log(
     `[chaos] trial ${plan.index} ${plan.operation}: ${outcome.status}${outcome.failure ? ` ${outcome.failure.type}` : ''} in ${operationMs} ms; ${chaos || 'no chaos'}; ` +

@@ -1,13 +1,15 @@
 // How the harness starts each operation: its workflow type, its mutex ID and an input
 // chosen from the live platform with the trial's `pick`. Some need a step first that is not
 // under chaos: pgFailover kills the primary's postmaster, redisRemoveNode first adds a node
-// and moves slots onto it, so that removing it has work to do.
+// and moves slots onto it, so that removing it has work to do, redisRebalance first moves
+// slots so the masters are uneven, and redisFix first leaves a slot open as an interrupted
+// reshard would.
 import type { Client } from '@temporalio/client';
 import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { PG_NAMES, postmasterPid, primeMonitor, waitClusterHealthy } from '../../testkit/pg-cluster';
 import { SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
-import { clusterView } from '../../testkit/redis';
+import { clusterView, withNode } from '../../testkit/redis';
 import { instanceProcesses } from './invariants/instances';
 import type { OperationName } from './plan';
 
@@ -130,6 +132,49 @@ export const OPERATION_SPECS: Record<OperationName, OperationSpec> = {
         workflowId: REDIS_MUTEX_ID,
         input: { nodeId: added.nodeId, ...MIGRATION },
         setup: `added node ${ports.redisExtra[0]} and resharded ${slots} slots to it`,
+      };
+    },
+  },
+  redisFailover: {
+    domain: 'redis',
+    duringUpdate: false,
+    prepare: async ({ pick }) => {
+      const replica = pickFrom(
+        (await clusterView()).nodes.filter((n) => n.role === 'replica'),
+        pick,
+      );
+      return { workflowType: 'redisFailover', workflowId: REDIS_MUTEX_ID, input: { replicaId: replica.id } };
+    },
+  },
+  redisRebalance: {
+    domain: 'redis',
+    duringUpdate: false,
+    prepare: async ({ client, taskQueue, pick }) => {
+      const masters = (await clusterView()).nodes.filter((n) => n.role === 'master' && n.slots.length > 0);
+      const target = pickFrom(masters, pick);
+      const slots = 400 + (Math.floor(pick * 1000) % 300);
+      await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: target.id, slots }] });
+      return {
+        workflowType: 'redisRebalance',
+        workflowId: REDIS_MUTEX_ID,
+        input: { thresholdPercent: 2, ...MIGRATION },
+        setup: `resharded ${slots} slots to ${target.host}:${target.port}, so the masters are uneven`,
+      };
+    },
+  },
+  redisFix: {
+    domain: 'redis',
+    duringUpdate: false,
+    prepare: async ({ pick }) => {
+      const [a, b] = (await clusterView()).nodes.filter((n) => n.role === 'master' && n.slots.length > 0);
+      // A slot of b that a imports (the first step of a reshard that never migrated a key): redisFix closes it.
+      const slot = b.slots[0][0] + (Math.floor(pick * 1000) % Math.max(1, b.slots[0][1] - b.slots[0][0]));
+      await withNode(a.port, (r) => r.call('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', b.id));
+      return {
+        workflowType: 'redisFix',
+        workflowId: REDIS_MUTEX_ID,
+        input: {},
+        setup: `slot ${slot} left importing on ${a.host}:${a.port} from ${b.host}:${b.port}`,
       };
     },
   },

@@ -4,7 +4,7 @@ import { OPERATION_TYPES } from '../../read-models/visibility';
 import { seededRandom } from './prng';
 
 /** The operation types the harness has no chaos spec for (OPERATION_SPECS in operations.ts). */
-const NOT_UNDER_CHAOS = ['scaleTo', 'redisRebalance', 'redisFailover', 'redisFix'] as const;
+const NOT_UNDER_CHAOS = ['scaleTo'] as const;
 export type OperationName = Exclude<(typeof OPERATION_TYPES)[number], (typeof NOT_UNDER_CHAOS)[number]>;
 
 /** Every other operation type, in the visibility read model's order (the seed's picks depend on it). */
@@ -19,8 +19,10 @@ export interface TrialPlan {
   killAtMs: number[];
   /** How long the worker stays dead after each kill before a new one starts. */
   respawnDelayMs: number[];
-  /** Milliseconds after the start at which the Temporal dev server is restarted, if it is. */
+  /** Milliseconds after the start at which the Temporal dev server gets SIGKILL (then starts again), if it does. */
   serverRestartAtMs?: number;
+  /** Milliseconds after the start at which the machine "crashes": the server and the worker get SIGKILL together. */
+  machineCrashAtMs?: number;
   /** A number in [0, 1) that picks among live candidates (the switchover target, the reshard target, the drained instance). */
   pick: number;
 }
@@ -39,6 +41,9 @@ export const CHAOS_WINDOW_MS: Record<OperationName, number> = {
   redisReshard: 10_000,
   redisAddNode: 4_000,
   redisRemoveNode: 12_000,
+  redisRebalance: 12_000,
+  redisFailover: 3_000,
+  redisFix: 1_000,
 };
 
 export interface PlanOptions {
@@ -49,6 +54,7 @@ export interface PlanOptions {
   killProbability?: number;
   secondKillProbability?: number;
   serverRestartProbability?: number;
+  machineCrashProbability?: number;
 }
 
 export function planTrials(options: PlanOptions): TrialPlan[] {
@@ -56,6 +62,7 @@ export function planTrials(options: PlanOptions): TrialPlan[] {
   const killP = options.killProbability ?? 0.85;
   const secondKillP = options.secondKillProbability ?? 0.3;
   const restartP = options.serverRestartProbability ?? 0.2;
+  const machineP = options.machineCrashProbability ?? 0.1;
   const trials: TrialPlan[] = [];
   for (let index = 0; index < options.count; index++) {
     const operation = options.operations?.length ? options.operations[index % options.operations.length] : random.pick(OPERATIONS);
@@ -64,7 +71,10 @@ export function planTrials(options: PlanOptions): TrialPlan[] {
     const killAtMs = Array.from({ length: kills }, () => random.int(100, window)).sort((a, b) => a - b);
     const respawnDelayMs = killAtMs.map(() => random.int(0, 3_000));
     const serverRestartAtMs = random.chance(restartP) ? random.int(100, window) : undefined;
-    trials.push({ index, operation, killAtMs, respawnDelayMs, serverRestartAtMs, pick: random.next() });
+    const pick = random.next();
+    // Drawn after the others, so a seed's earlier plans keep their kills, restarts and picks.
+    const machineCrashAtMs = random.chance(machineP) ? random.int(100, window) : undefined;
+    trials.push({ index, operation, killAtMs, respawnDelayMs, serverRestartAtMs, machineCrashAtMs, pick });
   }
   return trials;
 }

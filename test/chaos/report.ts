@@ -17,6 +17,8 @@ export interface KillRecord {
 }
 
 export interface ServerRestartRecord {
+  /** server-crash: SIGKILL of the Temporal server; machine-crash: the server and the worker killed together. */
+  kind: 'server-crash' | 'machine-crash';
   plannedAtMs: number;
   atMs: number;
   workflowStatus: string;
@@ -24,6 +26,9 @@ export interface ServerRestartRecord {
   downMs: number;
   dbBytesBefore: number;
   dbBytesAfter: number;
+  pid: number;
+  /** A machine crash also kills the worker. */
+  workerKilled?: boolean;
 }
 
 export interface TrialReport {

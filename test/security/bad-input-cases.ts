@@ -297,7 +297,7 @@ export const configCases: ConfigCase[] = [
   { env: { COOLDOWN_PERIOD: '-3' }, variable: 'COOLDOWN_PERIOD', message: /COOLDOWN_PERIOD/ },
   { env: { NGINX_PORT: '70000' }, variable: 'NGINX_PORT', message: /NGINX_PORT .*65535/ },
   { env: { REDIS_BASE_PORT: '80' }, variable: 'REDIS_BASE_PORT', message: /REDIS_BASE_PORT .*1024/ },
-  { env: { TEMPORAL_ADDRESS: '203.0.113.9:7233' }, variable: 'TEMPORAL_ADDRESS', message: /TEMPORAL_ADDRESS must be a loopback host:port/ },
+  { env: { TEMPORAL_ADDRESS: 'temporal.example.com' }, variable: 'TEMPORAL_ADDRESS', message: /TEMPORAL_ADDRESS has no port/ },
   // Endpoints (issue 13): any host is accepted, a malformed one is not. A host that does not
   // resolve is refused too (test/unit/endpoints.test.ts, with a stand-in resolver: a real
   // lookup of an unknown name would query this machine's DNS server, off loopback).

@@ -23,6 +23,10 @@ describe('chaos trial plan', () => {
       trials.some((t) => t.serverRestartAtMs !== undefined),
       'some trials restart the server',
     );
+    assert.ok(
+      trials.some((t) => t.machineCrashAtMs !== undefined),
+      'some trials crash the machine',
+    );
     for (const t of trials) {
       const window = CHAOS_WINDOW_MS[t.operation];
       assert.ok(
@@ -35,6 +39,7 @@ describe('chaos trial plan', () => {
       );
       assert.equal(t.respawnDelayMs.length, t.killAtMs.length);
       assert.ok(t.serverRestartAtMs === undefined || (t.serverRestartAtMs >= 100 && t.serverRestartAtMs <= window));
+      assert.ok(t.machineCrashAtMs === undefined || (t.machineCrashAtMs >= 100 && t.machineCrashAtMs <= window));
       assert.ok(t.pick >= 0 && t.pick < 1);
     }
   });

@@ -31,11 +31,16 @@ describe('worker configuration', () => {
     assert.equal(readWorkerConfig({}).dockerServiceName, undefined, 'the service name by default');
   });
 
+  it('accepts any Temporal host, as a real deployment names it', () => {
+    for (const address of ['203.0.113.9:7233', 'temporal.example.com:7233', 'my-ns.a1b2c.tmprl.cloud:7233'])
+      assert.equal(readWorkerConfig({ TEMPORAL_ADDRESS: address }).temporalAddress, address);
+  });
+
   const bad: Array<[Record<string, string>, RegExp]> = [
     [{ DOCKER_SERVICE_NAME: 'Jarvis App' }, /DOCKER_SERVICE_NAME must be a Docker service name/],
     [{ MAX_INSTANCES: 'ten' }, /MAX_INSTANCES/],
     [{ MIN_INSTANCES: '5', MAX_INSTANCES: '4' }, /MAX_INSTANCES \(4\) must not be below MIN_INSTANCES \(5\)/],
-    [{ TEMPORAL_ADDRESS: '203.0.113.9:7233' }, /TEMPORAL_ADDRESS must be a loopback/],
+    [{ TEMPORAL_ADDRESS: 'temporal.example.com' }, /TEMPORAL_ADDRESS has no port/],
     [{ SERVICES: 'jarvis-app,Bad Name' }, /SERVICES/],
     [{ ORCHESTRATOR: 'nomad' }, /ORCHESTRATOR/],
     [{ APP_BASE_PORT: '-1' }, /APP_BASE_PORT/],

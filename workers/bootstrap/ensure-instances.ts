@@ -3,9 +3,10 @@
 // below the minimum, then its cooldown): an operation in progress is waited for, and a
 // cooldown is cancelled (its instances stay) so that this scale-up can run.
 //   node dist/workers/bootstrap/ensure-instances.js <service> <count>
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { createClients, createOrchestrator } from '../../activities';
 import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
+import { connectTemporalClient } from '../../config/temporal-connect';
 import { readWorkerConfig } from '../../config/worker-config';
 import { scaleMutexId } from '../../contracts/scaling';
 import { progressQuery } from '../../contracts/common/progress';
@@ -17,9 +18,9 @@ async function main(): Promise<void> {
   const wanted = Number(wantedText);
   if (!Number.isInteger(wanted) || wanted < 0) throw new Error(`count must be a whole number, got "${wantedText}"`);
   const config = readWorkerConfig(process.env);
+  const connection = await connectTemporalClient(config.temporal);
   const clients = createClients(config);
   const orchestrator = createOrchestrator(await chooseOrchestrator(config, clients.docker), config, clients);
-  const connection = await Connection.connect({ address: config.temporalAddress });
   const client = new Client({ connection, namespace: config.namespace });
   const handle = client.workflow.getHandle(scaleMutexId(service));
   try {
