@@ -35,7 +35,7 @@ module.exports = {
     onlyMay('read-models', '^read-models/', '^(read-models|activities|policy|contracts|config|shared)/', 'read models read the platform and Temporal; nothing above them'),
     onlyMay('cli-through-temporal-and-read-models', '^cli/', '^(cli|read-models|policy|contracts|config)/', 'the CLI reaches the platform only through the Temporal client and the read models'),
     onlyMay('admin-api', '^admin-api/', '^(admin-api|read-models|policy|contracts|config|shared)/', 'the admin API serves read models'),
-    onlyMay('config', '^config/', '^(config|policy|contracts)/', 'configuration parsing is shared by every entry point'),
+    onlyMay('config', '^config/', '^(config|policy|contracts|shared)/', 'configuration parsing is shared by every entry point'),
     onlyMay('app-is-independent', '^app/', '^(app|shared)/', 'the reference app knows nothing of the control plane; what both need is in shared/'),
     onlyMay('shared-is-a-leaf', '^shared/', '^shared/', 'shared code is used by the app and the control plane and imports neither'),
     onlyMay('bench-uses-testkit', '^bench/', '^(bench|testkit|contracts|policy|config|shared|read-models|activities|app)/', 'benches share code with tests through testkit/, never test/'),

@@ -22,6 +22,7 @@ import { createPgTopologyActivities } from './postgres/pg-topology';
 import { createPgControlActivities } from './postgres/postgres-control';
 import { createPgProbeActivities } from './postgres/postgres-probe';
 import { createPgRejoinActivities } from './postgres/postgres-rejoin';
+import { hostFor } from '../shared/host-address';
 import { createRedisNodePool, type RedisNodePool } from './redis/redis-cluster-connections';
 import { createRedisFailoverActivities } from './redis/redis-cluster-failover';
 import { createRedisFixActivities } from './redis/redis-cluster-fix';
@@ -41,7 +42,10 @@ export interface ActivityClients {
 
 export function createClients(config: WorkerConfig): ActivityClients {
   let cluster: Cluster | undefined;
-  const redis = createRedisNodePool(config.redisClusterNodes, config.redisPassword);
+  const redis = createRedisNodePool(config.redisClusterNodes, config.redisPassword, (port) => ({
+    host: hostFor(config.redisHost, port - config.redisBasePort + 1),
+    port,
+  }));
   return {
     docker: new Dockerode({ socketPath: config.dockerSocket }),
     redis,
@@ -68,6 +72,7 @@ export function launchSettings(config: WorkerConfig): InstanceLaunchSettings {
     databaseUrl: config.databaseUrl,
     readReplicaUrls: config.readReplicaUrls,
     secretsFile: config.appSecretsFile,
+    instanceHost: config.appInstanceHost,
     stackId: config.stateDir,
   };
 }
@@ -123,6 +128,7 @@ export function createActivities(
       manageScript: config.redisManageScript,
       redisStateDir: config.redisStateDir,
       stateDir: config.stateDir,
+      host: config.redisHost,
       basePort: config.redisBasePort,
     }),
     ...createRedisFailoverActivities(clients.redis),

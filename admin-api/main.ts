@@ -1,4 +1,4 @@
-// The admin HTTP API of the control plane (loopback only, ADMIN_API_PORT, default 3000).
+// The admin HTTP API of the control plane (ADMIN_API_HOST, default 127.0.0.1; ADMIN_API_PORT, default 3000).
 // /api/admin/* need "Authorization: Bearer <ADMIN_TOKEN>" (constant-time compare), else 401.
 // /api/health is open so that a probe needs no secret; it tells only whether Temporal answers.
 import http from 'node:http';
@@ -7,6 +7,7 @@ import { connectTemporalClient } from '../config/temporal-connect';
 import { createAdminAuth } from '../shared/admin-auth';
 import { sendJson } from '../shared/http-kit';
 import { ConfigError, readWorkerConfig, type WorkerConfig } from '../config/worker-config';
+import { requireResolvableHosts } from '../config/endpoint-check';
 import { autoscalerStatus } from '../read-models/autoscaler-status';
 import { openPlatform } from '../read-models/platform';
 import { instanceCounts, instanceViews } from '../read-models/platform-view';
@@ -23,6 +24,7 @@ export async function startAdminApi(config: WorkerConfig, port = config.adminApi
   if (config.adminToken.length < 16)
     throw new ConfigError('ADMIN_TOKEN must be set (at least 16 characters) in the environment or in JARVIS_STATE_DIR/secrets.env');
   const auth = createAdminAuth(config.adminToken);
+  await requireResolvableHosts(config);
   const connection = await connectTemporalClient(config.temporal, 5_000);
   const client = new Client({ connection, namespace: config.namespace });
   const platform = await openPlatform(config);
@@ -69,7 +71,7 @@ export async function startAdminApi(config: WorkerConfig, port = config.adminApi
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, config.adminApiHost, () => resolve());
   });
   const address = server.address();
   return {
@@ -88,7 +90,7 @@ if (require.main === module) {
   (async () => {
     const config = readWorkerConfig(process.env);
     const api = await startAdminApi(config);
-    process.stdout.write(`admin API ready on http://127.0.0.1:${api.port}\n`);
+    process.stdout.write(`admin API ready on http://${config.adminApiHost}:${api.port}\n`);
     const stop = () => void api.close().then(() => process.exit(0));
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

@@ -2,27 +2,25 @@
 // environment or else from the KEY=VALUE file named by JARVIS_SECRETS_FILE. A bad value
 // stops start-up with a message that names the variable (never its value when secret).
 import { z } from 'zod';
+import { HOST_EXAMPLES, isHost, parseHostPortList, postgresUrlHost, type HostPort } from '../shared/host-address';
 import { readSecretsFile } from './lib/secrets-file';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$/;
-const postgresUrl = z.string().refine((v) => {
-  try {
-    const u = new URL(v);
-    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '' && u.pathname.length > 1;
-  } catch {
-    return false;
-  }
-}, 'must be a URL like postgres://user@127.0.0.1:5432/database');
+// The URL is never echoed: it may hold a password.
+const postgresUrl = z.string().superRefine((v, ctx) => {
+  const parsed = postgresUrlHost(v);
+  if ('problem' in parsed)
+    ctx.addIssue({ code: 'custom', message: `must be a URL like postgres://user@db-host:5432/database: it ${parsed.problem}` });
+});
 
 /** The instance's environment; exported for the configuration reference (docs/configuration.md). */
 export const appEnvSchema = z.object({
   PORT: int(1, 65535).describe('where the instance listens; under Swarm it comes from APP_BASE_PORT + INSTANCE_SLOT'),
   HOST: z
     .string()
-    .regex(/^127(\.\d{1,3}){3}$|^localhost$/, 'must be a loopback address such as 127.0.0.1')
+    .refine(isHost, `must be ${HOST_EXAMPLES} (0.0.0.0: every interface)`)
     .default('127.0.0.1')
-    .describe('the address the instance listens on (loopback)'),
+    .describe('the address the instance listens on, any host; `0.0.0.0` listens on every interface'),
   INSTANCE_ID: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes')
@@ -44,8 +42,14 @@ export const appEnvSchema = z.object({
   REDIS_CLUSTER_NODES: z
     .string()
     .default('127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003,127.0.0.1:7004,127.0.0.1:7005')
-    .refine((v) => v.split(',').every((n) => hostPort.test(n.trim())), 'must be a comma-separated list of host:port')
-    .describe('the Redis Cluster seed nodes, comma-separated `host:port`'),
+    .superRefine((v, ctx) => {
+      const parsed = parseHostPortList(v);
+      if ('problem' in parsed && !parsed.problem.includes('@'))
+        ctx.addIssue({ code: 'custom', message: `must be host:port,…: ${parsed.problem}` });
+      else if ('problem' in parsed)
+        ctx.addIssue({ code: 'custom', message: 'must be host:port,… (an item has credentials or a malformed host)' });
+    })
+    .describe('the Redis Cluster seed nodes, comma-separated `host:port`, any host (`redis-1:7000,redis-2:7001,…`)'),
   DATABASE_URL: postgresUrl
     .default('postgres://jarvis@127.0.0.1:5432/jarvis')
     .describe('the primary until a topology is published; user and database for every server'),
@@ -150,7 +154,9 @@ export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = String(i.path[0]);
-      const shown = (SECRET_KEYS as readonly string[]).includes(name) ? '' : ` (got ${JSON.stringify(merged[name])})`;
+      // A URL or a value with `user:password@` may carry a secret: it is never echoed.
+      const mayHoldSecret = (SECRET_KEYS as readonly string[]).includes(name) || name.endsWith('_URL') || /@/.test(merged[name] ?? '');
+      const shown = mayHoldSecret ? '' : ` (got ${JSON.stringify(merged[name])})`;
       return `${name}: ${i.message}${shown}`;
     });
     throw new AppConfigError(`invalid app configuration: ${problems.join('; ')}`);
@@ -169,10 +175,7 @@ export function parseAppSettings(env: NodeJS.ProcessEnv): AppSettings {
     version: e.APP_VERSION,
     startupDelayMs: e.STARTUP_DELAY_MS,
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
-    redisNodes: e.REDIS_CLUSTER_NODES.split(',').map((n) => {
-      const [host, port] = n.trim().split(':');
-      return { host, port: Number(port) };
-    }),
+    redisNodes: parseHostPortList(e.REDIS_CLUSTER_NODES) as HostPort[],
     redisUsername: e.REDIS_USERNAME,
     redisPassword: e.REDIS_APP_PASSWORD,
     databaseUrl: e.DATABASE_URL,

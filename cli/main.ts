@@ -152,7 +152,7 @@ const list = (value: string, previous: string[] = []) => [
 
 program
   .command('reshard')
-  .description('Redis Cluster: move N slots to a master (redisReshard); nodes by id, port or 127.0.0.1:port')
+  .description('Redis Cluster: move N slots to a master (redisReshard); nodes by id, port or host:port')
   .requiredOption('--slots <n>', 'how many slots to move', int('--slots'))
   .option('--from <nodes>', 'source masters, comma-separated or repeated (default: all other masters)', list)
   .requiredOption('--to <node>', 'the master that receives the slots')
@@ -184,7 +184,7 @@ program
   .command('add-node')
   .description('Redis Cluster: start a node on a port and join it (redisAddNode)')
   .requiredOption('--port <port>', "the new node's port, such as 7006", int('--port'))
-  .option('--replica-of <node>', '"auto", or the master (id, port or 127.0.0.1:port) to replicate')
+  .option('--replica-of <node>', '"auto", or the master (id, port or host:port) to replicate')
   .action(
     action((g, out, o: { port: number; replicaOf?: string }) =>
       cmd.simpleOperation(g, out, async (s) => {
@@ -206,7 +206,7 @@ program
 program
   .command('redis-failover')
   .description("Redis Cluster: planned failover to a replica, which becomes its master's master (redisFailover)")
-  .requiredOption('--replica <node>', 'the replica to promote (id, port or 127.0.0.1:port)')
+  .requiredOption('--replica <node>', 'the replica to promote (id, port or host:port)')
   .option('--timeout <seconds>', 'how long the roles may take to swap', int('--timeout'))
   .action(
     action((g, out, o: { replica: string; timeout?: number }) =>

@@ -30,6 +30,8 @@ export interface WorkerConfig {
   /** Held by the worker's activities only; never passed to a workflow. */
   adminToken: string;
   appBasePort: number;
+  /** APP_INSTANCE_HOST: where instance N listens and is reached; `{n}` stands for N. */
+  appInstanceHost: string;
   appImage: string;
   appDir: string;
   appVersion: string;
@@ -40,20 +42,25 @@ export interface WorkerConfig {
   prometheusUrl: string;
   nginxBin: string;
   nginxPrefix: string;
+  nginxHost: string;
   nginxPort: number;
   prometheusTargetsDir: string;
   dockerSocket: string;
+  workerMetricsHost: string;
   workerMetricsPort: number;
   postgres: PgSettings;
   redis: { nodes: Array<{ host: string; port: number }>; password: string };
   /** Seed nodes of the Redis Cluster; REDIS_BASE_PORT..+5 when REDIS_CLUSTER_NODES is not set. */
   redisClusterNodes: Array<{ host: string; port: number }>;
   redisBasePort: number;
+  /** REDIS_HOST: the host of node N of this stack (`{n}` stands for N = port - REDIS_BASE_PORT + 1). */
+  redisHost: string;
   /** Only read by activities; never put in a workflow input, result or log. */
   redisPassword: string;
   redisManageScript: string;
   redisStateDir: string;
   workerSdkMetricsPort: number;
+  adminApiHost: string;
   adminApiPort: number;
   /** Whether the worker starts healthRouter for each service when it starts (HEALTH_ROUTER_ENABLED). */
   healthRouterEnabled: boolean;
@@ -63,6 +70,8 @@ export interface WorkerConfig {
 
 export interface PgSettings {
   ports: { primary: number; replica1: number; replica2: number };
+  /** Each server's host (PG_*_HOST); servers are told apart by name, so they may share a port. */
+  hosts: { primary: string; replica1: string; replica2: string };
   bin: string;
   dataRoot: string;
   socketDir: string;

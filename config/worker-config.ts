@@ -5,6 +5,7 @@ import type { AutoscaleConfig } from '../policy/scaling/autoscale';
 import { validateAutoscaleConfig } from '../policy/scaling/autoscale-config';
 import type { HealthRouterSettings } from '../policy/routing/health-router';
 import { validateHealthRouterSettings } from '../policy/routing/health-router-input';
+import { hostFor, parseHostPortList, type HostPort } from '../shared/host-address';
 import { ConfigError, configErrorFromIssues } from './config-error';
 import { readSecret } from './secrets';
 import { readTemporalSettings } from './temporal-settings';
@@ -78,6 +79,7 @@ function pgSettings(e: WorkerEnv, secretsFile: string): PgSettings {
   const dataRoot = e.PG_DATA_ROOT ?? path.join(e.JARVIS_STATE_DIR, 'postgres');
   return {
     ports: { primary: e.PG_PRIMARY_PORT, replica1: e.PG_REPLICA1_PORT, replica2: e.PG_REPLICA2_PORT },
+    hosts: { primary: e.PG_PRIMARY_HOST, replica1: e.PG_REPLICA1_HOST, replica2: e.PG_REPLICA2_HOST },
     bin: e.PG_BIN,
     dataRoot,
     socketDir: e.PG_SOCKET_DIR ?? path.join(dataRoot, 'sockets'),
@@ -91,12 +93,15 @@ function pgSettings(e: WorkerEnv, secretsFile: string): PgSettings {
 }
 
 function redisSettings(e: WorkerEnv, secretsFile: string) {
-  const seeds = e.REDIS_CLUSTER_NODES ?? [0, 1, 2, 3, 4, 5].map((i) => `127.0.0.1:${e.REDIS_BASE_PORT + i}`).join(',');
-  const nodes = () => seeds.split(',').map((hp) => ({ host: hp.split(':')[0], port: Number(hp.split(':')[1]) }));
+  const seeds =
+    e.REDIS_CLUSTER_NODES ?? [1, 2, 3, 4, 5, 6].map((n) => `${hostFor(e.REDIS_HOST, n)}:${e.REDIS_BASE_PORT + n - 1}`).join(',');
+  // The schema checked every item, so each parses; a copy per caller, since ioredis may keep what it is given.
+  const nodes = () => (parseHostPortList(seeds) as HostPort[]).map((n) => ({ ...n }));
   const password = e.REDIS_PASSWORD || readSecret('REDIS_PASSWORD', {}, secretsFile);
   return {
     redisClusterNodes: nodes(),
     redisBasePort: e.REDIS_BASE_PORT,
+    redisHost: e.REDIS_HOST,
     redisPassword: password,
     redisManageScript: e.REDIS_MANAGE_SCRIPT,
     redisStateDir: path.join(e.JARVIS_STATE_DIR, 'redis'),
@@ -105,12 +110,13 @@ function redisSettings(e: WorkerEnv, secretsFile: string) {
 }
 
 function databaseUrls(e: WorkerEnv) {
-  const pgUrl = (port: number) => `postgresql://jarvis@127.0.0.1:${port}/jarvis`;
+  const pgUrl = (host: string, port: number) => `postgresql://jarvis@${host}:${port}/jarvis`;
   return {
-    databaseUrl: withoutPassword(e.DATABASE_URL ?? pgUrl(e.PG_PRIMARY_PORT)),
-    readReplicaUrls: [e.READ_REPLICA_1_URL ?? pgUrl(e.PG_REPLICA1_PORT), e.READ_REPLICA_2_URL ?? pgUrl(e.PG_REPLICA2_PORT)].map(
-      withoutPassword,
-    ),
+    databaseUrl: withoutPassword(e.DATABASE_URL ?? pgUrl(e.PG_PRIMARY_HOST, e.PG_PRIMARY_PORT)),
+    readReplicaUrls: [
+      e.READ_REPLICA_1_URL ?? pgUrl(e.PG_REPLICA1_HOST, e.PG_REPLICA1_PORT),
+      e.READ_REPLICA_2_URL ?? pgUrl(e.PG_REPLICA2_HOST, e.PG_REPLICA2_PORT),
+    ].map(withoutPassword),
   };
 }
 
@@ -118,6 +124,7 @@ function instanceSettings(e: WorkerEnv) {
   return {
     appShutdownDeadlineMs: e.APP_SHUTDOWN_DEADLINE_MS,
     appBasePort: e.APP_BASE_PORT,
+    appInstanceHost: e.APP_INSTANCE_HOST,
     appImage: e.APP_IMAGE,
     appDir: e.APP_DIR,
     appVersion: e.APP_VERSION,
@@ -126,6 +133,7 @@ function instanceSettings(e: WorkerEnv) {
     prometheusUrl: e.PROMETHEUS_URL.replace(/\/$/, ''),
     nginxBin: e.NGINX_BIN,
     nginxPrefix: path.join(e.JARVIS_STATE_DIR, 'nginx'),
+    nginxHost: e.NGINX_HOST,
     nginxPort: e.NGINX_PORT,
     prometheusTargetsDir: path.join(e.JARVIS_STATE_DIR, 'prometheus', 'targets'),
     dockerSocket: e.DOCKER_SOCKET,
@@ -158,8 +166,10 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     logDir: path.join(e.JARVIS_STATE_DIR, 'logs'),
     adminToken: readSecret('ADMIN_TOKEN', env, secretsFile),
     ...instanceSettings(e),
+    workerMetricsHost: e.WORKER_METRICS_HOST,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     workerSdkMetricsPort: e.WORKER_SDK_METRICS_PORT ?? (e.WORKER_METRICS_PORT > 0 ? e.WORKER_METRICS_PORT + 1 : 0),
+    adminApiHost: e.ADMIN_API_HOST,
     adminApiPort: e.ADMIN_API_PORT,
     healthRouterEnabled: e.HEALTH_ROUTER_ENABLED === 'true',
     healthRouter: healthRouterSettings(e),

@@ -1,19 +1,25 @@
 // PostgreSQL and Redis: where they are, and the control plane's own secrets for them.
 import path from 'node:path';
 import { z } from 'zod';
-import { doc, int, repoRoot } from './env-kit';
+import { doc, host, hostPortList, hostTemplate, int, postgresUrl, repoRoot } from './env-kit';
 
-const pgUrl = (what: string, port: string) =>
+const pgUrl = (what: string, server: string) =>
   doc(
-    z.string().url().optional(),
-    `${what}; the password never comes from the URL (it is dropped; passwords come from the secrets file)`,
-    `postgresql://jarvis@127.0.0.1:${port}/jarvis`,
+    postgresUrl().optional(),
+    `${what}, any host; the password never comes from the URL (it is dropped; passwords come from the secrets file)`,
+    `postgresql://jarvis@PG_${server}_HOST:PG_${server}_PORT/jarvis`,
   );
 
+const pgHost = (name: string) =>
+  doc(host().default('127.0.0.1'), `the host of the server named \`${name}\` (one host per server; the same port on each is fine)`);
+
 export const postgresEnv = {
-  DATABASE_URL: pgUrl('the PostgreSQL primary until a topology is published', 'PG_PRIMARY_PORT'),
-  READ_REPLICA_1_URL: pgUrl('the first read replica', 'PG_REPLICA1_PORT'),
-  READ_REPLICA_2_URL: pgUrl('the second read replica', 'PG_REPLICA2_PORT'),
+  DATABASE_URL: pgUrl('the PostgreSQL primary until a topology is published', 'PRIMARY'),
+  READ_REPLICA_1_URL: pgUrl('the first read replica', 'REPLICA1'),
+  READ_REPLICA_2_URL: pgUrl('the second read replica', 'REPLICA2'),
+  PG_PRIMARY_HOST: pgHost('primary'),
+  PG_REPLICA1_HOST: pgHost('replica1'),
+  PG_REPLICA2_HOST: pgHost('replica2'),
   PG_PRIMARY_PORT: doc(int(1, 65535).default(5432), 'the local server named `primary` (names stay whatever the role)'),
   PG_REPLICA1_PORT: doc(int(1, 65535).default(5433), 'the local server named `replica1`'),
   PG_REPLICA2_PORT: doc(int(1, 65535).default(5434), 'the local server named `replica2`'),
@@ -35,15 +41,13 @@ export const postgresEnv = {
 export const redisEnv = {
   REDIS_BASE_PORT: doc(int(1024, 55535).default(7000), 'the base six nodes are on +0…+5 (never removed); extra nodes go from +6'),
   REDIS_CLUSTER_NODES: doc(
-    z
-      .string()
-      .regex(
-        /^(127\.\d+\.\d+\.\d+:\d+)(,127\.\d+\.\d+\.\d+:\d+)*$/,
-        'must be a comma-separated list of loopback host:port such as 127.0.0.1:7000,127.0.0.1:7001',
-      )
-      .optional(),
-    'seed nodes of the Redis Cluster, comma-separated `host:port`',
-    '127.0.0.1:REDIS_BASE_PORT … +5',
+    hostPortList().optional(),
+    'seed nodes of the Redis Cluster, comma-separated `host:port`, any host (`redis-1:7000,redis-2:7001,…`)',
+    'REDIS_HOST:REDIS_BASE_PORT … +5',
+  ),
+  REDIS_HOST: doc(
+    hostTemplate().default('127.0.0.1'),
+    'the host of the nodes this stack runs itself (a node it adds, the default seeds); `{n}` becomes the node number 1, 2, … (`127.0.2.{n}`)',
   ),
   REDIS_PASSWORD: doc(
     z.string().default(''),

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { SERVICE_NAME_PATTERN, TASK_QUEUE } from '../contracts/common/names';
-import { doc, int, repoRoot } from './env-kit';
+import { doc, host, hostTemplate, int, repoRoot } from './env-kit';
 
 export const platformEnv = {
   TASK_QUEUE: doc(z.string().min(1).default(TASK_QUEUE), 'the task queue the worker serves and the CLI starts workflows on'),
@@ -33,6 +33,12 @@ export const platformEnv = {
     int(0, 600_000).default(30_000),
     "passed to new instances: past it an instance's graceful shutdown exits anyway",
   ),
+  APP_INSTANCE_HOST: doc(
+    hostTemplate()
+      .refine((v) => !/^0\.0\.0\.0$|^\[::\]$/.test(v), 'must be an address the instances are reached at, not a wildcard such as 0.0.0.0')
+      .default('127.0.0.1'),
+    'where each instance listens and is reached (nginx, probes); `{n}` becomes its number (`127.0.3.{n}`); `0.0.0.0` is not an address to reach',
+  ),
   APP_BASE_PORT: doc(int(1024, 60000).default(3100), 'instance N listens on APP_BASE_PORT + N'),
   APP_IMAGE: doc(z.string().min(1).default('jarvis-app:local'), 'the image of the `docker` and `swarm` drivers'),
   APP_DIR: doc(z.string().min(1).default(repoRoot), 'the built app (mounted read-only at /app in containers)'),
@@ -54,6 +60,7 @@ export const platformEnv = {
   ),
   APP_STARTUP_DELAY_MS: doc(int(0, 600_000).default(500), 'passed to new instances; the tests raise it to hold a health wait open'),
   NGINX_BIN: doc(z.string().min(1).default('/usr/sbin/nginx'), 'the nginx binary that checks (`-t`) and reloads the load balancer'),
+  NGINX_HOST: doc(host().default('127.0.0.1'), 'where the load balancer listens: a scale-up proves the new instance is reached through it'),
   NGINX_PORT: doc(int(1, 65535).default(8080), 'the load balancer in front of the instances'),
   PROMETHEUS_URL: doc(
     z
@@ -62,11 +69,13 @@ export const platformEnv = {
       .default('http://127.0.0.1:9090'),
     'the Prometheus that `jarvis-scale backtest --from/--to` reads recorded metrics from',
   ),
+  WORKER_METRICS_HOST: doc(host().default('127.0.0.1'), "the address the worker's metrics endpoints bind (`0.0.0.0`: every interface)"),
   WORKER_METRICS_PORT: doc(int(0, 65535).default(9464), "the worker's Prometheus endpoint (0: off)"),
   WORKER_SDK_METRICS_PORT: doc(
     int(0, 65535).optional(),
     "the Temporal SDK runtime's own Prometheus endpoint (0: off), so stacks on other ports do not collide",
     'WORKER_METRICS_PORT + 1',
   ),
-  ADMIN_API_PORT: doc(int(0, 65535).default(3000), 'the admin HTTP API (admin-api/main.ts), loopback only'),
+  ADMIN_API_HOST: doc(host().default('127.0.0.1'), 'the address the admin HTTP API binds (`0.0.0.0`: every interface)'),
+  ADMIN_API_PORT: doc(int(0, 65535).default(3000), 'the admin HTTP API (admin-api/main.ts)'),
 };

@@ -14,9 +14,9 @@ export interface InstanceView extends InstanceInfo {
   health: { status: number | null; healthy: boolean; error?: string } | null;
 }
 
-async function probeHealth(port: number, timeoutMs: number): Promise<NonNullable<InstanceView['health']>> {
+async function probeHealth(host: string, port: number, timeoutMs: number): Promise<NonNullable<InstanceView['health']>> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/api/health`, {
+    const res = await fetch(`http://${host}:${port}/api/health`, {
       signal: AbortSignal.timeout(timeoutMs),
       headers: { connection: 'close' },
     });
@@ -53,7 +53,7 @@ export async function instanceViews(
         cpuPercent: record?.cpuPercent ?? null,
         memoryPercent: record?.memoryPercent ?? null,
         activeConnections: record?.activeConnections ?? null,
-        health: options.probe && i.running ? await probeHealth(i.port, options.timeoutMs ?? 2_000) : null,
+        health: options.probe && i.running ? await probeHealth(i.host, i.port, options.timeoutMs ?? 2_000) : null,
       };
     }),
   );

@@ -38,5 +38,5 @@ const server = createServer((req, res) => {
     }
   });
 });
-server.listen(port, '127.0.0.1');
+server.listen(port, process.env.ALERT_RECEIVER_HOST ?? '127.0.0.1');
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Cluster } from 'ioredis';
 import { createInstanceRegistry } from '../shared/instance-registry';
 import { createNginxActivities } from '../activities/routing/nginx';
-import { ports } from './ports';
+import { hosts, ports, redisHost } from './ports';
 import { repoRoot, stackSecrets, stateDir, testWorkerConfig } from './stack';
 
 export const APP_SERVICE = 'jarvis-app';
@@ -148,7 +148,7 @@ export async function startInstancesBehindNginx(numbers: number[]): Promise<AppI
   return instances;
 }
 
-export const nginxUrl = `http://127.0.0.1:${ports.nginx}`;
+export const nginxUrl = `http://${hosts.nginx}:${ports.nginx}`;
 
 /**
  * Waits until nginx's reloaded workers route to exactly `expected` (instance ids): requests
@@ -197,7 +197,7 @@ export async function cleanUpInstances(): Promise<void> {
 /** A Redis Cluster connection of the test's own, like the control plane's. */
 export function testRedis(): Cluster {
   return new Cluster(
-    ports.redis.map((port) => ({ host: '127.0.0.1', port })),
+    ports.redis.map((port) => ({ host: redisHost(port), port })),
     { redisOptions: { password: stackSecrets().REDIS_PASSWORD } },
   );
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { commitNumberedRows, connectFirstWritable } from './numbered-writes';
-import { ports } from './ports';
+import { hosts, ports } from './ports';
 import { type TemporalSession, useTemporalSession } from './temporal-session';
 import { stackSecrets, stateDir } from './stack';
 
@@ -17,6 +17,11 @@ export type PgName = (typeof PG_NAMES)[number];
 export const pgPort = (name: PgName): number =>
   ({ primary: ports.pgPrimary, replica1: ports.pgReplica1, replica2: ports.pgReplica2 })[name];
 export const pgNameOfPort = (port: number): PgName | undefined => PG_NAMES.find((n) => pgPort(n) === port);
+/** A server by name (its host and port: in the several-hosts shape all three share a port), or by port on 127.0.0.1's layout. */
+const endpointOf = (server: PgName | number) =>
+  typeof server === 'number'
+    ? { host: hosts.pg[pgNameOfPort(server) ?? 'primary'], port: server }
+    : { host: hosts.pg[server], port: pgPort(server) };
 
 /** What the HA workers need from the environment: the secrets (never in an input) and the ports. */
 export function pgWorkerEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -33,11 +38,10 @@ export function pgWorkerEnv(extra: Record<string, string> = {}): Record<string, 
 }
 
 /** A client (not yet connected) of one server, as the superuser or the app's user; its idle errors are ignored. */
-function pgClient(port: number, user: 'postgres' | 'jarvis', connectTimeoutMs: number, queryTimeoutMs: number): PgClient {
+function pgClient(server: PgName | number, user: 'postgres' | 'jarvis', connectTimeoutMs: number, queryTimeoutMs: number): PgClient {
   const secrets = stackSecrets();
   const pg = new PgClient({
-    host: '127.0.0.1',
-    port,
+    ...endpointOf(server),
     user,
     password: user === 'postgres' ? secrets.PG_SUPERUSER_PASSWORD : secrets.PG_APP_PASSWORD,
     database: user === 'postgres' ? 'postgres' : 'jarvis',
@@ -48,7 +52,12 @@ function pgClient(port: number, user: 'postgres' | 'jarvis', connectTimeoutMs: n
   return pg;
 }
 
-export async function withPg<T>(port: number, user: 'postgres' | 'jarvis', fn: (pg: PgClient) => Promise<T>, timeoutMs = 1000): Promise<T> {
+export async function withPg<T>(
+  port: PgName | number,
+  user: 'postgres' | 'jarvis',
+  fn: (pg: PgClient) => Promise<T>,
+  timeoutMs = 1000,
+): Promise<T> {
   const pg = pgClient(port, user, timeoutMs, 15_000);
   await pg.connect();
   try {
@@ -62,9 +71,7 @@ export async function withPg<T>(port: number, user: 'postgres' | 'jarvis', fn: (
 export async function writableNow(): Promise<PgName[]> {
   const roles = await Promise.all(
     PG_NAMES.map((name) =>
-      withPg(pgPort(name), 'postgres', async (pg) => (await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(
-        () => false,
-      ),
+      withPg(name, 'postgres', async (pg) => (await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false).catch(() => false),
     ),
   );
   return PG_NAMES.filter((_, i) => roles[i]);
@@ -82,7 +89,7 @@ export async function clusterHealth(): Promise<ClusterHealth> {
   if (writable.length !== 1) return { healthy: false, detail: `writable: ${writable.join(', ') || 'none'}` };
   const primary = writable[0];
   const rows = await withPg(
-    pgPort(primary),
+    primary,
     'postgres',
     async (pg) =>
       (await pg.query("SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = 'quorum' ORDER BY 1"))
@@ -156,7 +163,7 @@ export class Writer {
 
   static async create(table: string): Promise<Writer> {
     const primary = await waitClusterHealthy();
-    await withPg(pgPort(primary), 'jarvis', async (pg) => {
+    await withPg(primary, 'jarvis', async (pg) => {
       await pg.query(`CREATE TABLE IF NOT EXISTS ${table} (n bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
       await pg.query(`TRUNCATE ${table}`);
     });
@@ -168,7 +175,7 @@ export class Writer {
     this.loop = commitNumberedRows<PgName>({
       table: this.table,
       running: () => this.running,
-      connectWritable: () => connectFirstWritable(PG_NAMES, (name) => pgClient(pgPort(name), 'jarvis', 500, 20_000)),
+      connectWritable: () => connectFirstWritable(PG_NAMES, (name) => pgClient(name, 'jarvis', 500, 20_000)),
       acknowledged: (n, server) => this.acked.push({ n, atMs: Date.now(), server }),
       failed: () => (this.errors += 1),
     });
@@ -208,7 +215,7 @@ export class Writer {
   async missingOn(name: PgName): Promise<number[]> {
     const wanted = this.acked.map((a) => a.n);
     const present = await withPg(
-      pgPort(name),
+      name,
       'jarvis',
       async (pg) => (await pg.query(`SELECT n FROM ${this.table} WHERE n = ANY($1::bigint[])`, [wanted])).rows.map((r) => Number(r.n)),
       5000,

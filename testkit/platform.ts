@@ -36,15 +36,15 @@ export async function instancesSeenThroughLoadBalancer(tries: number): Promise<s
   const { config } = parts();
   const seen: string[] = [];
   for (let i = 0; i < tries; i++) {
-    const res = await fetch(`http://127.0.0.1:${config.nginxPort}/api/ping`, { headers: { connection: 'close' } });
+    const res = await fetch(`http://${config.nginxHost}:${config.nginxPort}/api/ping`, { headers: { connection: 'close' } });
     await res.arrayBuffer();
     seen.push(res.headers.get('x-instance-id') ?? `HTTP ${res.status}`);
   }
   return seen;
 }
 
-export async function healthOf(port: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+export async function healthOf(port: number, host = '127.0.0.1'): Promise<number> {
+  const res = await fetch(`http://${host}:${port}/api/health`);
   await res.arrayBuffer();
   return res.status;
 }

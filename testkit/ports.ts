@@ -1,4 +1,8 @@
-// The stack's ports, from the same variables the stack scripts read (infra/local/common.sh).
+// The stack's ports and addresses, from the same variables the stack scripts read
+// (infra/local/common.sh): 127.0.0.1 by default, one loopback address per part in the
+// several-hosts shape (infra/local/several-hosts.sh).
+import { hostFor } from '../shared/host-address';
+
 function port(name: string, fallback: number): number {
   const value = process.env[name];
   return value ? Number(value) : fallback;
@@ -27,4 +31,19 @@ export const ports = {
   appTestBase: port('APP_BASE_PORT', 3100) + 50,
 };
 
-export const temporalAddress = process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${temporal}`;
+const host = (name: string) => process.env[name] || '127.0.0.1';
+
+export const hosts = {
+  temporal: host('TEMPORAL_HOST'),
+  pg: { primary: host('PG_PRIMARY_HOST'), replica1: host('PG_REPLICA1_HOST'), replica2: host('PG_REPLICA2_HOST') },
+  nginx: host('NGINX_HOST'),
+  prometheus: host('PROMETHEUS_HOST'),
+  workerMetrics: host('WORKER_METRICS_HOST'),
+};
+
+/** The address of this stack's Redis node on `port` (REDIS_HOST, `{n}` standing for the node's number). */
+export function redisHost(port: number): string {
+  return hostFor(process.env.REDIS_HOST || '127.0.0.1', port - redisBase + 1);
+}
+
+export const temporalAddress = process.env.TEMPORAL_ADDRESS ?? `${hosts.temporal}:${temporal}`;

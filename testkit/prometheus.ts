@@ -1,5 +1,5 @@
 // The test stack's live Prometheus: instant queries and alert states.
-import { ports } from './ports';
+import { hosts, ports } from './ports';
 
 export interface PrometheusAlert {
   labels: Record<string, string>;
@@ -7,13 +7,13 @@ export interface PrometheusAlert {
 }
 
 export async function prometheusAlerts(): Promise<PrometheusAlert[]> {
-  const response = await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/alerts`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`http://${hosts.prometheus}:${ports.prometheus}/api/v1/alerts`, { signal: AbortSignal.timeout(10_000) });
   const body = (await response.json()) as { data: { alerts: PrometheusAlert[] } };
   return body.data.alerts;
 }
 
 export async function instantQuery(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-  const url = `http://127.0.0.1:${ports.prometheus}/api/v1/query?${new URLSearchParams({ query: promql })}`;
+  const url = `http://${hosts.prometheus}:${ports.prometheus}/api/v1/query?${new URLSearchParams({ query: promql })}`;
   const body = (await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json()) as {
     status: string;
     error?: string;

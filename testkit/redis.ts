@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Redis, { type RedisOptions } from 'ioredis';
 import { coverageProblems, parseClusterNodes, type ClusterView } from '../policy/redis/redis-cluster-view';
-import { ports } from './ports';
+import { ports, redisHost } from './ports';
 import { stackSecrets, stateDir } from './stack';
 
 const run = promisify(execFile);
@@ -24,7 +24,14 @@ export function redisWorkerEnv(): Record<string, string> {
 
 /** One connection to one node, as the control plane by default; `options` can connect as another user. */
 export async function withNode<T>(port: number, fn: (redis: Redis) => Promise<T>, options: RedisOptions = {}): Promise<T> {
-  const redis = new Redis({ host: '127.0.0.1', port, password: redisPassword(), maxRetriesPerRequest: 1, lazyConnect: true, ...options });
+  const redis = new Redis({
+    host: redisHost(port),
+    port,
+    password: redisPassword(),
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+    ...options,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -35,13 +42,13 @@ export async function withNode<T>(port: number, fn: (redis: Redis) => Promise<T>
 }
 
 export async function clusterView(port = ports.redis[0]): Promise<ClusterView> {
-  return withNode(port, async (r) => parseClusterNodes((await r.call('CLUSTER', 'NODES')) as string, `127.0.0.1:${port}`));
+  return withNode(port, async (r) => parseClusterNodes((await r.call('CLUSTER', 'NODES')) as string, `${redisHost(port)}:${port}`));
 }
 
 /** `redis-cli --cluster check`: clean means exit 0 and neither a warning nor an error. */
 export async function redisCliCheck(port = ports.redis[0]): Promise<{ clean: boolean; output: string }> {
   try {
-    const { stdout } = await run('redis-cli', ['--cluster', 'check', `127.0.0.1:${port}`], {
+    const { stdout } = await run('redis-cli', ['--cluster', 'check', `${redisHost(port)}:${port}`], {
       env: { ...process.env, REDISCLI_AUTH: redisPassword() },
       timeout: 30_000,
     });

@@ -5,6 +5,7 @@ import { createActivities, createClients, createOrchestrator } from '../activiti
 import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { requireWorkerSecrets } from '../config/required-secrets';
+import { requireResolvableHosts } from '../config/endpoint-check';
 import { connectTemporalClient, connectTemporalNative, TemporalUnreachableError } from '../config/temporal-connect';
 import { ensureAutoscaleSchedules } from './bootstrap/schedules';
 import { ensureHealthRouters } from './bootstrap/health-routers';
@@ -19,9 +20,11 @@ import { workflowSource } from '../config/workflow-source';
 async function main(): Promise<void> {
   const config = readWorkerConfig(process.env);
   requireWorkerSecrets(config);
-  // The SDK runtime's own metrics (task slots, poll latencies, …) on their own loopback port.
+  await requireResolvableHosts(config);
+  // The SDK runtime's own metrics (task slots, poll latencies, …) on their own port, beside the worker's.
   if (config.workerSdkMetricsPort > 0) {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerSdkMetricsPort}` } } } });
+    const bindAddress = `${config.workerMetricsHost}:${config.workerSdkMetricsPort}`;
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
   }
   // Temporal first: a wrong address, certificate, API key or namespace stops the worker before it touches anything.
   const connection = await connectTemporalNative(config.temporal);
@@ -48,7 +51,7 @@ async function main(): Promise<void> {
     services: config.services,
   });
   registerRedisMetrics(workerRegistry, clients.redis);
-  const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort) : undefined;
+  const metrics = config.workerMetricsPort > 0 ? serveWorkerMetrics(config.workerMetricsPort, config.workerMetricsHost) : undefined;
   if (process.env.CREATE_SCHEDULES !== 'false') {
     for (const outcome of await ensureAutoscaleSchedules(client, config)) {
       process.stdout

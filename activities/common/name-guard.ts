@@ -3,6 +3,7 @@
 // itself, non-retryably. A name here is lowercase letters, digits and dashes: nothing a
 // shell, nginx or a path could read as syntax ("..", "/", ";", newlines, spaces, quotes).
 import { SERVICE_NAME_PATTERN } from '../../contracts/common/names';
+import { isHost } from '../../shared/host-address';
 import { FailureType, permanentFailure } from './errors';
 
 /** Instance ids, as app/settings.ts accepts them for INSTANCE_ID. */
@@ -28,6 +29,16 @@ export function guardInstanceName(value: unknown): void {
 
 export function guardVersion(value: unknown): void {
   guard('version', value, VERSION_PATTERN, 'letters, digits, ".", "_" or "-"');
+}
+
+/** A host that goes into an nginx `server` line or a URL: a hostname, an IPv4 or a bracketed IPv6 address, nothing else. */
+export function guardHost(value: unknown): void {
+  if (typeof value !== 'string' || !isHost(value)) {
+    throw permanentFailure(
+      FailureType.InvalidInput,
+      `unsafe host ${JSON.stringify(value)}: a host must be a hostname or an IP address; refused before it reached nginx or a probe`,
+    );
+  }
 }
 
 export function guardPort(value: unknown): void {

@@ -14,6 +14,7 @@ import { FailureType, permanentFailure } from '../common/errors';
 import { stopServer } from './postgres-fence';
 import { heartbeatProgress, pause as sleep } from '../common/cancellation';
 import {
+  nodeConfText,
   livePostmasterPid,
   pgServer,
   primaryConninfo,
@@ -84,11 +85,7 @@ async function waitUntilUnused(server: PgServer, timeoutMs: number): Promise<voi
 /** This server's own settings and standby configuration, after a tool copied the source's files. */
 async function writeStandbyConfig(config: WorkerConfig, server: PgServer, upstream: PgServer): Promise<void> {
   const dir = server.dataDir;
-  await writePostgresFile(
-    path.join(dir, 'jarvis-node.conf'),
-    `# Managed by infra/postgres/*.sh: settings of this server only.\nport = ${server.port}\ncluster_name = '${server.name}'\n`,
-    dir,
-  );
+  await writePostgresFile(path.join(dir, 'jarvis-node.conf'), nodeConfText(server), dir);
   const autoFile = path.join(dir, 'postgresql.auto.conf');
   const current = await fs
     .readFile(autoFile, 'utf8')
@@ -118,7 +115,7 @@ async function rewind(
 ): Promise<{ ok: boolean; needed: boolean; error?: string }> {
   // pg_rewind first runs crash recovery in single-user mode, which refuses standby.signal.
   await fs.rm(path.join(server.dataDir, 'standby.signal'), { force: true });
-  const source = `host=${config.postgres.socketDir} port=${upstream.port} user=postgres dbname=postgres`;
+  const source = `host=${upstream.socketDir} port=${upstream.port} user=postgres dbname=postgres`;
   // pg_rewind reads the source's timeline from its control file, which a fresh promotion
   // updates only at its (asynchronous) end-of-recovery checkpoint: without this it may
   // answer "no rewind required" and leave a server that cannot follow the new timeline.

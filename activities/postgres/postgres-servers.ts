@@ -1,4 +1,5 @@
-// Where each PostgreSQL server of the local cluster lives, and the two ways the
+// Where each PostgreSQL server of the cluster lives (PG_*_HOST and PG_*_PORT: servers are
+// told apart by name, so three hosts may share one port), and the two ways the
 // activities reach it: SQL over TCP as the superuser, and the server binaries run as
 // the postgres user. Shared by the postgres-*.ts activity files.
 //
@@ -13,22 +14,23 @@ import type { PgSettings } from '../../config/worker-config';
 import { PG_SERVER_NAMES, type PgServerName } from '../../policy/postgres/pg-cluster';
 import { activityCancellation, heartbeatProgress } from '../common/cancellation';
 
-export const PG_HOST = '127.0.0.1';
-
 export interface PgServer {
   name: PgServerName;
   host: string;
   port: number;
   dataDir: string;
+  /** Its own unix socket folder (infra/postgres/lib.sh node_socket_dir): servers may share a port. */
+  socketDir: string;
   logFile: string;
 }
 
 export function pgServers(settings: PgSettings): PgServer[] {
   return PG_SERVER_NAMES.map((name) => ({
     name,
-    host: PG_HOST,
+    host: settings.hosts[name],
     port: settings.ports[name],
     dataDir: path.join(settings.dataRoot, name),
+    socketDir: path.join(settings.socketDir, name),
     logFile: path.join(settings.logDir, `postgres-${name}.log`),
   }));
 }
@@ -37,6 +39,18 @@ export function pgServer(settings: PgSettings, name: string): PgServer {
   const found = pgServers(settings).find((s) => s.name === name);
   if (!found) throw new Error(`unknown PostgreSQL server ${JSON.stringify(name)}; expected one of ${PG_SERVER_NAMES.join(', ')}`);
   return found;
+}
+
+/** jarvis-node.conf, as infra/postgres/lib.sh write_config writes it: what is this server's own. */
+export function nodeConfText(server: PgServer): string {
+  return [
+    '# Managed by infra/postgres/*.sh: settings of this server only.',
+    `listen_addresses = '${server.host}'`,
+    `unix_socket_directories = '${server.socketDir}'`,
+    `port = ${server.port}`,
+    `cluster_name = '${server.name}'`,
+    '',
+  ].join('\n');
 }
 
 /** A connected superuser session; the caller ends it. Timeouts keep a hung server from hanging the activity. */

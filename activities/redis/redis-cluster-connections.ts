@@ -14,14 +14,21 @@ export interface RedisNodePool {
   /** The password, for MIGRATE … AUTH; never logged or returned. */
   password: string;
   seeds: RedisEndpoint[];
+  /** Where the node this stack runs on `port` is reached (REDIS_HOST; node N on REDIS_BASE_PORT + N - 1). */
+  ownNode(port: number): RedisEndpoint;
   close(): Promise<void>;
 }
 
-export function createRedisNodePool(seeds: RedisEndpoint[], password: string): RedisNodePool {
+export function createRedisNodePool(
+  seeds: RedisEndpoint[],
+  password: string,
+  ownNode: (port: number) => RedisEndpoint = (port) => ({ host: '127.0.0.1', port }),
+): RedisNodePool {
   const connections = new Map<string, Redis>();
   return {
     password,
     seeds,
+    ownNode,
     node({ host, port }) {
       const key = `${host}:${port}`;
       let connection = connections.get(key);

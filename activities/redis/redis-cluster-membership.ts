@@ -21,12 +21,14 @@ export interface MembershipConfig {
   redisStateDir: string;
   stateDir: string;
   basePort: number;
+  /** REDIS_HOST: node N's host, `{n}` standing for N (the script derives it from the port). */
+  host: string;
 }
 
 /** Runs manage-cluster.sh with an argument array (nothing from the input reaches a shell); a cancel kills it. */
 async function manageScript(config: MembershipConfig, args: string[]): Promise<void> {
   await run('bash', [config.manageScript, ...args], {
-    env: { ...process.env, JARVIS_STATE_DIR: config.stateDir, REDIS_BASE_PORT: String(config.basePort) },
+    env: { ...process.env, JARVIS_STATE_DIR: config.stateDir, REDIS_BASE_PORT: String(config.basePort), REDIS_HOST: config.host },
     timeout: 60_000,
     signal: activityCancellation(),
   });
@@ -38,11 +40,11 @@ async function meetNode(pool: RedisNodePool, input: { port: number; deadlineEpoc
   const node = await inspectNode(pool, input.port);
   if (!node.member) {
     const seed = seedView.nodes.find((n) => n.myself) as ClusterNode;
-    await pool.node(local(input.port)).call('CLUSTER', 'MEET', seed.host, String(seed.port));
+    await pool.node(local(pool, input.port)).call('CLUSTER', 'MEET', seed.host, String(seed.port));
   }
   const healthy = seedView.nodes.filter((n) => !n.failing && n.id !== node.id);
   await waitUntil(`every node knows ${input.port}`, input.deadlineEpochMs, async () => {
-    const views = await Promise.all([...healthy, local(input.port)].map((n) => viewFrom(pool, n)));
+    const views = await Promise.all([...healthy, local(pool, input.port)].map((n) => viewFrom(pool, n)));
     const ok =
       views.every((v) => v.nodes.some((n) => n.id === node.id && !n.failing)) &&
       views[views.length - 1].nodes.filter((n) => !n.failing).length >= healthy.length + 1;
@@ -55,13 +57,13 @@ async function meetNode(pool: RedisNodePool, input: { port: number; deadlineEpoc
 async function replicateNode(pool: RedisNodePool, input: { port: number; masterId: string; deadlineEpochMs: number }): Promise<void> {
   const node = await inspectNode(pool, input.port);
   if (node.role !== 'replica' || node.masterId !== input.masterId) {
-    await pool.node(local(input.port)).call('CLUSTER', 'REPLICATE', input.masterId);
+    await pool.node(local(pool, input.port)).call('CLUSTER', 'REPLICATE', input.masterId);
   }
   await waitUntil(
     `${input.port} replicates ${input.masterId} with its link up, and every node knows it`,
     input.deadlineEpochMs,
     async () => {
-      const info = (await pool.node(local(input.port)).call('INFO', 'replication')) as string;
+      const info = (await pool.node(local(pool, input.port)).call('INFO', 'replication')) as string;
       if (!/master_link_status:up/.test(info)) return undefined;
       const seed = await anyView(pool);
       const views = await Promise.all(seed.nodes.filter((n) => !n.failing).map((n) => viewFrom(pool, n)));
@@ -123,9 +125,9 @@ async function forgetNode(
 }
 
 async function resetForgottenNode(pool: RedisNodePool, input: { nodeId: string; port: number }): Promise<void> {
-  const connection = pool.node(local(input.port));
+  const connection = pool.node(local(pool, input.port));
   try {
-    const view = await viewFrom(pool, local(input.port));
+    const view = await viewFrom(pool, local(pool, input.port));
     const me = view.nodes.find((n) => n.myself);
     if (me?.id === input.nodeId && view.nodes.length > 1) await connection.call('CLUSTER', 'RESET', 'HARD');
   } catch (error) {

@@ -17,13 +17,14 @@ export interface NodeInspection {
   member: boolean;
 }
 
-export const local = (port: number) => ({ host: '127.0.0.1', port });
+/** A node this stack runs itself, by its port (the workflows name such nodes by port). */
+export const local = (pool: RedisNodePool, port: number) => pool.ownNode(port);
 
 export async function inspectNode(pool: RedisNodePool, port: number): Promise<NodeInspection> {
-  const view = await viewFrom(pool, local(port));
+  const view = await viewFrom(pool, local(pool, port));
   const me = view.nodes.find((n) => n.myself) as ClusterNode;
   const seed = await anyView(pool);
-  const keys = Number(await pool.node(local(port)).call('DBSIZE'));
+  const keys = Number(await pool.node(local(pool, port)).call('DBSIZE'));
   return {
     id: me.id,
     port,

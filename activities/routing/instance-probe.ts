@@ -4,6 +4,7 @@
 // hung instance (SIGSTOP) costs one timeout, not a stuck round.
 import type { InstanceObservation, RequestCounters, RouterObservation } from '../../policy/routing/health-router';
 import type { UpstreamState } from './nginx';
+import { memberAddress } from './nginx-config';
 
 export interface ProbeRequest {
   service: string;
@@ -41,7 +42,7 @@ async function get(url: string, timeoutMs: number): Promise<{ status: number; bo
 }
 
 async function observe(member: UpstreamState['members'][number], request: ProbeRequest): Promise<InstanceObservation> {
-  const base = `http://127.0.0.1:${member.port}`;
+  const base = `http://${memberAddress(member)}`;
   const [health, metrics] = await Promise.all([
     get(`${base}${request.healthPath}`, request.timeoutMs),
     get(`${base}/metrics`, request.timeoutMs),

@@ -2,6 +2,8 @@
 
 export interface UpstreamMember {
   name: string;
+  /** Where nginx and the probes reach it; absent in files and histories from before instances had a host: 127.0.0.1. */
+  host?: string;
   port: number;
   /**
    * When the member joined (epoch ms), set by ensureUpstreamMember. Names and ports are
@@ -26,6 +28,11 @@ export interface UpstreamRouting {
 /** Set in infra/nginx/nginx.conf.template from the session cookie (app/lib/cookies.ts). */
 export const AFFINITY_KEY = '$affinity_key';
 
+/** `host:port` of a member, as nginx, Prometheus and the probes reach it. */
+export function memberAddress(member: Pick<UpstreamMember, 'host' | 'port'>): string {
+  return `${member.host ?? '127.0.0.1'}:${member.port}`;
+}
+
 /** A placeholder keeps nginx's config valid while a service has no instances. */
 const EMPTY_UPSTREAM_PLACEHOLDER = 'server 127.0.0.1:9 down; # no instances';
 
@@ -40,7 +47,7 @@ export function routingEntryFor(member: UpstreamMember, routing: UpstreamRouting
 }
 
 function serverLine(member: UpstreamMember, routing: UpstreamRouting | undefined): string {
-  const address = `server 127.0.0.1:${member.port}`;
+  const address = `server ${memberAddress(member)}`;
   if (!routing) return `${address} max_fails=3 fail_timeout=5s; # ${member.name}`;
   const entry = routingEntryFor(member, routing);
   if (entry?.down) return `${address} down; # ${member.name} (ejected by the health router)`;

@@ -1,10 +1,10 @@
 // Prometheus file-based service discovery: one JSON file per service, re-read by Prometheus on change.
 import path from 'node:path';
 import { readFileOr, writeFileAtomic } from '../common/atomic-file';
-import type { UpstreamMember } from './nginx-config';
+import { memberAddress, type UpstreamMember } from './nginx-config';
 
 export function renderScrapeTargets(service: string, members: readonly UpstreamMember[]): string {
-  const groups = members.map((m) => ({ targets: [`127.0.0.1:${m.port}`], labels: { service, instance_name: m.name } }));
+  const groups = members.map((m) => ({ targets: [memberAddress(m)], labels: { service, instance_name: m.name } }));
   return `${JSON.stringify(groups, null, 2)}\n`;
 }
 

@@ -2,10 +2,17 @@
 // spec it is created with, and reads that treat "no such container" as an answer.
 import type Dockerode from 'dockerode';
 import { FailureType, permanentFailure } from '../common/errors';
-import { instanceEnvironment, type InstanceInfo, type InstanceLaunchSettings, type StartInstanceRequest } from './orchestrator';
+import {
+  instanceEnvironment,
+  LEGACY_INSTANCE_HOST,
+  type InstanceInfo,
+  type InstanceLaunchSettings,
+  type StartInstanceRequest,
+} from './orchestrator';
 
 export const LABEL_SERVICE = 'jarvis.service';
 export const LABEL_PORT = 'jarvis.port';
+export const LABEL_HOST = 'jarvis.host';
 export const LABEL_VERSION = 'jarvis.version';
 /** The stack (state folder) that owns the container: another stack's, or a dead run's, is not ours to count. */
 export const LABEL_STACK = 'jarvis.stack';
@@ -25,7 +32,8 @@ export function statusCode(error: unknown): number | undefined {
 }
 
 export function toInfo(name: string, labels: Record<string, string>, running: boolean): InstanceInfo {
-  return { name, port: Number(labels[LABEL_PORT]), version: labels[LABEL_VERSION] ?? 'unknown', running };
+  const host = labels[LABEL_HOST] ?? LEGACY_INSTANCE_HOST;
+  return { name, host, port: Number(labels[LABEL_PORT]), version: labels[LABEL_VERSION] ?? 'unknown', running };
 }
 
 /** The container's state, or undefined when there is none by that name. */
@@ -52,6 +60,7 @@ export async function createInstanceContainer(
     Labels: {
       [LABEL_SERVICE]: request.service,
       [LABEL_PORT]: String(request.port),
+      [LABEL_HOST]: env.HOST,
       [LABEL_VERSION]: request.version,
       [LABEL_STACK]: settings.stackId,
     },

@@ -4,6 +4,8 @@ import { Context } from '@temporalio/activity';
 
 export interface InstanceAddress {
   name: string;
+  /** Absent for an instance listed before instances had a host (old histories): 127.0.0.1. */
+  host?: string;
   port: number;
 }
 
@@ -24,7 +26,7 @@ export interface DrainProgress {
 export function createInstanceAdmin(settings: { adminToken: string }) {
   async function call(instance: InstanceAddress, method: 'GET' | 'POST', route: string): Promise<InstanceStatus | undefined> {
     try {
-      const res = await fetch(`http://127.0.0.1:${instance.port}/api/admin/${route}`, {
+      const res = await fetch(`http://${instance.host ?? '127.0.0.1'}:${instance.port}/api/admin/${route}`, {
         method,
         headers: { authorization: `Bearer ${settings.adminToken}`, connection: 'close' },
         signal: AbortSignal.any([AbortSignal.timeout(3_000), Context.current().cancellationSignal]),

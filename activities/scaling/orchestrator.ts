@@ -1,9 +1,12 @@
 // The interface every orchestrator driver implements. Each action is idempotent:
 // starting an instance that exists, or removing one that is gone, has no second effect.
+import { instanceIndex } from '../../contracts/scaling';
 import { guardInstanceName, guardPort, guardServiceName, guardVersion } from '../common/name-guard';
 
 export interface InstanceInfo {
   name: string;
+  /** Where the instance is reached (nginx, probes): the container's or task's host, or the process driver's configured host. */
+  host: string;
   port: number;
   version: string;
   running: boolean;
@@ -47,6 +50,8 @@ export interface InstanceLaunchSettings {
   databaseUrl: string;
   readReplicaUrls: string[];
   secretsFile: string;
+  /** APP_INSTANCE_HOST: where instance N listens and is reached; `{n}` stands for N. */
+  instanceHost: string;
   /** Tells this stack's instances from another stack's on the same machine (the state folder). */
   stackId: string;
 }
@@ -61,10 +66,26 @@ export function guardStartRequest(request: StartInstanceRequest): void {
   guardPort(request.port);
 }
 
-export function instanceEnvironment(request: StartInstanceRequest, settings: InstanceLaunchSettings): Record<string, string> {
+/**
+ * The host instance `name` listens on and is reached at. `slot` stands for the number when the
+ * name is a template (a Swarm service's `{{.Task.Slot}}`).
+ */
+export function instanceHost(settings: Pick<InstanceLaunchSettings, 'instanceHost'>, service: string, name: string, slot?: string): string {
+  const index = instanceIndex(service, name);
+  return settings.instanceHost.replace(/\{n\}/g, slot ?? String(index ?? 1));
+}
+
+/** A host reported before instances carried one (old records, old histories): they all listened on 127.0.0.1. */
+export const LEGACY_INSTANCE_HOST = '127.0.0.1';
+
+export function instanceEnvironment(
+  request: StartInstanceRequest,
+  settings: InstanceLaunchSettings,
+  slot?: string,
+): Record<string, string> {
   return {
     PORT: String(request.port),
-    HOST: '127.0.0.1',
+    HOST: instanceHost(settings, request.service, request.name, slot),
     INSTANCE_ID: request.name,
     SERVICE_NAME: request.service,
     APP_VERSION: request.version,

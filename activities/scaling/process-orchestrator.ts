@@ -7,6 +7,7 @@ import { findProcesses, isAlive } from '../common/process-table';
 import {
   guardStartRequest,
   instanceEnvironment,
+  LEGACY_INSTANCE_HOST,
   MANAGED_BY,
   sortInstances,
   type InstanceLaunchSettings,
@@ -36,22 +37,38 @@ export function createProcessOrchestrator(settings: ProcessOrchestratorSettings)
     async listInstances(service) {
       const processes = await findProcesses({ ...ours, SERVICE_NAME: service });
       return sortInstances(
-        processes.map((p) => ({ name: p.env.INSTANCE_ID, port: Number(p.env.PORT), version: p.env.APP_VERSION, running: true })),
+        processes.map((p) => ({
+          name: p.env.INSTANCE_ID,
+          host: p.env.HOST ?? LEGACY_INSTANCE_HOST,
+          port: Number(p.env.PORT),
+          version: p.env.APP_VERSION,
+          running: true,
+        })),
       );
     },
 
     async ensureInstanceStarted(request) {
       guardStartRequest(request);
       const [existing] = await byName(request.name);
-      if (existing)
-        return { name: request.name, port: Number(existing.env.PORT), version: existing.env.APP_VERSION, running: true, created: false };
+      if (existing) {
+        const host = existing.env.HOST ?? LEGACY_INSTANCE_HOST;
+        return {
+          name: request.name,
+          host,
+          port: Number(existing.env.PORT),
+          version: existing.env.APP_VERSION,
+          running: true,
+          created: false,
+        };
+      }
+      const env = instanceEnvironment(request, settings);
       mkdirSync(settings.logDir, { recursive: true });
       const log = openSync(path.join(settings.logDir, `instance-${request.name}.log`), 'a');
       try {
         const child = spawn(process.execPath, [path.join(settings.appDir, 'dist', 'app', 'server.js')], {
           env: {
             PATH: process.env.PATH ?? '/usr/bin:/bin',
-            ...instanceEnvironment(request, settings),
+            ...env,
             // A process has no cgroup of its own: it measures its memory % against this figure.
             INSTANCE_MEMORY_LIMIT_MB: String(settings.memoryLimitMb),
           },
@@ -62,7 +79,7 @@ export function createProcessOrchestrator(settings: ProcessOrchestratorSettings)
       } finally {
         closeSync(log);
       }
-      return { name: request.name, port: request.port, version: request.version, running: true, created: true };
+      return { name: request.name, host: env.HOST, port: request.port, version: request.version, running: true, created: true };
     },
 
     async stopInstance(name, graceSeconds) {

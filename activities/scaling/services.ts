@@ -24,7 +24,7 @@ export function createServiceCatalog(config: WorkerConfig) {
         maxInstances: config.maxInstances,
         version: config.appVersion,
         healthPath: '/api/health',
-        loadBalancerUrl: `http://127.0.0.1:${config.nginxPort}/api/ping`,
+        loadBalancerUrl: `http://${config.nginxHost}:${config.nginxPort}/api/ping`,
         shutdownGraceSeconds: Math.ceil(config.appShutdownDeadlineMs / 1000) + 5,
       };
     },

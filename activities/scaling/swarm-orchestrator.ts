@@ -23,7 +23,7 @@ import type Dockerode from 'dockerode';
 import { instanceIndex } from '../../contracts/scaling';
 import { heartbeatProgress, pause } from '../common/cancellation';
 import { FailureType, permanentFailure } from '../common/errors';
-import { sortInstances, type InstanceInfo, type Orchestrator, type StartInstanceRequest } from './orchestrator';
+import { instanceHost, sortInstances, type InstanceInfo, type Orchestrator, type StartInstanceRequest } from './orchestrator';
 import {
   isRunning,
   isWanted,
@@ -98,6 +98,7 @@ async function listInstances({ settings, services }: SwarmDriver, service: strin
   const labels: Record<string, string> = checkPortBase(settings, handle).info.Spec.Labels ?? {};
   const instances: InstanceInfo[] = [...(await services.tasksOf(service)).entries()].map(([slot, task]) => ({
     name: `${service}-${slot}`,
+    host: instanceHost(settings, service, `${service}-${slot}`),
     port: settings.basePort + slot,
     version: versionOf(labels, slot),
     running: isRunning(task),
@@ -122,7 +123,12 @@ async function ensureInstanceStarted({ settings, services }: SwarmDriver, reques
     tasks = await services.tasksOf(request.service);
   }
   const existing = tasks.get(slot);
-  const info = { name: request.name, port: request.port, version: request.version };
+  const info = {
+    name: request.name,
+    host: instanceHost(settings, request.service, request.name),
+    port: request.port,
+    version: request.version,
+  };
   if (existing && isWanted(existing))
     return { ...info, version: handle.info.Spec.Labels?.[versionLabel(slot)] ?? request.version, running: true, created: false };
   if (existing) {

@@ -75,7 +75,7 @@ export const isWanted = (task: SwarmTask) =>
   task.DesiredState === 'running' || task.DesiredState === 'ready' || task.DesiredState === 'accepted';
 
 function serviceSpec(service: string, settings: SwarmOrchestratorSettings) {
-  const env = instanceEnvironment({ service, name: `${service}-{{.Task.Slot}}`, port: 0, version: '' }, settings);
+  const env = instanceEnvironment({ service, name: `${service}-{{.Task.Slot}}`, port: 0, version: '' }, settings, '{{.Task.Slot}}');
   delete (env as Record<string, string>).PORT;
   return {
     Name: settings.swarmServiceName(service),

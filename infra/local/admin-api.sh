@@ -9,12 +9,12 @@ pidfile="$STATE_DIR/admin-api/admin-api.pid"
 case "${1:-status}" in
   start)
     node_start_precheck "$pidfile" admin-api/main.js "admin API"
-    export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" ADMIN_API_PORT NGINX_PORT APP_BASE_PORT
+    export TEMPORAL_ADDRESS="$TEMPORAL_HOST:$TEMPORAL_PORT" ADMIN_API_PORT NGINX_PORT APP_BASE_PORT
     start_bg admin-api "$pidfile" node "$REPO_ROOT/dist/admin-api/main.js"
-    wait_port "$ADMIN_API_PORT" 30 "admin API"
-    log "admin API on http://127.0.0.1:$ADMIN_API_PORT (bearer token: ADMIN_TOKEN in $STATE_DIR/secrets.env)"
+    wait_port "$ADMIN_API_PORT" 30 "admin API" "$ADMIN_API_HOST"
+    log "admin API on http://$ADMIN_API_HOST:$ADMIN_API_PORT (bearer token: ADMIN_TOKEN in $STATE_DIR/secrets.env)"
     ;;
   stop) stop_pid "$pidfile" "admin API" 10 ;;
-  status) print_status admin-api "$pidfile" " on 127.0.0.1:$ADMIN_API_PORT" ;;
+  status) print_status admin-api "$pidfile" " on $ADMIN_API_HOST:$ADMIN_API_PORT" ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

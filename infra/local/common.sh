@@ -14,11 +14,26 @@ PG_PRIMARY_PORT="${PG_PRIMARY_PORT:-5432}"
 PG_REPLICA1_PORT="${PG_REPLICA1_PORT:-5433}"
 PG_REPLICA2_PORT="${PG_REPLICA2_PORT:-5434}"
 REDIS_BASE_PORT="${REDIS_BASE_PORT:-7000}"
+# Where each part listens. One machine simulates several hosts by giving each its own
+# loopback address (docs/several-hosts.md); every part binds its own address, never 0.0.0.0.
+TEMPORAL_HOST="${TEMPORAL_HOST:-127.0.0.1}"
+PG_PRIMARY_HOST="${PG_PRIMARY_HOST:-127.0.0.1}"
+PG_REPLICA1_HOST="${PG_REPLICA1_HOST:-127.0.0.1}"
+PG_REPLICA2_HOST="${PG_REPLICA2_HOST:-127.0.0.1}"
+# Redis node N (port REDIS_BASE_PORT + N - 1) listens on REDIS_HOST with {n} replaced by N.
+REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
+NGINX_HOST="${NGINX_HOST:-127.0.0.1}"
+PROMETHEUS_HOST="${PROMETHEUS_HOST:-127.0.0.1}"
+WORKER_METRICS_HOST="${WORKER_METRICS_HOST:-127.0.0.1}"
+ADMIN_API_HOST="${ADMIN_API_HOST:-127.0.0.1}"
+export TEMPORAL_HOST PG_PRIMARY_HOST PG_REPLICA1_HOST PG_REPLICA2_HOST REDIS_HOST NGINX_HOST PROMETHEUS_HOST WORKER_METRICS_HOST ADMIN_API_HOST
 NGINX_PORT="${NGINX_PORT:-8080}"
 PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
 # Alertmanager and the local webhook receiver that stands in for a pager follow Prometheus'
 # port (9093 and 9095 by default), so a stack on other ports moves them too.
 ALERTMANAGER_PORT="${ALERTMANAGER_PORT:-$((PROMETHEUS_PORT + 3))}"
+# Alertmanager and its stand-in pager live on the monitoring host, beside Prometheus.
+ALERTMANAGER_HOST="${ALERTMANAGER_HOST:-$PROMETHEUS_HOST}"
 ALERT_RECEIVER_PORT="${ALERT_RECEIVER_PORT:-$((PROMETHEUS_PORT + 5))}"
 WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9464}"
 WORKER_SDK_METRICS_PORT="${WORKER_SDK_METRICS_PORT:-$((WORKER_METRICS_PORT + 1))}"
@@ -30,18 +45,21 @@ export JARVIS_STATE_DIR="$STATE_DIR"
 log() { printf '[%s] %s\n' "${LOG_TAG:-stack}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# True when something accepts TCP connections on 127.0.0.1:$1.
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_open PORT [HOST]: true when something accepts TCP connections on HOST (127.0.0.1):PORT.
+port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
-# wait_port PORT SECONDS WHAT
+# wait_port PORT SECONDS WHAT [HOST]
 wait_port() {
-  local port=$1 secs=$2 what=$3 i
+  local port=$1 secs=$2 what=$3 host=${4:-127.0.0.1} i
   for ((i = 0; i < secs * 10; i++)); do
-    port_open "$port" && return 0
+    port_open "$port" "$host" && return 0
     sleep 0.1
   done
-  die "$what did not open 127.0.0.1:$port within ${secs}s (see $LOG_DIR)"
+  die "$what did not open $host:$port within ${secs}s (see $LOG_DIR)"
 }
+
+# host_for TEMPLATE N: the host of node or instance N ({n} in the template becomes N).
+host_for() { echo "${1//\{n\}/$2}"; }
 
 # pid_alive PIDFILE: true when the pid file names a live process.
 # A zombie counts as gone: this sandbox reaps orphans slowly.
@@ -136,11 +154,11 @@ print_status() {
   if pid_alive "$2"; then echo "$1: up (pid $(cat "$2"))${3:-}"; else echo "$1: down"; fi
 }
 
-# require_free_port PORT WHAT PIDFILE: fails when another program holds a port we are about to use.
+# require_free_port PORT WHAT PIDFILE [HOST]: fails when another program holds a port we are about to use.
 require_free_port() {
-  local port=$1 what=$2 pidfile=$3
-  if port_open "$port" && ! pid_alive "$pidfile"; then
-    die "port $port for $what is taken by another program; stop it, or set the port variable (see infra/local/common.sh)"
+  local port=$1 what=$2 pidfile=$3 host=${4:-127.0.0.1}
+  if port_open "$port" "$host" && ! pid_alive "$pidfile"; then
+    die "port $host:$port for $what is taken by another program; stop it, or set the port variable (see infra/local/common.sh)"
   fi
 }
 

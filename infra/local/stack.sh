@@ -18,7 +18,7 @@ infra="$REPO_ROOT/infra"
 
 ensure_app_instances() {
   load_secrets
-  TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" node "$REPO_ROOT/dist/workers/bootstrap/ensure-instances.js" jarvis-app "$APP_INSTANCES" \
+  TEMPORAL_ADDRESS="$TEMPORAL_HOST:$TEMPORAL_PORT" node "$REPO_ROOT/dist/workers/bootstrap/ensure-instances.js" jarvis-app "$APP_INSTANCES" \
     >"$LOG_DIR/stack-scale-up.log" 2>&1 || die "could not start $APP_INSTANCES jarvis-app instances; see $LOG_DIR/stack-scale-up.log and the Temporal UI"
   log "$(tail -n 1 "$LOG_DIR/stack-scale-up.log")"
 }
@@ -26,7 +26,10 @@ ensure_app_instances() {
 # Every service of the stack, without the worker and the app instances.
 up_services() {
   local leftovers=${1:-stopped}
-  (cd "$REPO_ROOT" && npm run --silent build >"$LOG_DIR/build.log" 2>&1) || die "build failed; see $LOG_DIR/build.log"
+  # A test that starts a stack of its own runs from dist/ already built (JARVIS_SKIP_BUILD=1).
+  if [ "${JARVIS_SKIP_BUILD:-0}" != 1 ]; then
+    (cd "$REPO_ROOT" && npm run --silent build >"$LOG_DIR/build.log" 2>&1) || die "build failed; see $LOG_DIR/build.log"
+  fi
   load_secrets
   bash "$here/temporal.sh" start
   # JARVIS_WITHOUT_DOCKER=1 leaves Docker alone (a second stack on other ports shares the one engine).
@@ -52,16 +55,16 @@ up() {
   cat <<MSG
 
 Jarvis Scale is running.
-  Temporal UI      http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/${TEMPORAL_NAMESPACE:-default}/workflows
-  Load balancer    http://127.0.0.1:$NGINX_PORT/
-  Prometheus       http://127.0.0.1:$PROMETHEUS_PORT/targets
-  Alertmanager     http://127.0.0.1:$ALERTMANAGER_PORT/#/alerts  (what arrives: $STATE_DIR/alerts/critical.jsonl, warning.jsonl)
-  Worker metrics   http://127.0.0.1:$WORKER_METRICS_PORT/metrics  (SDK runtime: :$WORKER_SDK_METRICS_PORT)
-  Admin API        http://127.0.0.1:$ADMIN_API_PORT/api/admin/metrics  (Authorization: Bearer \$ADMIN_TOKEN from $STATE_DIR/secrets.env)
+  Temporal UI      http://$TEMPORAL_HOST:$TEMPORAL_UI_PORT/namespaces/${TEMPORAL_NAMESPACE:-default}/workflows
+  Load balancer    http://$NGINX_HOST:$NGINX_PORT/
+  Prometheus       http://$PROMETHEUS_HOST:$PROMETHEUS_PORT/targets
+  Alertmanager     http://$ALERTMANAGER_HOST:$ALERTMANAGER_PORT/#/alerts  (what arrives: $STATE_DIR/alerts/critical.jsonl, warning.jsonl)
+  Worker metrics   http://$WORKER_METRICS_HOST:$WORKER_METRICS_PORT/metrics  (SDK runtime: :$WORKER_SDK_METRICS_PORT)
+  Admin API        http://$ADMIN_API_HOST:$ADMIN_API_PORT/api/admin/metrics  (Authorization: Bearer \$ADMIN_TOKEN from $STATE_DIR/secrets.env)
   Logs             $LOG_DIR
 
 Try:
-  curl -i http://127.0.0.1:$NGINX_PORT/
+  curl -i http://$NGINX_HOST:$NGINX_PORT/
   $TEMPORAL_BIN workflow start --type scaleUp --task-queue jarvis-scaling --input '{"service":"jarvis-app"}'
   $TEMPORAL_BIN workflow list --query 'WorkflowType="scaleUp"'
   node dist/cli/main.js status          (or jarvis-scale status after npm link)

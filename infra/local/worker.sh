@@ -9,7 +9,7 @@ pidfile="$STATE_DIR/worker/worker.pid"
 case "${1:-status}" in
   start)
     node_start_precheck "$pidfile" workers/main.js worker
-    export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" NGINX_PORT APP_BASE_PORT WORKER_METRICS_PORT WORKER_SDK_METRICS_PORT
+    export TEMPORAL_ADDRESS="$TEMPORAL_HOST:$TEMPORAL_PORT" NGINX_PORT APP_BASE_PORT WORKER_METRICS_PORT WORKER_SDK_METRICS_PORT
     # The log is appended to across restarts: only the lines this start writes speak for it
     # (reading just the last few lines misses "worker ready" once the SDK logs after it).
     from_line=1
@@ -23,8 +23,8 @@ case "${1:-status}" in
       sleep 0.2
     done
     [ "$ready" = 1 ] || die "the worker did not log \"worker ready\" within ${ready_seconds}s (WORKER_READY_SECONDS); see $LOG_DIR/worker.log"
-    wait_port "$WORKER_METRICS_PORT" 30 "worker metrics"
-    log "worker serving task queue ${TASK_QUEUE:-jarvis-scaling}; metrics on http://127.0.0.1:$WORKER_METRICS_PORT/metrics"
+    wait_port "$WORKER_METRICS_PORT" 30 "worker metrics" "$WORKER_METRICS_HOST"
+    log "worker serving task queue ${TASK_QUEUE:-jarvis-scaling}; metrics on http://$WORKER_METRICS_HOST:$WORKER_METRICS_PORT/metrics"
     ;;
   stop) stop_pid "$pidfile" "worker" 30 ;;
   status) print_status worker "$pidfile" ;;

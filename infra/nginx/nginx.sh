@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# nginx as the load balancer in front of the app instances, on 127.0.0.1 only.
+# nginx as the load balancer in front of the app instances, on NGINX_HOST (127.0.0.1) only.
 set -euo pipefail
 LOG_TAG=nginx
 . "$(dirname "$0")/../local/common.sh"
@@ -11,7 +11,7 @@ NGINX_BIN="${NGINX_BIN:-/usr/sbin/nginx}"
 
 render_config() {
   mkdir -p "$prefix/upstreams" "$prefix/tmp"
-  sed -e "s|@LOG_DIR@|$LOG_DIR|g" -e "s|@NGINX_PORT@|$NGINX_PORT|g" \
+  sed -e "s|@LOG_DIR@|$LOG_DIR|g" -e "s|@NGINX_PORT@|$NGINX_PORT|g" -e "s|@NGINX_HOST@|$NGINX_HOST|g" \
     "$REPO_ROOT/infra/nginx/nginx.conf.template" > "$conf.next"
   mv "$conf.next" "$conf"
   # The control plane owns the upstream file once it exists; seed an empty one the first time.
@@ -23,12 +23,12 @@ render_config() {
 case "${1:-status}" in
   start)
     if pid_alive "$pidfile"; then log "already running"; exit 0; fi
-    require_free_port "$NGINX_PORT" "nginx" "$pidfile"
+    require_free_port "$NGINX_PORT" "nginx" "$pidfile" "$NGINX_HOST"
     render_config
     "$NGINX_BIN" -t -q -p "$prefix" -c "$conf"
     "$NGINX_BIN" -p "$prefix" -c "$conf"
-    wait_port "$NGINX_PORT" 10 "nginx"
-    log "nginx on http://127.0.0.1:$NGINX_PORT"
+    wait_port "$NGINX_PORT" 10 "nginx" "$NGINX_HOST"
+    log "nginx on http://$NGINX_HOST:$NGINX_PORT"
     ;;
   stop)
     pid_alive "$pidfile" || exit 0
@@ -36,6 +36,6 @@ case "${1:-status}" in
     stop_pid "$pidfile" "nginx" 10
     ;;
   status)
-    if pid_alive "$pidfile"; then echo "nginx: up, http://127.0.0.1:$NGINX_PORT"; else echo "nginx: down"; fi ;;
+    if pid_alive "$pidfile"; then echo "nginx: up, http://$NGINX_HOST:$NGINX_PORT"; else echo "nginx: down"; fi ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

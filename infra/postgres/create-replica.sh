@@ -23,17 +23,19 @@ usage="usage: $0 <port> <name>  or  $0 <name> <port>   (e.g. $PG_REPLICA1_PORT r
 if [[ "$1" =~ ^[0-9]+$ ]]; then port=$1 name=$2; else name=$1 port=$2; fi
 [[ "$name" =~ ^replica[0-9]+$ ]] || die "replica name must look like replica1, replica2 (got '$name'); $usage"
 [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "bad port: '$port' (1-65535); $usage"
-[ "$port" != "$PG_PRIMARY_PORT" ] || die "port $port is the primary's port"
 # node_port / write_config read the port from these variables.
 case "$name" in
   replica1) PG_REPLICA1_PORT=$port ;;
   replica2) PG_REPLICA2_PORT=$port ;;
   *) die "only replica1 and replica2 are part of the local cluster" ;;
 esac
+# Servers on one host need ports of their own; on hosts of their own they may share one.
+[ "$port" != "$PG_PRIMARY_PORT" ] || [ "$(node_host "$name")" != "$PG_PRIMARY_HOST" ] ||
+  die "$PG_PRIMARY_HOST:$port is the primary's address"
 
 # A port that answers is in use, unless it is this replica itself, already running there
 # (a rerun changes nothing). Checked before anything is created or written.
-if port_open "$port"; then
+if port_open "$port" "$(node_host "$name")"; then
   running_port="$(sed -n 4p "$(node_dir "$name")/postmaster.pid" 2>/dev/null || true)"
   [ "$running_port" = "$port" ] ||
     die "port $port is in use by another program (not $name); choose a free port, or stop what listens there (ss -ltnp 'sport = :$port')"
@@ -62,9 +64,9 @@ else
   ensure_slot "$name"
   scratch="$PG_DATA_ROOT/.$name.basebackup"
   rm -rf "$scratch"
-  log "$name: pg_basebackup from 127.0.0.1:$PG_PRIMARY_PORT (slot $name)"
+  log "$name: pg_basebackup from $PG_PRIMARY_HOST:$PG_PRIMARY_PORT (slot $name)"
   as_pg env PGPASSFILE="$PG_PASSFILE" PGAPPNAME="$name-basebackup" \
-    "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U replicator -w \
+    "$PG_BIN/pg_basebackup" -h "$PG_PRIMARY_HOST" -p "$PG_PRIMARY_PORT" -U replicator -w \
     -D "$scratch" -X stream -S "$name" -c fast ||
     { rm -rf "$scratch"; die "$name: pg_basebackup failed"; }
 
@@ -73,8 +75,8 @@ else
   auto="$scratch/postgresql.auto.conf"
   tmp="$auto.tmp"
   { grep -Ev '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' "$auto" || true
-    printf "primary_conninfo = 'host=127.0.0.1 port=%s user=replicator passfile=''%s'' application_name=%s'\n" \
-      "$PG_PRIMARY_PORT" "$PG_PASSFILE" "$name"
+    printf "primary_conninfo = 'host=%s port=%s user=replicator passfile=''%s'' application_name=%s'\n" \
+      "$PG_PRIMARY_HOST" "$PG_PRIMARY_PORT" "$PG_PASSFILE" "$name"
     printf "primary_slot_name = '%s'\n" "$name"
   } >"$tmp"
   mv -f "$tmp" "$auto"

@@ -3,7 +3,7 @@
 #
 # Layout (all owned by the postgres user):
 #   $PG_DATA_ROOT/{primary,replica1,replica2}   data folders, mode 700
-#   $PG_DATA_ROOT/sockets                       unix sockets of all three servers
+#   $PG_DATA_ROOT/sockets/<name>                each server's unix socket (they may share a port)
 #   $PG_DATA_ROOT/replicator.pgpass             replication password (mode 600),
 #                                               used by pg_basebackup and the standbys
 #   $LOG_DIR/postgres-<name>.log                server logs
@@ -14,7 +14,7 @@ PG_PASSFILE="$PG_DATA_ROOT/replicator.pgpass"
 # Every node name is listed: an old primary that rejoins as a replica (application_name
 # "primary") then counts for the quorum too. A primary is never its own standby.
 PG_SYNC_NAMES="ANY 1 (primary, replica1, replica2)"
-export PG_DATA_ROOT PG_SOCKET_DIR PG_PRIMARY_PORT PG_REPLICA1_PORT PG_REPLICA2_PORT
+export PG_DATA_ROOT PG_SOCKET_DIR PG_PRIMARY_PORT PG_REPLICA1_PORT PG_REPLICA2_PORT PG_PRIMARY_HOST PG_REPLICA1_HOST PG_REPLICA2_HOST
 
 PG_NODES=(primary replica1 replica2)
 
@@ -33,6 +33,19 @@ node_port() {
     *) die "unknown server name: $1" ;;
   esac
 }
+
+# node_host NAME: the address the server listens on (one host per server; PG_*_HOST).
+node_host() {
+  case "$1" in
+    primary) echo "$PG_PRIMARY_HOST" ;;
+    replica1) echo "$PG_REPLICA1_HOST" ;;
+    replica2) echo "$PG_REPLICA2_HOST" ;;
+    *) die "unknown server name: $1" ;;
+  esac
+}
+
+# node_socket_dir NAME: a folder per server, so servers on different hosts can share a port.
+node_socket_dir() { echo "$PG_SOCKET_DIR/$1"; }
 
 node_dir() { echo "$PG_DATA_ROOT/$1"; }
 node_log() { echo "$LOG_DIR/postgres-$1.log"; }
@@ -56,7 +69,7 @@ pg_preflight() {
     [[ "$p" =~ ^[0-9]+$ ]] || die "bad port: '$p'"
   done
   # The unix socket path must fit in sockaddr_un (107 bytes).
-  [ "${#PG_SOCKET_DIR}" -le 90 ] || die "PG_SOCKET_DIR path too long for a unix socket: $PG_SOCKET_DIR (set PG_SOCKET_DIR to a shorter folder)"
+  [ "${#PG_SOCKET_DIR}" -le 80 ] || die "PG_SOCKET_DIR path too long for a unix socket: $PG_SOCKET_DIR (set PG_SOCKET_DIR to a shorter folder)"
 }
 
 # make_traversable DIR: give every existing ancestor of DIR (and DIR itself) the
@@ -89,6 +102,9 @@ prepare_root() {
     chmod 755 "$PG_SOCKET_DIR"
     local n f
     for n in "${PG_NODES[@]}"; do
+      mkdir -p "$(node_socket_dir "$n")"
+      chown postgres:postgres "$(node_socket_dir "$n")"
+      chmod 755 "$(node_socket_dir "$n")"
       f="$(node_log "$n")"
       [ -f "$f" ] || : >"$f"
       chown postgres:postgres "$f"
@@ -145,8 +161,6 @@ write_config() {
   install_file "$dir/jarvis-cluster.conf" <<EOF
 # Managed by infra/postgres/*.sh; rewritten on every run. Shared by all servers
 # of the local cluster, so any standby can be promoted to primary.
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$PG_SOCKET_DIR'
 password_encryption = 'scram-sha-256'
 shared_buffers = 32MB
 max_connections = 100
@@ -175,20 +189,23 @@ EOF
 
   install_file "$dir/jarvis-node.conf" <<EOF
 # Managed by infra/postgres/*.sh: settings of this server only.
+listen_addresses = '$(node_host "$name")'
+unix_socket_directories = '$(node_socket_dir "$name")'
 port = $port
 cluster_name = '$name'
 EOF
 
   install_file "$dir/pg_hba.conf" <<'EOF'
-# Managed by infra/postgres/*.sh. Loopback only, SCRAM for every TCP login.
+# Managed by infra/postgres/*.sh. Loopback only (the simulated hosts are loopback
+# addresses too), SCRAM for every TCP login.
 # TYPE  DATABASE     USER        ADDRESS        METHOD
 local   all          postgres                   peer
 # The replication role can only replicate: no login to any database.
-host    all          replicator  127.0.0.1/32   reject
+host    all          replicator  127.0.0.0/8    reject
 host    all          replicator  ::1/128        reject
-host    all          all         127.0.0.1/32   scram-sha-256
+host    all          all         127.0.0.0/8    scram-sha-256
 host    all          all         ::1/128        scram-sha-256
-host    replication  replicator  127.0.0.1/32   scram-sha-256
+host    replication  replicator  127.0.0.0/8    scram-sha-256
 host    replication  replicator  ::1/128        scram-sha-256
 EOF
 
@@ -211,7 +228,7 @@ node_running() {
 psql_node() {
   local name=$1
   shift
-  as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$(node_port "$name")" -d postgres "$@"
+  as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$(node_socket_dir "$name")" -p "$(node_port "$name")" -d postgres "$@"
 }
 
 # node_role NAME: prints primary / standby, or fails when it is not reachable.
@@ -236,12 +253,12 @@ start_node() {
       pending="$(psql_node "$name" -At -c "SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart" 2>/dev/null || true)"
       [ -z "$pending" ] || log "$name: WARNING these settings need a restart: $pending (manage-replication.sh stop-all && start-all)"
     else
-      log "$name: already running on 127.0.0.1:$port"
+      log "$name: already running on $(node_host "$name"):$port"
     fi
     return 0
   fi
-  port_open "$port" && die "$name: port $port is already in use by another process"
-  log "$name: starting on 127.0.0.1:$port (log: $logf)"
+  port_open "$port" "$(node_host "$name")" && die "$name: $(node_host "$name"):$port is already in use by another process"
+  log "$name: starting on $(node_host "$name"):$port (log: $logf)"
   if ! as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$logf" -w -t 120 start >/dev/null; then
     tail -n 20 "$logf" >&2 || true
     die "$name: failed to start"

@@ -78,11 +78,11 @@ status() {
     else
       state="down"; role="-"; all_up=0
     fi
-    printf '%-9s 127.0.0.1:%-6s %-5s %s\n' "$n" "$port" "$state" "$role"
+    printf '%-9s %-21s %-5s %s\n' "$n" "$(node_host "$n"):$port" "$state" "$role"
   done
   if [ -n "$writable" ]; then
     echo
-    echo "pg_stat_replication on $writable (127.0.0.1:$(node_port "$writable")):"
+    echo "pg_stat_replication on $writable ($(node_host "$writable"):$(node_port "$writable")):"
     psql_node "$writable" -P footer=off -c "
       SELECT application_name, client_addr, state, sync_state,
              pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay_lag_bytes,
@@ -106,7 +106,7 @@ case "${1:-}" in
     # into the JSON input only after a whitelist check, so nothing is built from free text.
     case "$2" in primary|replica1|replica2) ;; *) die "unknown server name: $2 (expected primary, replica1 or replica2)" ;; esac
     temporal_bin="$(bash "$HERE/../local/install-deps.sh" temporal-path)"
-    exec "$temporal_bin" workflow execute --address "${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}" \
+    exec "$temporal_bin" workflow execute --address "${TEMPORAL_ADDRESS:-$TEMPORAL_HOST:$TEMPORAL_PORT}" \
       --type pgSwitchover --task-queue "${TASK_QUEUE:-jarvis-scaling}" \
       --input "{\"cluster\":\"main\",\"target\":\"$2\"}"
     ;;

@@ -90,7 +90,7 @@ bash "$HERE/create-replica.sh" "$PG_REPLICA2_PORT" replica2
 # 5. Wait until both stream with sync_state = quorum.
 log "waiting for replica1 and replica2 to stream in quorum (up to ${PG_SYNC_TIMEOUT}s)"
 if wait_quorum "$PG_SYNC_TIMEOUT"; then
-  log "ready: primary 127.0.0.1:$PG_PRIMARY_PORT, replicas 127.0.0.1:$PG_REPLICA1_PORT and 127.0.0.1:$PG_REPLICA2_PORT streaming (quorum)"
+  log "ready: primary $PG_PRIMARY_HOST:$PG_PRIMARY_PORT, replicas $PG_REPLICA1_HOST:$PG_REPLICA1_PORT and $PG_REPLICA2_HOST:$PG_REPLICA2_PORT streaming (quorum)"
   exit 0
 fi
 psql_node primary -c 'SELECT application_name, state, sync_state FROM pg_stat_replication' >&2 || true

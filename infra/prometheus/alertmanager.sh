@@ -16,7 +16,7 @@ template="${ALERTMANAGER_CONFIG_TEMPLATE:-$REPO_ROOT/infra/prometheus/alertmanag
 start() {
   mkdir -p "$dir/data" "$LOG_DIR"
   local rendered="$dir/alertmanager.yml"
-  sed -e "s|@ALERT_RECEIVER_PORT@|$ALERT_RECEIVER_PORT|g" "$template" > "$rendered.new"
+  sed -e "s|@ALERT_RECEIVER_PORT@|$ALERT_RECEIVER_PORT|g" -e "s|@ALERT_RECEIVER_HOST@|$ALERTMANAGER_HOST|g" "$template" > "$rendered.new"
   local check
   if ! check=$(amtool check-config "$rendered.new" 2>&1); then
     rm -f "$rendered.new"
@@ -24,19 +24,20 @@ start() {
   fi
   mv "$rendered.new" "$rendered"
   if ! pid_alive "$receiver_pid"; then
-    require_free_port "$ALERT_RECEIVER_PORT" "the alert receiver" "$receiver_pid"
+    require_free_port "$ALERT_RECEIVER_PORT" "the alert receiver" "$receiver_pid" "$ALERTMANAGER_HOST"
     start_bg alert-receiver "$receiver_pid" \
-      env ALERT_RECEIVER_PORT="$ALERT_RECEIVER_PORT" ALERTS_DIR="$STATE_DIR/alerts" node "$REPO_ROOT/dist/scripts/alert-receiver.js"
-    wait_port "$ALERT_RECEIVER_PORT" 15 "the alert receiver"
+      env ALERT_RECEIVER_HOST="$ALERTMANAGER_HOST" ALERT_RECEIVER_PORT="$ALERT_RECEIVER_PORT" ALERTS_DIR="$STATE_DIR/alerts" \
+      node "$REPO_ROOT/dist/scripts/alert-receiver.js"
+    wait_port "$ALERT_RECEIVER_PORT" 15 "the alert receiver" "$ALERTMANAGER_HOST"
   fi
   if pid_alive "$pidfile"; then log "already running"; return; fi
-  require_free_port "$ALERTMANAGER_PORT" "Alertmanager" "$pidfile"
+  require_free_port "$ALERTMANAGER_PORT" "Alertmanager" "$pidfile" "$ALERTMANAGER_HOST"
   # --cluster.listen-address= : one Alertmanager, no gossip port of its own.
   start_bg alertmanager "$pidfile" prometheus-alertmanager \
     --config.file "$rendered" --storage.path "$dir/data" \
-    --web.listen-address "127.0.0.1:$ALERTMANAGER_PORT" --cluster.listen-address=
-  wait_port "$ALERTMANAGER_PORT" 30 "Alertmanager"
-  log "Alertmanager on http://127.0.0.1:$ALERTMANAGER_PORT, receiver on 127.0.0.1:$ALERT_RECEIVER_PORT ($STATE_DIR/alerts)"
+    --web.listen-address "$ALERTMANAGER_HOST:$ALERTMANAGER_PORT" --cluster.listen-address=
+  wait_port "$ALERTMANAGER_PORT" 30 "Alertmanager" "$ALERTMANAGER_HOST"
+  log "Alertmanager on http://$ALERTMANAGER_HOST:$ALERTMANAGER_PORT, receiver on $ALERTMANAGER_HOST:$ALERT_RECEIVER_PORT ($STATE_DIR/alerts)"
 }
 
 case "${1:-status}" in
@@ -45,6 +46,6 @@ case "${1:-status}" in
     stop_pid "$pidfile" "Alertmanager" 20
     stop_pid "$receiver_pid" "the alert receiver" 10 ;;
   status)
-    if pid_alive "$pidfile"; then echo "alertmanager: up, http://127.0.0.1:$ALERTMANAGER_PORT"; else echo "alertmanager: down"; fi ;;
+    if pid_alive "$pidfile"; then echo "alertmanager: up, http://$ALERTMANAGER_HOST:$ALERTMANAGER_PORT"; else echo "alertmanager: down"; fi ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Brings up the local 6-node Redis Cluster (3 masters, 3 replicas) on
-# 127.0.0.1:$REDIS_BASE_PORT..+5 and waits until it is healthy.
+# REDIS_HOST:$REDIS_BASE_PORT..+5 (one address per node when REDIS_HOST holds {n}) and waits until it is healthy.
 # Idempotent: running nodes are left alone, and a cluster that already exists
 # (for example nodes restarted from their nodes.conf) is never re-created.
 set -euo pipefail
@@ -22,7 +22,7 @@ case "$formation" in
     create_log="$LOG_DIR/redis-cluster-create.log"
     # shellcheck disable=SC2046
     if ! REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --cluster create \
-        $(redis_base_ports | sed "s/^/$REDIS_HOST:/") \
+        $(redis_cluster_nodes | tr , ' ') \
         --cluster-replicas 1 --cluster-yes > "$create_log" 2>&1; then
       tail -n 20 "$create_log" >&2
       die "redis-cli --cluster create failed (full output in $create_log)"

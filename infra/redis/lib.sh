@@ -5,7 +5,6 @@
 # on a command line and never printed.
 
 REDIS_STATE_DIR="$STATE_DIR/redis"
-REDIS_HOST=127.0.0.1
 REDIS_NODE_COUNT=6
 REDIS_START_TIMEOUT="${REDIS_START_TIMEOUT:-30}"
 REDIS_STOP_TIMEOUT="${REDIS_STOP_TIMEOUT:-30}"
@@ -20,9 +19,14 @@ redis_base_ports() {
   for ((i = 0; i < REDIS_NODE_COUNT; i++)); do echo $((REDIS_BASE_PORT + i)); done
 }
 
+# redis_host PORT: the address node N (on REDIS_BASE_PORT + N - 1) listens on: REDIS_HOST
+# (common.sh) with {n} replaced by N, so each node may be its own simulated host.
+redis_host() { host_for "$REDIS_HOST" $(($1 - REDIS_BASE_PORT + 1)); }
+
 # REDIS_CLUSTER_NODES value for the base cluster.
 redis_cluster_nodes() {
-  redis_base_ports | sed "s/^/$REDIS_HOST:/" | paste -sd, -
+  local port
+  for port in $(redis_base_ports); do echo "$(redis_host "$port"):$port"; done | paste -sd, -
 }
 
 # Ports of every node that has a folder under $REDIS_STATE_DIR, sorted.
@@ -50,7 +54,7 @@ redis_pid_file() { echo "$REDIS_STATE_DIR/$1/redis.pid"; }
 # the environment. A node that does not answer within 5 s counts as an error.
 redis_cli() {
   local port=$1; shift
-  REDISCLI_AUTH="$REDIS_PASSWORD" timeout 5 redis-cli -h "$REDIS_HOST" -p "$port" "$@"
+  REDISCLI_AUTH="$REDIS_PASSWORD" timeout 5 redis-cli -h "$(redis_host "$port")" -p "$port" "$@"
 }
 
 # True while PID is a live process. A zombie counts as gone: it has exited and
@@ -116,8 +120,9 @@ redis_apply_app_acl() {
 
 # Writes the node's redis.conf (mode 600), replacing it only when it changed.
 redis_write_conf() {
-  local port=$1 dir conf tmp
+  local port=$1 dir conf tmp host
   dir=$(redis_node_dir "$port")
+  host=$(redis_host "$port")
   conf="$dir/redis.conf"
   [[ $REDIS_PASSWORD =~ ^[A-Za-z0-9._~+=-]+$ ]] ||
     die "REDIS_PASSWORD may only hold letters, digits and ._~+=- (edit $STATE_DIR/secrets.env)"
@@ -127,7 +132,7 @@ redis_write_conf() {
   tmp=$(umask 077 && mktemp "$dir/.redis.conf.XXXXXX")
   cat > "$tmp" <<EOF
 # Written by infra/redis/lib.sh; edits are overwritten at the next start.
-bind $REDIS_HOST
+bind $host
 protected-mode yes
 port $port
 daemonize yes
@@ -139,7 +144,7 @@ dir "$dir"
 cluster-enabled yes
 cluster-config-file nodes.conf
 cluster-node-timeout 5000
-cluster-announce-ip $REDIS_HOST
+cluster-announce-ip $host
 
 appendonly yes
 appendfsync everysec
@@ -174,8 +179,9 @@ redis_start_node() {
     log "node $port: already running (pid $pid)"
     return 0
   fi
-  port_open "$port" && die "127.0.0.1:$port is in use by a process that is not this stack's redis node"
-  port_open $((port + 10000)) && die "cluster bus port 127.0.0.1:$((port + 10000)) is in use (choose another REDIS_BASE_PORT)"
+  local host; host=$(redis_host "$port")
+  port_open "$port" "$host" && die "$host:$port is in use by a process that is not this stack's redis node"
+  port_open $((port + 10000)) "$host" && die "cluster bus port $host:$((port + 10000)) is in use (choose another REDIS_BASE_PORT)"
   rm -f "$(redis_pid_file "$port")"
   redis_write_conf "$port"
   redis-server "$(redis_node_dir "$port")/redis.conf" ||
@@ -200,7 +206,7 @@ redis_wait_node_up() {
 redis_stop_node() {
   local port=$1 pid i
   if ! pid=$(redis_node_pid "$port"); then
-    port_open "$port" && log "node $port: no pid file of ours, but something listens on 127.0.0.1:$port; left alone"
+    port_open "$port" "$(redis_host "$port")" && log "node $port: no pid file of ours, but something listens on $(redis_host "$port"):$port; left alone"
     rm -f "$(redis_pid_file "$port")"
     return 0
   fi

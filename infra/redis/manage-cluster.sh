@@ -98,16 +98,16 @@ cmd_status() {
 cmd_info() {
   local port rc=0
   port=$(first_reachable) || die "no redis node is reachable"
-  echo "== CLUSTER INFO (127.0.0.1:$port)"
+  echo "== CLUSTER INFO ($(redis_host "$port"):$port)"
   redis_cli "$port" cluster info | tr -d '\r'
-  echo "== CLUSTER NODES (127.0.0.1:$port)"
+  echo "== CLUSTER NODES ($(redis_host "$port"):$port)"
   redis_cli "$port" cluster nodes | tr -d '\r'
-  echo "== redis-cli --cluster check 127.0.0.1:$port"
+  echo "== redis-cli --cluster check $(redis_host "$port"):$port"
   if [ -t 1 ]; then
-    REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --cluster check "$REDIS_HOST:$port" || rc=$?
+    REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --cluster check "$(redis_host "$port"):$port" || rc=$?
   else
     # Plain text when piped: drop redis-cli's colour codes.
-    REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --cluster check "$REDIS_HOST:$port" |
+    REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --cluster check "$(redis_host "$port"):$port" |
       sed 's/\x1b\[[0-9;]*m//g' || rc=$?
   fi
   return "$rc"

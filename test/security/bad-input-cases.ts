@@ -298,6 +298,13 @@ export const configCases: ConfigCase[] = [
   { env: { NGINX_PORT: '70000' }, variable: 'NGINX_PORT', message: /NGINX_PORT .*65535/ },
   { env: { REDIS_BASE_PORT: '80' }, variable: 'REDIS_BASE_PORT', message: /REDIS_BASE_PORT .*1024/ },
   { env: { TEMPORAL_ADDRESS: 'temporal.example.com' }, variable: 'TEMPORAL_ADDRESS', message: /TEMPORAL_ADDRESS has no port/ },
+  // Endpoints (issue 13): any host is accepted, a malformed one is not. A host that does not
+  // resolve is refused too (test/unit/endpoints.test.ts, with a stand-in resolver: a real
+  // lookup of an unknown name would query this machine's DNS server, off loopback).
+  { env: { REDIS_CLUSTER_NODES: '127.0.2.1:7000,127.0.2.2' }, variable: 'REDIS_CLUSTER_NODES', message: /"127\.0\.2\.2" has no port/ },
+  { env: { PG_REPLICA1_HOST: 'pg 2' }, variable: 'PG_REPLICA1_HOST', message: /PG_REPLICA1_HOST must be a hostname/ },
+  { env: { DATABASE_URL: 'postgresql:///jarvis' }, variable: 'DATABASE_URL', message: /DATABASE_URL has no host/ },
+  { env: { APP_INSTANCE_HOST: '0.0.0.0' }, variable: 'APP_INSTANCE_HOST', message: /not a wildcard such as 0\.0\.0\.0/ },
   { env: { SERVICES: 'jarvis-app;rm -rf /' }, variable: 'SERVICES', message: /SERVICES must be a comma-separated list of service names/ },
   { env: { APP_VERSION: '$(id)' }, variable: 'APP_VERSION', message: /APP_VERSION/ },
   {

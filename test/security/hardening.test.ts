@@ -111,7 +111,7 @@ describe('the admin token check', () => {
   it('compares in constant time: hashed to one length, then timingSafeEqual, in every server that checks the token', () => {
     const source = readFileSync(path.join(repoRoot, 'shared', 'admin-auth.ts'), 'utf8');
     assert.match(source, /timingSafeEqual\(digest\(sent\), expected\)/);
-    for (const file of ['admin-api/main.ts', 'app/admin-routes.ts', 'app/server.ts']) {
+    for (const file of ['admin-api/main.ts', 'app/admin-routes.ts', 'app/instance-server.ts']) {
       const text = readFileSync(path.join(repoRoot, file), 'utf8');
       if (/adminToken/.test(text)) assert.match(text, /createAdminAuth\(/, `${file} checks the token through createAdminAuth`);
     }

@@ -6,6 +6,7 @@ import type { InstanceView } from '../../read-models/platform-view';
 function view(name: string, extra: Partial<InstanceView> = {}): InstanceView {
   return {
     name,
+    host: '127.0.0.1',
     port: 3101,
     version: 'v1',
     running: true,

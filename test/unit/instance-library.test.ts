@@ -101,11 +101,12 @@ describe('instance settings', () => {
   });
   const bad: [Record<string, string>, RegExp][] = [
     [{ PORT: '0' }, /PORT/],
-    [{ HOST: '0.0.0.0' }, /HOST: must be a loopback address/],
+    [{ HOST: '10.0.0.300' }, /HOST: must be a hostname .* \(got "10\.0\.0\.300"\)/],
+    [{ REDIS_CLUSTER_NODES: 'redis-1' }, /REDIS_CLUSTER_NODES: must be host:port,…: "redis-1" has no port/],
     [{ INSTANCE_ID: 'Jarvis_1' }, /INSTANCE_ID: must be lowercase letters, digits and dashes/],
     [{ REDIS_APP_PASSWORD: '' }, /REDIS_APP_PASSWORD: must be set/],
     [{ HEARTBEAT_INTERVAL_MS: '20000' }, /HEARTBEAT_INTERVAL_MS \(20000\) must be shorter than REGISTRY_TTL_SECONDS \(15 s\)/],
-    [{ READ_REPLICA_2_URL: 'postgres://127.0.0.1:5434' }, /READ_REPLICA_2_URL: must be a URL like/],
+    [{ READ_REPLICA_2_URL: 'postgres://127.0.0.1:5434' }, /READ_REPLICA_2_URL: must be a URL like .*names no database/],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} naming the variable`, () => assert.throws(() => parseAppSettings({ ...minimal, ...env }), message));

@@ -24,11 +24,9 @@ describe('PostgreSQL HA worker configuration', () => {
   });
 
   const rejected: Array<[string, Record<string, string>, RegExp]> = [
-    [
-      'a Redis node off loopback',
-      { REDIS_CLUSTER_NODES: '203.0.113.1:7000' },
-      /REDIS_CLUSTER_NODES must be a comma-separated list of loopback/,
-    ],
+    ['a Redis node with a malformed host', { REDIS_CLUSTER_NODES: 'redis_1!:7000' }, /REDIS_CLUSTER_NODES .*malformed host "redis_1!"/],
+    ['a PostgreSQL host that is not a host', { PG_REPLICA2_HOST: 'db host' }, /PG_REPLICA2_HOST must be a hostname/],
+    ['a DATABASE_URL without a host', { DATABASE_URL: 'postgresql:///jarvis' }, /DATABASE_URL has no host/],
     ['a non-numeric PostgreSQL port', { PG_REPLICA1_PORT: 'five' }, /PG_REPLICA1_PORT/],
     ['a monitor switch that is neither true nor false', { PG_MONITOR_ENABLED: 'yes' }, /PG_MONITOR_ENABLED/],
     ['a zero monitor interval', { PG_MONITOR_PROBE_INTERVAL_MS: '0' }, /PG_MONITOR_PROBE_INTERVAL_MS/],

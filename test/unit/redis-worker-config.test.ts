@@ -30,10 +30,15 @@ describe('the worker configuration for Redis', () => {
     ]);
   });
 
-  it('refuses a REDIS_CLUSTER_NODES entry off loopback, naming the variable', () => {
-    assert.throws(
-      () => readWorkerConfig({ REDIS_CLUSTER_NODES: '203.0.113.5:7000' }),
-      /REDIS_CLUSTER_NODES must be a comma-separated list of loopback host:port/,
+  it('takes the seed’s hostnames (the product accepts any host)', () => {
+    const config = readWorkerConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000,redis-2:7001,203.0.113.5:7002' });
+    assert.deepEqual(
+      config.redisClusterNodes.map((n) => `${n.host}:${n.port}`),
+      ['redis-1:7000', 'redis-2:7001', '203.0.113.5:7002'],
     );
+  });
+
+  it('refuses a REDIS_CLUSTER_NODES entry without a port, naming the variable and the entry', () => {
+    assert.throws(() => readWorkerConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000,redis-2' }), /REDIS_CLUSTER_NODES .*"redis-2" has no port/);
   });
 });

@@ -47,7 +47,7 @@ describe('scaleUp survives a worker killed with SIGKILL', () => {
       'no duplicate and no orphan',
     );
     assert.equal(await healthOf(containers[0].port), 200);
-    assert.deepEqual(await upstreamMembers(), [{ name: 'jarvis-app-1', port: containers[0].port }]);
+    assert.deepEqual(await upstreamMembers(), [{ name: 'jarvis-app-1', host: containers[0].host, port: containers[0].port }]);
     assert.deepEqual([...new Set(await instancesSeenThroughLoadBalancer(4))], ['jarvis-app-1']);
     // The health wait really was interrupted and resumed on the second worker.
     assert.ok((await highestActivityAttempt(handle, 'waitForHealthy')) >= 2, 'waitForHealthy ran a second attempt');

@@ -27,7 +27,7 @@ describe('scaleUp against the real dev server, Docker Engine and nginx', () => {
       [['jarvis-app-1', true]],
     );
     assert.equal(await healthOf(containers[0].port), 200);
-    assert.deepEqual(await upstreamMembers(), [{ name: 'jarvis-app-1', port: containers[0].port }]);
+    assert.deepEqual(await upstreamMembers(), [{ name: 'jarvis-app-1', host: containers[0].host, port: containers[0].port }]);
     const seen = await instancesSeenThroughLoadBalancer(5);
     assert.deepEqual([...new Set(seen)], ['jarvis-app-1']);
   });

@@ -35,7 +35,9 @@ export async function ensureAutoscaleSchedule(client: Client, config: WorkerConf
   try {
     await client.schedule.create({ scheduleId, spec, action, policies, state: { paused, note } });
   } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    // Two workers starting at once (one per host) race to create it: the loser's create may
+    // fail with another error than AlreadyRunning, yet the schedule is there. Read it back.
+    if (!(error instanceof ScheduleAlreadyRunning) && !(await scheduleExists(client, scheduleId))) throw error;
     created = false;
     const handle = client.schedule.getHandle(scheduleId);
     await handle.update((previous) => ({ ...previous, spec, action, policies }));
@@ -43,6 +45,16 @@ export async function ensureAutoscaleSchedule(client: Client, config: WorkerConf
     if (description.state.paused !== paused) await (paused ? handle.pause(note) : handle.unpause(note));
   }
   return { scheduleId, created, paused };
+}
+
+async function scheduleExists(client: Client, scheduleId: string): Promise<boolean> {
+  return client.schedule
+    .getHandle(scheduleId)
+    .describe()
+    .then(
+      () => true,
+      () => false,
+    );
 }
 
 export async function ensureAutoscaleSchedules(client: Client, config: WorkerConfig): Promise<ScheduleOutcome[]> {

@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 export const workerRegistry = new Registry();
 collectDefaultMetrics({ register: workerRegistry, prefix: 'jarvis_worker_' });
 
-export function serveWorkerMetrics(port: number): http.Server {
+export function serveWorkerMetrics(port: number, host = '127.0.0.1'): http.Server {
   const server = http.createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
@@ -16,6 +16,6 @@ export function serveWorkerMetrics(port: number): http.Server {
       (error: Error) => res.writeHead(500).end(error.message),
     );
   });
-  server.listen(port, '127.0.0.1');
+  server.listen(port, host);
   return server;
 }

@@ -17,13 +17,15 @@ export async function bringUpInstance(
   report: Report,
 ): Promise<void> {
   report('start', `starting ${instance.name} (${version}) on port ${instance.port}`);
-  await quick.ensureInstanceStarted({ service: spec.service, name: instance.name, port: instance.port, version });
+  const started = await quick.ensureInstanceStarted({ service: spec.service, name: instance.name, port: instance.port, version });
+  // The driver reports where the instance is reached; a result recorded before it did (an old history) means 127.0.0.1.
+  const host: string | undefined = (started as { host?: string }).host;
 
   report('health-wait', `waiting for ${instance.name} to become healthy (up to ${healthTimeoutSeconds} s)`);
-  await waitHealthyOrRemove(instance.name, `http://127.0.0.1:${instance.port}${spec.healthPath}`, healthTimeoutSeconds);
+  await waitHealthyOrRemove(instance.name, `http://${host ?? '127.0.0.1'}:${instance.port}${spec.healthPath}`, healthTimeoutSeconds);
 
   report('load-balancer', `adding ${instance.name} to the nginx upstream`);
-  const upstream = await quick.ensureUpstreamMember(spec.service, { name: instance.name, port: instance.port });
+  const upstream = await quick.ensureUpstreamMember(spec.service, { name: instance.name, ...(host ? { host } : {}), port: instance.port });
   await quick.syncScrapeTargets(spec.service, upstream.members);
   await quick.checkServedThroughLoadBalancer({ name: instance.name, url: spec.loadBalancerUrl, deadlineEpochMs: Date.now() + 15_000 });
 }
@@ -60,7 +62,7 @@ export interface DrainOutcome {
  */
 export async function drainAndRemove(
   spec: ServiceSpec,
-  instance: { name: string; port: number },
+  instance: { name: string; host?: string; port: number },
   drainTimeoutSeconds: number,
   shutdownGraceSeconds: number,
   report: Report,
