@@ -29,6 +29,29 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return !(await isAlive(pid));
 }
 
+/** Starts the instance's app process in its own session (it outlives a worker that is killed); returns its environment. */
+function spawnInstance(request: Parameters<Orchestrator['ensureInstanceStarted']>[0], settings: ProcessOrchestratorSettings) {
+  const env = instanceEnvironment(request, settings);
+  mkdirSync(settings.logDir, { recursive: true });
+  const log = openSync(path.join(settings.logDir, `instance-${request.name}.log`), 'a');
+  try {
+    const child = spawn(process.execPath, [path.join(settings.appDir, 'dist', 'app', 'server.js')], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...env,
+        // A process has no cgroup of its own: it measures its memory % against this figure.
+        INSTANCE_MEMORY_LIMIT_MB: String(settings.memoryLimitMb),
+      },
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    child.unref();
+  } finally {
+    closeSync(log);
+  }
+  return env;
+}
+
 export function createProcessOrchestrator(settings: ProcessOrchestratorSettings): Orchestrator {
   const ours = { JARVIS_MANAGED_BY: MANAGED_BY, JARVIS_STACK_ID: settings.stackId };
   const byName = (name: string) => findProcesses({ ...ours, INSTANCE_ID: name });
@@ -61,24 +84,7 @@ export function createProcessOrchestrator(settings: ProcessOrchestratorSettings)
           created: false,
         };
       }
-      const env = instanceEnvironment(request, settings);
-      mkdirSync(settings.logDir, { recursive: true });
-      const log = openSync(path.join(settings.logDir, `instance-${request.name}.log`), 'a');
-      try {
-        const child = spawn(process.execPath, [path.join(settings.appDir, 'dist', 'app', 'server.js')], {
-          env: {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            ...env,
-            // A process has no cgroup of its own: it measures its memory % against this figure.
-            INSTANCE_MEMORY_LIMIT_MB: String(settings.memoryLimitMb),
-          },
-          detached: true, // its own session: it outlives a worker that is killed
-          stdio: ['ignore', log, log],
-        });
-        child.unref();
-      } finally {
-        closeSync(log);
-      }
+      const env = spawnInstance(request, settings);
       return { name: request.name, host: env.HOST, port: request.port, version: request.version, running: true, created: true };
     },
 
