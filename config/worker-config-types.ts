@@ -8,7 +8,8 @@ export interface WorkerConfig {
   taskQueue: string;
   stateDir: string;
   services: string[];
-  orchestrator: 'auto' | 'docker' | 'process' | 'swarm';
+  orchestrator: 'auto' | 'docker' | 'process' | 'swarm' | 'kubernetes';
+  kubernetes: KubernetesSettings;
   /** DOCKER_SERVICE_NAME, when set. */
   dockerServiceName?: string;
   minInstances: number;
@@ -51,6 +52,15 @@ export interface WorkerConfig {
   healthRouterEnabled: boolean;
   /** The defaults a healthRouter run uses where its input sets nothing. */
   healthRouter: HealthRouterSettings;
+}
+
+export interface KubernetesSettings {
+  /** K8S_DEPLOYMENT_NAME: the first service's Deployment; other services use their own name. */
+  deploymentName: string;
+  namespace: string;
+  /** KUBECONFIG, when set; otherwise the in-cluster service account. */
+  kubeconfig?: string;
+  containerName: string;
 }
 
 export interface PgSettings {

@@ -2,6 +2,7 @@
 // live in their own files. docs/configuration.md is generated from it.
 import { z } from 'zod';
 import { healthRouterEnv } from './worker-env-health-router';
+import { kubernetesEnv } from './worker-env-kubernetes';
 import { platformEnv } from './worker-env-platform';
 import { postgresEnv, redisEnv } from './worker-env-data';
 import { scalingEnv } from './worker-env-scaling';
@@ -11,10 +12,11 @@ export const WORKER_ENV_SECTIONS = [
   { title: 'Scaling and autoscaling', shape: scalingEnv },
   { title: 'Health router', shape: healthRouterEnv },
   { title: 'Temporal, orchestrator, instances, ports', shape: platformEnv },
+  { title: 'Kubernetes driver', shape: kubernetesEnv },
   { title: 'PostgreSQL', shape: postgresEnv },
   { title: 'Redis Cluster', shape: redisEnv },
 ];
 
-export const workerEnvSchema = z.object({ ...platformEnv, ...scalingEnv, ...postgresEnv, ...redisEnv, ...healthRouterEnv });
+export const workerEnvSchema = z.object({ ...platformEnv, ...kubernetesEnv, ...scalingEnv, ...postgresEnv, ...redisEnv, ...healthRouterEnv });
 
 export type WorkerEnv = z.output<typeof workerEnvSchema>;

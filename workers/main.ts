@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createClients, createOrchestrator } from '../activities';
 import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
+import { checkKubernetesTarget } from '../activities/scaling/kubernetes-preflight';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { requireWorkerSecrets } from '../config/required-secrets';
 import { ensureAutoscaleSchedules } from './bootstrap/schedules';
@@ -23,6 +24,12 @@ async function main(): Promise<void> {
   }
   const clients = createClients(config);
   const driver = await chooseOrchestrator(config, clients.docker);
+  if (driver === 'kubernetes') {
+    const found = await checkKubernetesTarget(config).catch((error: Error) => {
+      throw new ConfigError(`ORCHESTRATOR=kubernetes: ${error.message}`);
+    });
+    process.stdout.write(`${found}\n`);
+  }
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
@@ -52,7 +59,8 @@ async function main(): Promise<void> {
     }
     // The router is optional for the rest of the worker: report and carry on. Its first
     // round runs once this worker polls.
-    await ensureHealthRouters(client, config).then(
+    // On Kubernetes the Service routes by the Pods' readiness; the router would probe Pods, which is not ours to do.
+    await (driver === 'kubernetes' ? Promise.resolve([]) : ensureHealthRouters(client, config)).then(
       (outcomes) =>
         outcomes.forEach((o) => process.stdout.write(`health router ${o.workflowId}: ${o.started ? 'started' : 'already running'}\n`)),
       (error: Error) => process.stderr.write(`health router not started: ${error.message}\n`),
