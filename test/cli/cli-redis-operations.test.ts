@@ -7,7 +7,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { coverageProblems } from '../../policy/redis/redis-cluster-view';
 import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { cliJson as json, runCli } from '../../testkit/cli';
-import { assertBaseCluster, clusterView, redisWorkerEnv, withNode } from '../../testkit/redis';
+import { clusterView, redisWorkerEnv, withNode } from '../../testkit/redis';
 import { restoreBaseCluster } from '../../testkit/redis-restore';
 import { taskQueueFor, temporalClient } from '../../testkit/stack';
 import { withWorkerEnv } from '../../testkit/workers';

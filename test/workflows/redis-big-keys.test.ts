@@ -11,7 +11,7 @@ import { createRedisTopologyActivities, type PreflightReport } from '../../activ
 import { estimatedMigrateMs } from '../../policy/redis/redis-big-keys';
 import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { ports } from '../../testkit/ports';
-import { assertBaseCluster, clusterView, redisPassword, redisWorkerEnv, withNode } from '../../testkit/redis';
+import { clusterView, redisPassword, redisWorkerEnv, withNode } from '../../testkit/redis';
 import { resilientClusterClient } from '../../testkit/redis-writer';
 import { restoreBaseCluster } from '../../testkit/redis-restore';
 import { taskQueueFor, temporalClient } from '../../testkit/stack';

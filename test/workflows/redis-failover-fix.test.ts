@@ -6,7 +6,7 @@ import { coverageProblems } from '../../policy/redis/redis-cluster-view';
 import { REDIS_MUTEX_ID, type RedisProgress } from '../../contracts/redis';
 import { assertFailsWith } from '../../testkit/failures';
 import { ports } from '../../testkit/ports';
-import { assertBaseCluster, clusterView, extraNodeFolders, redisWorkerEnv, withNode } from '../../testkit/redis';
+import { clusterView, extraNodeFolders, redisWorkerEnv, withNode } from '../../testkit/redis';
 import { restoreBaseCluster } from '../../testkit/redis-restore';
 import { taskQueueFor } from '../../testkit/stack';
 import { withWorkerEnv } from '../../testkit/workers';

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { coverageProblems } from '../../policy/redis/redis-cluster-view';
 import { REDIS_MUTEX_ID } from '../../contracts/redis';
-import { assertBaseCluster, clusterView, redisCliCheck, redisWorkerEnv, withNode } from '../../testkit/redis';
+import { clusterView, redisCliCheck, redisWorkerEnv, withNode } from '../../testkit/redis';
 import { ListWriter, resilientClusterClient } from '../../testkit/redis-writer';
 import { restoreBaseCluster } from '../../testkit/redis-restore';
 import { taskQueueFor } from '../../testkit/stack';

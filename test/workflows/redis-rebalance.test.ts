@@ -6,7 +6,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { slotCount, slotOwners } from '../../policy/redis/redis-cluster-view';
 import { REDIS_MUTEX_ID } from '../../contracts/redis';
 import { ports } from '../../testkit/ports';
-import { assertBaseCluster, clusterView, redisWorkerEnv } from '../../testkit/redis';
+import { clusterView, redisWorkerEnv } from '../../testkit/redis';
 import { restoreBaseCluster } from '../../testkit/redis-restore';
 import { taskQueueFor, temporalClient } from '../../testkit/stack';
 import { withWorkerEnv } from '../../testkit/workers';
