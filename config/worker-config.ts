@@ -140,7 +140,12 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     services: e.SERVICES.split(',').map((s) => s.trim()),
     orchestrator: e.ORCHESTRATOR,
     dockerServiceName: e.DOCKER_SERVICE_NAME,
-    kubernetes: { deploymentName: e.K8S_DEPLOYMENT_NAME, namespace: e.K8S_NAMESPACE, kubeconfig: e.KUBECONFIG, containerName: e.K8S_CONTAINER_NAME },
+    kubernetes: {
+      deploymentName: e.K8S_DEPLOYMENT_NAME,
+      namespace: e.K8S_NAMESPACE,
+      kubeconfig: e.KUBECONFIG,
+      containerName: e.K8S_CONTAINER_NAME,
+    },
     minInstances: e.MIN_INSTANCES,
     maxInstances: e.MAX_INSTANCES,
     autoscaleEnabled: e.AUTOSCALE_ENABLED === 'true',

@@ -6,7 +6,8 @@ import { doc } from './env-kit';
 /** A DNS-1123 label, what Kubernetes accepts as a Deployment or namespace name. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-const dnsName = (what: string) => z.string().regex(DNS1123_LABEL, `must be a DNS-1123 name (lowercase letters, digits, '-'; at most 63) of ${what}`);
+const dnsName = (what: string) =>
+  z.string().regex(DNS1123_LABEL, `must be a DNS-1123 name (lowercase letters, digits, '-'; at most 63) of ${what}`);
 
 export const kubernetesEnv = {
   K8S_DEPLOYMENT_NAME: doc(

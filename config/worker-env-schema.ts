@@ -17,6 +17,13 @@ export const WORKER_ENV_SECTIONS = [
   { title: 'Redis Cluster', shape: redisEnv },
 ];
 
-export const workerEnvSchema = z.object({ ...platformEnv, ...kubernetesEnv, ...scalingEnv, ...postgresEnv, ...redisEnv, ...healthRouterEnv });
+export const workerEnvSchema = z.object({
+  ...platformEnv,
+  ...kubernetesEnv,
+  ...scalingEnv,
+  ...postgresEnv,
+  ...redisEnv,
+  ...healthRouterEnv,
+});
 
 export type WorkerEnv = z.output<typeof workerEnvSchema>;

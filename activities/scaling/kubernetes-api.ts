@@ -74,11 +74,18 @@ export async function call<T>(api: KubernetesApi, verb: string, resource: string
     return await run();
   } catch (error) {
     if (error instanceof k8s.ApiException) {
-      if (error.code === 403)
-        throw permanentFailure(FailureType.PermissionDenied, `Kubernetes RBAC forbids ${what}: ${apiMessage(error)}`);
-      if (error.code === 404) throw permanentFailure(FailureType.OrchestratorResourceMissing, `Kubernetes has no ${resource} (${what}): ${apiMessage(error)}`);
+      if (error.code === 403) throw permanentFailure(FailureType.PermissionDenied, `Kubernetes RBAC forbids ${what}: ${apiMessage(error)}`);
+      if (error.code === 404) {
+        throw permanentFailure(
+          FailureType.OrchestratorResourceMissing,
+          `Kubernetes has no ${resource} in namespace ${api.namespace} (or no namespace ${api.namespace}): ${verb} answered ${apiMessage(error)}`,
+        );
+      }
       if (error.code === 401)
-        throw permanentFailure(FailureType.PermissionDenied, `the Kubernetes API server ${api.server} refused the credentials (401) to ${what}`);
+        throw permanentFailure(
+          FailureType.PermissionDenied,
+          `the Kubernetes API server ${api.server} refused the credentials (401) to ${what}`,
+        );
       throw Object.assign(new Error(`Kubernetes answered ${error.code} to ${what}: ${apiMessage(error)}`), { code: error.code });
     }
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;

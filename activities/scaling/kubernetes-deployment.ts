@@ -47,7 +47,9 @@ export function imageWithTag(image: string, tag: string): string {
 
 export async function readDeployment(target: DeploymentTarget, service: string): Promise<k8s.V1Deployment> {
   const name = target.deploymentName(service);
-  return call(target.api, 'get', `deployments/${name}`, () => target.api.apps.readNamespacedDeployment({ name, namespace: target.api.namespace }));
+  return call(target.api, 'get', `deployments/${name}`, () =>
+    target.api.apps.readNamespacedDeployment({ name, namespace: target.api.namespace }),
+  );
 }
 
 /** Two controllers setting one replica count would fight: refuse when an HPA targets the Deployment. */
@@ -108,7 +110,9 @@ export function deploymentWatch(target: DeploymentTarget, service: string): Watc
     path: `/apis/apps/v1/namespaces/${api.namespace}/deployments`,
     query: { fieldSelector },
     list: async () => {
-      const list = await call(api, 'list', 'deployments', () => api.apps.listNamespacedDeployment({ namespace: api.namespace, fieldSelector }));
+      const list = await call(api, 'list', 'deployments', () =>
+        api.apps.listNamespacedDeployment({ namespace: api.namespace, fieldSelector }),
+      );
       return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
     },
   };
@@ -122,7 +126,10 @@ export async function listPods(target: DeploymentTarget, deployment: k8s.V1Deplo
 export async function patchDeployment(target: DeploymentTarget, deployment: k8s.V1Deployment, body: object): Promise<k8s.V1Deployment> {
   const name = deployment.metadata?.name ?? '';
   const { api } = target;
-  const withPrecondition = { ...body, metadata: { ...(body as { metadata?: object }).metadata, resourceVersion: deployment.metadata?.resourceVersion } };
+  const withPrecondition = {
+    ...body,
+    metadata: { ...(body as { metadata?: object }).metadata, resourceVersion: deployment.metadata?.resourceVersion },
+  };
   return call(api, 'patch', `deployments/${name}`, () =>
     api.apps.patchNamespacedDeployment({ name, namespace: api.namespace, body: withPrecondition }, mergePatch),
   );

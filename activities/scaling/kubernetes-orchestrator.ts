@@ -90,7 +90,8 @@ async function newPodOf(target: DeploymentTarget, deployment: k8s.V1Deployment, 
         .filter((p) => !before.has(podName(p)) && !isTerminating(p) && !p.metadata?.labels?.[INSTANCE_LABEL])
         .sort((a, b) => podName(a).localeCompare(podName(b)))[0],
     deadlineEpochMs: Date.now() + 20_000,
-    timeoutError: () => new Error(`the ReplicaSet of deployments/${deployment.metadata?.name} created no Pod for ${intent.name} within 20 s`),
+    timeoutError: () =>
+      new Error(`the ReplicaSet of deployments/${deployment.metadata?.name} created no Pod for ${intent.name} within 20 s`),
     progress: (pods) => ({ waitingFor: `a new Pod for ${intent.name}`, pods: pods.size }),
   });
 }
@@ -118,7 +119,9 @@ async function ensureStarted(target: DeploymentTarget, request: StartInstanceReq
     let intent = readIntent<StartingIntent>(deployment, STARTING_ANNOTATION);
     if (intent?.name !== request.name) {
       intent = { name: request.name, replicas: (deployment.spec?.replicas ?? 0) + 1, before: pods.map(podName) };
-      deployment = await patchDeployment(target, deployment, { metadata: { annotations: { [STARTING_ANNOTATION]: JSON.stringify(intent) } } });
+      deployment = await patchDeployment(target, deployment, {
+        metadata: { annotations: { [STARTING_ANNOTATION]: JSON.stringify(intent) } },
+      });
     }
     if ((deployment.spec?.replicas ?? 0) < intent.replicas) await patchScale(target, deployment, intent.replicas);
     const pod = await newPodOf(target, deployment, intent);
@@ -134,13 +137,20 @@ async function findInstance(target: DeploymentTarget, name: string) {
     const deployment = await readDeployment(target, service);
     const pods = await listPods(target, deployment);
     const intent = readIntent<StoppingIntent>(deployment, STOPPING_ANNOTATION);
-    const pod = pods.find((p) => instanceNameOf(p) === name) ?? (intent?.name === name ? pods.find((p) => podName(p) === intent.pod) : undefined);
+    const pod =
+      pods.find((p) => instanceNameOf(p) === name) ?? (intent?.name === name ? pods.find((p) => podName(p) === intent.pod) : undefined);
     if (pod || intent?.name === name) return { service, deployment, pods, pod, intent };
   }
   return undefined;
 }
 
-async function waitUntilGone(target: DeploymentTarget, deployment: k8s.V1Deployment, intent: StoppingIntent, others: string[], graceSeconds: number) {
+async function waitUntilGone(
+  target: DeploymentTarget,
+  deployment: k8s.V1Deployment,
+  intent: StoppingIntent,
+  others: string[],
+  graceSeconds: number,
+) {
   const gone = await waitFor(target.api, podsOf(target, deployment), {
     decide: (pods) => (pods.has(intent.pod) ? undefined : [...others].filter((o) => !pods.has(o))),
     deadlineEpochMs: Date.now() + (graceSeconds + 30) * 1000,
@@ -171,7 +181,9 @@ async function takeOut(target: DeploymentTarget, name: string, graceSeconds: num
       intent = { name, pod: podName(pod), replicas: Math.max(0, (deployment.spec?.replicas ?? 0) - 1) };
       if (pod.metadata?.annotations?.[DELETION_COST_ANNOTATION] !== VICTIM_DELETION_COST)
         await patchPod(target, pod, { annotations: { [DELETION_COST_ANNOTATION]: VICTIM_DELETION_COST } });
-      deployment = await patchDeployment(target, deployment, { metadata: { annotations: { [STOPPING_ANNOTATION]: JSON.stringify(intent) } } });
+      deployment = await patchDeployment(target, deployment, {
+        metadata: { annotations: { [STOPPING_ANNOTATION]: JSON.stringify(intent) } },
+      });
     }
     if ((deployment.spec?.replicas ?? 0) > intent.replicas) await patchScale(target, deployment, intent.replicas);
     const others = pods.filter((p) => podName(p) !== intent.pod && !isTerminating(p)).map(podName);

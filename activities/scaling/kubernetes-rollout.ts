@@ -60,16 +60,55 @@ async function nameNewPods(target: DeploymentTarget, service: string): Promise<v
   });
 }
 
-export function createKubernetesRollout(target: DeploymentTarget) {
-  const state = (d: k8s.V1Deployment): RolloutState => ({
+function rolloutState(target: DeploymentTarget, d: k8s.V1Deployment): RolloutState {
+  return {
     generation: d.metadata?.generation ?? 0,
     replicas: d.spec?.replicas ?? 0,
     version: imageTag(containerOf(target, d).container.image ?? ''),
+  };
+}
+
+/** `kubectl rollout undo`: the Pod template of the ReplicaSet that ran `version` before, unpaused. */
+async function rollBack(
+  target: DeploymentTarget,
+  request: { service: string; version: string },
+): Promise<RolloutState & { changed: boolean }> {
+  return withConflictRetry(async () => {
+    const d = await readDeployment(target, request.service);
+    const current = containerOf(target, d).container;
+    if (imageTag(current.image ?? '') === request.version && !d.spec?.paused) return { ...rolloutState(target, d), changed: false };
+    const labelSelector = selectorOf(d);
+    const sets = await call(target.api, 'list', 'replicasets', () =>
+      target.api.apps.listNamespacedReplicaSet({ namespace: target.api.namespace, labelSelector }),
+    );
+    const previous = sets.items
+      .filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid))
+      .filter((rs) =>
+        rs.spec?.template?.spec?.containers.some((c) => c.name === current.name && imageTag(c.image ?? '') === request.version),
+      )
+      .sort((a, b) => Number(b.metadata?.annotations?.[REVISION] ?? 0) - Number(a.metadata?.annotations?.[REVISION] ?? 0))[0];
+    if (!previous?.spec?.template) {
+      throw permanentFailure(
+        FailureType.OrchestratorResourceMissing,
+        `no ReplicaSet of deployments/${d.metadata?.name} ran ${request.version}; cannot roll back`,
+      );
+    }
+    const template = structuredClone(previous.spec.template);
+    delete template.metadata?.labels?.['pod-template-hash'];
+    const patched = await patchDeployment(target, d, { spec: { template, paused: false } });
+    return { ...rolloutState(target, patched), changed: true };
   });
+}
+
+export function createKubernetesRollout(target: DeploymentTarget) {
+  const state = (d: k8s.V1Deployment) => rolloutState(target, d);
 
   return {
     /** `kubectl set image deployment/<name> <container>=<image>:<version>`, once: a retry finds the image already set. */
-    async startDeploymentRollout(request: { service: string; version: string }): Promise<RolloutState & { changed: boolean; from: string }> {
+    async startDeploymentRollout(request: {
+      service: string;
+      version: string;
+    }): Promise<RolloutState & { changed: boolean; from: string }> {
       guardServiceName(request.service);
       guardVersion(request.version);
       return withConflictRetry(async () => {
@@ -125,27 +164,6 @@ export function createKubernetesRollout(target: DeploymentTarget) {
     },
 
     /** `kubectl rollout undo`: the Pod template of the ReplicaSet that ran `version` before, unpaused. */
-    async rollBackDeployment(request: { service: string; version: string }): Promise<RolloutState & { changed: boolean }> {
-      return withConflictRetry(async () => {
-        const d = await readDeployment(target, request.service);
-        const current = containerOf(target, d).container;
-        if (imageTag(current.image ?? '') === request.version && !d.spec?.paused) return { ...state(d), changed: false };
-        const labelSelector = selectorOf(d);
-        const sets = await call(target.api, 'list', 'replicasets', () =>
-          target.api.apps.listNamespacedReplicaSet({ namespace: target.api.namespace, labelSelector }),
-        );
-        const previous = sets.items
-          .filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid))
-          .filter((rs) => rs.spec?.template?.spec?.containers.some((c) => c.name === current.name && imageTag(c.image ?? '') === request.version))
-          .sort((a, b) => Number(b.metadata?.annotations?.[REVISION] ?? 0) - Number(a.metadata?.annotations?.[REVISION] ?? 0))[0];
-        if (!previous?.spec?.template) {
-          throw permanentFailure(FailureType.OrchestratorResourceMissing, `no ReplicaSet of deployments/${d.metadata?.name} ran ${request.version}; cannot roll back`);
-        }
-        const template = structuredClone(previous.spec.template);
-        delete template.metadata?.labels?.['pod-template-hash'];
-        const patched = await patchDeployment(target, d, { spec: { template, paused: false } });
-        return { ...state(patched), changed: true };
-      });
-    },
+    rollBackDeployment: (request: { service: string; version: string }) => rollBack(target, request),
   };
 }

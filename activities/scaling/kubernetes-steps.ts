@@ -49,7 +49,10 @@ async function waitForPodReady(target: DeploymentTarget, request: WaitForHealthy
     deadlineEpochMs: request.deadlineEpochMs,
     timeoutError: (pods) => {
       const current = [...pods.values()].find((p) => instanceNameOf(p) === request.name);
-      return permanentFailure(FailureType.InstanceUnhealthy, `Pod ${current ? podName(current) : request.name} is not Ready: ${conditionsOf(current)}`);
+      return permanentFailure(
+        FailureType.InstanceUnhealthy,
+        `Pod ${current ? podName(current) : request.name} is not Ready: ${conditionsOf(current)}`,
+      );
     },
     progress: () => ({ attempts: events, lastAnswer: 'waiting for the Ready condition' }),
   });
@@ -93,7 +96,10 @@ export function createKubernetesSteps(target: DeploymentTarget, base: (service: 
       const pods = (await podsOf(target, deployment).list()).items;
       const pod = pods.find((p) => instanceNameOf(p) === request.name);
       if (!pod || !isReady(pod)) {
-        throw permanentFailure(FailureType.NotServedThroughLoadBalancer, `Pod for ${request.name} is not Ready, so no Service sends it traffic: ${conditionsOf(pod)}`);
+        throw permanentFailure(
+          FailureType.NotServedThroughLoadBalancer,
+          `Pod for ${request.name} is not Ready, so no Service sends it traffic: ${conditionsOf(pod)}`,
+        );
       }
       return { requests: 0 };
     },

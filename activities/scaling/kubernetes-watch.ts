@@ -30,7 +30,13 @@ export interface WaitOptions<T, R> {
 
 type Outcome<R> = { done: true; value: R } | { done: false; error?: unknown };
 
-function followWatch<T extends Named, R>(api: KubernetesApi, set: WatchedSet<T>, items: Map<string, T>, from: string, options: WaitOptions<T, R>) {
+function followWatch<T extends Named, R>(
+  api: KubernetesApi,
+  set: WatchedSet<T>,
+  items: Map<string, T>,
+  from: string,
+  options: WaitOptions<T, R>,
+) {
   const signal = activityCancellation();
   return new Promise<Outcome<R>>((resolve, reject) => {
     let controller: AbortController | undefined;
@@ -45,10 +51,7 @@ function followWatch<T extends Named, R>(api: KubernetesApi, set: WatchedSet<T>,
       then();
     };
     const beat = setInterval(() => heartbeatProgress(options.progress(items)), 1000);
-    const timer = setTimeout(
-      () => finish(() => reject(options.timeoutError(items))),
-      Math.max(0, options.deadlineEpochMs - Date.now()),
-    );
+    const timer = setTimeout(() => finish(() => reject(options.timeoutError(items))), Math.max(0, options.deadlineEpochMs - Date.now()));
     const onAbort = () => finish(() => reject(signal?.reason));
     signal?.addEventListener('abort', onAbort);
     const onEvent = (phase: string, object: T) => {
@@ -64,10 +67,13 @@ function followWatch<T extends Named, R>(api: KubernetesApi, set: WatchedSet<T>,
       .watch(set.path, { ...set.query, resourceVersion: from, allowWatchBookmarks: true }, onEvent, (error) =>
         finish(() => resolve({ done: false, error })),
       )
-      .then((c) => {
-        controller = c;
-        if (finished) c.abort();
-      }, (error) => finish(() => resolve({ done: false, error })));
+      .then(
+        (c) => {
+          controller = c;
+          if (finished) c.abort();
+        },
+        (error) => finish(() => resolve({ done: false, error })),
+      );
   });
 }
 

@@ -53,7 +53,11 @@ async function rollBack(r: Rollout, from: string, why: string): Promise<never> {
     });
   });
   r.report('rolled-back', `${why}; rolled back to ${from}`);
-  throw ApplicationFailure.create({ type: FailureType.RollingUpdateRolledBack, message: `${why}; the Deployment was rolled back to ${from}`, nonRetryable: true });
+  throw ApplicationFailure.create({
+    type: FailureType.RollingUpdateRolledBack,
+    message: `${why}; the Deployment was rolled back to ${from}`,
+    nonRetryable: true,
+  });
 }
 
 async function runRollout(r: Rollout, startedWithCanary: boolean): Promise<void> {
@@ -83,7 +87,14 @@ export async function rollOutDeployment(
   report('rollout', `setting ${input.service}'s image tag to ${input.version} (from ${from})`);
   const started = await quick.startDeploymentRollout({ service: input.service, version: input.version });
   progress.total = started.replicas;
-  const r: Rollout = { input, progress, report, abortReason, generation: started.generation, waitSeconds: input.healthTimeoutSeconds * (started.replicas + 1) };
+  const r: Rollout = {
+    input,
+    progress,
+    report,
+    abortReason,
+    generation: started.generation,
+    waitSeconds: input.healthTimeoutSeconds * (started.replicas + 1),
+  };
   const canary = started.changed && input.pauseAfter !== undefined && input.pauseAfter < started.replicas;
   try {
     await runRollout(r, canary);
