@@ -34,6 +34,17 @@ if all_cached; then
   log "Kubernetes control plane cached at $K8S_BIN_DIR"
   exit 0
 fi
+# One build at a time (a second `stack.sh services` while the first builds waits, then finds the cache).
+mkdir -p "$CACHE_DIR"
+exec 9>"$CACHE_DIR/kubernetes-build.lock"
+if ! flock -n 9; then
+  log "another build of the control plane runs; waiting for it"
+  flock 9
+fi
+if all_cached; then
+  log "Kubernetes control plane cached at $K8S_BIN_DIR"
+  exit 0
+fi
 command -v go >/dev/null 2>&1 || { log "Go (>= 1.24) is needed to build the control plane; install golang first"; exit 1; }
 
 # -p=1 keeps the peak memory of the apiserver link low on small machines; nice keeps the machine usable.
