@@ -23,7 +23,7 @@ function renderService(v: ServiceStatus): string[] {
   for (const i of v.instances) {
     const health = i.health ? (i.health.healthy ? 'ok' : `FAIL ${i.health.status ?? i.health.error}`) : '-';
     lines.push(
-      `  ${i.name.padEnd(16)} :${i.port}  ${i.version.padEnd(6)} ${(i.registryStatus ?? 'unregistered').padEnd(12)} health ${health}  cpu ${i.cpuPercent ?? '-'}%  conns ${i.activeConnections ?? '-'}`,
+      `  ${i.name.padEnd(16)}${i.pod ? ` pod ${i.pod}` : ''} :${i.port}  ${i.version.padEnd(6)} ${(i.registryStatus ?? 'unregistered').padEnd(12)} health ${health}  cpu ${i.cpuPercent ?? '-'}%  conns ${i.activeConnections ?? '-'}`,
     );
   }
   if (v.registryError) lines.push(`  registry unreadable: ${v.registryError}`);

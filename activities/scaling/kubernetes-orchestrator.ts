@@ -47,10 +47,7 @@ interface StoppingIntent {
   replicas: number;
 }
 
-export interface KubernetesInstanceInfo extends InstanceInfo {
-  pod: string;
-  ready: boolean;
-}
+export type KubernetesInstanceInfo = InstanceInfo & Required<Pick<InstanceInfo, 'pod' | 'ready'>>;
 
 function portOf(target: DeploymentTarget, deployment: k8s.V1Deployment): number {
   return containerOf(target, deployment).container.ports?.[0]?.containerPort ?? 0;
