@@ -7,7 +7,7 @@ import { repoRoot } from './stack';
 const run = promisify(execFile);
 
 /** A page under docs/ that holds recipes, such as 'scaling.md'. */
-export type DocsPage = 'scaling.md' | 'routing.md' | 'postgres.md' | 'cli.md';
+export type DocsPage = 'scaling.md' | 'routing.md' | 'postgres.md' | 'cli.md' | 'kubernetes.md';
 
 function readPage(page: DocsPage): string {
   return readFileSync(path.join(repoRoot, 'docs', page), 'utf8');
