@@ -8,6 +8,8 @@ import { FailureType, permanentFailure } from '../common/errors';
 import { call, mergePatch, type KubernetesApi } from './kubernetes-api';
 import type { WatchedSet } from './kubernetes-watch';
 
+export { imageTag, imageWithTag } from '../../policy/scaling/deployment-rollout';
+
 export const INSTANCE_LABEL = 'jarvis-scale.io/instance';
 /** Intent records on the Deployment: what a start or a stop is doing, so a retry after a crash finishes it instead of doing it twice. */
 export const STARTING_ANNOTATION = 'jarvis-scale.io/starting';
@@ -28,22 +30,6 @@ export const isTerminating = (pod: k8s.V1Pod) => Boolean(pod.metadata?.deletionT
 export const instanceNameOf = (pod: k8s.V1Pod) => pod.metadata?.labels?.[INSTANCE_LABEL] ?? podName(pod);
 export const isReady = (pod: k8s.V1Pod) =>
   !isTerminating(pod) && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-
-/** The tag of an image reference: jarvis-ai:2.0.0 → 2.0.0; no tag → latest. */
-export function imageTag(image: string): string {
-  const withoutDigest = image.split('@')[0];
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const colon = withoutDigest.lastIndexOf(':');
-  return colon > lastSlash ? withoutDigest.slice(colon + 1) : 'latest';
-}
-
-/** The same image at another tag: localhost:5000/jarvis-ai:1.0.0 → localhost:5000/jarvis-ai:2.0.0. */
-export function imageWithTag(image: string, tag: string): string {
-  const withoutDigest = image.split('@')[0];
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const colon = withoutDigest.lastIndexOf(':');
-  return `${colon > lastSlash ? withoutDigest.slice(0, colon) : withoutDigest}:${tag}`;
-}
 
 export async function readDeployment(target: DeploymentTarget, service: string): Promise<k8s.V1Deployment> {
   const name = target.deploymentName(service);

@@ -5,6 +5,7 @@
 // template back. After a rollout the new Pods get instance names, so scale-downs can choose them.
 import type * as k8s from '@kubernetes/client-node';
 import { planNewInstances } from '../../policy/scaling/instance-plan';
+import { rolloutReached } from '../../policy/scaling/deployment-rollout';
 import { FailureType, permanentFailure } from '../common/errors';
 import { guardServiceName, guardVersion } from '../common/name-guard';
 import { call, strategicMerge, withConflictRetry } from './kubernetes-api';
@@ -42,11 +43,16 @@ export interface RolloutWait {
 const REVISION = 'deployment.kubernetes.io/revision';
 
 function rolloutDone(d: k8s.V1Deployment | undefined, wait: RolloutWait): boolean {
-  if (!d || (d.status?.observedGeneration ?? 0) < wait.generation) return false;
-  const replicas = d.spec?.replicas ?? 0;
-  const { updatedReplicas = 0, availableReplicas = 0, replicas: current = 0 } = d.status ?? {};
-  if (wait.updatedAtLeast !== undefined) return updatedReplicas >= Math.min(wait.updatedAtLeast, replicas) && availableReplicas >= replicas;
-  return updatedReplicas === replicas && current === replicas && availableReplicas === replicas;
+  if (!d) return false;
+  const progress = {
+    generation: wait.generation,
+    observedGeneration: d.status?.observedGeneration ?? 0,
+    desired: d.spec?.replicas ?? 0,
+    current: d.status?.replicas ?? 0,
+    updated: d.status?.updatedReplicas ?? 0,
+    available: d.status?.availableReplicas ?? 0,
+  };
+  return rolloutReached(progress, wait.updatedAtLeast).reached;
 }
 
 /** Gives every Pod without an instance name the lowest free one (the Pods a rollout made). */
