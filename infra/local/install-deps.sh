@@ -94,7 +94,9 @@ install_npm_packages() {
 }
 
 # A real Kubernetes control plane (kube-apiserver, controller-manager, scheduler, kubectl, etcd,
-# kwok) for the kubernetes driver's tests, built from the Go module proxy once (about 15 minutes cold).
+# kwok) for the kubernetes driver's tests, built from the Go module proxy once (15-25 minutes cold).
+# Not part of `all`: the stack does not need it, and test/run-all.sh builds it in the background
+# while the lint and the other tests run (the Kubernetes tests wait for it).
 install_kubernetes() {
   bash "$(dirname "$0")/../kubernetes/install.sh"
 }
@@ -108,6 +110,6 @@ case "${1:-all}" in
   kubernetes-path) bash "$(dirname "$0")/../kubernetes/install.sh" path ;;
   temporal-path) echo "$TEMPORAL_BIN" ;;
   k8s-validate-path) echo "$K8S_VALIDATE_BIN" ;;
-  all) install_debian_packages; install_temporal_cli; install_k8s_validator; install_kubernetes; install_npm_packages ;;
+  all) install_debian_packages; install_temporal_cli; install_k8s_validator; install_npm_packages ;;
   *) echo "usage: $0 [all|debian|temporal|k8s-validate|kubernetes|npm|temporal-path|k8s-validate-path|kubernetes-path]" >&2; exit 2 ;;
 esac
