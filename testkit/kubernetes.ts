@@ -96,7 +96,12 @@ export async function deploymentReplicas(): Promise<{ spec: number; ready: numbe
 
 /** A fresh app Deployment from infra/k8s/ with `replicas` Pods Ready, and no HPA. */
 export async function resetApp(replicas = 3): Promise<void> {
-  await kubectl(['delete', 'deployment', DEPLOYMENT, '--ignore-not-found', '--wait=true']);
+  // Orphaned first, then the Pods removed at once: a Pod kwok leaves alone (holdReadiness) would
+  // otherwise stay Terminating, with no kubelet to confirm its end.
+  const selector = `app.kubernetes.io/name=${DEPLOYMENT}`;
+  await kubectl(['delete', 'deployment', DEPLOYMENT, '--ignore-not-found', '--cascade=orphan', '--wait=true']);
+  await kubectl(['delete', 'replicasets', '-l', selector, '--ignore-not-found', '--cascade=orphan', '--wait=true']);
+  await kubectl(['delete', 'pods', '-l', selector, '--ignore-not-found', '--grace-period=0', '--force', '--wait=true']);
   await kubectl(['delete', 'hpa', '--all']);
   await kubectl(['apply', '-f', manifestsDir]);
   await kubectl(['scale', 'deployment', DEPLOYMENT, `--replicas=${replicas}`]);
@@ -156,9 +161,17 @@ export async function holdReadiness(): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const status = await kubectl(['rollout', 'status', `deployment/${DEPLOYMENT}`, '--timeout=1s'], { allowFailure: true });
     if (status.code === 0) return;
-    for (const pod of await appPods()) if (!pod.ready && !pod.terminating) await markReady(pod.name);
+    for (const pod of await appPods()) {
+      if (pod.terminating) await confirmDeletion(pod.name);
+      else if (!pod.ready) await markReady(pod.name);
+    }
   }
   throw new Error('the rollout to held-readiness Pods did not finish');
+}
+
+/** Ends a held Pod that is terminating, as its kubelet would once the container exited. */
+export async function confirmDeletion(pod: string): Promise<void> {
+  await kubectl(['delete', 'pod', pod, '--grace-period=0', '--force', '--ignore-not-found', '--wait=false'], { allowFailure: true });
 }
 
 /** Sets a held Pod Running and Ready through its status subresource, as a kubelet would. */

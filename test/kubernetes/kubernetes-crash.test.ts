@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { highestActivityAttempt, waitForPendingActivity } from '../../testkit/history';
 import {
   appPods,
+  confirmDeletion,
   controlPlane,
   DEPLOYMENT,
   deploymentReplicas,
@@ -22,12 +23,15 @@ import { startWorkerProcess } from '../../testkit/workers';
 
 const MUTEX = 'scale/jarvis-app';
 
-/** Marks every new Pod Ready, as a kubelet would, until `done` settles. */
+/** Acts as the kubelet of held Pods until `done` settles: new ones become Ready, terminating ones end. */
 async function keepMarkingReady(done: Promise<unknown>): Promise<void> {
   let settled = false;
   void done.finally(() => (settled = true)).catch(() => undefined);
   while (!settled) {
-    for (const pod of await appPods()) if (!pod.ready && !pod.terminating) await markReady(pod.name);
+    for (const pod of await appPods()) {
+      if (pod.terminating) await confirmDeletion(pod.name);
+      else if (!pod.ready) await markReady(pod.name);
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
 }
