@@ -5,6 +5,7 @@
 // sent to a Pod or Service address.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { repoRoot, stateDir } from './stack';
 import { runTool } from './tools';
 
@@ -92,6 +93,14 @@ export async function deploymentReplicas(): Promise<{ spec: number; ready: numbe
     image: d.spec.template.spec.containers[0].image,
     paused: Boolean(d.spec.paused),
   };
+}
+
+/** Ends a scaling operation an earlier, interrupted run left holding the mutex scale/jarvis-app. */
+export async function endLeftoverOperation(client: Client): Promise<void> {
+  await client.workflow
+    .getHandle(`scale/${DEPLOYMENT}`)
+    .terminate('kubernetes test reset')
+    .catch(() => undefined);
 }
 
 /** A fresh app Deployment from infra/k8s/ with `replicas` Pods Ready, and no HPA. */

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { controlPlane, DEPLOYMENT, kubectl, kubernetesWorkerEnv, resetApp } from '../../testkit/kubernetes';
+import { controlPlane, endLeftoverOperation, DEPLOYMENT, kubectl, kubernetesWorkerEnv, resetApp } from '../../testkit/kubernetes';
 import { stateDir, taskQueueFor } from '../../testkit/stack';
 import { useTemporalSession } from '../../testkit/temporal-session';
 import { startWorkerProcess, withWorker } from '../../testkit/workers';
@@ -30,7 +30,7 @@ async function workerRefusal(env: Record<string, string>): Promise<string> {
 }
 
 describe('bad settings and inputs for the kubernetes driver change nothing', () => {
-  const session = useTemporalSession();
+  const session = useTemporalSession({ prepare: endLeftoverOperation });
   let env: Record<string, string>;
   let state: string;
 

@@ -9,6 +9,7 @@ import {
   appPods,
   confirmDeletion,
   controlPlane,
+  endLeftoverOperation,
   DEPLOYMENT,
   deploymentReplicas,
   holdReadiness,
@@ -44,7 +45,7 @@ async function revision(): Promise<number> {
 }
 
 describe('the kubernetes driver survives a worker SIGKILL in its waits', () => {
-  const session = useTemporalSession();
+  const session = useTemporalSession({ prepare: endLeftoverOperation });
   let env: Record<string, string>;
 
   before(async () => {

@@ -6,7 +6,16 @@ import { before, describe, it } from 'node:test';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { rollingUpdateProgressQuery } from '../../contracts/scaling';
 import { highestActivityAttempt } from '../../testkit/history';
-import { appPods, controlPlane, DEPLOYMENT, deploymentReplicas, kubectl, kubernetesWorkerEnv, resetApp } from '../../testkit/kubernetes';
+import {
+  appPods,
+  controlPlane,
+  endLeftoverOperation,
+  DEPLOYMENT,
+  deploymentReplicas,
+  kubectl,
+  kubernetesWorkerEnv,
+  resetApp,
+} from '../../testkit/kubernetes';
 import { taskQueueFor } from '../../testkit/stack';
 import { useTemporalSession } from '../../testkit/temporal-session';
 import { withWorker } from '../../testkit/workers';
@@ -33,7 +42,7 @@ async function runOn<T>(client: Client, name: string, env: Record<string, string
 }
 
 describe('the scaling workflows on the kubernetes driver', () => {
-  const session = useTemporalSession();
+  const session = useTemporalSession({ prepare: endLeftoverOperation });
   let env: Record<string, string>;
 
   before(async () => {
@@ -111,10 +120,13 @@ describe('the scaling workflows on the kubernetes driver', () => {
           await new Promise((r) => setTimeout(r, 100));
         const paused = await deploymentReplicas();
         assert.equal(paused.paused, true, 'the Deployment is paused after the canary');
-        const images = (await appPods()).filter((p) => !p.terminating).map((p) => p.image);
+        // A Deployment has no exact partition: the pause lands as soon as the watch sees the canary
+        // updated, and on a fast cluster the controller may have gone further by then.
+        const progress = await handle.query(rollingUpdateProgressQuery);
+        assert.equal(progress.step, 'paused');
         assert.ok(
-          images.includes('jarvis-ai:2.0.0') && images.includes('jarvis-ai:1.0.0'),
-          `a canary, not the whole rollout: ${images.join(', ')}`,
+          (await appPods()).some((p) => p.image === 'jarvis-ai:2.0.0'),
+          'the canary runs the new version',
         );
         await handle.signal('resume');
         const result = (await handle.result()) as { version: string; instances: string[] };
