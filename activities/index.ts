@@ -16,6 +16,11 @@ import { createProcessOrchestrator } from './scaling/process-orchestrator';
 import type { OrchestratorDriver } from './scaling/orchestrator-choice';
 import { createSwarmOrchestrator } from './scaling/swarm-orchestrator';
 import { createScrapeTargetActivities } from './routing/scrape-targets';
+import { createKubernetesApi, type KubernetesApi } from './scaling/kubernetes-api';
+import type { DeploymentTarget } from './scaling/kubernetes-deployment';
+import { createKubernetesOrchestrator } from './scaling/kubernetes-orchestrator';
+import { createKubernetesRollout } from './scaling/kubernetes-rollout';
+import { createKubernetesSteps } from './scaling/kubernetes-steps';
 import { createServiceCatalog } from './scaling/services';
 import { createPgMetricsActivities, type ReplicationLagGauge } from './postgres/pg-metrics';
 import { createPgTopologyActivities } from './postgres/pg-topology';
@@ -37,11 +42,14 @@ export interface ActivityClients {
   redis: RedisNodePool;
   /** A cluster client for the instance registry, connected on first use. */
   cluster: () => Cluster;
+  /** The Kubernetes API (ORCHESTRATOR=kubernetes), its kubeconfig loaded on first use. */
+  kubernetes: () => KubernetesApi;
   close: () => Promise<void>;
 }
 
 export function createClients(config: WorkerConfig): ActivityClients {
   let cluster: Cluster | undefined;
+  let kubernetes: KubernetesApi | undefined;
   const redis = createRedisNodePool(config.redisClusterNodes, config.redisPassword, (port) => ({
     host: hostFor(config.redisHost, port - config.redisBasePort + 1),
     port,
@@ -53,6 +61,7 @@ export function createClients(config: WorkerConfig): ActivityClients {
       cluster ??= createRedisCluster({ nodes: config.redisClusterNodes, password: config.redisPassword });
       return cluster;
     },
+    kubernetes: () => (kubernetes ??= createKubernetesApi(config.kubernetes)),
     // Open Redis connections would keep a stopped worker's process alive.
     close: async () => {
       await cluster?.quit().catch(() => cluster?.disconnect());
@@ -77,7 +86,21 @@ export function launchSettings(config: WorkerConfig): InstanceLaunchSettings {
   };
 }
 
+/** The Deployment of each service: K8S_DEPLOYMENT_NAME for the first, the service's own name for the others. */
+export function deploymentTarget(config: WorkerConfig, clients: Pick<ActivityClients, 'kubernetes'>): DeploymentTarget {
+  const k8s = config.kubernetes;
+  return {
+    get api() {
+      return clients.kubernetes();
+    },
+    deploymentName: (service) => (service === config.services[0] ? k8s.deploymentName : service),
+    containerName: k8s.containerName,
+    services: config.services,
+  };
+}
+
 export function createOrchestrator(driver: OrchestratorDriver, config: WorkerConfig, clients: ActivityClients): Orchestrator {
+  if (driver === 'kubernetes') return createKubernetesOrchestrator(deploymentTarget(config, clients));
   if (driver === 'swarm') {
     return createSwarmOrchestrator(clients.docker, {
       ...launchSettings(config),
@@ -104,7 +127,7 @@ export function createActivities(
   clients: ActivityClients = createClients(config),
   metrics: ActivityMetrics = {},
 ) {
-  return {
+  const activities = {
     ...createServiceCatalog(config),
     ...createOrchestrator(driver, config, clients),
     waitForHealthy,
@@ -138,7 +161,11 @@ export function createActivities(
     async redisClusterSettings(): Promise<{ basePort: number }> {
       return { basePort: config.redisBasePort };
     },
+    ...createKubernetesRollout(deploymentTarget(config, clients)),
   };
+  if (driver !== 'kubernetes') return activities;
+  // Same names, same signatures: the workflows run unchanged on Kubernetes (kubernetes-steps.ts).
+  return { ...activities, ...createKubernetesSteps(deploymentTarget(config, clients), activities.describeService) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

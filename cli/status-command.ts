@@ -25,7 +25,7 @@ function renderService(v: ServiceStatus): string[] {
     const s = v.healthScores[n];
     const score = s ? `score ${String(s.score).padStart(3)}${s.source === 'probe' ? ' (probe)' : ` (${s.code})`}` : 'score -';
     lines.push(
-      `  ${i.name.padEnd(16)} :${i.port}  ${i.version.padEnd(6)} ${(i.registryStatus ?? 'unregistered').padEnd(12)} health ${health}  ${score}  cpu ${i.cpuPercent ?? '-'}%  conns ${i.activeConnections ?? '-'}`,
+      `  ${i.name.padEnd(16)}${i.pod ? ` pod ${i.pod}` : ''} :${i.port}  ${i.version.padEnd(6)} ${(i.registryStatus ?? 'unregistered').padEnd(12)} health ${health}  ${score}  cpu ${i.cpuPercent ?? '-'}%  conns ${i.activeConnections ?? '-'}`,
     );
   });
   if (v.registryError) lines.push(`  registry unreadable: ${v.registryError}`);

@@ -12,7 +12,8 @@ export interface WorkerConfig {
   taskQueue: string;
   stateDir: string;
   services: string[];
-  orchestrator: 'auto' | 'docker' | 'process' | 'swarm';
+  orchestrator: 'auto' | 'docker' | 'process' | 'swarm' | 'kubernetes';
+  kubernetes: KubernetesSettings;
   /** DOCKER_SERVICE_NAME: the Swarm service of the first service (jarvis_app by default). */
   dockerServiceName: string;
   minInstances: number;
@@ -66,6 +67,15 @@ export interface WorkerConfig {
   healthRouterEnabled: boolean;
   /** The defaults a healthRouter run uses where its input sets nothing. */
   healthRouter: HealthRouterSettings;
+}
+
+export interface KubernetesSettings {
+  /** K8S_DEPLOYMENT_NAME: the first service's Deployment; other services use their own name. */
+  deploymentName: string;
+  namespace: string;
+  /** KUBECONFIG, when set; otherwise the in-cluster service account. */
+  kubeconfig?: string;
+  containerName: string;
 }
 
 export interface PgSettings {

@@ -15,7 +15,7 @@ import type { PgSettings, WorkerConfig } from './worker-config-types';
 
 export { ConfigError } from './config-error';
 export { HEALTH_ROUTER_ENV } from './worker-env-health-router';
-export type { PgSettings, WorkerConfig } from './worker-config-types';
+export type { KubernetesSettings, PgSettings, WorkerConfig } from './worker-config-types';
 
 /** Each autoscale setting and the variable that sets it, to name the variable in a message. */
 export const AUTOSCALE_ENV: Record<string, string> = {
@@ -155,6 +155,12 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     services: e.SERVICES.split(',').map((s) => s.trim()),
     orchestrator: e.ORCHESTRATOR,
     dockerServiceName: e.DOCKER_SERVICE_NAME,
+    kubernetes: {
+      deploymentName: e.K8S_DEPLOYMENT_NAME,
+      namespace: e.K8S_NAMESPACE,
+      kubeconfig: e.KUBECONFIG,
+      containerName: e.K8S_CONTAINER_NAME,
+    },
     minInstances: e.MIN_INSTANCES,
     maxInstances: e.MAX_INSTANCES,
     autoscaleEnabled: e.AUTOSCALE_ENABLED === 'true',

@@ -18,8 +18,8 @@ export const platformEnv = {
     'the services this control plane scales, comma-separated',
   ),
   ORCHESTRATOR: doc(
-    z.enum(['auto', 'docker', 'process', 'swarm']).default('auto'),
-    "`docker`, `process` (local child processes), `swarm` (a Swarm service's replicas) or `auto` (Docker when an engine answers, else processes; never Swarm)",
+    z.enum(['auto', 'docker', 'process', 'swarm', 'kubernetes']).default('auto'),
+    "`docker`, `process` (local child processes), `swarm` (a Swarm service's replicas), `kubernetes` (a Deployment's Pods) or `auto` (Docker when an engine answers, else processes; never Swarm)",
   ),
   DOCKER_SERVICE_NAME: doc(
     z

@@ -2,6 +2,7 @@
 // live in their own files. docs/configuration.md is generated from it.
 import { z } from 'zod';
 import { healthRouterEnv } from './worker-env-health-router';
+import { kubernetesEnv } from './worker-env-kubernetes';
 import { platformEnv } from './worker-env-platform';
 import { postgresEnv, redisEnv } from './worker-env-data';
 import { scalingEnv } from './worker-env-scaling';
@@ -13,10 +14,19 @@ export const WORKER_ENV_SECTIONS = [
   { title: 'Health router', shape: healthRouterEnv },
   { title: "Temporal connection (Temporal's environment configuration)", shape: temporalEnv },
   { title: 'Task queue, orchestrator, instances, ports', shape: platformEnv },
+  { title: 'Kubernetes driver', shape: kubernetesEnv },
   { title: 'PostgreSQL', shape: postgresEnv },
   { title: 'Redis Cluster', shape: redisEnv },
 ];
 
-export const workerEnvSchema = z.object({ ...temporalEnv, ...platformEnv, ...scalingEnv, ...postgresEnv, ...redisEnv, ...healthRouterEnv });
+export const workerEnvSchema = z.object({
+  ...temporalEnv,
+  ...platformEnv,
+  ...kubernetesEnv,
+  ...scalingEnv,
+  ...postgresEnv,
+  ...redisEnv,
+  ...healthRouterEnv,
+});
 
 export type WorkerEnv = z.output<typeof workerEnvSchema>;

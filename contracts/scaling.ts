@@ -49,6 +49,11 @@ export interface ServiceSpec {
   loadBalancerUrl: string;
   /** How long an instance may take to exit after SIGTERM: its own shutdown deadline plus a margin. */
   shutdownGraceSeconds: number;
+  /**
+   * How rollingUpdate replaces instances: one by one through the steps (absent, as in runs
+   * recorded before the kubernetes driver), or the Deployment's own rollout (`deployment`).
+   */
+  rollout?: 'instances' | 'deployment';
 }
 
 /** The part of an autoscaleCheck result that its readers use (the full decision is policy/scaling/autoscale.ts's). */

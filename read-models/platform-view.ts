@@ -10,7 +10,7 @@ export interface InstanceView extends InstanceInfo {
   cpuPercent: number | null;
   memoryPercent: number | null;
   activeConnections: number | null;
-  /** GET /api/health: 200 is healthy; null when it was not probed. */
+  /** GET /api/health: 200 is healthy; null when it was not probed. On Kubernetes: the Pod's Ready condition. */
   health: { status: number | null; healthy: boolean; error?: string } | null;
 }
 
@@ -36,6 +36,11 @@ export async function readRegistry(redis: Cluster | undefined, service: string):
   }
 }
 
+/** A Pod's health is its Ready condition, from the Kubernetes API: Pod addresses are never contacted. */
+function readyFromApi(ready: boolean): NonNullable<InstanceView['health']> {
+  return ready ? { status: null, healthy: true } : { status: null, healthy: false, error: 'Pod not Ready' };
+}
+
 export async function instanceViews(
   orchestrator: Pick<Orchestrator, 'listInstances'>,
   redis: Cluster | undefined,
@@ -53,7 +58,12 @@ export async function instanceViews(
         cpuPercent: record?.cpuPercent ?? null,
         memoryPercent: record?.memoryPercent ?? null,
         activeConnections: record?.activeConnections ?? null,
-        health: options.probe && i.running ? await probeHealth(i.host, i.port, options.timeoutMs ?? 2_000) : null,
+        health:
+          i.ready !== undefined
+            ? readyFromApi(i.ready)
+            : options.probe && i.running
+              ? await probeHealth(i.host, i.port, options.timeoutMs ?? 2_000)
+              : null,
       };
     }),
   );

@@ -64,7 +64,7 @@ ${sections.join('\n\n')}
 ### Read elsewhere
 
 - \`JARVIS_SCALE_NO_WAIT\`: \`1\` makes every \`jarvis-scale\` operation behave as \`--no-wait\` ([cli.md](cli.md)).
-- \`K8S_DEPLOYMENT_NAME\`, \`K8S_NAMESPACE\`: set in \`infra/k8s/config.yaml\` for the Kubernetes deployment ([deployment.md](deployment.md)).
+- \`K8S_ETCD_PORT\`, \`K8S_API_PORT\`, \`K8S_KCM_PORT\`, \`K8S_SCHEDULER_PORT\`, \`K8S_POD_CIDR\`: the local Kubernetes control plane of \`infra/kubernetes/cluster.sh\` ([kubernetes.md](kubernetes.md)).
 
 ## The app instance (\`app/settings.ts\`)
 

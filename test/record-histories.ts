@@ -7,10 +7,11 @@ import { recordPgHa, recordRedis } from './record-data-histories';
 import { recordAutoscaleStart, recordHealthRouter, recordScaleUp, recordScalingOperations } from './record-scaling-histories';
 import { save } from './history-recording';
 import { recordScaleTo } from './record-scale-to';
+import { recordKubernetes } from './record-kubernetes-histories';
 
 async function main(): Promise<void> {
   const { client, connection } = await temporalClient();
-  // One family only: `scaleUp`, `scaleTo`, `scaling` (scaleDown, drain, rollout, autoscale), `autoscale` (a check that starts scaleUp), `router` (healthRouter), `pg` or `redis` (no Docker needed for the last two).
+  // One family only: `scaleUp`, `scaleTo`, `scaling` (scaleDown, drain, rollout, autoscale), `autoscale` (a check that starts scaleUp), `router` (healthRouter), `pg` or `redis` (no Docker needed for the last two), `kubernetes` (the kubernetes driver on a local control plane).
   const only = process.argv[2];
   try {
     if (!only || only === 'scaleUp') await recordScaleUp(client);
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     if (!only || only === 'router') await recordHealthRouter(client);
     if (!only || only === 'pg') await recordPgHa(client);
     if (!only || only === 'redis') await recordRedis(client);
+    // Starts the Kubernetes control plane (infra/kubernetes/cluster.sh) if it does not run.
+    if (!only || only === 'kubernetes') await recordKubernetes(client);
   } finally {
     await connection.close();
   }

@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import { Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createClients, createOrchestrator } from '../activities';
 import { chooseOrchestrator } from '../activities/scaling/orchestrator-choice';
+import { checkKubernetesTarget } from '../activities/scaling/kubernetes-preflight';
 import { ConfigError, readWorkerConfig } from '../config/worker-config';
 import { requireWorkerSecrets } from '../config/required-secrets';
 import { requireResolvableHosts } from '../config/endpoint-check';
@@ -31,6 +32,12 @@ async function main(): Promise<void> {
   const client = new Client({ connection: await connectTemporalClient(config.temporal), namespace: config.namespace });
   const clients = createClients(config);
   const driver = await chooseOrchestrator(config, clients.docker);
+  if (driver === 'kubernetes') {
+    const found = await checkKubernetesTarget(config).catch((error: Error) => {
+      throw new ConfigError(`ORCHESTRATOR=kubernetes: ${error.message}`);
+    });
+    process.stdout.write(`${found}\n`);
+  }
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,
@@ -60,7 +67,8 @@ async function main(): Promise<void> {
     }
     // The router is optional for the rest of the worker: report and carry on. Its first
     // round runs once this worker polls.
-    await ensureHealthRouters(client, config).then(
+    // On Kubernetes the Service routes by the Pods' readiness; the router would probe Pods, which is not ours to do.
+    await (driver === 'kubernetes' ? Promise.resolve([]) : ensureHealthRouters(client, config)).then(
       (outcomes) =>
         outcomes.forEach((o) => process.stdout.write(`health router ${o.workflowId}: ${o.started ? 'started' : 'already running'}\n`)),
       (error: Error) => process.stderr.write(`health router not started: ${error.message}\n`),

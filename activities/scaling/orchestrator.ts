@@ -10,6 +10,9 @@ export interface InstanceInfo {
   port: number;
   version: string;
   running: boolean;
+  /** The kubernetes driver's: the Pod behind the instance, and its Ready condition as the API reports it (never probed). */
+  pod?: string;
+  ready?: boolean;
 }
 
 export interface StartInstanceRequest {

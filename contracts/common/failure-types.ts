@@ -12,6 +12,10 @@ export const FailureType = {
   RollingUpdateRolledBack: 'RollingUpdateRolledBack',
   NameConflict: 'NameConflict',
   LoadBalancerConfigInvalid: 'LoadBalancerConfigInvalid',
+  // The kubernetes driver: RBAC forbids a verb, the Deployment or namespace is missing, an HPA owns the count.
+  PermissionDenied: 'PermissionDenied',
+  OrchestratorResourceMissing: 'OrchestratorResourceMissing',
+  ConflictingAutoscaler: 'ConflictingAutoscaler',
   NotServedThroughLoadBalancer: 'NotServedThroughLoadBalancer',
   // PostgreSQL HA (pgFailover, pgSwitchover, pgMonitor)
   NoPrimaryKnown: 'NoPrimaryKnown',

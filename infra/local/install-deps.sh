@@ -94,13 +94,23 @@ install_npm_packages() {
   echo "$want" >"$stamp"
 }
 
+# A real Kubernetes control plane (kube-apiserver, controller-manager, scheduler, kubectl, etcd,
+# kwok) for the kubernetes driver's tests, built from the Go module proxy once (15-25 minutes cold).
+# Not part of `all`: the stack does not need it, and test/run-all.sh builds it in the background
+# while the lint and the other tests run (the Kubernetes tests wait for it).
+install_kubernetes() {
+  bash "$(dirname "$0")/../kubernetes/install.sh"
+}
+
 case "${1:-all}" in
   debian) install_debian_packages ;;
   temporal) install_temporal_cli ;;
   npm) install_npm_packages ;;
   k8s-validate) install_k8s_validator ;;
+  kubernetes) install_kubernetes ;;
+  kubernetes-path) bash "$(dirname "$0")/../kubernetes/install.sh" path ;;
   temporal-path) echo "$TEMPORAL_BIN" ;;
   k8s-validate-path) echo "$K8S_VALIDATE_BIN" ;;
   all) install_debian_packages; install_temporal_cli; install_k8s_validator; install_npm_packages ;;
-  *) echo "usage: $0 [all|debian|temporal|k8s-validate|npm|temporal-path|k8s-validate-path]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|debian|temporal|k8s-validate|kubernetes|npm|temporal-path|k8s-validate-path|kubernetes-path]" >&2; exit 2 ;;
 esac

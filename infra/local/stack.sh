@@ -116,6 +116,8 @@ down() {
   bash "$infra/prometheus/alertmanager.sh" stop
   if [ -d "$STATE_DIR/redis" ]; then bash "$infra/redis/manage-cluster.sh" stop; fi
   if [ -d "${PG_DATA_ROOT:-$STATE_DIR/postgres}" ]; then bash "$infra/postgres/manage-replication.sh" stop-all; fi
+  # The Kubernetes control plane the kubernetes driver's tests start (infra/kubernetes/cluster.sh).
+  if [ -d "$STATE_DIR/kubernetes" ]; then JARVIS_STATE_DIR="$STATE_DIR" bash "$infra/kubernetes/cluster.sh" down; fi
   bash "$here/temporal.sh" stop
   [ "${JARVIS_WITHOUT_DOCKER:-0}" = 1 ] || stop_engine_unless_shared
 }

@@ -18,6 +18,7 @@ import {
 import { progressQuery } from '../../contracts/common/progress';
 import { surfaceApplicationFailure } from '../common/failures';
 import { bringUpInstance, drainAndRemove, type Report } from './instance-steps';
+import { rollOutDeployment } from './rolling-update-deployment';
 import { underServiceMutex } from './service-mutex';
 import { validInput } from '../common/validation';
 
@@ -59,6 +60,8 @@ async function updateUnderMutex(input: RollingUpdateInput): Promise<RollingUpdat
   };
 
   const spec = await quick.describeService(input.service);
+  // A Deployment rolls itself out; runs recorded before the kubernetes driver have no `rollout` and go on below.
+  if (spec.rollout === 'deployment') return rollOutDeployment(spec, input, progress, report, () => abortReason);
   const outdated = (await quick.listInstances(input.service)).filter((i) => i.running && i.version !== input.version);
   progress.total = outdated.length;
   const oldVersions = new Map(outdated.map((i) => [i.name, i.version]));

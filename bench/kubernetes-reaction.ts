@@ -1,0 +1,124 @@
+// Benchmark: the orchestration overhead of one scaleUp on the kubernetes driver (a real
+// control plane with kwok's fake kubelet, infra/kubernetes/) beside a local driver
+// (`process`, or `docker` where this stack may use Docker), in one run.
+// Writes bench/results/kubernetes-reaction-<time>.json.
+//
+//   set -a; . <your env file>; set +a      # the stack's services up (bash infra/local/stack.sh services)
+//   npm run build && node dist/bench/kubernetes-reaction.js [--runs 5] [--drivers process,kubernetes]
+//
+// Each run: one scaleUp by one instance (cooldown 0) from the same starting count, read from
+// its Temporal history, in ms:
+//   startMs       ensureInstanceStarted, scheduled → completed: the driver creates the
+//                 instance (process: spawn; kubernetes: intent, scale subresource, the
+//                 ReplicaSet's new Pod found by a watch and named)
+//   readyMs       waitForHealthy, scheduled → completed (process: /api/health answers, so the
+//                 app's own boot is in it; kubernetes: the Pod's Ready condition and
+//                 availableReplicas, by a watch; kwok makes Pods Ready at once, so no boot)
+//   restMs        everything else: workflow tasks, the reads, nginx (process) or the API check (kubernetes)
+//   totalMs       workflow started → completed
+// The overhead to compare is totalMs − the app's boot: for kubernetes all of totalMs is
+// orchestration (kwok has no boot); for process, readyMs holds the boot (APP_STARTUP_DELAY_MS is 0 here).
+import { cpus, loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { controlPlane, kubernetesWorkerEnv, resetApp } from '../testkit/kubernetes';
+import { SERVICE } from '../testkit/platform';
+import { repoRoot, taskQueueFor, temporalClient } from '../testkit/stack';
+import { withWorker } from '../testkit/workers';
+import { arg, cleanPlatform, distribution, eventMs, writeResult } from './scale-common';
+
+interface RunFigures {
+  driver: string;
+  run: number;
+  startMs: number;
+  readyMs: number;
+  restMs: number;
+  totalMs: number;
+}
+
+async function activitySpan(handle: WorkflowHandle, type: string): Promise<number> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type);
+  const completed = events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled?.eventId));
+  return eventMs(completed?.eventTime) - eventMs(scheduled?.eventTime);
+}
+
+async function figuresOf(handle: WorkflowHandle, driver: string, run: number): Promise<RunFigures> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const totalMs = eventMs(events[events.length - 1]?.eventTime) - eventMs(events[0]?.eventTime);
+  const startMs = await activitySpan(handle, 'ensureInstanceStarted');
+  const readyMs = await activitySpan(handle, 'waitForHealthy');
+  return { driver, run, startMs, readyMs, restMs: totalMs - startMs - readyMs, totalMs };
+}
+
+async function runDriver(client: Client, driver: string, runs: number): Promise<RunFigures[]> {
+  const taskQueue = taskQueueFor(`bench kubernetes reaction ${driver}`);
+  const env: Record<string, string> =
+    driver === 'kubernetes'
+      ? { ...(await kubernetesWorkerEnv()), COOLDOWN_PERIOD: '0' }
+      : { ORCHESTRATOR: driver, MIN_INSTANCES: '0', MAX_INSTANCES: '4', APP_STARTUP_DELAY_MS: '0' };
+  const figures: RunFigures[] = [];
+  for (let run = 1; run <= runs; run++) {
+    if (driver === 'kubernetes') await resetApp(1);
+    else await cleanPlatform(client);
+    await withWorker(
+      taskQueue,
+      async () => {
+        const handle = await client.workflow.start('scaleUp', {
+          taskQueue,
+          workflowId: `scale/${SERVICE}`,
+          args: [{ service: SERVICE, cooldownSeconds: 0 }],
+        });
+        await handle.result();
+        figures.push(await figuresOf(handle, driver, run));
+      },
+      env,
+    );
+  }
+  if (driver !== 'kubernetes') await cleanPlatform(client);
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const runs = Number(arg('runs', '5'));
+  const drivers = arg('drivers', 'process,kubernetes').split(',');
+  const plane = await controlPlane();
+  const { client, connection } = await temporalClient();
+  try {
+    const all: RunFigures[] = [];
+    for (const driver of drivers) all.push(...(await runDriver(client, driver, runs)));
+    const byDriver = Object.fromEntries(
+      drivers.map((d) => {
+        const mine = all.filter((f) => f.driver === d);
+        const of = (key: keyof RunFigures) => distribution(mine.map((f) => Number(f[key])));
+        return [d, { startMs: of('startMs'), readyMs: of('readyMs'), restMs: of('restMs'), totalMs: of('totalMs') }];
+      }),
+    );
+    const result = {
+      bench: 'kubernetes-reaction',
+      commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim(),
+      nproc: cpus().length,
+      loadavg: loadavg(),
+      when: new Date().toISOString(),
+      controlPlaneStartSeconds: plane.startSeconds,
+      note: 'kwok makes Pods Ready without running a container: the kubernetes figures are the orchestration alone (API writes, watches, controllers, scheduler)',
+      byDriver,
+      runs: all,
+    };
+    const file = writeResult('kubernetes-reaction', result);
+    process.stdout.write(`results: ${file}\n`);
+    for (const d of drivers) {
+      const b = byDriver[d];
+      process.stdout.write(
+        `${d}: total p50 ${b.totalMs.p50} ms (start ${b.startMs.p50}, ready ${b.readyMs.p50}, rest ${b.restMs.p50}); max total ${b.totalMs.max} ms\n`,
+      );
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
