@@ -146,7 +146,7 @@ describe('bad input gets a clear 4xx and crashes nothing', () => {
 
   const badEnv: [string, Record<string, string>, RegExp][] = [
     ['PORT', { PORT: 'eighty' }, /PORT: .*"eighty"/],
-    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: '127.0.0.1' }, /REDIS_CLUSTER_NODES: must be a comma-separated list of host:port/],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: '127.0.0.1' }, /REDIS_CLUSTER_NODES: must be host:port,…: "127.0.0.1" has no port/],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x@127.0.0.1/db' }, /DATABASE_URL: must be a URL like postgres:/],
     ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }, /ADMIN_TOKEN: must be at least 16 characters/],
     [
