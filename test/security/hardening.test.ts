@@ -42,7 +42,8 @@ describe('PostgreSQL authentication', () => {
     for (const name of PG_NAMES) {
       await withPg(pgPort(name), 'postgres', async (pg) => {
         assert.equal((await pg.query('SHOW password_encryption')).rows[0].password_encryption, 'scram-sha-256', name);
-        const rules = (await pg.query('SELECT type, database, user_name, address, auth_method, error FROM pg_hba_file_rules')).rows;
+        const rules = (await pg.query('SELECT type, database, user_name, address, netmask, auth_method, error FROM pg_hba_file_rules'))
+          .rows;
         assert.ok(rules.length >= 3, `${name}: pg_hba has rules`);
         for (const rule of rules) {
           assert.equal(rule.error, null, `${name}: pg_hba rule ${JSON.stringify(rule)} has an error`);
@@ -50,8 +51,9 @@ describe('PostgreSQL authentication', () => {
             ['peer', 'scram-sha-256', 'reject'].includes(rule.auth_method),
             `${name}: ${JSON.stringify(rule)} uses ${rule.auth_method}`,
           );
-          if (rule.type !== 'local')
-            assert.ok(['127.0.0.1', '::1'].includes(rule.address), `${name}: ${JSON.stringify(rule)} is not loopback`);
+          // Loopback: one address, or all of 127.0.0.0/8 (servers on simulated hosts such as 127.0.1.2).
+          const loopback = ['127.0.0.1', '::1'].includes(rule.address) || (rule.address === '127.0.0.0' && rule.netmask === '255.0.0.0');
+          if (rule.type !== 'local') assert.ok(loopback, `${name}: ${JSON.stringify(rule)} is not loopback`);
         }
         // Every role that has a password holds a SCRAM verifier, never an md5 hash.
         const passwords = (await pg.query('SELECT rolname, left(rolpassword, 14) AS kind FROM pg_authid WHERE rolpassword IS NOT NULL'))
@@ -153,6 +155,8 @@ describe('no shell string built from input', () => {
       'bench/pg-auto-failover-cluster.ts': 'a fixed script; its values are positional parameters ("$1"…), never part of the script text',
       'testkit/docs-recipes.ts': "runs the docs' committed recipes as an operator would",
       'test/cli/docs-cli-recipes.test.ts': "runs the docs' committed recipes as an operator would",
+      'test/integration/docs-troubleshooting-recipes.test.ts': "runs the runbook's committed recipes as an operator would",
+      'test/kubernetes/docs-kubernetes-recipes.test.ts': "runs the Kubernetes page's committed recipes as an operator would",
       'test/security/hardening.test.ts': 'this test: the patterns it looks for',
       'test/pg/pg-tool-cancel.test.ts': 'stand-in tools: fixed scripts in the test, their marker passed as a positional parameter ("$1")',
     };
