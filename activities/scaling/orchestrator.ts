@@ -47,7 +47,12 @@ export interface InstanceLaunchSettings {
   appDir: string;
   startupDelayMs: number;
   shutdownDeadlineMs: number;
-  /** Each instance's memory limit: a process is told it (INSTANCE_MEMORY_LIMIT_MB), a container gets it as its cgroup limit. */
+  /**
+   * Each instance's memory limit, the base of its memory %: every instance is told it
+   * (INSTANCE_MEMORY_LIMIT_MB) and a container also gets it as its cgroup limit. Telling it
+   * matters where the engine cannot enforce one (no memory controller delegated: the
+   * container then reads no limit, and would measure against the host's RAM).
+   */
   memoryLimitMb: number;
   redisClusterNodes: string;
   databaseUrl: string;
@@ -99,6 +104,7 @@ export function instanceEnvironment(
     READ_REPLICA_1_URL: settings.readReplicaUrls[0] ?? '',
     READ_REPLICA_2_URL: settings.readReplicaUrls[1] ?? '',
     JARVIS_SECRETS_FILE: settings.secretsFile,
+    INSTANCE_MEMORY_LIMIT_MB: String(settings.memoryLimitMb),
     JARVIS_MANAGED_BY: MANAGED_BY,
     JARVIS_STACK_ID: settings.stackId,
   };

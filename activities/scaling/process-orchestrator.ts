@@ -36,12 +36,7 @@ function spawnInstance(request: Parameters<Orchestrator['ensureInstanceStarted']
   const log = openSync(path.join(settings.logDir, `instance-${request.name}.log`), 'a');
   try {
     const child = spawn(process.execPath, [path.join(settings.appDir, 'dist', 'app', 'server.js')], {
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        ...env,
-        // A process has no cgroup of its own: it measures its memory % against this figure.
-        INSTANCE_MEMORY_LIMIT_MB: String(settings.memoryLimitMb),
-      },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
       detached: true,
       stdio: ['ignore', log, log],
     });
