@@ -87,7 +87,7 @@ export const appEnvSchema = z.object({
     .min(1, "must be at least 1 megabyte; leave it unset to use the container's cgroup limit")
     .max(1024 * 1024, 'must be at most 1048576 (1 TiB)')
     .optional()
-    .describe("the instance's memory limit for its memory %: set by the process driver; unset, the cgroup's limit is used"),
+    .describe("the instance's memory limit for its memory %: set by every driver; unset, the cgroup's limit is used"),
   MAX_BODY_BYTES: int(1, 10 * 1024 * 1024)
     .default(64 * 1024)
     .describe('larger request bodies get 413'),

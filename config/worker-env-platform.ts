@@ -56,7 +56,7 @@ export const platformEnv = {
       .min(1, 'must be at least 1 megabyte: 0 would leave an instance no memory (and make every memory % infinite)')
       .max(1024 * 1024, 'must be at most 1048576 (1 TiB)')
       .default(512),
-    "each instance's memory limit, the base of its memory %: passed to processes, the cgroup limit of containers (Docker, Swarm)",
+    "each instance's memory limit, the base of its memory %: told to every instance, and the cgroup limit of containers (Docker, Swarm)",
   ),
   APP_STARTUP_DELAY_MS: doc(int(0, 600_000).default(500), 'passed to new instances; the tests raise it to hold a health wait open'),
   NGINX_BIN: doc(z.string().min(1).default('/usr/sbin/nginx'), 'the nginx binary that checks (`-t`) and reloads the load balancer'),
