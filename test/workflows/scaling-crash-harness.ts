@@ -32,7 +32,7 @@ export async function assertPlatformIs(expected: Expected): Promise<void> {
   for (const instance of instances) assert.equal(await healthOf(instance.port), 200, `${instance.name} is alive and ready`);
   assert.deepEqual(
     await upstreamMembers(),
-    instances.map((i) => ({ name: i.name, port: i.port })),
+    instances.map((i) => ({ name: i.name, host: i.host, port: i.port })),
     "nginx's upstream holds exactly the live instances",
   );
   const want = new Set(expected.map(([name]) => name));
