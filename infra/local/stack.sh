@@ -126,7 +126,8 @@ down() {
 stop_engine_unless_shared() {
   local others=""
   if docker version >/dev/null 2>&1; then
-    others="$(docker ps -q | head -1)$(docker service ls -q 2>/dev/null | head -1)"
+    # Outside a Swarm `docker service ls` fails: that is "no service", not a failed down.
+    others="$(docker ps -q 2>/dev/null | head -1 || true)$(docker service ls -q 2>/dev/null | head -1 || true)"
   fi
   if [ -n "$others" ]; then
     log "Docker Engine left running: other containers or Swarm services still use it"
