@@ -23,6 +23,11 @@ async function slotOf(tag: string): Promise<{ slot: number; holder: ClusterNode;
   const masters = (await clusterView()).nodes.filter((n) => n.role === 'master');
   const holder = masters.find((m) => m.slots.some(([a, b]) => a <= slot && slot <= b));
   assert.ok(holder, `slot ${slot} has an owner`);
+  // Keys an earlier test left in this slot (instance registry, sessions, cache) would change the key counts the fix decides on.
+  await withNode(holder.port, async (r) => {
+    const leftovers = (await r.call('CLUSTER', 'GETKEYSINSLOT', String(slot), '1000')) as string[];
+    for (const key of leftovers) await r.del(key);
+  });
   return { slot, holder, claimant: masters.find((m) => m !== holder) as ClusterNode };
 }
 
