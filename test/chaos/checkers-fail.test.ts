@@ -4,10 +4,9 @@
 // its bounds while the sampler runs, and an acknowledged Redis write that is gone. Each check
 // must report it, then hold again once the damage is undone.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { spawnStandInInstance } from './stand-in-instance';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { MANAGED_BY } from '../../activities/scaling/orchestrator';
 import { createPgRejoinActivities } from '../../activities/postgres/postgres-rejoin';
 import { pgPort, pgWorkerEnv, primaryAndFirstStandby, sleep, waitClusterHealthy, withPg, WritableProber } from '../../testkit/pg-cluster';
 import { SERVICE } from '../../testkit/platform';
@@ -82,18 +81,7 @@ describe('chaos checkers report a planted violation', () => {
     const sampler = new InstanceCountSampler(SERVICE);
     sampler.start(50);
     // One more process carrying an instance's labels: the sampler counts processes, as the kernel sees them.
-    const extra = spawn('sleep', ['30'], {
-      env: {
-        PATH: process.env.PATH,
-        JARVIS_MANAGED_BY: MANAGED_BY,
-        JARVIS_STACK_ID: testWorkerConfig().stateDir,
-        SERVICE_NAME: SERVICE,
-        INSTANCE_ID: `${SERVICE}-97`,
-        PORT: '1',
-        APP_VERSION: 'planted',
-      },
-      stdio: 'ignore',
-    });
+    const extra = spawnStandInInstance(97, 'planted', 30);
     try {
       await sleep(500);
     } finally {

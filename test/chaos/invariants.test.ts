@@ -2,12 +2,11 @@
 // orphan instance process, an open Redis slot, a lost PostgreSQL row) and must say so, then
 // hold again once the damage is undone.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { spawnStandInInstance } from './stand-in-instance';
 import Dockerode from 'dockerode';
 import { createClients, createOrchestrator } from '../../activities';
 import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
-import { MANAGED_BY } from '../../activities/scaling/orchestrator';
 import { pgPort, waitClusterHealthy, withPg, Writer } from '../../testkit/pg-cluster';
 import { SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
@@ -50,18 +49,7 @@ describe('chaos invariant checks', () => {
     const before = await noOrphanOrDuplicate(SERVICE);
     assert.equal(before.ok, true, before.detail);
     // Any process carrying an instance's labels counts: a stand-in that sleeps is enough.
-    const orphan = spawn('sleep', ['60'], {
-      env: {
-        PATH: process.env.PATH,
-        JARVIS_MANAGED_BY: MANAGED_BY,
-        JARVIS_STACK_ID: testWorkerConfig().stateDir,
-        SERVICE_NAME: SERVICE,
-        INSTANCE_ID: `${SERVICE}-99`,
-        PORT: '1',
-        APP_VERSION: 'orphan',
-      },
-      stdio: 'ignore',
-    });
+    const orphan = spawnStandInInstance(99, 'orphan', 60);
     try {
       await new Promise((r) => setTimeout(r, 200));
       const seen = await noOrphanOrDuplicate(SERVICE);
