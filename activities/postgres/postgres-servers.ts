@@ -41,7 +41,7 @@ export function pgServer(settings: PgSettings, name: string): PgServer {
   return found;
 }
 
-/** jarvis-node.conf, as infra/postgres/lib.sh write_config writes it: what is this server's own. */
+/** jarvis-node.conf, as infra/postgres/config-files.sh write_config writes it: what is this server's own. */
 export function nodeConfText(server: PgServer): string {
   return [
     '# Managed by infra/postgres/*.sh: settings of this server only.',
