@@ -2,7 +2,7 @@
 // under the service's mutex ID with no cooldown, and a worker run on a platform reset
 // before and after (no instance, a plain upstream).
 import type { Client } from '@temporalio/client';
-import { scaleMutexId } from '../contracts/scaling';
+import { autoscaleScheduleId, scaleMutexId } from '../contracts/scaling';
 import { resetPlatform, SERVICE } from './platform';
 import { withWorker } from './workers';
 
@@ -30,4 +30,12 @@ export async function onFreshPlatform(
   await resetPlatform(client);
   await withWorker(taskQueue, fn, env);
   await resetPlatform(client);
+}
+
+/** Deletes the service's autoscale Schedule if a test made one (a session's clean-up). */
+export async function deleteAutoscaleSchedule(client: Client): Promise<void> {
+  await client.schedule
+    .getHandle(autoscaleScheduleId(SERVICE))
+    .delete()
+    .catch(() => undefined);
 }

@@ -12,11 +12,11 @@ import type { CliError } from '../../cli/errors';
 import type { Output } from '../../cli/output';
 import { cliJson, runCli } from '../../testkit/cli';
 import { startSteadyLoad } from '../../testkit/load';
-import { SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
 import { repoRoot, taskQueueFor } from '../../testkit/stack';
 import { usePlatformSession } from '../../testkit/temporal-session';
 import { withWorker } from '../../testkit/workers';
+import { scaleUpNow } from '../../testkit/scaling';
 
 const recording = path.join(repoRoot, 'test', 'fixtures', 'backtest-ramp.json');
 const prometheus = `http://127.0.0.1:${ports.prometheus}`;
@@ -47,11 +47,7 @@ describe('jarvis-scale backtest', () => {
     await withWorker(
       taskQueue,
       async () => {
-        await session.client.workflow.execute('scaleUp', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }],
-        });
+        await scaleUpNow(session.client, taskQueue, 1);
         // 15 s of traffic: three scrapes at the stack's 5 s interval.
         const load = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 2, maxSeconds: 15 });
         await new Promise((r) => setTimeout(r, 15_000));

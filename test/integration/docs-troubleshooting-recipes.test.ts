@@ -8,11 +8,11 @@ import { describe, it } from 'node:test';
 import { startAdminApi, type AdminApi } from '../../admin-api/main';
 import { cliBinDir } from '../../testkit/cli';
 import { docsRecipe, docsRecipeNames, temporalCliDir } from '../../testkit/docs-recipes';
-import { SERVICE } from '../../testkit/platform';
 import { ports, temporalAddress } from '../../testkit/ports';
 import { repoRoot, stackSecrets, stateDir, taskQueueFor, testWorkerConfig } from '../../testkit/stack';
 import { usePlatformSession } from '../../testkit/temporal-session';
 import { withWorker } from '../../testkit/workers';
+import { scaleUpNow } from '../../testkit/scaling';
 
 const HANDLED = ['trouble-not-scaling', 'trouble-replication-lag', 'trouble-uneven-load', 'trouble-split-brain', 'trouble-session-loss'];
 
@@ -60,11 +60,7 @@ describe('the recipes of docs/troubleshooting.md work as written', () => {
     await withWorker(
       taskQueue,
       async () => {
-        await session.client.workflow.execute('scaleUp', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }],
-        });
+        await scaleUpNow(session.client, taskQueue, 1);
         api = await startAdminApi(testWorkerConfig({ ADMIN_TOKEN: stackSecrets().ADMIN_TOKEN, ...env }), 0);
         const outputs: Record<string, string[]> = {};
         for (const name of HANDLED) {

@@ -11,6 +11,7 @@ import { listContainers, SERVICE } from '../../testkit/platform';
 import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
 import { withWorker } from '../../testkit/workers';
 import { usePlatformSession } from '../../testkit/temporal-session';
+import { scaleUpNow, deleteAutoscaleSchedule } from '../../testkit/scaling';
 
 const LIMIT_MB = 256;
 // One instance, a 2 s check, no scale-down inside the test (a 10 min window), a short cooldown.
@@ -35,24 +36,14 @@ async function setBallast(port: number, megabytes: number): Promise<{ megabytes:
 }
 
 describe('memory as a share of the instance limit', () => {
-  const session = usePlatformSession({
-    cleanUp: (client) =>
-      client.schedule
-        .getHandle('autoscale/jarvis-app')
-        .delete()
-        .catch(() => undefined),
-  });
+  const session = usePlatformSession({ cleanUp: deleteAutoscaleSchedule });
 
   it('scales up when one instance passes 64 % of its INSTANCE_MEMORY_LIMIT_MB, on memory, with its inputs recorded', async () => {
     const taskQueue = taskQueueFor('autoscale memory pressure');
     await withWorker(
       taskQueue,
       async () => {
-        await session.client.workflow.execute('scaleUp', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, count: 1, cooldownSeconds: 0 }],
-        });
+        await scaleUpNow(session.client, taskQueue, 1);
         const [instance] = await listContainers();
         const idle = await setBallast(instance.port, 0);
         assert.ok(idle.rssMegabytes < 0.5 * LIMIT_MB, `the idle instance holds ${idle.rssMegabytes} MB of ${LIMIT_MB}`);

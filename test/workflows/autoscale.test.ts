@@ -8,6 +8,7 @@ import { ports } from '../../testkit/ports';
 import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
 import { withWorker } from '../../testkit/workers';
 import { usePlatformSession } from '../../testkit/temporal-session';
+import { scaleUpNow, deleteAutoscaleSchedule } from '../../testkit/scaling';
 
 // Short loops so the ramp fits in a test: a 2 s check, a 2 s cooldown, an 8 s scale-down
 // window, and a request-rate target low enough for one load generator on 2 cores.
@@ -38,13 +39,7 @@ async function waitForServing(predicate: (n: number) => boolean, timeoutMs: numb
 }
 
 describe('the autoscale schedule', () => {
-  const session = usePlatformSession({
-    cleanUp: (client) =>
-      client.schedule
-        .getHandle('autoscale/jarvis-app')
-        .delete()
-        .catch(() => undefined),
-  });
+  const session = usePlatformSession({ cleanUp: deleteAutoscaleSchedule });
 
   it('is created paused when AUTOSCALE_ENABLED=false, and unpaused when it is true', async () => {
     const taskQueue = taskQueueFor('autoscale schedule pause');
@@ -73,11 +68,7 @@ describe('the autoscale schedule', () => {
     await withWorker(
       taskQueue,
       async () => {
-        await session.client.workflow.execute('scaleUp', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, count: 3, cooldownSeconds: 0 }],
-        });
+        await scaleUpNow(session.client, taskQueue, 3);
         await ensureAutoscaleSchedule(session.client, testWorkerConfig({ TASK_QUEUE: taskQueue, ...autoscaleEnv }), SERVICE);
 
         const load = startSteadyLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, { concurrency: 8, maxSeconds: 90 });

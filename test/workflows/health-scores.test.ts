@@ -18,6 +18,7 @@ import { stackSecrets, taskQueueFor, testWorkerConfig } from '../../testkit/stac
 import { usePlatformSession } from '../../testkit/temporal-session';
 import { withWorker } from '../../testkit/workers';
 import { progressOf, startRouter, stopRouter } from './health-router-kit';
+import { scaleUpNow } from '../../testkit/scaling';
 
 type Seen = Array<[string, number, string]>;
 
@@ -69,11 +70,7 @@ describe('instance health scores', () => {
     await withWorker(
       taskQueue,
       async () => {
-        await session.client.workflow.execute('scaleUp', {
-          taskQueue,
-          workflowId: 'scale/jarvis-app',
-          args: [{ service: SERVICE, count: 2, cooldownSeconds: 0 }],
-        });
+        await scaleUpNow(session.client, taskQueue, 2);
         // Draining makes jarvis-app-2 answer /api/health with 503 while it keeps running.
         const second = (await listContainers()).find((c) => c.name === 'jarvis-app-2')!;
         const drained = await fetch(`http://127.0.0.1:${second.port}/api/admin/drain`, { method: 'POST', headers: adminHeaders() });
