@@ -41,10 +41,11 @@ if (exec 3<>/dev/tcp/127.0.0.1/"${TEMPORAL_PORT:-7233}") 2>/dev/null || (exec 3<
   exit 1
 fi
 
+# The Kubernetes control plane (cold: 15-25 minutes, once) builds at lower priority while the
+# installs, the lint and the other tests run; test/kubernetes/ runs last and waits for it
+# (infra/kubernetes/install.sh takes a lock).
+K8S_BUILD_NICE=10 K8S_BUILD_PARALLELISM=2 bash infra/local/install-deps.sh kubernetes >"${TMPDIR:-/tmp}/jarvis-kubernetes-build.log" 2>&1 &
 bash infra/local/install-deps.sh all
-# The Kubernetes control plane (cold: 15-25 minutes, once) builds at low priority while the lint and
-# the other tests run; test/kubernetes/ waits for it (infra/kubernetes/install.sh takes a lock).
-nice -n 19 bash infra/local/install-deps.sh kubernetes >"${TMPDIR:-/tmp}/jarvis-kubernetes-build.log" 2>&1 &
 npm run --silent lint
 echo "[test] lint clean after $((SECONDS - started)) s"
 rm -rf "$JARVIS_STATE_DIR" "$LANE_B_STATE"

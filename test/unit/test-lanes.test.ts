@@ -33,6 +33,8 @@ describe('test lanes', () => {
       '/r/test/pg/f.test.js',
     ]);
     assert.deepEqual(orderForLanes(['/r/test/pg/c.test.js']), ['/r/test/pg/c.test.js']);
+    const kubernetesLast = orderForLanes(['/r/test/kubernetes/k.test.js', '/r/test/chaos/a.test.js', '/r/test/pg/c.test.js']);
+    assert.deepEqual(kubernetesLast, ['/r/test/chaos/a.test.js', '/r/test/pg/c.test.js', '/r/test/kubernetes/k.test.js']);
   });
 
   it('reads KEY=VALUE lines and ignores anything else', () => {
