@@ -7,10 +7,11 @@
 //   bash infra/local/install-deps.sh bench-peers           # Patroni + etcd + pg_auto_failover, once
 //   set -a; . <your env file>; set +a; bash infra/local/stack.sh services
 //   npm run build && node dist/bench/pg-failover-peers.js [--quick | --rounds 10] [--kills postmaster,node] [--sides ours,patroni-tuned]
+//   node dist/bench/pg-failover-peers.js --chart-from bench/results/<file>.json   # draws the chart again
 //
 // Ports (loopback only): etcd 2479/2480, Patroni PostgreSQL 5482–5487 and REST 8482–8487,
 // pg_auto_failover monitors 5490 / 5495 with their nodes on the next three ports.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ports } from '../testkit/ports';
@@ -88,7 +89,16 @@ async function interleaved(sides: Side[], rounds: number, kills: KillKind[]) {
   return { done, failed };
 }
 
+/** `--chart-from <results.json>`: draws a results file's timelines again (beside it, same name, .svg). */
+async function redraw(file: string): Promise<void> {
+  const result = JSON.parse(readFileSync(file, 'utf8')) as ResultFile;
+  const base = path.basename(file, '.json');
+  writeFileSync(path.join(path.dirname(file), `${base}.svg`), await renderTimelineSvg(result.rounds, `PostgreSQL failover timelines (${base})`));
+}
+
 async function main(): Promise<void> {
+  const from = arg('chart-from');
+  if (from) return redraw(from);
   const { rounds, kills } = await preflight();
   const before = machineNow();
   const dir = path.join(stateDir, 'bench-peers');

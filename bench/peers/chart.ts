@@ -12,9 +12,11 @@ const MILESTONES = [
   ['firstAckMs', 'first acknowledged write'],
 ] as const;
 
-export function timelineSpec(rounds: RoundFigures[], title: string): TopLevelSpec {
+export function timelineSpec(unsorted: RoundFigures[], title: string): TopLevelSpec {
+  // Rows grouped by kill, then side, then round: each peer's rounds sit together.
+  const rounds = [...unsorted].sort((a, b) => a.kill.localeCompare(b.kill) * -1 || a.side.localeCompare(b.side) || a.round - b.round);
   const row = (r: RoundFigures) => `${r.configuration} #${r.round}`;
-  const bars = rounds.map((r) => ({ row: row(r), configuration: r.configuration, from: 0, to: r.firstAckMs / 1000 }));
+  const bars = rounds.map((r) => ({ row: row(r), side: r.side, from: 0, to: r.firstAckMs / 1000 }));
   const marks = rounds.flatMap((r) =>
     MILESTONES.filter(([key]) => r[key] !== null).map(([key, label]) => ({
       row: row(r),
@@ -22,7 +24,7 @@ export function timelineSpec(rounds: RoundFigures[], title: string): TopLevelSpe
       milestone: label,
     })),
   );
-  const y = { field: 'row', type: 'nominal' as const, title: null, sort: rounds.map(row) };
+  const y = { field: 'row', type: 'nominal' as const, title: null, sort: rounds.map(row), axis: { labelLimit: 320 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
@@ -36,7 +38,7 @@ export function timelineSpec(rounds: RoundFigures[], title: string): TopLevelSpe
           y,
           x: { field: 'from', type: 'quantitative', title: 'seconds after the SIGKILL' },
           x2: { field: 'to' },
-          color: { field: 'configuration', type: 'nominal', title: 'configuration' },
+          color: { field: 'side', type: 'nominal', title: 'side', legend: { labelLimit: 320 } },
         },
       },
       {
@@ -45,7 +47,13 @@ export function timelineSpec(rounds: RoundFigures[], title: string): TopLevelSpe
         encoding: {
           y,
           x: { field: 'seconds', type: 'quantitative' },
-          shape: { field: 'milestone', type: 'nominal', title: 'milestone', sort: MILESTONES.map(([, l]) => l) },
+          shape: {
+            field: 'milestone',
+            type: 'nominal',
+            title: 'milestone (s after the kill)',
+            sort: MILESTONES.map(([, l]) => l),
+            legend: { labelLimit: 320 },
+          },
           tooltip: [{ field: 'row' }, { field: 'milestone' }, { field: 'seconds', type: 'quantitative' }],
         },
       },
