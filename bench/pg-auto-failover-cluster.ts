@@ -106,7 +106,15 @@ export class PgAutoFailoverCluster {
     // The monitor's server may have been running since `create`: make it read the settings.
     await run('runuser', ['-u', 'postgres', '--', `${PG_BIN}/pg_ctl`, '-D', path.join(this.dir, 'monitor'), 'reload'], { cwd: '/' });
     for (const node of this.nodes) {
-      await this.autoctl(['create', 'postgres', ...this.serverArgs(node.name, node.port), '--monitor', this.monitorUri, '--name', node.name]);
+      await this.autoctl([
+        'create',
+        'postgres',
+        ...this.serverArgs(node.name, node.port),
+        '--monitor',
+        this.monitorUri,
+        '--name',
+        node.name,
+      ]);
       for (const [key, value] of Object.entries(this.tuning?.keeper ?? {}))
         await this.autoctl(['config', 'set', '--pgdata', path.join(this.dir, node.name), key, value]);
       this.startKeeper(node.name);
@@ -130,7 +138,8 @@ export class PgAutoFailoverCluster {
       this.monitorPort,
       MONITOR_LOGIN,
       async (c) => {
-        const { rows } = await c.query('SELECT nodename, reportedstate::text AS r, goalstate::text AS g, reportedpgisrunning AS up FROM pgautofailover.node',
+        const { rows } = await c.query(
+          'SELECT nodename, reportedstate::text AS r, goalstate::text AS g, reportedpgisrunning AS up FROM pgautofailover.node',
         );
         return Object.fromEntries(rows.map((row) => [row.nodename, [row.r, row.g, row.up]]));
       },

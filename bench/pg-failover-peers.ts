@@ -93,7 +93,10 @@ async function interleaved(sides: Side[], rounds: number, kills: KillKind[]) {
 async function redraw(file: string): Promise<void> {
   const result = JSON.parse(readFileSync(file, 'utf8')) as ResultFile;
   const base = path.basename(file, '.json');
-  writeFileSync(path.join(path.dirname(file), `${base}.svg`), await renderTimelineSvg(result.rounds, `PostgreSQL failover timelines (${base})`));
+  writeFileSync(
+    path.join(path.dirname(file), `${base}.svg`),
+    await renderTimelineSvg(result.rounds, `PostgreSQL failover timelines (${base})`),
+  );
 }
 
 async function main(): Promise<void> {
@@ -105,8 +108,22 @@ async function main(): Promise<void> {
   const etcd = new BenchEtcd(path.join(dir, 'etcd'));
   const ours = new OursSide();
   const peers: Side[] = [
-    new PatroniSide('default', path.join(dir, 'patroni-default'), PATRONI_PORTS.default.pg, PATRONI_PORTS.default.rest, etcd.endpoint, patroniBin()),
-    new PatroniSide('tuned', path.join(dir, 'patroni-tuned'), PATRONI_PORTS.tuned.pg, PATRONI_PORTS.tuned.rest, etcd.endpoint, patroniBin()),
+    new PatroniSide(
+      'default',
+      path.join(dir, 'patroni-default'),
+      PATRONI_PORTS.default.pg,
+      PATRONI_PORTS.default.rest,
+      etcd.endpoint,
+      patroniBin(),
+    ),
+    new PatroniSide(
+      'tuned',
+      path.join(dir, 'patroni-tuned'),
+      PATRONI_PORTS.tuned.pg,
+      PATRONI_PORTS.tuned.rest,
+      etcd.endpoint,
+      patroniBin(),
+    ),
     new PgAutoFailoverSide('default', path.join(dir, 'paf-default'), PAF_MONITORS.default),
     new PgAutoFailoverSide('tuned', path.join(dir, 'paf-tuned'), PAF_MONITORS.tuned),
   ];

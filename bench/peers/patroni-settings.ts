@@ -17,7 +17,10 @@ export function patroniSettings(profile: PatroniProfile): Record<string, Setting
   const t = PATRONI_TIMERS[profile];
   const how = profile === 'default' ? 'Patroni default (not set in the bootstrap DCS section)' : 'the minimum the page gives';
   return {
-    version: { value: `patroni[etcd3]==${PATRONI_VERSION} (PyPI), psycopg[binary], Debian etcd-server 3.4`, source: 'infra/local/install-deps.sh bench-peers' },
+    version: {
+      value: `patroni[etcd3]==${PATRONI_VERSION} (PyPI), psycopg[binary], Debian etcd-server 3.4`,
+      source: 'infra/local/install-deps.sh bench-peers',
+    },
     ttl: {
       value: t.ttl,
       source: DYNAMIC_DOC,

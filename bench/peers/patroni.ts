@@ -63,7 +63,11 @@ export class PatroniSide implements Side {
           ...timers,
           synchronous_mode: 'quorum',
           synchronous_node_count: 1,
-          postgresql: { use_pg_rewind: true, use_slots: true, parameters: { wal_log_hints: 'on', max_wal_senders: 10, max_replication_slots: 10 } },
+          postgresql: {
+            use_pg_rewind: true,
+            use_slots: true,
+            parameters: { wal_log_hints: 'on', max_wal_senders: 10, max_replication_slots: 10 },
+          },
         },
         initdb: [{ encoding: 'UTF8' }, { locale: 'C' }],
       },
@@ -120,7 +124,12 @@ export class PatroniSide implements Side {
   }
 
   private waitLeader(timeoutMs: number): Promise<string> {
-    return pollUntil(async () => (await this.members())?.find((m) => m.role === 'leader' && m.state === 'running')?.name, timeoutMs, `${this.name}: a leader`, 500);
+    return pollUntil(
+      async () => (await this.members())?.find((m) => m.role === 'leader' && m.state === 'running')?.name,
+      timeoutMs,
+      `${this.name}: a leader`,
+      500,
+    );
   }
 
   async waitStable(timeoutMs: number): Promise<string> {

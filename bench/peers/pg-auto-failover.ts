@@ -66,7 +66,8 @@ export class PgAutoFailoverSide implements Side {
     const records: Record<string, SettingRecord> = {
       version: { value: '2.0 (Debian postgresql-15-auto-failover)', source: 'infra/local/install-deps.sh bench-peers' },
       replication: {
-        value: 'number_sync_standbys 0, replication-quorum true on every node (the defaults): synchronous_standby_names ANY 1 of the standbys',
+        value:
+          'number_sync_standbys 0, replication-quorum true on every node (the defaults): synchronous_standby_names ANY 1 of the standbys',
         source: 'https://pg-auto-failover.readthedocs.io/en/main/architecture-multi-standby.html',
       },
     };
@@ -98,9 +99,12 @@ export class PgAutoFailoverSide implements Side {
   /** What libpq does with the multi-host URL: the first node, in the URL's order, that is out of recovery. */
   async locatePrimary(): Promise<ServerRef | undefined> {
     for (const node of this.servers) {
-      const ok = await withClient(node.port, this.login, async (c) => (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false, 500).catch(
-        () => false,
-      );
+      const ok = await withClient(
+        node.port,
+        this.login,
+        async (c) => (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r === false,
+        500,
+      ).catch(() => false);
       if (ok) return node;
     }
     return undefined;

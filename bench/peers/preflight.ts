@@ -61,5 +61,7 @@ export async function checkPortsFree(ports: Record<number, string>): Promise<voi
 export async function checkOursUp(ports: Record<number, string>): Promise<void> {
   for (const [p, what] of Object.entries(ports))
     if (!(await listening(Number(p))))
-      throw new PreflightError(`${what} on 127.0.0.1:${p} does not answer: start this stack first (bash infra/local/stack.sh services with your env)`);
+      throw new PreflightError(
+        `${what} on 127.0.0.1:${p} does not answer: start this stack first (bash infra/local/stack.sh services with your env)`,
+      );
 }
