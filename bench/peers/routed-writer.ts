@@ -4,13 +4,20 @@
 // connection was opened, so "the first write after the kill" never counts a commit that a
 // dying backend acknowledged on a connection from before the kill.
 import { Client } from 'pg';
-import type { Login, ServerRef } from '../pg-writer';
+import { commitNumberedRows, type WritableConnection } from '../../testkit/numbered-writes';
+import { waitForMoreAcks, type Login, type ServerRef } from '../pg-writer';
 import { sleep } from './side';
 
 export interface Ack {
   n: number;
   atMs: number;
   server: string;
+  connectedAtMs: number;
+}
+
+/** The server a connection went to, and when it was opened. */
+interface Opened {
+  name: string;
   connectedAtMs: number;
 }
 
@@ -52,7 +59,8 @@ export class RoutedWriter {
     this.markFrom = atMs;
   }
 
-  private async connect(): Promise<{ pg: Client; server: string; connectedAtMs: number } | undefined> {
+  /** Asks the side where to write and opens a connection there, if that server is out of recovery. */
+  private async connect(): Promise<WritableConnection<Opened> | undefined> {
     const target = await this.locate().catch(() => undefined);
     if (!target) return undefined;
     const pg = this.client(target.port);
@@ -61,7 +69,7 @@ export class RoutedWriter {
       if ((await pg.query('SELECT pg_is_in_recovery() AS r')).rows[0].r !== false) throw new Error('in recovery');
       const connectedAtMs = Date.now();
       if (connectedAtMs >= this.markFrom && this.repointedAtMs === undefined) this.repointedAtMs = connectedAtMs;
-      return { pg, server: target.name, connectedAtMs };
+      return { pg, server: { name: target.name, connectedAtMs } };
     } catch {
       void pg.end().catch(() => undefined);
       return undefined;
@@ -70,26 +78,12 @@ export class RoutedWriter {
 
   start(): void {
     this.running = true;
-    this.loop = (async () => {
-      let conn: Awaited<ReturnType<RoutedWriter['connect']>>;
-      let next = 1;
-      while (this.running) {
-        conn ??= await this.connect();
-        if (!conn) {
-          await sleep(20);
-          continue;
-        }
-        try {
-          await conn.pg.query(`INSERT INTO ${this.table} (n) VALUES ($1) ON CONFLICT DO NOTHING`, [next]);
-          this.acked.push({ n: next, atMs: Date.now(), server: conn.server, connectedAtMs: conn.connectedAtMs });
-          next += 1;
-        } catch {
-          void conn.pg.end().catch(() => undefined);
-          conn = undefined;
-        }
-      }
-      if (conn) void conn.pg.end().catch(() => undefined);
-    })();
+    this.loop = commitNumberedRows<Opened>({
+      table: this.table,
+      running: () => this.running,
+      connectWritable: () => this.connect(),
+      acknowledged: (n, opened) => this.acked.push({ n, atMs: Date.now(), server: opened.name, connectedAtMs: opened.connectedAtMs }),
+    });
   }
 
   async stop(): Promise<void> {
@@ -97,13 +91,8 @@ export class RoutedWriter {
     await this.loop;
   }
 
-  async waitForAcks(count: number, timeoutMs = 30_000): Promise<void> {
-    const target = this.acked.length + count;
-    const deadline = Date.now() + timeoutMs;
-    while (this.acked.length < target) {
-      if (Date.now() > deadline) throw new Error(`writer: fewer than ${count} acknowledgements in ${timeoutMs} ms`);
-      await sleep(20);
-    }
+  waitForAcks(count: number, timeoutMs = 30_000): Promise<void> {
+    return waitForMoreAcks(this.acked, count, timeoutMs);
   }
 
   /** The first acknowledgement on a connection opened after the kill. */

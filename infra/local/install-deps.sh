@@ -17,23 +17,33 @@ PATRONI_BIN="$CACHE_DIR/patroni-$PATRONI_VERSION/bin/patroni"
 
 log() { printf '[install] %s\n' "$*" >&2; }
 
+# missing_packages PKG...: prints each PKG that is not installed.
+missing_packages() {
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || printf '%s\n' "$pkg"
+  done
+}
+
+# apt_install PKG...: installs them; policy-rc.d keeps the packages from starting their own daemons.
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+}
+
 install_debian_packages() {
   local wanted=(redis-server redis-tools nginx docker.io prometheus prometheus-alertmanager postgresql-15 postgresql-client-15 postgresql-15-auto-failover procps curl docker-compose python3-venv)
   local missing=()
-  for pkg in "${wanted[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done
+  mapfile -t missing < <(missing_packages "${wanted[@]}")
   if [ ${#missing[@]} -eq 0 ]; then
     log "Debian packages already installed"
     return
   fi
   log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  # policy-rc.d keeps the packages from starting their own daemons on install.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  rm -f /usr/sbin/policy-rc.d
+  apt_install "${missing[@]}"
   # Some packages start their service anyway through a systemd-less fallback; stop those.
   pkill -x redis-server 2>/dev/null || true
   pkill -x nginx 2>/dev/null || true
@@ -81,16 +91,10 @@ install_k8s_validator() {
 
 install_bench_peers() {
   local missing=()
-  for pkg in etcd-server postgresql-15 postgresql-15-auto-failover python3-venv; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done
+  mapfile -t missing < <(missing_packages etcd-server postgresql-15 postgresql-15-auto-failover python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages for the failover bench's peers: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    rm -f /usr/sbin/policy-rc.d
+    apt_install "${missing[@]}"
   fi
   if [ -x "$PATRONI_BIN" ]; then
     log "Patroni $PATRONI_VERSION cached at $PATRONI_BIN"
