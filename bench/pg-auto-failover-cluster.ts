@@ -1,6 +1,7 @@
-// The anchor: a pg_auto_failover formation (Debian's postgresql-15-auto-failover) with
-// its default settings on loopback: a monitor on 6000 and 3 nodes on 6001–6003, each
+// The anchor: a pg_auto_failover formation (Debian's postgresql-15-auto-failover) on
+// loopback: a monitor (by default on 6000) and 3 nodes on the next 3 ports, each
 // `pg_autoctl run` in its own process group so a "node lost" kill takes keeper and server.
+// Default settings unless `tuning` names monitor GUCs and keeper settings.
 import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -13,12 +14,29 @@ const ENV_PATH = `${PG_BIN}:${process.env.PATH}`;
 export const PAF_MONITOR_PORT = 6000;
 export const PAF_NODES: ServerRef[] = [1, 2, 3].map((i) => ({ name: `node${i}`, port: PAF_MONITOR_PORT + i }));
 export const PAF_LOGIN: Login = { user: 'postgres', database: 'postgres' };
-const MONITOR_URI = `postgres://autoctl_node@127.0.0.1:${PAF_MONITOR_PORT}/pg_auto_failover?sslmode=disable`;
+const MONITOR_LOGIN: Login = { user: 'autoctl_node', database: 'pg_auto_failover' };
+
+/** Monitor GUCs (written to its postgresql.conf, as the docs allow) and keeper settings (`pg_autoctl config set`). */
+export interface PafTuning {
+  monitor: Record<string, string>;
+  keeper: Record<string, string>;
+}
 
 export class PgAutoFailoverCluster {
   private groups = new Map<string, number>();
+  readonly nodes: ServerRef[];
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    readonly monitorPort = PAF_MONITOR_PORT,
+    private readonly tuning?: PafTuning,
+  ) {
+    this.nodes = [1, 2, 3].map((i) => ({ name: `node${i}`, port: monitorPort + i }));
+  }
+
+  private get monitorUri(): string {
+    return `postgres://autoctl_node@127.0.0.1:${this.monitorPort}/pg_auto_failover?sslmode=disable`;
+  }
 
   /** pg_autoctl keeps its state under XDG folders: inside the bench folder, so a re-created formation starts clean. */
   private env(): string[] {
@@ -78,11 +96,27 @@ export class PgAutoFailoverCluster {
     await fs.mkdir(this.dir, { recursive: true });
     const { uid, gid } = await fs.stat('/var/lib/postgresql').catch(() => ({ uid: 0, gid: 0 }));
     await fs.chown(this.dir, uid, gid);
-    await this.autoctl(['create', 'monitor', ...this.serverArgs('monitor', PAF_MONITOR_PORT)]);
+    await this.autoctl(['create', 'monitor', ...this.serverArgs('monitor', this.monitorPort)]);
+    if (this.tuning) {
+      const lines = Object.entries(this.tuning.monitor).map(([k, v]) => `${k} = ${v}\n`);
+      await fs.appendFile(path.join(this.dir, 'monitor', 'postgresql.conf'), `# failover bench: tuned\n${lines.join('')}`);
+    }
     this.startKeeper('monitor');
-    await this.waitPort(PAF_MONITOR_PORT);
-    for (const node of PAF_NODES) {
-      await this.autoctl(['create', 'postgres', ...this.serverArgs(node.name, node.port), '--monitor', MONITOR_URI, '--name', node.name]);
+    await this.waitPort(this.monitorPort);
+    // The monitor's server may have been running since `create`: make it read the settings.
+    await run('runuser', ['-u', 'postgres', '--', `${PG_BIN}/pg_ctl`, '-D', path.join(this.dir, 'monitor'), 'reload'], { cwd: '/' });
+    for (const node of this.nodes) {
+      await this.autoctl([
+        'create',
+        'postgres',
+        ...this.serverArgs(node.name, node.port),
+        '--monitor',
+        this.monitorUri,
+        '--name',
+        node.name,
+      ]);
+      for (const [key, value] of Object.entries(this.tuning?.keeper ?? {}))
+        await this.autoctl(['config', 'set', '--pgdata', path.join(this.dir, node.name), key, value]);
       this.startKeeper(node.name);
       await sleep(2000);
     }
@@ -92,23 +126,33 @@ export class PgAutoFailoverCluster {
   private async waitPort(port: number): Promise<void> {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if (await withClient(port, { user: 'autoctl_node', database: 'pg_auto_failover' }, async () => true).catch(() => false)) return;
+      if (await withClient(port, MONITOR_LOGIN, async () => true).catch(() => false)) return;
       await sleep(200);
     }
     throw new Error(`the pg_auto_failover monitor did not answer on ${port}`);
   }
 
-  /** The monitor's view: node name → [reported state, goal state]. */
-  async states(): Promise<Record<string, [string, string]>> {
+  /** The monitor's view: node name → [reported state, goal state, PostgreSQL reported running]. */
+  async states(): Promise<Record<string, [string, string, boolean]>> {
     return withClient(
-      PAF_MONITOR_PORT,
-      { user: 'autoctl_node', database: 'pg_auto_failover' },
+      this.monitorPort,
+      MONITOR_LOGIN,
       async (c) => {
-        const { rows } = await c.query('SELECT nodename, reportedstate::text AS r, goalstate::text AS g FROM pgautofailover.node');
-        return Object.fromEntries(rows.map((row) => [row.nodename, [row.r, row.g]]));
+        const { rows } = await c.query(
+          'SELECT nodename, reportedstate::text AS r, goalstate::text AS g, reportedpgisrunning AS up FROM pgautofailover.node',
+        );
+        return Object.fromEntries(rows.map((row) => [row.nodename, [row.r, row.g, row.up]]));
       },
       2000,
     );
+  }
+
+  /** The monitor's settings as it runs with them. */
+  async monitorSettings(): Promise<Record<string, string>> {
+    return withClient(this.monitorPort, MONITOR_LOGIN, async (c) => {
+      const { rows } = await c.query("SELECT name, setting FROM pg_settings WHERE name LIKE 'pgautofailover.%' ORDER BY 1");
+      return Object.fromEntries(rows.map((r) => [r.name as string, r.setting as string]));
+    });
   }
 
   /** One primary and two secondaries, reported and assigned alike. */
@@ -158,7 +202,7 @@ export class PgAutoFailoverCluster {
       }
     }
     await sleep(3000);
-    for (const name of ['monitor', ...PAF_NODES.map((n) => n.name)]) {
+    for (const name of ['monitor', ...this.nodes.map((n) => n.name)]) {
       await run('runuser', ['-u', 'postgres', '--', `${PG_BIN}/pg_ctl`, '-D', path.join(this.dir, name), '-m', 'immediate', 'stop'], {
         cwd: '/',
       }).catch(() => undefined);

@@ -37,6 +37,16 @@ export async function writable(servers: ServerRef[], login: Login): Promise<stri
   return servers.filter((_, i) => flags[i]).map((s) => s.name);
 }
 
+/** Waits until `acked` (a writer's growing list) holds `count` more entries. */
+export async function waitForMoreAcks(acked: readonly unknown[], count: number, timeoutMs: number): Promise<void> {
+  const target = acked.length + count;
+  const deadline = Date.now() + timeoutMs;
+  while (acked.length < target) {
+    if (Date.now() > deadline) throw new Error(`writer: fewer than ${count} acknowledgements in ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
 export class BenchWriter {
   acked: Array<{ n: number; atMs: number; server: string }> = [];
   private running = false;
@@ -79,13 +89,8 @@ export class BenchWriter {
     await this.loop;
   }
 
-  async waitForAcks(count: number, timeoutMs = 30_000): Promise<void> {
-    const target = this.acked.length + count;
-    const deadline = Date.now() + timeoutMs;
-    while (this.acked.length < target) {
-      if (Date.now() > deadline) throw new Error(`writer: fewer than ${count} acknowledgements in ${timeoutMs} ms`);
-      await sleep(20);
-    }
+  waitForAcks(count: number, timeoutMs = 30_000): Promise<void> {
+    return waitForMoreAcks(this.acked, count, timeoutMs);
   }
 
   async firstAckAfter(sinceMs: number, notBy: string, timeoutMs = 180_000): Promise<number> {

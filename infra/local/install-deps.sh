@@ -9,26 +9,41 @@ TEMPORAL_BIN="$CACHE_DIR/temporal-$TEMPORAL_CLI_VERSION/temporal"
 # kubernetes-validate checks infra/k8s against the Kubernetes schemas it ships (no network, no cluster).
 K8S_VALIDATE_VERSION="${K8S_VALIDATE_VERSION:-1.37.0}"
 K8S_VALIDATE_BIN="$CACHE_DIR/kubernetes-validate-$K8S_VALIDATE_VERSION/bin/kubernetes-validate"
+# The failover bench's peers (bench/pg-failover-peers.ts): Patroni with its etcd3 client and a
+# psycopg driver, pinned, in a venv of their own; Debian's etcd and pg_auto_failover.
+PATRONI_VERSION="${PATRONI_VERSION:-4.1.5}"
+PSYCOPG_VERSION="${PSYCOPG_VERSION:-3.3.9}"
+PATRONI_BIN="$CACHE_DIR/patroni-$PATRONI_VERSION/bin/patroni"
 
 log() { printf '[install] %s\n' "$*" >&2; }
+
+# missing_packages PKG...: prints each PKG that is not installed.
+missing_packages() {
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || printf '%s\n' "$pkg"
+  done
+}
+
+# apt_install PKG...: installs them; policy-rc.d keeps the packages from starting their own daemons.
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+}
 
 install_debian_packages() {
   local wanted=(redis-server redis-tools nginx docker.io prometheus prometheus-alertmanager postgresql-15 postgresql-client-15 postgresql-15-auto-failover procps curl docker-compose python3-venv)
   local missing=()
-  for pkg in "${wanted[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done
+  mapfile -t missing < <(missing_packages "${wanted[@]}")
   if [ ${#missing[@]} -eq 0 ]; then
     log "Debian packages already installed"
     return
   fi
   log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  # policy-rc.d keeps the packages from starting their own daemons on install.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  rm -f /usr/sbin/policy-rc.d
+  apt_install "${missing[@]}"
   # Some packages start their service anyway through a systemd-less fallback; stop those.
   pkill -x redis-server 2>/dev/null || true
   pkill -x nginx 2>/dev/null || true
@@ -74,6 +89,37 @@ install_k8s_validator() {
   [ -x "$K8S_VALIDATE_BIN" ] || { log "kubernetes-validate did not install its command"; exit 1; }
 }
 
+install_bench_peers() {
+  local missing=()
+  mapfile -t missing < <(missing_packages etcd-server postgresql-15 postgresql-15-auto-failover python3-venv)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages for the failover bench's peers: ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
+  if [ -x "$PATRONI_BIN" ]; then
+    log "Patroni $PATRONI_VERSION cached at $PATRONI_BIN"
+    make_patroni_reachable
+    return
+  fi
+  local venv="$CACHE_DIR/patroni-$PATRONI_VERSION"
+  log "installing patroni[etcd3]==$PATRONI_VERSION and psycopg[binary]==$PSYCOPG_VERSION from PyPI into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "patroni[etcd3]==$PATRONI_VERSION" "psycopg[binary]==$PSYCOPG_VERSION"
+  [ -x "$PATRONI_BIN" ] || { log "patroni did not install its command"; exit 1; }
+  chmod -R o+rX "$venv"
+}
+
+# The peers run as the postgres user, like our stack's servers: it must reach the venv. Only
+# the x bit is added to the folders above it (e.g. a mode-700 home), nothing readable.
+make_patroni_reachable() {
+  local d; d="$(dirname "$(dirname "$PATRONI_BIN")")"
+  while [ "$d" != / ]; do
+    [ $(( $(stat -c '%#a' "$d") & 01 )) -ne 0 ] || chmod o+x "$d"
+    d="$(dirname "$d")"
+  done
+}
+
 install_npm_packages() {
   local root; root="$(cd "$(dirname "$0")/../.." && pwd)"
   local stamp="$root/node_modules/.jarvis-lock-sha256" want
@@ -108,9 +154,11 @@ case "${1:-all}" in
   npm) install_npm_packages ;;
   k8s-validate) install_k8s_validator ;;
   kubernetes) install_kubernetes ;;
+  bench-peers) install_bench_peers; make_patroni_reachable ;;
+  bench-peers-path) echo "$PATRONI_BIN" ;;
   kubernetes-path) bash "$(dirname "$0")/../kubernetes/install.sh" path ;;
   temporal-path) echo "$TEMPORAL_BIN" ;;
   k8s-validate-path) echo "$K8S_VALIDATE_BIN" ;;
   all) install_debian_packages; install_temporal_cli; install_k8s_validator; install_npm_packages ;;
-  *) echo "usage: $0 [all|debian|temporal|k8s-validate|kubernetes|npm|temporal-path|k8s-validate-path|kubernetes-path]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|debian|temporal|k8s-validate|kubernetes|bench-peers|npm|bench-peers-path|temporal-path|k8s-validate-path|kubernetes-path]" >&2; exit 2 ;;
 esac
