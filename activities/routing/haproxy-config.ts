@@ -1,0 +1,124 @@
+// Pure parts of HAProxy as the load balancer: the servers an upstream should hold, the
+// backend file a (re)started HAProxy loads, and the runtime API commands that take a
+// running HAProxy from what it holds to what it should hold. No I/O here.
+import { memberAddress, routingEntryFor, sortMembers, type UpstreamMember, type UpstreamRouting } from './nginx-config';
+
+/** One server as HAProxy should hold it. Weight 1 stands for nginx's default weight when no router runs. */
+export interface DesiredServer {
+  name: string;
+  host: string;
+  port: number;
+  weight: number;
+  /** Ejected by the health router: in maintenance, so it takes no new request. */
+  down: boolean;
+  /** No router weight: rendered without one, as nginx renders it. */
+  defaultWeight: boolean;
+}
+
+/** A server as `show servers state` reports it. */
+export interface HeldServer {
+  name: string;
+  host: string;
+  port: number;
+  weight: number;
+  /** Any maintenance flag (forced, inherited or from the config). */
+  maint: boolean;
+  /** The drain flag. */
+  drain: boolean;
+}
+
+export function desiredServers(members: readonly UpstreamMember[], routing: UpstreamRouting | undefined): DesiredServer[] {
+  return sortMembers(members).map((member) => {
+    const entry = routing ? routingEntryFor(member, routing) : undefined;
+    return {
+      name: member.name,
+      host: member.host ?? '127.0.0.1',
+      port: member.port,
+      weight: routing ? (entry?.weight ?? routing.newMemberWeight) : 1,
+      down: entry?.down ?? false,
+      defaultWeight: !routing,
+    };
+  });
+}
+
+/**
+ * The backend a restarted HAProxy loads (the running one is changed through the runtime API
+ * only). The session cookie is the consistent hash's key, as nginx's $affinity_key; a
+ * request without one is balanced by round robin, as nginx's per-request id spreads it.
+ */
+export function renderHaproxyBackend(service: string, members: readonly UpstreamMember[], routing?: UpstreamRouting): string {
+  const servers = desiredServers(members, routing).map((s) => {
+    const weight = s.defaultWeight ? '' : ` weight ${s.weight}`;
+    return `    server ${s.name} ${memberAddress(s)}${weight}${s.down ? ' disabled' : ''}`;
+  });
+  return [
+    '# Managed by jarvis-scale (activities/routing/haproxy-config.ts); edits here are overwritten.',
+    `backend ${service}`,
+    '    balance hash req.cook(jarvis_sid)',
+    '    hash-type consistent',
+    ...servers,
+    '',
+  ].join('\n');
+}
+
+/** Parses `show servers state <backend>` (format 1): the servers HAProxy holds now. */
+export function parseServersState(text: string): HeldServer[] {
+  const held: HeldServer[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim() || line.startsWith('#') || /^\d+$/.test(line.trim())) continue;
+    const f = line.trim().split(/\s+/);
+    // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight ... srv_port (19th)
+    if (f.length < 19) continue;
+    const admin = Number(f[6]);
+    // Admin flags: 0x01 forced, 0x02 inherited, 0x04 config, 0x20 resolution maintenance; 0x08/0x10 drain.
+    held.push({ name: f[3], host: f[4], port: Number(f[18]), weight: Number(f[7]), maint: (admin & 0x27) !== 0, drain: (admin & 0x18) !== 0 });
+  }
+  return held;
+}
+
+function commandsFor(backend: string, want: DesiredServer, have: HeldServer | undefined): string[] {
+  const server = `${backend}/${want.name}`;
+  if (!have) {
+    // A server is added in maintenance; it is made ready after its weight is set.
+    const add = [`add server ${server} ${memberAddress(want)} weight ${want.weight}`];
+    return want.down ? add : [...add, `set server ${server} state ready`];
+  }
+  const commands: string[] = [];
+  if (have.host !== want.host || have.port !== want.port) commands.push(`set server ${server} addr ${want.host} port ${want.port}`);
+  if (have.weight !== want.weight) commands.push(`set weight ${server} ${want.weight}`);
+  if (want.down && !have.maint) commands.push(`set server ${server} state maint`);
+  if (!want.down && (have.maint || have.drain)) commands.push(`set server ${server} state ready`);
+  return commands;
+}
+
+/**
+ * The runtime API commands, in order: a removed server goes to maintenance first (requests in
+ * flight finish; no new one reaches it), then is deleted. HAProxy refuses to delete a server
+ * that still has connections; it then stays in maintenance and a later sync deletes it.
+ */
+export function planRuntimeCommands(backend: string, want: readonly DesiredServer[], have: readonly HeldServer[]): string[] {
+  const byName = new Map(have.map((s) => [s.name, s]));
+  const commands = want.flatMap((s) => commandsFor(backend, s, byName.get(s.name)));
+  const wanted = new Set(want.map((s) => s.name));
+  for (const gone of have.filter((s) => !wanted.has(s.name))) {
+    if (!gone.maint) commands.push(`set server ${backend}/${gone.name} state maint`);
+    commands.push(`del server ${backend}/${gone.name}`);
+  }
+  return commands;
+}
+
+/** What a sync left different from the wanted servers (besides servers still waiting to be deleted): empty when it took. */
+export function runtimeMismatches(want: readonly DesiredServer[], have: readonly HeldServer[]): string[] {
+  const byName = new Map(have.map((s) => [s.name, s]));
+  const problems: string[] = [];
+  for (const s of want) {
+    const h = byName.get(s.name);
+    if (!h) problems.push(`${s.name} is missing`);
+    else if (h.host !== s.host || h.port !== s.port) problems.push(`${s.name} is at ${h.host}:${h.port}, not ${memberAddress(s)}`);
+    else if (h.weight !== s.weight) problems.push(`${s.name} has weight ${h.weight}, not ${s.weight}`);
+    else if (h.maint !== s.down) problems.push(`${s.name} is ${h.maint ? 'in maintenance' : 'ready'}, not ${s.down ? 'in maintenance' : 'ready'}`);
+  }
+  const wanted = new Set(want.map((s) => s.name));
+  for (const h of have) if (!wanted.has(h.name) && !h.maint) problems.push(`${h.name} is not a member but takes requests`);
+  return problems;
+}

@@ -1,0 +1,39 @@
+// Scale events under open-loop GET+POST load with no client retry: 0 failed requests.
+// Run with LOAD_BALANCER=haproxy on a stack started with the same setting. With nginx (the
+// default) a reload closes idle keep-alive connections, and POSTs that meet one fail: this
+// test fails there, which is the fault it is written to catch (see docs/benchmarks.md).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startScaleMix } from '../../testkit/bench/scale-mix';
+import { summarize } from '../../testkit/bench/vegeta-summary';
+
+import { hosts, ports } from '../../testkit/ports';
+import { scaleUpNow, startUnderScaleMutex } from '../../testkit/scaling';
+import { taskQueueFor, testWorkerConfig } from '../../testkit/stack';
+import { usePlatformSession } from '../../testkit/temporal-session';
+import { withWorkerEnv } from '../../testkit/workers';
+
+const env = { MIN_INSTANCES: '1' };
+
+describe(`scale events on ${testWorkerConfig().loadBalancer} under an open-loop GET+POST mix`, () => {
+  const session = usePlatformSession({ resetBeforeEach: true });
+
+  it('scaleUp and drainInstance fail no request of a client that does not retry', async () => {
+    const taskQueue = taskQueueFor('lb scale events');
+    await withWorkerEnv(taskQueue, env, async () => {
+      await scaleUpNow(session.client, taskQueue, 2);
+      const mix = await startScaleMix({ baseUrl: `http://${hosts.nginx}:${ports.nginx}`, ratePerSecond: 100, maxSeconds: 90 });
+      // Idle keep-alive connections are what a reload closes: let the pool fill first.
+      await new Promise((r) => setTimeout(r, 2_000));
+      await scaleUpNow(session.client, taskQueue, 1);
+      const drain = await startUnderScaleMutex(session.client, taskQueue, 'drainInstance', { instance: 'jarvis-app-1' });
+      const drained = (await drain.result()) as { removed: string[] };
+      await new Promise((r) => setTimeout(r, 1_000));
+      const summary = summarize(await mix.stop());
+      process.stdout.write(`# ${testWorkerConfig().loadBalancer}: ${JSON.stringify(summary)}\n`);
+      assert.deepEqual(drained.removed, ['jarvis-app-1']);
+      assert.ok(summary.requests > 300, `the load ran (${summary.requests} requests)`);
+      assert.equal(summary.failed, 0, `failed requests (${summary.failedPosts} POST, ${summary.failedGets} GET): ${JSON.stringify(summary.causes)}`);
+    });
+  });
+});
