@@ -29,7 +29,7 @@ export function scaleEventsChartSpec(runs: readonly ChartRun[], title: string): 
           mark: { type: 'line', strokeWidth: 1 },
           encoding: {
             x: { field: 't', type: 'quantitative', title: 'seconds into the window' },
-            y: { field: 'p99Ms', type: 'quantitative', title: 'p99 per 250 ms (ms)', scale: { type: 'symlog' } },
+            y: { field: 'p99Ms', type: 'quantitative', title: 'p99 per 250 ms (ms)', scale: { type: 'log' } },
             color: { field: 'loadBalancer', type: 'nominal', title: 'load balancer' },
             detail: { field: 'series', type: 'nominal' },
           },

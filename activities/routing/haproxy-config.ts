@@ -71,7 +71,14 @@ export function parseServersState(text: string): HeldServer[] {
     if (f.length < 19) continue;
     const admin = Number(f[6]);
     // Admin flags: 0x01 forced, 0x02 inherited, 0x04 config, 0x20 resolution maintenance; 0x08/0x10 drain.
-    held.push({ name: f[3], host: f[4], port: Number(f[18]), weight: Number(f[7]), maint: (admin & 0x27) !== 0, drain: (admin & 0x18) !== 0 });
+    held.push({
+      name: f[3],
+      host: f[4],
+      port: Number(f[18]),
+      weight: Number(f[7]),
+      maint: (admin & 0x27) !== 0,
+      drain: (admin & 0x18) !== 0,
+    });
   }
   return held;
 }
@@ -116,7 +123,8 @@ export function runtimeMismatches(want: readonly DesiredServer[], have: readonly
     if (!h) problems.push(`${s.name} is missing`);
     else if (h.host !== s.host || h.port !== s.port) problems.push(`${s.name} is at ${h.host}:${h.port}, not ${memberAddress(s)}`);
     else if (h.weight !== s.weight) problems.push(`${s.name} has weight ${h.weight}, not ${s.weight}`);
-    else if (h.maint !== s.down) problems.push(`${s.name} is ${h.maint ? 'in maintenance' : 'ready'}, not ${s.down ? 'in maintenance' : 'ready'}`);
+    else if (h.maint !== s.down)
+      problems.push(`${s.name} is ${h.maint ? 'in maintenance' : 'ready'}, not ${s.down ? 'in maintenance' : 'ready'}`);
   }
   const wanted = new Set(want.map((s) => s.name));
   for (const h of have) if (!wanted.has(h.name) && !h.maint) problems.push(`${h.name} is not a member but takes requests`);

@@ -12,7 +12,9 @@ export function runtimeCommand(socket: string, command: string): Promise<string>
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const conn = net.createConnection(socket);
-    conn.setTimeout(SOCKET_TIMEOUT_MS, () => conn.destroy(new Error(`HAProxy's runtime API at ${socket} did not answer "${command}" in time`)));
+    conn.setTimeout(SOCKET_TIMEOUT_MS, () =>
+      conn.destroy(new Error(`HAProxy's runtime API at ${socket} did not answer "${command}" in time`)),
+    );
     conn.on('connect', () => conn.end(`${command}\n`));
     conn.on('data', (chunk) => chunks.push(chunk));
     conn.on('error', reject);

@@ -13,7 +13,10 @@ const members = [
   { name: 'jarvis-app-2', port: 3102, since: 20 },
   { name: 'jarvis-app-1', port: 3101, since: 10 },
 ];
-const routing = { newMemberWeight: 5, entries: { 'jarvis-app-1': { since: 10, weight: 40, down: false }, 'jarvis-app-2': { since: 20, weight: 1, down: true } } };
+const routing = {
+  newMemberWeight: 5,
+  entries: { 'jarvis-app-1': { since: 10, weight: 40, down: false }, 'jarvis-app-2': { since: 20, weight: 1, down: true } },
+};
 const held = (name: string, port: number, extra: Partial<HeldServer> = {}): HeldServer => ({
   name,
   host: '127.0.0.1',
@@ -67,7 +70,14 @@ describe('HAProxy backend rendering and runtime plans', () => {
 
   it('reports what a sync left undone; a removed server waiting in maintenance is fine', () => {
     const want = desiredServers(members, routing);
-    assert.deepEqual(runtimeMismatches(want, [held('jarvis-app-1', 3101, { weight: 40 }), held('jarvis-app-2', 3102, { maint: true }), held('old', 1, { maint: true })]), []);
+    assert.deepEqual(
+      runtimeMismatches(want, [
+        held('jarvis-app-1', 3101, { weight: 40 }),
+        held('jarvis-app-2', 3102, { maint: true }),
+        held('old', 1, { maint: true }),
+      ]),
+      [],
+    );
     assert.deepEqual(runtimeMismatches(want, [held('jarvis-app-1', 3101, { weight: 3 }), held('old', 1)]), [
       'jarvis-app-1 has weight 3, not 40',
       'jarvis-app-2 is missing',

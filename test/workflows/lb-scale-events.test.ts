@@ -48,7 +48,11 @@ describe(`scale events on ${testWorkerConfig().loadBalancer} under an open-loop 
       process.stdout.write(`# ${testWorkerConfig().loadBalancer}: ${JSON.stringify(summary)}\n`);
       assert.equal(removed.length, CYCLES, 'every drain removed the instance it was given');
       assert.ok(summary.requests > 300, `the load ran (${summary.requests} requests)`);
-      assert.equal(summary.failed, 0, `failed requests (${summary.failedPosts} POST, ${summary.failedGets} GET): ${JSON.stringify(summary.causes)}`);
+      assert.equal(
+        summary.failed,
+        0,
+        `failed requests (${summary.failedPosts} POST, ${summary.failedGets} GET): ${JSON.stringify(summary.causes)}`,
+      );
     });
   });
 });

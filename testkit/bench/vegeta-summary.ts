@@ -27,7 +27,10 @@ const round = (x: number) => Math.round(x * 100) / 100;
 function cause(r: VegetaResult): string {
   if (!r.error) return `HTTP ${r.code}`;
   // Keep the cause, not the request's own address: "EOF", "connection reset by peer", ...
-  return r.error.replace(/^.*?: /, '').replace(/\d+\.\d+\.\d+\.\d+:\d+/g, 'addr').slice(0, 120);
+  return r.error
+    .replace(/^.*?: /, '')
+    .replace(/\d+\.\d+\.\d+\.\d+:\d+/g, 'addr')
+    .slice(0, 120);
 }
 
 export function summarize(results: readonly VegetaResult[]): AttackSummary {
@@ -74,7 +77,12 @@ export function timeline(results: readonly VegetaResult[], bucketMs = 250): Time
     .sort((a, b) => a[0] - b[0])
     .map(([b, rs]) => ({
       t: round((b * bucketMs) / 1000),
-      p99Ms: round(quantile(rs.map((r) => r.latencyMs).sort((x, y) => x - y), 0.99)),
+      p99Ms: round(
+        quantile(
+          rs.map((r) => r.latencyMs).sort((x, y) => x - y),
+          0.99,
+        ),
+      ),
       failed: rs.filter(failedResult).length,
       requests: rs.length,
     }));

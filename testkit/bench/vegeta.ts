@@ -79,7 +79,9 @@ function run(bin: string, args: string[]): { child: ReturnType<typeof spawn>; ex
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<void>((resolve, reject) =>
     child.on('exit', (code, signal) =>
-      code === 0 || signal === 'SIGINT' || code === 130 ? resolve() : reject(new Error(`vegeta ${args[0]} failed (${code ?? signal}): ${stderr.trim()}`)),
+      code === 0 || signal === 'SIGINT' || code === 130
+        ? resolve()
+        : reject(new Error(`vegeta ${args[0]} failed (${code ?? signal}): ${stderr.trim()}`)),
     ),
   );
   return { child, exited };
