@@ -18,6 +18,11 @@ export function upstreamConfFile(service = SERVICE): string {
   return path.join(config.nginxPrefix, 'upstreams', config.loadBalancer === 'haproxy' ? `${service}.haproxy.cfg` : `${service}.conf`);
 }
 
+/** The health router's routing file (weights and ejections), whichever load balancer runs. */
+export function upstreamRoutingFile(service = SERVICE): string {
+  return path.join(testWorkerConfig().nginxPrefix, 'upstreams', `${service}.routing.json`);
+}
+
 export function parseRoutes(conf: string): Record<string, Route> {
   const routes: Record<string, Route> = {};
   for (const line of conf.split('\n')) {
