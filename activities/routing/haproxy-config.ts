@@ -3,16 +3,26 @@
 // running HAProxy from what it holds to what it should hold. No I/O here.
 import { memberAddress, routingEntryFor, sortMembers, type UpstreamMember, type UpstreamRouting } from './nginx-config';
 
-/** One server as HAProxy should hold it. Weight 1 stands for nginx's default weight when no router runs. */
+/**
+ * HAProxy gives a server 16 points on its consistent-hash ring per unit of weight (nginx: 160
+ * per server), and takes weights up to 256. A router weight (1–100) is scaled to that range,
+ * and a member without one gets the most points: with few points the ring is uneven, and a
+ * new instance would take far more or far less than 1/N of the sessions.
+ */
+export const HAPROXY_DEFAULT_WEIGHT = 256;
+export const haproxyWeight = (routerWeight: number) => Math.max(1, Math.min(256, Math.round(routerWeight * 2.56)));
+
+/** One server as HAProxy should hold it. */
 export interface DesiredServer {
   name: string;
   host: string;
   port: number;
+  /** HAProxy's weight (1–256). */
   weight: number;
+  /** The health router's weight it stands for (absent: no router runs). */
+  routerWeight?: number;
   /** Ejected by the health router: in maintenance, so it takes no new request. */
   down: boolean;
-  /** No router weight: rendered without one, as nginx renders it. */
-  defaultWeight: boolean;
 }
 
 /** A server as `show servers state` reports it. */
@@ -30,13 +40,14 @@ export interface HeldServer {
 export function desiredServers(members: readonly UpstreamMember[], routing: UpstreamRouting | undefined): DesiredServer[] {
   return sortMembers(members).map((member) => {
     const entry = routing ? routingEntryFor(member, routing) : undefined;
+    const routerWeight = routing ? (entry?.weight ?? routing.newMemberWeight) : undefined;
     return {
       name: member.name,
       host: member.host ?? '127.0.0.1',
       port: member.port,
-      weight: routing ? (entry?.weight ?? routing.newMemberWeight) : 1,
+      weight: routerWeight === undefined ? HAPROXY_DEFAULT_WEIGHT : haproxyWeight(routerWeight),
+      ...(routerWeight === undefined ? {} : { routerWeight }),
       down: entry?.down ?? false,
-      defaultWeight: !routing,
     };
   });
 }
@@ -48,8 +59,8 @@ export function desiredServers(members: readonly UpstreamMember[], routing: Upst
  */
 export function renderHaproxyBackend(service: string, members: readonly UpstreamMember[], routing?: UpstreamRouting): string {
   const servers = desiredServers(members, routing).map((s) => {
-    const weight = s.defaultWeight ? '' : ` weight ${s.weight}`;
-    return `    server ${s.name} ${memberAddress(s)}${weight}${s.down ? ' disabled' : ''}`;
+    const why = s.routerWeight === undefined ? 'default weight' : `router weight ${s.routerWeight}`;
+    return `    server ${s.name} ${memberAddress(s)} weight ${s.weight}${s.down ? ' disabled' : ''} # ${why}`;
   });
   return [
     '# Managed by jarvis-scale (activities/routing/haproxy-config.ts); edits here are overwritten.',

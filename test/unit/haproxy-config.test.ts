@@ -31,8 +31,11 @@ describe('HAProxy backend rendering and runtime plans', () => {
   it('renders the cookie hash, each server, its router weight and an ejection as disabled', () => {
     const text = renderHaproxyBackend('jarvis-app', members, routing);
     assert.match(text, /balance hash req\.cook\(jarvis_sid\)\n {4}hash-type consistent/);
-    assert.match(text, /server jarvis-app-1 127\.0\.0\.1:3101 weight 40\n {4}server jarvis-app-2 127\.0\.0\.1:3102 weight 1 disabled/);
-    assert.doesNotMatch(renderHaproxyBackend('jarvis-app', members), /weight/, 'no router: default weights');
+    assert.match(
+      text,
+      /server jarvis-app-1 127\.0\.0\.1:3101 weight 102 # router weight 40\n {4}server jarvis-app-2 127\.0\.0\.1:3102 weight 3 disabled # router weight 1/,
+    );
+    assert.match(renderHaproxyBackend('jarvis-app', members), /3101 weight 256 # default weight/, 'no router: the most ring points');
   });
 
   it('plans by comparing what HAProxy holds with what it should hold', () => {
@@ -42,22 +45,26 @@ describe('HAProxy backend rendering and runtime plans', () => {
         why: 'empty backend: add each, ready unless ejected',
         have: [],
         commands: [
-          'add server jarvis-app/jarvis-app-1 127.0.0.1:3101 weight 40',
+          'add server jarvis-app/jarvis-app-1 127.0.0.1:3101 weight 102',
           'set server jarvis-app/jarvis-app-1 state ready',
-          'add server jarvis-app/jarvis-app-2 127.0.0.1:3102 weight 1',
+          'add server jarvis-app/jarvis-app-2 127.0.0.1:3102 weight 3',
         ],
       },
       {
         why: 'already there: nothing to do',
-        have: [held('jarvis-app-1', 3101, { weight: 40 }), held('jarvis-app-2', 3102, { maint: true })],
+        have: [held('jarvis-app-1', 3101, { weight: 102 }), held('jarvis-app-2', 3102, { weight: 3, maint: true })],
         commands: [],
       },
       {
         why: 'weight, port, ejection and a leftover server',
-        have: [held('jarvis-app-1', 3999, { weight: 7, maint: true }), held('jarvis-app-2', 3102), held('jarvis-app-3', 3103)],
+        have: [
+          held('jarvis-app-1', 3999, { weight: 7, maint: true }),
+          held('jarvis-app-2', 3102, { weight: 3 }),
+          held('jarvis-app-3', 3103),
+        ],
         commands: [
           'set server jarvis-app/jarvis-app-1 addr 127.0.0.1 port 3101',
-          'set weight jarvis-app/jarvis-app-1 40',
+          'set weight jarvis-app/jarvis-app-1 102',
           'set server jarvis-app/jarvis-app-1 state ready',
           'set server jarvis-app/jarvis-app-2 state maint',
           'set server jarvis-app/jarvis-app-3 state maint',
@@ -72,14 +79,14 @@ describe('HAProxy backend rendering and runtime plans', () => {
     const want = desiredServers(members, routing);
     assert.deepEqual(
       runtimeMismatches(want, [
-        held('jarvis-app-1', 3101, { weight: 40 }),
-        held('jarvis-app-2', 3102, { maint: true }),
+        held('jarvis-app-1', 3101, { weight: 102 }),
+        held('jarvis-app-2', 3102, { weight: 3, maint: true }),
         held('old', 1, { maint: true }),
       ]),
       [],
     );
     assert.deepEqual(runtimeMismatches(want, [held('jarvis-app-1', 3101, { weight: 3 }), held('old', 1)]), [
-      'jarvis-app-1 has weight 3, not 40',
+      'jarvis-app-1 has weight 3, not 102',
       'jarvis-app-2 is missing',
       'old is not a member but takes requests',
     ]);
