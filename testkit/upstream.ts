@@ -28,7 +28,7 @@ export function parseRoutes(conf: string): Record<string, Route> {
   for (const line of conf.split('\n')) {
     const m = /^\s*server 127\.0\.0\.1:\d+( weight=(\d+))?( down)?[^#]*# (\S+)/.exec(line);
     // HAProxy's backend (activities/routing/haproxy-config.ts): `server <name> <addr> weight W [disabled] # router weight N`.
-    const h = /^\s*server (\S+) 127\.0\.0\.1:\d+ weight \d+( disabled)? # (?:router weight (\d+)|default weight)$/.exec(line);
+    const h = /^\s*server (\S+) 127\.0\.0\.1:\d+ id \d+ weight \d+( disabled)? # (?:router weight (\d+)|default weight)$/.exec(line);
     if (m && m[4] !== 'no')
       routes[m[4]] = m[3] ? 'down' : m[2] ? Number(m[2]) : 'default'; // 'no': the empty-upstream placeholder
     else if (h) routes[h[1]] = h[2] ? 'down' : h[3] ? Number(h[3]) : 'default';

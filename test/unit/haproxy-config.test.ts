@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   desiredServers,
+  haproxyServerId,
   parseServersState,
   planRuntimeCommands,
   renderHaproxyBackend,
@@ -33,9 +34,9 @@ describe('HAProxy backend rendering and runtime plans', () => {
     assert.match(text, /balance hash req\.cook\(jarvis_sid\)\n {4}hash-type consistent/);
     assert.match(
       text,
-      /server jarvis-app-1 127\.0\.0\.1:3101 weight 102 # router weight 40\n {4}server jarvis-app-2 127\.0\.0\.1:3102 weight 3 disabled # router weight 1/,
+      /server jarvis-app-1 127\.0\.0\.1:3101 id \d+ weight 102 # router weight 40\n {4}server jarvis-app-2 127\.0\.0\.1:3102 id \d+ weight 3 disabled # router weight 1/,
     );
-    assert.match(renderHaproxyBackend('jarvis-app', members), /3101 weight 256 # default weight/, 'no router: the most ring points');
+    assert.match(renderHaproxyBackend('jarvis-app', members), /3101 id \d+ weight 256 # default weight/, 'no router: the most ring points');
   });
 
   it('plans by comparing what HAProxy holds with what it should hold', () => {
@@ -45,9 +46,9 @@ describe('HAProxy backend rendering and runtime plans', () => {
         why: 'empty backend: add each, ready unless ejected',
         have: [],
         commands: [
-          'add server jarvis-app/jarvis-app-1 127.0.0.1:3101 weight 102',
+          `add server jarvis-app/jarvis-app-1 127.0.0.1:3101 id ${haproxyServerId('jarvis-app-1')} weight 102`,
           'set server jarvis-app/jarvis-app-1 state ready',
-          'add server jarvis-app/jarvis-app-2 127.0.0.1:3102 weight 3',
+          `add server jarvis-app/jarvis-app-2 127.0.0.1:3102 id ${haproxyServerId('jarvis-app-2')} weight 3`,
         ],
       },
       {
@@ -90,6 +91,13 @@ describe('HAProxy backend rendering and runtime plans', () => {
       'jarvis-app-2 is missing',
       'old is not a member but takes requests',
     ]);
+  });
+
+  it('gives each name its own id below 2^20, the same every time', () => {
+    const ids = Array.from({ length: 50 }, (_, i) => haproxyServerId(`jarvis-app-${i + 1}`));
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(ids.every((id) => id >= 1 && id < 2 ** 20));
+    assert.equal(haproxyServerId('jarvis-app-1'), ids[0]);
   });
 
   it('parses show servers state', () => {
