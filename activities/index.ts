@@ -9,7 +9,7 @@ import { waitForHealthy } from './scaling/health';
 import { createInstanceMetrics } from './scaling/instance-metrics';
 import { createInstanceAdmin } from './scaling/instance-admin';
 import { checkServedThroughLoadBalancer } from './routing/load-balancer-check';
-import { createNginxActivities } from './routing/nginx';
+import { createNginxActivities, loadBalancerSettings } from './routing/nginx';
 import { createHealthRouterActivities } from './routing/health-router';
 import type { InstanceLaunchSettings, Orchestrator } from './scaling/orchestrator';
 import { createProcessOrchestrator } from './scaling/process-orchestrator';
@@ -131,7 +131,7 @@ export function createActivities(
     ...createServiceCatalog(config),
     ...createOrchestrator(driver, config, clients),
     waitForHealthy,
-    ...createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix }),
+    ...createNginxActivities(loadBalancerSettings(config)),
     ...createHealthRouterActivities(config),
     checkServedThroughLoadBalancer,
     ...createInstanceAdmin({ adminToken: config.adminToken }),

@@ -4,7 +4,7 @@
 // Writes bench/results/kubernetes-reaction-<time>.json.
 //
 //   set -a; . <your env file>; set +a      # the stack's services up (bash infra/local/stack.sh services)
-//   npm run build && node dist/bench/kubernetes-reaction.js [--runs 5] [--drivers process,kubernetes]
+//   npm run build && node dist/bench/kubernetes-reaction.js [--runs 5] [--drivers process,docker,kubernetes]
 //
 // Each run: one scaleUp by one instance (cooldown 0) from the same starting count, read from
 // its Temporal history, in ms:
@@ -51,42 +51,52 @@ async function figuresOf(handle: WorkflowHandle, driver: string, run: number): P
   return { driver, run, startMs, readyMs, restMs: totalMs - startMs - readyMs, totalMs };
 }
 
-async function runDriver(client: Client, driver: string, runs: number): Promise<RunFigures[]> {
+async function driverEnv(driver: string): Promise<Record<string, string>> {
+  return driver === 'kubernetes'
+    ? { ...(await kubernetesWorkerEnv()), COOLDOWN_PERIOD: '0' }
+    : { ORCHESTRATOR: driver, MIN_INSTANCES: '0', MAX_INSTANCES: '4', APP_STARTUP_DELAY_MS: '0' };
+}
+
+/** One scaleUp on one driver, from one instance (kubernetes) or none (local drivers). */
+async function runOnce(client: Client, driver: string, run: number): Promise<RunFigures> {
   const taskQueue = taskQueueFor(`bench kubernetes reaction ${driver}`);
-  const env: Record<string, string> =
-    driver === 'kubernetes'
-      ? { ...(await kubernetesWorkerEnv()), COOLDOWN_PERIOD: '0' }
-      : { ORCHESTRATOR: driver, MIN_INSTANCES: '0', MAX_INSTANCES: '4', APP_STARTUP_DELAY_MS: '0' };
-  const figures: RunFigures[] = [];
-  for (let run = 1; run <= runs; run++) {
-    if (driver === 'kubernetes') await resetApp(1);
-    else await cleanPlatform(client);
-    await withWorker(
-      taskQueue,
-      async () => {
-        const handle = await client.workflow.start('scaleUp', {
-          taskQueue,
-          workflowId: `scale/${SERVICE}`,
-          args: [{ service: SERVICE, cooldownSeconds: 0 }],
-        });
-        await handle.result();
-        figures.push(await figuresOf(handle, driver, run));
-      },
-      env,
-    );
-  }
+  if (driver === 'kubernetes') await resetApp(1);
+  else await cleanPlatform(client);
+  let figures: RunFigures | undefined;
+  await withWorker(
+    taskQueue,
+    async () => {
+      const handle = await client.workflow.start('scaleUp', {
+        taskQueue,
+        workflowId: `scale/${SERVICE}`,
+        args: [{ service: SERVICE, cooldownSeconds: 0 }],
+      });
+      await handle.result();
+      figures = await figuresOf(handle, driver, run);
+    },
+    await driverEnv(driver),
+  );
   if (driver !== 'kubernetes') await cleanPlatform(client);
-  return figures;
+  return figures!;
+}
+
+/** Interleaved (A B C A B C …), so a change in the machine's load falls on every driver alike. */
+async function runInterleaved(client: Client, drivers: readonly string[], runs: number): Promise<RunFigures[]> {
+  const all: RunFigures[] = [];
+  for (let run = 1; run <= runs; run++) {
+    for (const driver of drivers) all.push(await runOnce(client, driver, run));
+  }
+  return all;
 }
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '5'));
-  const drivers = arg('drivers', 'process,kubernetes').split(',');
+  const drivers = arg('drivers', 'process,docker,kubernetes').split(',');
   const plane = await controlPlane();
   const { client, connection } = await temporalClient();
+  const loadBefore = loadavg();
   try {
-    const all: RunFigures[] = [];
-    for (const driver of drivers) all.push(...(await runDriver(client, driver, runs)));
+    const all = await runInterleaved(client, drivers, runs);
     const byDriver = Object.fromEntries(
       drivers.map((d) => {
         const mine = all.filter((f) => f.driver === d);
@@ -98,7 +108,11 @@ async function main(): Promise<void> {
       bench: 'kubernetes-reaction',
       commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim(),
       nproc: cpus().length,
-      loadavg: loadavg(),
+      loadAverage: { before: loadBefore, after: loadavg() },
+      order: 'interleaved: each run takes every driver in turn',
+      settings: Object.fromEntries(
+        await Promise.all(drivers.map(async (d) => [d, d === 'kubernetes' ? 'kwok node, the test control plane' : await driverEnv(d)])),
+      ),
       when: new Date().toISOString(),
       controlPlaneStartSeconds: plane.startSeconds,
       note: 'kwok makes Pods Ready without running a container: the kubernetes figures are the orchestration alone (API writes, watches, controllers, scheduler)',

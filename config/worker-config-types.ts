@@ -43,6 +43,10 @@ export interface WorkerConfig {
   prometheusUrl: string;
   nginxBin: string;
   nginxPrefix: string;
+  /** LOAD_BALANCER: which load balancer the upstream activities drive. */
+  loadBalancer: 'nginx' | 'haproxy';
+  /** HAProxy's runtime API socket, used when loadBalancer is haproxy. */
+  haproxySocket: string;
   nginxHost: string;
   nginxPort: number;
   prometheusTargetsDir: string;

@@ -133,6 +133,8 @@ function instanceSettings(e: WorkerEnv) {
     prometheusUrl: e.PROMETHEUS_URL.replace(/\/$/, ''),
     nginxBin: e.NGINX_BIN,
     nginxPrefix: path.join(e.JARVIS_STATE_DIR, 'nginx'),
+    loadBalancer: e.LOAD_BALANCER,
+    haproxySocket: e.HAPROXY_SOCKET ?? path.join(e.JARVIS_STATE_DIR, 'haproxy', 'haproxy.sock'),
     nginxHost: e.NGINX_HOST,
     nginxPort: e.NGINX_PORT,
     prometheusTargetsDir: path.join(e.JARVIS_STATE_DIR, 'prometheus', 'targets'),

@@ -59,6 +59,14 @@ export const platformEnv = {
     "each instance's memory limit, the base of its memory %: told to every instance, and the cgroup limit of containers (Docker, Swarm)",
   ),
   APP_STARTUP_DELAY_MS: doc(int(0, 600_000).default(500), 'passed to new instances; the tests raise it to hold a health wait open'),
+  LOAD_BALANCER: doc(
+    z.enum(['nginx', 'haproxy']).default('nginx'),
+    "the load balancer the activities drive: `nginx` (each change rewrites the upstream and reloads) or `haproxy` (each change goes through HAProxy's runtime API, no reload)",
+  ),
+  HAPROXY_SOCKET: doc(
+    z.string().min(1).optional(),
+    "HAProxy's runtime API socket (LOAD_BALANCER=haproxy); default: `$JARVIS_STATE_DIR/haproxy/haproxy.sock`",
+  ),
   NGINX_BIN: doc(z.string().min(1).default('/usr/sbin/nginx'), 'the nginx binary that checks (`-t`) and reloads the load balancer'),
   NGINX_HOST: doc(host().default('127.0.0.1'), 'where the load balancer listens: a scale-up proves the new instance is reached through it'),
   NGINX_PORT: doc(int(1, 65535).default(8080), 'the load balancer in front of the instances'),

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Cluster } from 'ioredis';
 import { createInstanceRegistry } from '../shared/instance-registry';
-import { createNginxActivities } from '../activities/routing/nginx';
+import { createNginxActivities, loadBalancerSettings } from '../activities/routing/nginx';
 import { hosts, ports, redisHost } from './ports';
 import { repoRoot, stackSecrets, stateDir, testWorkerConfig } from './stack';
 
@@ -105,7 +105,7 @@ export async function startReadyInstances(numbers: number[], overrides: Record<s
 
 function nginx() {
   const config = testWorkerConfig();
-  return createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix });
+  return createNginxActivities(loadBalancerSettings(config));
 }
 
 /** nginx's worker processes now (children of the master named in nginx.pid). */
@@ -121,6 +121,11 @@ function nginxWorkers(): number[] {
  * routed by the old member list.
  */
 async function changeNginx(change: () => Promise<{ reloaded: boolean }>): Promise<void> {
+  // HAProxy applies a change in place (runtime API) before the activity returns: no old workers to wait for.
+  if (testWorkerConfig().loadBalancer === 'haproxy') {
+    await change();
+    return;
+  }
   const before = nginxWorkers();
   const { reloaded } = await change();
   if (!reloaded) return;

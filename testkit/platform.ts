@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { autoscaleScheduleId } from '../contracts/scaling';
 import { createClients, createOrchestrator } from '../activities';
-import { createNginxActivities } from '../activities/routing/nginx';
+import { createNginxActivities, loadBalancerSettings } from '../activities/routing/nginx';
 import { testWorkerConfig } from './stack';
 
 export const SERVICE = 'jarvis-app';
@@ -12,7 +12,7 @@ function parts() {
   return {
     config,
     orchestrator: createOrchestrator(config.orchestrator === 'auto' ? 'docker' : config.orchestrator, config, createClients(config)),
-    nginx: createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix }),
+    nginx: createNginxActivities(loadBalancerSettings(config)),
   };
 }
 

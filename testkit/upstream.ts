@@ -1,4 +1,4 @@
-// Reads what nginx is given for an upstream (its rendered file), watches it change, and
+// Reads what the load balancer is given for an upstream (its rendered file), watches it change, and
 // freezes an instance (SIGSTOP, or docker pause) the way a hung process looks to nginx.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,16 +12,26 @@ import { testWorkerConfig } from './stack';
 /** A member's weight, "down" when ejected, or "default" when no router set a weight. */
 export type Route = number | 'down' | 'default';
 
+/** The rendered upstream of the load balancer in use: nginx's upstream, or HAProxy's backend (LOAD_BALANCER). */
 export function upstreamConfFile(service = SERVICE): string {
-  return path.join(testWorkerConfig().nginxPrefix, 'upstreams', `${service}.conf`);
+  const config = testWorkerConfig();
+  return path.join(config.nginxPrefix, 'upstreams', config.loadBalancer === 'haproxy' ? `${service}.haproxy.cfg` : `${service}.conf`);
+}
+
+/** The health router's routing file (weights and ejections), whichever load balancer runs. */
+export function upstreamRoutingFile(service = SERVICE): string {
+  return path.join(testWorkerConfig().nginxPrefix, 'upstreams', `${service}.routing.json`);
 }
 
 export function parseRoutes(conf: string): Record<string, Route> {
   const routes: Record<string, Route> = {};
   for (const line of conf.split('\n')) {
     const m = /^\s*server 127\.0\.0\.1:\d+( weight=(\d+))?( down)?[^#]*# (\S+)/.exec(line);
-    if (!m || m[4] === 'no') continue; // the empty-upstream placeholder
-    routes[m[4]] = m[3] ? 'down' : m[2] ? Number(m[2]) : 'default';
+    // HAProxy's backend (activities/routing/haproxy-config.ts): `server <name> <addr> weight W [disabled] # router weight N`.
+    const h = /^\s*server (\S+) 127\.0\.0\.1:\d+ id \d+ weight \d+( disabled)? # (?:router weight (\d+)|default weight)$/.exec(line);
+    if (m && m[4] !== 'no')
+      routes[m[4]] = m[3] ? 'down' : m[2] ? Number(m[2]) : 'default'; // 'no': the empty-upstream placeholder
+    else if (h) routes[h[1]] = h[2] ? 'down' : h[3] ? Number(h[3]) : 'default';
   }
   return routes;
 }

@@ -3,10 +3,10 @@
 import type { WorkerConfig } from '../../config/worker-config';
 import type { HealthRouterSettings } from '../../policy/routing/health-router';
 import { createInstanceProbe } from './instance-probe';
-import { createNginxActivities } from './nginx';
+import { createNginxActivities, loadBalancerSettings } from './nginx';
 
 export function createHealthRouterActivities(config: WorkerConfig) {
-  const nginx = createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix });
+  const nginx = createNginxActivities(loadBalancerSettings(config));
   return {
     /** HEALTH_ROUTER_* as this worker read them; a run's input may override each. */
     async healthRouterDefaults(): Promise<HealthRouterSettings> {

@@ -1,6 +1,7 @@
-// Writes an upstream and reloads nginx when, and only when, the config it loaded differs.
-// The caller holds the upstream's lock. A crash between a write and the reload is repaired
-// by the next commit, which compares with the ledger of what nginx last loaded.
+// Writes an upstream and applies it to the load balancer when, and only when, what it last
+// loaded differs: nginx reloads; HAProxy is changed through its runtime API, without a
+// reload (haproxy-runtime.ts). The caller holds the upstream's lock. A crash between a
+// write and the apply is repaired by the next commit, which compares with the ledger.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -8,6 +9,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { readFileOr, writeFileAtomic } from '../common/atomic-file';
 import { FailureType, permanentFailure } from '../common/errors';
+import { renderHaproxyBackend } from './haproxy-config';
+import { syncHaproxyBackend } from './haproxy-runtime';
 import { renderUpstream, sortMembers, type UpstreamMember, type UpstreamRouting } from './nginx-config';
 import { readLedger, upstreamFiles, type NginxSettings, type ReloadCause, type ReloadLedger } from './upstream-store';
 
@@ -21,9 +24,10 @@ export interface CommitResult {
   ledger: ReloadLedger;
 }
 
-/** The rendered config and its hash, as the ledger records what nginx loaded. */
-export function renderWithHash(service: string, members: UpstreamMember[], routing: UpstreamRouting | null) {
-  const conf = renderUpstream(service, sortMembers(members), routing ?? undefined);
+/** The rendered config and its hash, as the ledger records what the load balancer loaded. */
+export function renderWithHash(settings: NginxSettings, service: string, members: UpstreamMember[], routing: UpstreamRouting | null) {
+  const render = settings.loadBalancer === 'haproxy' ? renderHaproxyBackend : renderUpstream;
+  const conf = render(service, sortMembers(members), routing ?? undefined);
   return { conf, hash: createHash('sha256').update(conf).digest('hex') };
 }
 
@@ -48,10 +52,15 @@ async function writeCheckedConf(settings: NginxSettings, service: string, conf: 
   }
 }
 
-/** Writes a JSON file only when its content changes. */
-async function writeJsonIfChanged(file: string, value: unknown): Promise<void> {
-  const text = `${JSON.stringify(value, null, 2)}\n`;
+/** Writes a file only when its content changes. */
+async function writeFileIfChanged(file: string, text: string): Promise<void> {
   if ((await readFileOr(file, '')) !== text) await writeFileAtomic(file, text);
+}
+
+const writeJsonIfChanged = (file: string, value: unknown) => writeFileIfChanged(file, `${JSON.stringify(value, null, 2)}\n`);
+
+function haproxySocket(settings: NginxSettings): string {
+  return settings.haproxySocket ?? path.join(settings.prefix, '..', 'haproxy', 'haproxy.sock');
 }
 
 /** Call with the lock held. Writes the files whose content changes, checks the config, reloads when nginx runs another one. */
@@ -64,15 +73,18 @@ export async function commitUpstream(
 ): Promise<CommitResult> {
   const files = upstreamFiles(settings, service);
   const sorted = sortMembers(members);
-  const { conf, hash } = renderWithHash(service, sorted, routing);
-  await writeCheckedConf(settings, service, conf);
+  const { conf, hash } = renderWithHash(settings, service, sorted, routing);
+  const haproxy = settings.loadBalancer === 'haproxy';
+  if (haproxy) await writeFileIfChanged(files.haproxyBackend, conf);
+  else await writeCheckedConf(settings, service, conf);
   await writeJsonIfChanged(files.members, sorted);
   if (routing) await writeJsonIfChanged(files.routing, routing);
   else await fs.rm(files.routing, { force: true });
   // Compare with what nginx last loaded, so a crash between write and reload is repaired on retry.
   const ledger = await readLedger(settings, service);
   if (ledger.hash === hash) return { members: sorted, reloaded: false, ledger };
-  await run(settings.nginxBin, ['-s', 'reload', ...nginxArgs(settings)]);
+  if (haproxy) await syncHaproxyBackend(haproxySocket(settings), service, sorted, routing ?? undefined);
+  else await run(settings.nginxBin, ['-s', 'reload', ...nginxArgs(settings)]);
   const next: ReloadLedger = { hash, reloads: [...ledger.reloads, { atMs: Date.now(), by }].slice(-LEDGER_KEEP) };
   await writeFileAtomic(files.loaded, `${JSON.stringify(next)}\n`);
   return { members: sorted, reloaded: true, ledger: next };

