@@ -2,7 +2,7 @@
 // values onto many keys through an ioredis Cluster client, recording every acknowledgement,
 // so that afterwards each list must hold every acknowledged value, in order.
 import { Cluster } from 'ioredis';
-import { ports, redisHost } from './ports';
+import { redisNodes } from './ports';
 import { redisPassword } from './redis';
 
 /**
@@ -12,7 +12,7 @@ import { redisPassword } from './redis';
  */
 export function resilientClusterClient(): Cluster {
   return new Cluster(
-    ports.redis.map((port) => ({ host: redisHost(port), port })),
+    redisNodes.map((n) => ({ ...n })),
     {
       redisOptions: { password: redisPassword(), maxRetriesPerRequest: 20 },
       maxRedirections: 64,
