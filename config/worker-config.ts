@@ -95,8 +95,7 @@ function pgSettings(e: WorkerEnv, secretsFile: string): PgSettings {
 }
 
 function redisSettings(e: WorkerEnv, secretsFile: string) {
-  const seeds =
-    e.REDIS_CLUSTER_NODES ?? baseNodes({ hostTemplate: e.REDIS_HOST, basePort: e.REDIS_BASE_PORT }).map(address).join(',');
+  const seeds = e.REDIS_CLUSTER_NODES ?? baseNodes({ hostTemplate: e.REDIS_HOST, basePort: e.REDIS_BASE_PORT }).map(address).join(',');
   // The schema checked every item, so each parses; a copy per caller, since ioredis may keep what it is given.
   const nodes = () => (parseHostPortList(seeds) as HostPort[]).map((n) => ({ ...n }));
   const password = e.REDIS_PASSWORD || readSecret('REDIS_PASSWORD', {}, secretsFile);

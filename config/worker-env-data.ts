@@ -39,7 +39,10 @@ export const postgresEnv = {
 };
 
 export const redisEnv = {
-  REDIS_BASE_PORT: doc(int(1024, 55535).default(7000), 'the port of the base six nodes: all of them when `REDIS_HOST` holds `{n}` (a host per node), else +0…+5 on the one host (extra nodes from +6); the base six are never removed'),
+  REDIS_BASE_PORT: doc(
+    int(1024, 55535).default(7000),
+    'the port of the base six nodes: all of them when `REDIS_HOST` holds `{n}` (a host per node), else +0…+5 on the one host (extra nodes from +6); the base six are never removed',
+  ),
   REDIS_CLUSTER_NODES: doc(
     hostPortList().optional(),
     'seed nodes of the Redis Cluster, comma-separated `host:port`, any host (`redis-1:7000,redis-2:7001,…`)',

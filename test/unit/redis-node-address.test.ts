@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  baseNodes,
-  nodeAtPort,
-  nodeFolderName,
-  parseNodeAddress,
-  stackNode,
-} from '../../policy/redis/redis-node-address';
+import { baseNodes, nodeAtPort, nodeFolderName, parseNodeAddress, stackNode } from '../../policy/redis/redis-node-address';
 import { parseRedisAddNodeInput } from '../../policy/redis/redis-input';
 
 const label = (n: { host: string; port: number }) => `${n.host}:${n.port}`;
@@ -14,13 +8,19 @@ const label = (n: { host: string; port: number }) => `${n.host}:${n.port}`;
 describe('where the stack runs its Redis nodes', () => {
   it('one host: node N on base port + N - 1', () => {
     const layout = { hostTemplate: '127.0.0.1', basePort: 7300 };
-    assert.deepEqual(baseNodes(layout).map(label), [7300, 7301, 7302, 7303, 7304, 7305].map((p) => `127.0.0.1:${p}`));
+    assert.deepEqual(
+      baseNodes(layout).map(label),
+      [7300, 7301, 7302, 7303, 7304, 7305].map((p) => `127.0.0.1:${p}`),
+    );
     assert.equal(label(stackNode(layout, 7)), '127.0.0.1:7306');
   });
 
   it('a host per node ({n}): every node on the one base port, as real hosts', () => {
     const layout = { hostTemplate: '127.0.2.{n}', basePort: 7000 };
-    assert.deepEqual(baseNodes(layout).map(label), [1, 2, 3, 4, 5, 6].map((n) => `127.0.2.${n}:7000`));
+    assert.deepEqual(
+      baseNodes(layout).map(label),
+      [1, 2, 3, 4, 5, 6].map((n) => `127.0.2.${n}:7000`),
+    );
     assert.equal(label(stackNode(layout, 7)), '127.0.2.7:7000');
   });
 

@@ -23,10 +23,7 @@ async function failoverUnderMutex(input: RedisFailoverInput): Promise<RedisFailo
   const replica = nodeById(view, input.replicaId);
   if (!replica) throw failure(FailureType.UnknownNode, `replicaId: ${input.replicaId} is not a node of the cluster`);
   if (replica.role !== 'replica' || !replica.masterId)
-    throw failure(
-      FailureType.InvalidInput,
-      `replicaId: ${input.replicaId} (${address(replica)}) is a master; name one of its replicas`,
-    );
+    throw failure(FailureType.InvalidInput, `replicaId: ${input.replicaId} (${address(replica)}) is a master; name one of its replicas`);
   progress.step = 'failover';
   progress.detail = `CLUSTER FAILOVER on ${address(replica)}`;
   const result = await redisQuick.failoverRedisReplica({
