@@ -133,7 +133,7 @@ REDIS_APP_USER=jarvis-app
 
 # What the app library (app/lib) sends: sessions, the instance registry, locks (Lua with
 # the same commands inside), the PostgreSQL topology key and channel, and what ioredis
-# Cluster needs to find the slots. Keys and channels under jarvis:* only. No admin
+# Cluster needs to find the slots, and WAIT (app/lib/confirmed-write.ts). Keys and channels under jarvis:* only. No admin
 # command: no CONFIG, FLUSHALL, FLUSHDB, DEBUG, KEYS, CLUSTER SETSLOT/RESET/FORGET/MEET,
 # ACL, SHUTDOWN, MIGRATE, REPLICAOF, SAVE, MONITOR, CLIENT KILL.
 REDIS_APP_COMMANDS="ping echo auth hello quit readonly readwrite info
@@ -142,7 +142,7 @@ REDIS_APP_COMMANDS="ping echo auth hello quit readonly readwrite info
   get set del unlink exists expire pexpire ttl pttl incr
   hset hget hmget hgetall hincrby hdel hlen hexists
   zadd zrange zrem zcard zscore zrangebyscore
-  eval evalsha script|load script|exists multi exec discard watch unwatch
+  eval evalsha script|load script|exists multi exec discard watch unwatch wait
   subscribe unsubscribe"
 
 # The user's rules with its password as a SHA-256 hash: the clear password is in no
