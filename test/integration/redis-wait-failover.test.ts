@@ -15,8 +15,11 @@ import { address, type ClusterNode } from '../../policy/redis/redis-cluster-view
 import { nodeFolderName } from '../../policy/redis/redis-node-address';
 import { redisLayout } from '../../testkit/ports';
 import { assertBaseCluster, clusterView, withNode } from '../../testkit/redis';
+import { DEFAULT_CONFIRMATION, UnconfirmedWriteError, writeConfirmed } from '../../app/lib/confirmed-write';
+import { createRedisCluster } from '../../shared/redis-cluster';
+import { redisNodes } from '../../testkit/ports';
 import { ListWriter } from '../../testkit/redis-writer';
-import { repoRoot, stateDir } from '../../testkit/stack';
+import { repoRoot, stackSecrets, stateDir } from '../../testkit/stack';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -114,5 +117,23 @@ describe('acknowledged Redis writes across a crash failover', () => {
     });
     await giveMasterRoleBack(master, witness);
     await Promise.all([plain.cleanup(), confirmed.cleanup()]);
+  });
+
+  it('is open to the app: its ACL user may WAIT, and a timeout that no replica meets reports failure', async () => {
+    const secrets = stackSecrets();
+    const app = createRedisCluster({ nodes: redisNodes, username: 'jarvis-app', password: secrets.REDIS_APP_PASSWORD });
+    try {
+      const key = 'jarvis:wait-test';
+      const [reply] = await writeConfirmed(app, key, (p) => p.set(key, '1', 'PX', 60_000), DEFAULT_CONFIRMATION);
+      assert.equal(reply, 'OK');
+      // Two replicas are asked of a master that has one: WAIT answers 1 after the timeout.
+      await assert.rejects(
+        writeConfirmed(app, key, (p) => p.set(key, '2', 'PX', 60_000), { replicas: 2, timeoutMs: 200 }),
+        (error: unknown) => error instanceof UnconfirmedWriteError && error.acknowledgedBy === 1,
+      );
+      await app.del(key);
+    } finally {
+      app.disconnect();
+    }
   });
 });
