@@ -27,7 +27,7 @@ import { createPgTopologyActivities } from './postgres/pg-topology';
 import { createPgControlActivities } from './postgres/postgres-control';
 import { createPgProbeActivities } from './postgres/postgres-probe';
 import { createPgRejoinActivities } from './postgres/postgres-rejoin';
-import { hostFor } from '../shared/host-address';
+import { nodeAtPort, type RedisNodeLayout } from '../policy/redis/redis-node-address';
 import { createRedisNodePool, type RedisNodePool } from './redis/redis-cluster-connections';
 import { createRedisFailoverActivities } from './redis/redis-cluster-failover';
 import { createRedisFixActivities } from './redis/redis-cluster-fix';
@@ -50,10 +50,9 @@ export interface ActivityClients {
 export function createClients(config: WorkerConfig): ActivityClients {
   let cluster: Cluster | undefined;
   let kubernetes: KubernetesApi | undefined;
-  const redis = createRedisNodePool(config.redisClusterNodes, config.redisPassword, (port) => ({
-    host: hostFor(config.redisHost, port - config.redisBasePort + 1),
-    port,
-  }));
+  const redis = createRedisNodePool(config.redisClusterNodes, config.redisPassword, (port) =>
+    nodeAtPort({ hostTemplate: config.redisHost, basePort: config.redisBasePort }, port),
+  );
   return {
     docker: new Dockerode({ socketPath: config.dockerSocket }),
     redis,
@@ -157,9 +156,9 @@ export function createActivities(
     ...createRedisFailoverActivities(clients.redis),
     ...createRedisFixActivities(clients.redis),
     ...createRedisSlotOwnerActivities(clients.redis),
-    /** The base cluster's first port: nodes REDIS_BASE_PORT..+5 are never removed. */
-    async redisClusterSettings(): Promise<{ basePort: number }> {
-      return { basePort: config.redisBasePort };
+    /** Where the stack's own nodes live (REDIS_HOST, REDIS_BASE_PORT): its six base nodes are never removed. */
+    async redisClusterSettings(): Promise<RedisNodeLayout> {
+      return { hostTemplate: config.redisHost, basePort: config.redisBasePort };
     },
     ...createKubernetesRollout(deploymentTarget(config, clients)),
   };

@@ -182,14 +182,15 @@ program
 
 program
   .command('add-node')
-  .description('Redis Cluster: start a node on a port and join it (redisAddNode)')
-  .requiredOption('--port <port>', "the new node's port, such as 7006", int('--port'))
+  .description('Redis Cluster: start a node at host:port (or a port on REDIS_HOST) and join it (redisAddNode)')
+  .option('--address <host:port>', "the new node's host:port, such as 127.0.2.7:7000")
+  .option('--port <port>', "the new node's port on REDIS_HOST, such as 7006", int('--port'))
   .option('--replica-of <node>', '"auto", or the master (id, port or host:port) to replicate')
   .action(
-    action((g, out, o: { port: number; replicaOf?: string }) =>
+    action((g, out, o: { address?: string; port?: number; replicaOf?: string }) =>
       cmd.simpleOperation(g, out, async (s) => {
         const replicaOf = o.replicaOf && o.replicaOf !== 'auto' ? await resolveNodeId(() => redisOf(s), o.replicaOf) : o.replicaOf;
-        return ops.redisAddNodeStart(o.port, replicaOf);
+        return ops.redisAddNodeStart({ address: o.address, port: o.port }, replicaOf);
       }),
     ),
   );

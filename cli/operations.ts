@@ -124,8 +124,9 @@ export function redisRebalanceStart(dryRun: boolean, useEmptyMasters: boolean): 
   return checked(start, parseRedisRebalanceInput, 'see `jarvis-scale rebalance --help`');
 }
 
-export function redisAddNodeStart(port: number, replicaOf?: string): OperationStart {
-  const start = { workflowType: 'redisAddNode', input: given({ port, replicaOf }), ...REDIS_TARGET, summary: `redisAddNode ${port}` };
+export function redisAddNodeStart(node: { address?: string; port?: number }, replicaOf?: string): OperationStart {
+  const summary = `redisAddNode ${node.address ?? node.port}`;
+  const start = { workflowType: 'redisAddNode', input: given({ ...node, replicaOf }), ...REDIS_TARGET, summary };
   return checked(start, parseRedisAddNodeInput, 'see `jarvis-scale add-node --help`');
 }
 

@@ -5,7 +5,9 @@ import type { AutoscaleConfig } from '../policy/scaling/autoscale';
 import { validateAutoscaleConfig } from '../policy/scaling/autoscale-config';
 import type { HealthRouterSettings } from '../policy/routing/health-router';
 import { validateHealthRouterSettings } from '../policy/routing/health-router-input';
-import { hostFor, parseHostPortList, type HostPort } from '../shared/host-address';
+import { address } from '../policy/redis/redis-cluster-view';
+import { baseNodes } from '../policy/redis/redis-node-address';
+import { parseHostPortList, type HostPort } from '../shared/host-address';
 import { ConfigError, configErrorFromIssues } from './config-error';
 import { readSecret } from './secrets';
 import { readTemporalSettings } from './temporal-settings';
@@ -93,8 +95,7 @@ function pgSettings(e: WorkerEnv, secretsFile: string): PgSettings {
 }
 
 function redisSettings(e: WorkerEnv, secretsFile: string) {
-  const seeds =
-    e.REDIS_CLUSTER_NODES ?? [1, 2, 3, 4, 5, 6].map((n) => `${hostFor(e.REDIS_HOST, n)}:${e.REDIS_BASE_PORT + n - 1}`).join(',');
+  const seeds = e.REDIS_CLUSTER_NODES ?? baseNodes({ hostTemplate: e.REDIS_HOST, basePort: e.REDIS_BASE_PORT }).map(address).join(',');
   // The schema checked every item, so each parses; a copy per caller, since ioredis may keep what it is given.
   const nodes = () => (parseHostPortList(seeds) as HostPort[]).map((n) => ({ ...n }));
   const password = e.REDIS_PASSWORD || readSecret('REDIS_PASSWORD', {}, secretsFile);

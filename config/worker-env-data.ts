@@ -39,15 +39,18 @@ export const postgresEnv = {
 };
 
 export const redisEnv = {
-  REDIS_BASE_PORT: doc(int(1024, 55535).default(7000), 'the base six nodes are on +0…+5 (never removed); extra nodes go from +6'),
+  REDIS_BASE_PORT: doc(
+    int(1024, 55535).default(7000),
+    'the port of the base six nodes: all of them when `REDIS_HOST` holds `{n}` (a host per node), else +0…+5 on the one host (extra nodes from +6); the base six are never removed',
+  ),
   REDIS_CLUSTER_NODES: doc(
     hostPortList().optional(),
     'seed nodes of the Redis Cluster, comma-separated `host:port`, any host (`redis-1:7000,redis-2:7001,…`)',
-    'REDIS_HOST:REDIS_BASE_PORT … +5',
+    'the six nodes of `REDIS_HOST` and `REDIS_BASE_PORT`',
   ),
   REDIS_HOST: doc(
     hostTemplate().default('127.0.0.1'),
-    'the host of the nodes this stack runs itself (a node it adds, the default seeds); `{n}` becomes the node number 1, 2, … (`127.0.2.{n}`)',
+    'the host of the nodes this stack runs itself (the default seeds, a node added by port alone); `{n}` becomes the node number 1, 2, … (`127.0.2.{n}`: then every node is a host of its own on `REDIS_BASE_PORT`)',
   ),
   REDIS_PASSWORD: doc(
     z.string().default(''),

@@ -8,10 +8,11 @@ import { recordAutoscaleStart, recordHealthRouter, recordScaleUp, recordScalingO
 import { save } from './history-recording';
 import { recordScaleTo } from './record-scale-to';
 import { recordKubernetes } from './record-kubernetes-histories';
+import { recordRedisNodeAddresses } from './record-redis-address-histories';
 
 async function main(): Promise<void> {
   const { client, connection } = await temporalClient();
-  // One family only: `scaleUp`, `scaleTo`, `scaling` (scaleDown, drain, rollout, autoscale), `autoscale` (a check that starts scaleUp), `router` (healthRouter), `pg` or `redis` (no Docker needed for the last two), `kubernetes` (the kubernetes driver on a local control plane).
+  // One family only: `scaleUp`, `scaleTo`, `scaling` (scaleDown, drain, rollout, autoscale), `autoscale` (a check that starts scaleUp), `router` (healthRouter), `pg`, `redis` or `redis-address` (no Docker needed for these), `kubernetes` (the kubernetes driver on a local control plane).
   const only = process.argv[2];
   try {
     if (!only || only === 'scaleUp') await recordScaleUp(client);
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     if (!only || only === 'router') await recordHealthRouter(client);
     if (!only || only === 'pg') await recordPgHa(client);
     if (!only || only === 'redis') await recordRedis(client);
+    if (!only || only === 'redis-address') await recordRedisNodeAddresses(client);
     // Starts the Kubernetes control plane (infra/kubernetes/cluster.sh) if it does not run.
     if (!only || only === 'kubernetes') await recordKubernetes(client);
   } finally {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Cluster } from 'ioredis';
 import { createInstanceRegistry } from '../shared/instance-registry';
 import { createNginxActivities, loadBalancerSettings } from '../activities/routing/nginx';
-import { hosts, ports, redisHost } from './ports';
+import { hosts, ports, redisNodes } from './ports';
 import { repoRoot, stackSecrets, stateDir, testWorkerConfig } from './stack';
 
 export const APP_SERVICE = 'jarvis-app';
@@ -202,7 +202,7 @@ export async function cleanUpInstances(): Promise<void> {
 /** A Redis Cluster connection of the test's own, like the control plane's. */
 export function testRedis(): Cluster {
   return new Cluster(
-    ports.redis.map((port) => ({ host: redisHost(port), port })),
+    redisNodes.map((n) => ({ ...n })),
     { redisOptions: { password: stackSecrets().REDIS_PASSWORD } },
   );
 }

@@ -1,7 +1,7 @@
 // The stack's ports and addresses, from the same variables the stack scripts read
 // (infra/local/common.sh): 127.0.0.1 by default, one loopback address per part in the
 // several-hosts shape (infra/local/several-hosts.sh).
-import { hostFor } from '../shared/host-address';
+import { baseNodes, nodeAtPort, stackNode, type NodeAddress, type RedisNodeLayout } from '../policy/redis/redis-node-address';
 
 function port(name: string, fallback: number): number {
   const value = process.env[name];
@@ -11,15 +11,22 @@ function port(name: string, fallback: number): number {
 const temporal = port('TEMPORAL_PORT', 7233);
 const redisBase = port('REDIS_BASE_PORT', 7000);
 const prometheus = port('PROMETHEUS_PORT', 9090);
+/** Where the stack runs its Redis nodes (REDIS_HOST, REDIS_BASE_PORT: policy/redis/redis-node-address.ts). */
+export const redisLayout: RedisNodeLayout = { hostTemplate: process.env.REDIS_HOST || '127.0.0.1', basePort: redisBase };
+/** The base six nodes, host:port each. */
+export const redisNodes: NodeAddress[] = baseNodes(redisLayout);
+/** Nodes a test adds: the stack's nodes 7, 8, … (127.0.0.1:7006… on one host, 127.0.2.7:7000… with a host each). */
+export const redisExtraNodes: NodeAddress[] = [7, 8, 9, 10].map((n) => stackNode(redisLayout, n));
 
 export const ports = {
   temporal,
   pgPrimary: port('PG_PRIMARY_PORT', 5432),
   pgReplica1: port('PG_REPLICA1_PORT', 5433),
   pgReplica2: port('PG_REPLICA2_PORT', 5434),
-  redis: [0, 1, 2, 3, 4, 5].map((i) => redisBase + i),
-  /** Ports for nodes a test adds: REDIS_BASE_PORT+6 and up. */
-  redisExtra: [6, 7, 8, 9].map((i) => redisBase + i),
+  /** The base nodes' ports: REDIS_BASE_PORT..+5 on one host (all REDIS_BASE_PORT with a host each: use redisNodes). */
+  redis: redisNodes.map((n) => n.port),
+  /** Ports for nodes a test adds on one host: REDIS_BASE_PORT+6 and up. */
+  redisExtra: redisExtraNodes.map((n) => n.port),
   nginx: port('NGINX_PORT', 8080),
   prometheus,
   /** Alertmanager and the webhook receiver standing in for a pager follow Prometheus' port, as in infra/local/common.sh. */
@@ -41,9 +48,9 @@ export const hosts = {
   workerMetrics: host('WORKER_METRICS_HOST'),
 };
 
-/** The address of this stack's Redis node on `port` (REDIS_HOST, `{n}` standing for the node's number). */
+/** The host of this stack's Redis node named by its port alone (REDIS_HOST, `{n}` = port - REDIS_BASE_PORT + 1). */
 export function redisHost(port: number): string {
-  return hostFor(process.env.REDIS_HOST || '127.0.0.1', port - redisBase + 1);
+  return nodeAtPort(redisLayout, port).host;
 }
 
 export const temporalAddress = process.env.TEMPORAL_ADDRESS ?? `${hosts.temporal}:${temporal}`;

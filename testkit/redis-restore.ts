@@ -7,7 +7,8 @@
 import type { Client } from '@temporalio/client';
 import { REDIS_MUTEX_ID } from '../contracts/redis';
 import { compressSlots, expandRanges, type ClusterNode, type SlotRange } from '../policy/redis/redis-cluster-view';
-import { ports } from './ports';
+import { sameNode } from '../policy/redis/redis-node-address';
+import { redisNodes } from './ports';
 import { assertBaseCluster, clusterView, redisWorkerEnv } from './redis';
 import { taskQueueFor } from './stack';
 import { withWorker } from './workers';
@@ -19,7 +20,7 @@ export const BASE_LAYOUT: SlotRange[] = [
 ];
 
 export async function restoreBaseCluster(client: Client): Promise<void> {
-  const extra = (await clusterView()).nodes.filter((n) => !ports.redis.includes(n.port));
+  const extra = (await clusterView()).nodes.filter((n) => !redisNodes.some((b) => sameNode(b, n)));
   const taskQueue = taskQueueFor('restore base redis cluster');
   const run = (workflow: string, input: object) =>
     withWorker(

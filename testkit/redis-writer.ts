@@ -2,7 +2,8 @@
 // values onto many keys through an ioredis Cluster client, recording every acknowledgement,
 // so that afterwards each list must hold every acknowledged value, in order.
 import { Cluster } from 'ioredis';
-import { ports, redisHost } from './ports';
+import { writeConfirmed, type ReplicaConfirmation } from '../app/lib/confirmed-write';
+import { redisNodes } from './ports';
 import { redisPassword } from './redis';
 
 /**
@@ -12,7 +13,7 @@ import { redisPassword } from './redis';
  */
 export function resilientClusterClient(): Cluster {
   return new Cluster(
-    ports.redis.map((port) => ({ host: redisHost(port), port })),
+    redisNodes.map((n) => ({ ...n })),
     {
       redisOptions: { password: redisPassword(), maxRetriesPerRequest: 20 },
       maxRedirections: 64,
@@ -34,8 +35,17 @@ export interface WriterReport {
   p99Ms: number;
 }
 
+export interface ListWriterOptions {
+  /** Key prefix: two writers with their own prefixes never touch each other's keys. */
+  prefix?: string;
+  /** Count a write acknowledged only once WAIT confirmed it (app/lib/confirmed-write.ts). */
+  confirm?: ReplicaConfirmation;
+}
+
 export class ListWriter {
   private readonly client = resilientClusterClient();
+  /** Writes the master took but WAIT did not confirm in time: not counted as acknowledged. */
+  unconfirmed = 0;
   private readonly acked: number[][];
   private readonly next: number[];
   private running = false;
@@ -48,13 +58,14 @@ export class ListWriter {
   constructor(
     private readonly keyCount: number,
     private readonly concurrency = 4,
+    private readonly options: ListWriterOptions = {},
   ) {
     this.acked = Array.from({ length: keyCount }, () => []);
     this.next = new Array(keyCount).fill(0);
   }
 
   key(i: number): string {
-    return `reshard-test:${i}`;
+    return `${this.options.prefix ?? 'reshard-test'}:${i}`;
   }
 
   /** Deletes the keys and writes value 0 onto each, so every slot holds some. */
@@ -72,11 +83,15 @@ export class ListWriter {
     const value = this.next[i]++;
     const began = performance.now();
     try {
-      await this.client.rpush(this.key(i), String(value));
+      const key = this.key(i);
+      const { confirm } = this.options;
+      if (confirm) await writeConfirmed(this.client, key, (p) => p.rpush(key, String(value)), confirm);
+      else await this.client.rpush(key, String(value));
       this.acked[i].push(value);
       this.writes++;
       this.latencies.push(performance.now() - began);
     } catch (error) {
+      if ((error as Error).name === 'UnconfirmedWriteError') this.unconfirmed++;
       this.errors++;
       if (this.firstErrors.length < 5) this.firstErrors.push((error as Error).message);
     }
@@ -122,6 +137,28 @@ export class ListWriter {
       });
     }
     return { keysChecked: this.keyCount, problems: problems.slice(0, 20) };
+  }
+
+  /** How many acknowledged values each list is missing, in all (verify() says which). */
+  async countLost(): Promise<{ acknowledged: number; lost: number }> {
+    let acknowledged = 0;
+    let lost = 0;
+    for (let start = 0; start < this.keyCount; start += 2000) {
+      const lists = await Promise.all(
+        Array.from({ length: Math.min(2000, this.keyCount - start) }, (_, j) => this.client.lrange(this.key(start + j), 0, -1)),
+      );
+      lists.forEach((list, j) => {
+        const present = new Set(list.map(Number));
+        acknowledged += this.acked[start + j].length;
+        lost += this.acked[start + j].filter((v) => !present.has(v)).length;
+      });
+    }
+    return { acknowledged, lost };
+  }
+
+  /** Records a value as acknowledged that was never written: a planted lost write, to show a checker catches it. */
+  plantLostWrite(i = 0): void {
+    this.acked[i].push(this.next[i]++);
   }
 
   async cleanup(): Promise<void> {

@@ -7,8 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Redis, { type RedisOptions } from 'ioredis';
-import { coverageProblems, parseClusterNodes, type ClusterView } from '../policy/redis/redis-cluster-view';
-import { ports, redisHost } from './ports';
+import { address, coverageProblems, parseClusterNodes, type ClusterView } from '../policy/redis/redis-cluster-view';
+import { nodeFolderName, type NodeAddress } from '../policy/redis/redis-node-address';
+import { ports, redisHost, redisLayout, redisNodes } from './ports';
 import { stackSecrets, stateDir } from './stack';
 
 const run = promisify(execFile);
@@ -22,11 +23,14 @@ export function redisWorkerEnv(): Record<string, string> {
   return { REDIS_PASSWORD: redisPassword(), REDIS_BASE_PORT: String(ports.redis[0]) };
 }
 
+/** A node by host:port, or by its port alone (that port on REDIS_HOST). */
+export type NodeRef = number | NodeAddress;
+const endpoint = (node: NodeRef): NodeAddress => (typeof node === 'number' ? { host: redisHost(node), port: node } : node);
+
 /** One connection to one node, as the control plane by default; `options` can connect as another user. */
-export async function withNode<T>(port: number, fn: (redis: Redis) => Promise<T>, options: RedisOptions = {}): Promise<T> {
+export async function withNode<T>(node: NodeRef, fn: (redis: Redis) => Promise<T>, options: RedisOptions = {}): Promise<T> {
   const redis = new Redis({
-    host: redisHost(port),
-    port,
+    ...endpoint(node),
     password: redisPassword(),
     maxRetriesPerRequest: 1,
     lazyConnect: true,
@@ -41,14 +45,14 @@ export async function withNode<T>(port: number, fn: (redis: Redis) => Promise<T>
   }
 }
 
-export async function clusterView(port = ports.redis[0]): Promise<ClusterView> {
-  return withNode(port, async (r) => parseClusterNodes((await r.call('CLUSTER', 'NODES')) as string, `${redisHost(port)}:${port}`));
+export async function clusterView(node: NodeRef = redisNodes[0]): Promise<ClusterView> {
+  return withNode(node, async (r) => parseClusterNodes((await r.call('CLUSTER', 'NODES')) as string, address(endpoint(node))));
 }
 
 /** `redis-cli --cluster check`: clean means exit 0 and neither a warning nor an error. */
-export async function redisCliCheck(port = ports.redis[0]): Promise<{ clean: boolean; output: string }> {
+export async function redisCliCheck(node: NodeRef = redisNodes[0]): Promise<{ clean: boolean; output: string }> {
   try {
-    const { stdout } = await run('redis-cli', ['--cluster', 'check', `${redisHost(port)}:${port}`], {
+    const { stdout } = await run('redis-cli', ['--cluster', 'check', address(endpoint(node))], {
       env: { ...process.env, REDISCLI_AUTH: redisPassword() },
       timeout: 30_000,
     });
@@ -61,7 +65,8 @@ export async function redisCliCheck(port = ports.redis[0]): Promise<{ clean: boo
 export function extraNodeFolders(): string[] {
   const dir = path.join(stateDir, 'redis');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((d) => /^\d+$/.test(d) && !ports.redis.includes(Number(d)));
+  const base = redisNodes.map((n) => nodeFolderName(redisLayout, n));
+  return readdirSync(dir).filter((d) => /^(\d+|.+_\d+)$/.test(d) && !base.includes(d));
 }
 
 /** Polls until the base cluster is whole, or fails with what is still wrong. */
@@ -70,7 +75,7 @@ export async function assertBaseCluster(timeoutMs = 30_000): Promise<ClusterView
   let problem = '';
   for (let i = 0; i < 1000; i++) {
     problem = '';
-    const views = await Promise.all(ports.redis.map((p) => clusterView(p)));
+    const views = await Promise.all(redisNodes.map((n) => clusterView(n)));
     const v = views[0];
     const masters = v.nodes.filter((n) => n.role === 'master');
     const problems = coverageProblems(views);

@@ -14,7 +14,7 @@ export interface RedisNodePool {
   /** The password, for MIGRATE … AUTH; never logged or returned. */
   password: string;
   seeds: RedisEndpoint[];
-  /** Where the node this stack runs on `port` is reached (REDIS_HOST; node N on REDIS_BASE_PORT + N - 1). */
+  /** Where a node named by its port alone is reached (REDIS_HOST, `{n}` = port - REDIS_BASE_PORT + 1). */
   ownNode(port: number): RedisEndpoint;
   close(): Promise<void>;
 }

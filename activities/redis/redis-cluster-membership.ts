@@ -8,20 +8,21 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { activityCancellation } from '../common/cancellation';
 import { address, type ClusterNode } from '../../policy/redis/redis-cluster-view';
-import { isBaseNodePort, masterWithFewestReplicas } from '../../policy/redis/redis-membership';
+import { isBaseNode, masterWithFewestReplicas } from '../../policy/redis/redis-membership';
+import { nodeFolderName, type RedisNodeLayout } from '../../policy/redis/redis-node-address';
 import { FailureType, permanentFailure } from '../common/errors';
 import { anyView, viewFrom, type RedisNodePool } from './redis-cluster-connections';
-import { inspectNode, isUnreachable, local, waitUntil, type NodeInspection } from './redis-node-probe';
+import { inspectNode, isUnreachable, local, waitUntil, type NodeInspection, type NodeTarget } from './redis-node-probe';
 
 const run = promisify(execFile);
 
 export interface MembershipConfig {
   manageScript: string;
-  /** $JARVIS_STATE_DIR/redis: one folder per node port. */
+  /** $JARVIS_STATE_DIR/redis: one folder per node (policy/redis/redis-node-address.ts nodeFolderName). */
   redisStateDir: string;
   stateDir: string;
   basePort: number;
-  /** REDIS_HOST: node N's host, `{n}` standing for N (the script derives it from the port). */
+  /** REDIS_HOST: node N's host, `{n}` standing for N (redis-node-address.ts). */
   host: string;
 }
 
@@ -34,36 +35,41 @@ async function manageScript(config: MembershipConfig, args: string[]): Promise<v
   });
 }
 
+/** The script's name for a node: host:port (it takes a port alone too, but never needs to here). */
+const scriptName = (pool: RedisNodePool, target: NodeTarget) => address(local(pool, target));
+
 /** CLUSTER MEET, then waits until every node knows the new one and it knows them all. */
-async function meetNode(pool: RedisNodePool, input: { port: number; deadlineEpochMs: number }): Promise<NodeInspection> {
+async function meetNode(pool: RedisNodePool, input: NodeTarget & { deadlineEpochMs: number }): Promise<NodeInspection> {
   const seedView = await anyView(pool);
-  const node = await inspectNode(pool, input.port);
+  const node = await inspectNode(pool, input);
+  const endpoint = local(pool, input);
   if (!node.member) {
     const seed = seedView.nodes.find((n) => n.myself) as ClusterNode;
-    await pool.node(local(pool, input.port)).call('CLUSTER', 'MEET', seed.host, String(seed.port));
+    await pool.node(endpoint).call('CLUSTER', 'MEET', seed.host, String(seed.port));
   }
   const healthy = seedView.nodes.filter((n) => !n.failing && n.id !== node.id);
-  await waitUntil(`every node knows ${input.port}`, input.deadlineEpochMs, async () => {
-    const views = await Promise.all([...healthy, local(pool, input.port)].map((n) => viewFrom(pool, n)));
+  await waitUntil(`every node knows ${address(endpoint)}`, input.deadlineEpochMs, async () => {
+    const views = await Promise.all([...healthy, endpoint].map((n) => viewFrom(pool, n)));
     const ok =
       views.every((v) => v.nodes.some((n) => n.id === node.id && !n.failing)) &&
       views[views.length - 1].nodes.filter((n) => !n.failing).length >= healthy.length + 1;
     return ok ? true : undefined;
   });
-  return inspectNode(pool, input.port);
+  return inspectNode(pool, input);
 }
 
 /** Makes the node a replica of masterId and waits until its replication link is up. */
-async function replicateNode(pool: RedisNodePool, input: { port: number; masterId: string; deadlineEpochMs: number }): Promise<void> {
-  const node = await inspectNode(pool, input.port);
+async function replicateNode(pool: RedisNodePool, input: NodeTarget & { masterId: string; deadlineEpochMs: number }): Promise<void> {
+  const node = await inspectNode(pool, input);
+  const endpoint = local(pool, input);
   if (node.role !== 'replica' || node.masterId !== input.masterId) {
-    await pool.node(local(pool, input.port)).call('CLUSTER', 'REPLICATE', input.masterId);
+    await pool.node(endpoint).call('CLUSTER', 'REPLICATE', input.masterId);
   }
   await waitUntil(
-    `${input.port} replicates ${input.masterId} with its link up, and every node knows it`,
+    `${address(endpoint)} replicates ${input.masterId} with its link up, and every node knows it`,
     input.deadlineEpochMs,
     async () => {
-      const info = (await pool.node(local(pool, input.port)).call('INFO', 'replication')) as string;
+      const info = (await pool.node(endpoint).call('INFO', 'replication')) as string;
       if (!/master_link_status:up/.test(info)) return undefined;
       const seed = await anyView(pool);
       const views = await Promise.all(seed.nodes.filter((n) => !n.failing).map((n) => viewFrom(pool, n)));
@@ -102,7 +108,7 @@ async function repointReplicas(pool: RedisNodePool, input: { nodeId: string; dea
  */
 async function forgetNode(
   pool: RedisNodePool,
-  input: { nodeId: string; port: number; deadlineEpochMs: number },
+  input: NodeTarget & { nodeId: string; deadlineEpochMs: number },
 ): Promise<{ forgotBy: number }> {
   const seed = await anyView(pool);
   const others = seed.nodes.filter((n) => n.id !== input.nodeId && !n.failing);
@@ -124,10 +130,10 @@ async function forgetNode(
   return { forgotBy: results.filter((r) => r.status === 'fulfilled' && r.value).length };
 }
 
-async function resetForgottenNode(pool: RedisNodePool, input: { nodeId: string; port: number }): Promise<void> {
-  const connection = pool.node(local(pool, input.port));
+async function resetForgottenNode(pool: RedisNodePool, input: NodeTarget & { nodeId: string }): Promise<void> {
+  const connection = pool.node(local(pool, input));
   try {
-    const view = await viewFrom(pool, local(pool, input.port));
+    const view = await viewFrom(pool, local(pool, input));
     const me = view.nodes.find((n) => n.myself);
     if (me?.id === input.nodeId && view.nodes.length > 1) await connection.call('CLUSTER', 'RESET', 'HARD');
   } catch (error) {
@@ -137,29 +143,31 @@ async function resetForgottenNode(pool: RedisNodePool, input: { nodeId: string; 
 }
 
 /** Stops the node and deletes its state folder, so `manage-cluster.sh start` won't start it again. */
-async function stopAndDeleteNode(config: MembershipConfig, input: { port: number }): Promise<void> {
-  if (isBaseNodePort(input.port, config.basePort)) {
-    throw permanentFailure(FailureType.InvalidInput, `port ${input.port} is one of the base cluster's ports; its folder is kept`);
+async function stopAndDeleteNode(pool: RedisNodePool, config: MembershipConfig, input: NodeTarget): Promise<void> {
+  const node = local(pool, input);
+  const layout: RedisNodeLayout = { hostTemplate: config.host, basePort: config.basePort };
+  if (isBaseNode(node, layout)) {
+    throw permanentFailure(FailureType.InvalidInput, `${address(node)} is one of the base cluster's nodes; its folder is kept`);
   }
-  const dir = path.join(config.redisStateDir, String(input.port));
+  const dir = path.join(config.redisStateDir, nodeFolderName(layout, node));
   if (path.dirname(dir) !== config.redisStateDir)
     throw permanentFailure(
       FailureType.InvalidInput,
-      `port ${input.port} names no folder inside ${config.redisStateDir}; nothing was deleted`,
+      `${address(node)} names no folder inside ${config.redisStateDir}; nothing was deleted`,
     );
-  await manageScript(config, ['stop-node', String(input.port)]);
+  await manageScript(config, ['stop-node', address(node)]);
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function createRedisMembershipActivities(pool: RedisNodePool, config: MembershipConfig) {
   return {
-    /** Starts redis-server on the port with the cluster's settings (no-op when it runs). */
-    startRedisNode: async (input: { port: number }): Promise<void> => manageScript(config, ['start-node', String(input.port)]),
-    inspectRedisNode: async (input: { port: number }): Promise<NodeInspection> => inspectNode(pool, input.port),
-    meetRedisNode: (input: { port: number; deadlineEpochMs: number }) => meetNode(pool, input),
-    replicateRedisNode: (input: { port: number; masterId: string; deadlineEpochMs: number }) => replicateNode(pool, input),
+    /** Starts redis-server on host:port with the cluster's settings (no-op when it runs). */
+    startRedisNode: async (input: NodeTarget): Promise<void> => manageScript(config, ['start-node', scriptName(pool, input)]),
+    inspectRedisNode: async (input: NodeTarget): Promise<NodeInspection> => inspectNode(pool, input),
+    meetRedisNode: (input: NodeTarget & { deadlineEpochMs: number }) => meetNode(pool, input),
+    replicateRedisNode: (input: NodeTarget & { masterId: string; deadlineEpochMs: number }) => replicateNode(pool, input),
     repointRedisReplicas: (input: { nodeId: string; deadlineEpochMs: number }) => repointReplicas(pool, input),
-    forgetRedisNode: (input: { nodeId: string; port: number; deadlineEpochMs: number }) => forgetNode(pool, input),
-    stopAndDeleteRedisNode: (input: { port: number }) => stopAndDeleteNode(config, input),
+    forgetRedisNode: (input: NodeTarget & { nodeId: string; deadlineEpochMs: number }) => forgetNode(pool, input),
+    stopAndDeleteRedisNode: (input: NodeTarget) => stopAndDeleteNode(pool, config, input),
   };
 }

@@ -3,10 +3,11 @@
 import { heartbeat, sleep } from '@temporalio/activity';
 import { ReplyError, type Redis } from 'ioredis';
 import type { ClusterNode } from '../../policy/redis/redis-cluster-view';
-import { anyView, viewFrom, type RedisNodePool } from './redis-cluster-connections';
+import { anyView, viewFrom, type RedisEndpoint, type RedisNodePool } from './redis-cluster-connections';
 
 export interface NodeInspection {
   id: string;
+  host: string;
   port: number;
   role: 'master' | 'replica';
   masterId: string | null;
@@ -17,16 +18,25 @@ export interface NodeInspection {
   member: boolean;
 }
 
-/** A node this stack runs itself, by its port (the workflows name such nodes by port). */
-export const local = (pool: RedisNodePool, port: number) => pool.ownNode(port);
+/** A node named by host:port, or by its port alone (histories from before nodes had a host: REDIS_HOST). */
+export interface NodeTarget {
+  host?: string;
+  port: number;
+}
 
-export async function inspectNode(pool: RedisNodePool, port: number): Promise<NodeInspection> {
-  const view = await viewFrom(pool, local(pool, port));
+/** Where the node is reached. */
+export const local = (pool: RedisNodePool, target: NodeTarget): RedisEndpoint =>
+  target.host ? { host: target.host, port: target.port } : pool.ownNode(target.port);
+
+export async function inspectNode(pool: RedisNodePool, target: NodeTarget): Promise<NodeInspection> {
+  const { host, port } = local(pool, target);
+  const view = await viewFrom(pool, { host, port });
   const me = view.nodes.find((n) => n.myself) as ClusterNode;
   const seed = await anyView(pool);
-  const keys = Number(await pool.node(local(pool, port)).call('DBSIZE'));
+  const keys = Number(await pool.node({ host, port }).call('DBSIZE'));
   return {
     id: me.id,
+    host,
     port,
     role: me.role,
     masterId: me.masterId,

@@ -20,7 +20,8 @@ TEMPORAL_HOST="${TEMPORAL_HOST:-127.0.0.1}"
 PG_PRIMARY_HOST="${PG_PRIMARY_HOST:-127.0.0.1}"
 PG_REPLICA1_HOST="${PG_REPLICA1_HOST:-127.0.0.1}"
 PG_REPLICA2_HOST="${PG_REPLICA2_HOST:-127.0.0.1}"
-# Redis node N (port REDIS_BASE_PORT + N - 1) listens on REDIS_HOST with {n} replaced by N.
+# Redis node N listens on REDIS_HOST with {n} replaced by N: with {n}, every node is a host of
+# its own on REDIS_BASE_PORT; without it, node N takes port REDIS_BASE_PORT + N - 1 (infra/redis/lib.sh).
 REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
 NGINX_HOST="${NGINX_HOST:-127.0.0.1}"
 PROMETHEUS_HOST="${PROMETHEUS_HOST:-127.0.0.1}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the local 6-node Redis Cluster (3 masters, 3 replicas) on
-# REDIS_HOST:$REDIS_BASE_PORT..+5 (one address per node when REDIS_HOST holds {n}) and waits until it is healthy.
+# REDIS_HOST:$REDIS_BASE_PORT..+5, or on hosts 1..6 of REDIS_HOST all on REDIS_BASE_PORT when
+# REDIS_HOST holds {n} (a host per node), and waits until it is healthy.
 # Idempotent: running nodes are left alone, and a cluster that already exists
 # (for example nodes restarted from their nodes.conf) is never re-created.
 set -euo pipefail
@@ -11,8 +12,8 @@ LOG_TAG=redis
 load_secrets
 started=$SECONDS
 
-for port in $(redis_base_ports); do
-  redis_start_node "$port"
+for node in $(redis_base_nodes); do
+  redis_start_node "$node"
 done
 
 formation=$(redis_cluster_formation)

@@ -13,48 +13,97 @@ REDIS_CLUSTER_TIMEOUT="${REDIS_CLUSTER_TIMEOUT:-60}"
 command -v redis-server >/dev/null || die "redis-server not found (run infra/local/install-deps.sh)"
 command -v redis-cli >/dev/null || die "redis-cli not found (run infra/local/install-deps.sh)"
 
-# The base cluster's ports: REDIS_BASE_PORT .. REDIS_BASE_PORT+5.
-redis_base_ports() {
-  local i
-  for ((i = 0; i < REDIS_NODE_COUNT; i++)); do echo $((REDIS_BASE_PORT + i)); done
+# A node is named by its host:port, as the cluster names it. REDIS_HOST gives node N's host,
+# {n} standing for N: with {n} every node is a host of its own and all use REDIS_BASE_PORT, as
+# real hosts would; without it all share one host and node N takes REDIS_BASE_PORT + N - 1.
+# (The same rule in TypeScript: policy/redis/redis-node-address.ts.)
+redis_one_port() { [[ $REDIS_HOST == *'{n}'* ]]; }
+
+# redis_stack_node N: host:port of the stack's node N.
+redis_stack_node() {
+  if redis_one_port; then
+    echo "$(host_for "$REDIS_HOST" "$1"):$REDIS_BASE_PORT"
+  else
+    echo "$REDIS_HOST:$((REDIS_BASE_PORT + $1 - 1))"
+  fi
 }
 
-# redis_host PORT: the address node N (on REDIS_BASE_PORT + N - 1) listens on: REDIS_HOST
-# (common.sh) with {n} replaced by N, so each node may be its own simulated host.
-redis_host() { host_for "$REDIS_HOST" $(($1 - REDIS_BASE_PORT + 1)); }
+# The base cluster's six nodes, in node order (the first three become masters).
+redis_base_nodes() {
+  local i
+  for ((i = 1; i <= REDIS_NODE_COUNT; i++)); do redis_stack_node "$i"; done
+}
 
 # REDIS_CLUSTER_NODES value for the base cluster.
-redis_cluster_nodes() {
-  local port
-  for port in $(redis_base_ports); do echo "$(redis_host "$port"):$port"; done | paste -sd, -
-}
-
-# Ports of every node that has a folder under $REDIS_STATE_DIR, sorted.
-redis_known_ports() {
-  local d
-  [ -d "$REDIS_STATE_DIR" ] || return 0
-  for d in "$REDIS_STATE_DIR"/*/; do
-    d=${d%/}; d=${d##*/}
-    [[ $d =~ ^[0-9]+$ ]] && echo "$d"
-  done | sort -n
-}
-
-# Base ports plus any other configured node, sorted and unique.
-redis_all_ports() { { redis_base_ports; redis_known_ports; } | sort -nu; }
+redis_cluster_nodes() { redis_base_nodes | paste -sd, -; }
 
 redis_check_port() {
   [[ ${1:-} =~ ^[0-9]+$ ]] && [ "$1" -ge 1024 ] && [ "$1" -le 55535 ] ||
     die "port must be an integer in 1024..55535 (its cluster bus uses port+10000), got '${1:-}'"
 }
 
-redis_node_dir() { echo "$REDIS_STATE_DIR/$1"; }
-redis_pid_file() { echo "$REDIS_STATE_DIR/$1/redis.pid"; }
+# redis_node ARG: the node's host:port, from host:port or from a port alone (the older form:
+# that port on REDIS_HOST, {n} standing for port - REDIS_BASE_PORT + 1). Dies on anything else.
+redis_node() {
+  local arg=${1:-}
+  if [[ $arg =~ ^[0-9]+$ ]]; then
+    redis_check_port "$arg"
+    echo "$(host_for "$REDIS_HOST" $((arg - REDIS_BASE_PORT + 1))):$arg"
+    return 0
+  fi
+  [[ $arg =~ ^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):([0-9]+)$ ]] ||
+    die "a node must be host:port such as 127.0.2.7:7000 (or a port on REDIS_HOST), got '$arg'"
+  redis_check_port "${BASH_REMATCH[3]}"
+  echo "$arg"
+}
 
-# redis_cli PORT ARGS...: redis-cli against one local node, authenticated through
+redis_node_host() { echo "${1%:*}"; }
+redis_node_port() { echo "${1##*:}"; }
+
+# A node's state folder name: its port when the stack runs every node on one host and the node
+# is on it (folders made before nodes had a host keep their name), else host_port.
+redis_folder_name() {
+  local host=${1%:*} port=${1##*:}
+  if ! redis_one_port && [ "$host" = "$REDIS_HOST" ]; then echo "$port"; else echo "${host}_${port}"; fi
+}
+
+redis_node_dir() { echo "$REDIS_STATE_DIR/$(redis_folder_name "$1")"; }
+redis_pid_file() { echo "$(redis_node_dir "$1")/redis.pid"; }
+
+# Every node that has a folder under $REDIS_STATE_DIR, as host:port: a host_port folder by its
+# name, a port folder by the address its redis.conf binds.
+redis_known_nodes() {
+  local d name node host
+  [ -d "$REDIS_STATE_DIR" ] || return 0
+  for d in "$REDIS_STATE_DIR"/*/; do
+    d=${d%/}; name=${d##*/}
+    if [[ $name =~ ^(.+)_([0-9]+)$ ]]; then
+      node="${BASH_REMATCH[1]}:${BASH_REMATCH[2]}"
+    elif [[ $name =~ ^[0-9]+$ ]]; then
+      host=$(sed -n 's/^bind //p' "$d/redis.conf" 2>/dev/null | head -n1)
+      node="${host:-$REDIS_HOST}:$name"
+    else
+      continue
+    fi
+    # A folder this layout would not name so (another REDIS_HOST made it) is not ours to run.
+    [ "$(redis_folder_name "$node")" = "$name" ] && echo "$node"
+  done | sort -uV
+}
+
+# Base nodes first, in node order, then any other node with a folder.
+redis_all_nodes() {
+  local base
+  base=$(redis_base_nodes)
+  echo "$base"
+  redis_known_nodes | grep -vxF "$base" || true
+}
+
+# redis_cli NODE ARGS...: redis-cli against one node (host:port), authenticated through
 # the environment. A node that does not answer within 5 s counts as an error.
 redis_cli() {
-  local port=$1; shift
-  REDISCLI_AUTH="$REDIS_PASSWORD" timeout 5 redis-cli -h "$(redis_host "$port")" -p "$port" "$@"
+  local node=$1 host; shift
+  host=${node%:*}; host=${host#[}; host=${host%]}
+  REDISCLI_AUTH="$REDIS_PASSWORD" timeout 5 redis-cli -h "$host" -p "${node##*:}" "$@"
 }
 
 # True while PID is a live process. A zombie counts as gone: it has exited and
@@ -72,11 +121,11 @@ redis_node_pid() {
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   redis_proc_alive "$pid" || return 1
   # Guard against a recycled pid: redis sets its title to "redis-server HOST:PORT [cluster]".
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "redis-server .*:$1\b" || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "redis-server $1 " || return 1
   echo "$pid"
 }
 
-# True when the node on PORT answers PING with PONG (not LOADING, not an auth error).
+# True when the node (host:port) answers PING with PONG (not LOADING, not an auth error).
 redis_node_up() { [ "$(redis_cli "$1" ping 2>/dev/null)" = PONG ]; }
 
 # The app instances' ACL user. The control plane keeps the default user (REDIS_PASSWORD).
@@ -84,7 +133,7 @@ REDIS_APP_USER=jarvis-app
 
 # What the app library (app/lib) sends: sessions, the instance registry, locks (Lua with
 # the same commands inside), the PostgreSQL topology key and channel, and what ioredis
-# Cluster needs to find the slots. Keys and channels under jarvis:* only. No admin
+# Cluster needs to find the slots, and WAIT (app/lib/confirmed-write.ts). Keys and channels under jarvis:* only. No admin
 # command: no CONFIG, FLUSHALL, FLUSHDB, DEBUG, KEYS, CLUSTER SETSLOT/RESET/FORGET/MEET,
 # ACL, SHUTDOWN, MIGRATE, REPLICAOF, SAVE, MONITOR, CLIENT KILL.
 REDIS_APP_COMMANDS="ping echo auth hello quit readonly readwrite info
@@ -93,7 +142,7 @@ REDIS_APP_COMMANDS="ping echo auth hello quit readonly readwrite info
   get set del unlink exists expire pexpire ttl pttl incr
   hset hget hmget hgetall hincrby hdel hlen hexists
   zadd zrange zrem zcard zscore zrangebyscore
-  eval evalsha script|load script|exists multi exec discard watch unwatch
+  eval evalsha script|load script|exists multi exec discard watch unwatch wait
   subscribe unsubscribe"
 
 # The user's rules with its password as a SHA-256 hash: the clear password is in no
@@ -106,23 +155,24 @@ redis_app_acl_rules() {
   echo "on #$hash resetkeys ~jarvis:* resetchannels &jarvis:* -@all$cmds"
 }
 
-# redis_apply_app_acl PORT: sets the app user on a running node, so a node started with
+# redis_apply_app_acl NODE: sets the app user on a running node, so a node started with
 # an older redis.conf gets it too (the conf has it for the node's next start).
 redis_apply_app_acl() {
-  local port=$1 out
+  local node=$1 out
   local -
   set -f # the rules hold * patterns: no file-name expansion
   # shellcheck disable=SC2046
-  out=$(redis_cli "$port" acl setuser "$REDIS_APP_USER" reset $(redis_app_acl_rules) 2>&1) ||
-    die "node $port: ACL SETUSER $REDIS_APP_USER failed: $out"
-  [ "$out" = OK ] || die "node $port: ACL SETUSER $REDIS_APP_USER answered: $out"
+  out=$(redis_cli "$node" acl setuser "$REDIS_APP_USER" reset $(redis_app_acl_rules) 2>&1) ||
+    die "node $node: ACL SETUSER $REDIS_APP_USER failed: $out"
+  [ "$out" = OK ] || die "node $node: ACL SETUSER $REDIS_APP_USER answered: $out"
 }
 
 # Writes the node's redis.conf (mode 600), replacing it only when it changed.
 redis_write_conf() {
-  local port=$1 dir conf tmp host
-  dir=$(redis_node_dir "$port")
-  host=$(redis_host "$port")
+  local node=$1 dir conf tmp host port
+  dir=$(redis_node_dir "$node")
+  host=$(redis_node_host "$node")
+  port=$(redis_node_port "$node")
   conf="$dir/redis.conf"
   [[ $REDIS_PASSWORD =~ ^[A-Za-z0-9._~+=-]+$ ]] ||
     die "REDIS_PASSWORD may only hold letters, digits and ._~+=- (edit $STATE_DIR/secrets.env)"
@@ -137,7 +187,7 @@ protected-mode yes
 port $port
 daemonize yes
 pidfile "$dir/redis.pid"
-logfile "$LOG_DIR/redis-$port.log"
+logfile "$(redis_log_file "$node")"
 loglevel notice
 dir "$dir"
 
@@ -163,68 +213,72 @@ EOF
   else
     chmod 600 "$tmp"
     mv -f "$tmp" "$conf"
-    redis_node_pid "$port" >/dev/null && log "node $port: redis.conf changed; it applies at the node's next start"
+    redis_node_pid "$node" >/dev/null && log "node $node: redis.conf changed; it applies at the node's next start"
   fi
   return 0
 }
 
-# redis_start_node PORT: starts the node unless it already runs. Does not join it
-# to any cluster; a node with a nodes.conf rejoins its cluster by itself.
+# redis_log_file NODE: its log, named like its folder (redis-7000.log on one host).
+redis_log_file() { echo "$LOG_DIR/redis-$(redis_folder_name "$1").log"; }
+
+# redis_start_node NODE: starts the node (host:port, or a port on REDIS_HOST) unless it
+# already runs. Does not join it to any cluster; a node with a nodes.conf rejoins its cluster by itself.
 redis_start_node() {
-  local port=$1 pid i
-  redis_check_port "$port"
-  if pid=$(redis_node_pid "$port"); then
-    redis_node_up "$port" || redis_wait_node_up "$port"
-    redis_apply_app_acl "$port"
-    log "node $port: already running (pid $pid)"
+  local node pid i
+  node=$(redis_node "$1")
+  if pid=$(redis_node_pid "$node"); then
+    redis_node_up "$node" || redis_wait_node_up "$node"
+    redis_apply_app_acl "$node"
+    log "node $node: already running (pid $pid)"
     return 0
   fi
-  local host; host=$(redis_host "$port")
-  port_open "$port" "$host" && die "$host:$port is in use by a process that is not this stack's redis node"
+  local host port; host=$(redis_node_host "$node"); port=$(redis_node_port "$node")
+  port_open "$port" "$host" && die "$node is in use by a process that is not this stack's redis node"
   port_open $((port + 10000)) "$host" && die "cluster bus port $host:$((port + 10000)) is in use (choose another REDIS_BASE_PORT)"
-  rm -f "$(redis_pid_file "$port")"
-  redis_write_conf "$port"
-  redis-server "$(redis_node_dir "$port")/redis.conf" ||
-    die "node $port: redis-server failed to start (see $LOG_DIR/redis-$port.log)"
-  redis_wait_node_up "$port"
-  redis_apply_app_acl "$port"
-  pid=$(redis_node_pid "$port") || die "node $port: no live pid in $(redis_pid_file "$port")"
-  log "node $port: started (pid $pid)"
+  rm -f "$(redis_pid_file "$node")"
+  redis_write_conf "$node"
+  redis-server "$(redis_node_dir "$node")/redis.conf" ||
+    die "node $node: redis-server failed to start (see $(redis_log_file "$node"))"
+  redis_wait_node_up "$node"
+  redis_apply_app_acl "$node"
+  pid=$(redis_node_pid "$node") || die "node $node: no live pid in $(redis_pid_file "$node")"
+  log "node $node: started (pid $pid)"
 }
 
 redis_wait_node_up() {
-  local port=$1 i
+  local node=$1 i
   for ((i = 0; i < REDIS_START_TIMEOUT * 10; i++)); do
-    redis_node_up "$port" && return 0
+    redis_node_up "$node" && return 0
     sleep 0.1
   done
-  die "node $port did not answer PING within ${REDIS_START_TIMEOUT}s (see $LOG_DIR/redis-$port.log)"
+  die "node $node did not answer PING within ${REDIS_START_TIMEOUT}s (see $(redis_log_file "$node"))"
 }
 
-# redis_stop_node PORT: SHUTDOWN SAVE, then waits until the process is gone.
+# redis_stop_node NODE: SHUTDOWN SAVE, then waits until the process is gone.
 # Falls back to SIGTERM (which also saves) when the node does not take the command.
 redis_stop_node() {
-  local port=$1 pid i
-  if ! pid=$(redis_node_pid "$port"); then
-    port_open "$port" "$(redis_host "$port")" && log "node $port: no pid file of ours, but something listens on $(redis_host "$port"):$port; left alone"
-    rm -f "$(redis_pid_file "$port")"
+  local node pid i
+  node=$(redis_node "$1")
+  if ! pid=$(redis_node_pid "$node"); then
+    port_open "$(redis_node_port "$node")" "$(redis_node_host "$node")" && log "node $node: no pid file of ours, but something listens there; left alone"
+    rm -f "$(redis_pid_file "$node")"
     return 0
   fi
-  redis_cli "$port" shutdown save >/dev/null 2>&1 || true
+  redis_cli "$node" shutdown save >/dev/null 2>&1 || true
   for ((i = 0; i < REDIS_STOP_TIMEOUT * 10; i++)); do
     redis_proc_alive "$pid" || break
     [ "$i" -eq 50 ] && kill -TERM "$pid" 2>/dev/null
     sleep 0.1
   done
-  redis_proc_alive "$pid" && die "node $port (pid $pid) did not exit within ${REDIS_STOP_TIMEOUT}s"
-  rm -f "$(redis_pid_file "$port")"
-  log "node $port: stopped"
+  redis_proc_alive "$pid" && die "node $node (pid $pid) did not exit within ${REDIS_STOP_TIMEOUT}s"
+  rm -f "$(redis_pid_file "$node")"
+  log "node $node: stopped"
 }
 
 # redis_info_field TEXT FIELD: value of "field:value" in INFO-style output.
 redis_info_field() { printf '%s\n' "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
 
-# Slot count of the "myself" line of CLUSTER NODES on PORT.
+# Slot count of the "myself" line of CLUSTER NODES on NODE.
 redis_node_slots() {
   redis_cli "$1" cluster nodes 2>/dev/null | awk '
     / myself/ {
@@ -241,12 +295,12 @@ redis_node_slots() {
 # Prints "fresh" when no base node belongs to a cluster yet, "formed" when all do,
 # and dies when some do and some do not (a node lost its state).
 redis_cluster_formation() {
-  local port info known slots fresh=() joined=()
-  for port in $(redis_base_ports); do
-    info=$(redis_cli "$port" cluster info) || die "node $port: CLUSTER INFO failed"
+  local node info known slots fresh=() joined=()
+  for node in $(redis_base_nodes); do
+    info=$(redis_cli "$node" cluster info) || die "node $node: CLUSTER INFO failed"
     known=$(redis_info_field "$info" cluster_known_nodes)
     slots=$(redis_info_field "$info" cluster_slots_assigned)
-    if [ "$known" = 1 ] && [ "$slots" = 0 ]; then fresh+=("$port"); else joined+=("$port"); fi
+    if [ "$known" = 1 ] && [ "$slots" = 0 ]; then fresh+=("$node"); else joined+=("$node"); fi
   done
   if [ ${#joined[@]} -eq 0 ]; then echo fresh; return; fi
   if [ ${#fresh[@]} -eq 0 ]; then echo formed; return; fi
@@ -258,27 +312,27 @@ redis_cluster_formation() {
 # and the same number (at least 6) of known nodes, and every base replica has its
 # replication link up.
 redis_wait_cluster_ok() {
-  local timeout=${1:-$REDIS_CLUSTER_TIMEOUT} deadline port info state slots known seen problem next_note=""
+  local timeout=${1:-$REDIS_CLUSTER_TIMEOUT} deadline node info state slots known seen problem next_note=""
   deadline=$((SECONDS + timeout))
   while :; do
     problem=""
     seen=""
-    for port in $(redis_base_ports); do
-      if ! info=$(redis_cli "$port" cluster info 2>/dev/null); then
-        problem="node $port unreachable"; break
+    for node in $(redis_base_nodes); do
+      if ! info=$(redis_cli "$node" cluster info 2>/dev/null); then
+        problem="node $node unreachable"; break
       fi
       state=$(redis_info_field "$info" cluster_state)
       slots=$(redis_info_field "$info" cluster_slots_assigned)
       known=$(redis_info_field "$info" cluster_known_nodes)
-      if [ "$state" != ok ]; then problem="node $port: cluster_state:$state"; break; fi
-      if [ "$slots" != 16384 ]; then problem="node $port: cluster_slots_assigned:$slots"; break; fi
-      if [ "${known:-0}" -lt "$REDIS_NODE_COUNT" ]; then problem="node $port: sees $known nodes"; break; fi
+      if [ "$state" != ok ]; then problem="node $node: cluster_state:$state"; break; fi
+      if [ "$slots" != 16384 ]; then problem="node $node: cluster_slots_assigned:$slots"; break; fi
+      if [ "${known:-0}" -lt "$REDIS_NODE_COUNT" ]; then problem="node $node: sees $known nodes"; break; fi
       if [ -n "$seen" ] && [ "$known" != "$seen" ]; then problem="nodes disagree on node count ($seen vs $known)"; break; fi
       seen=$known
-      info=$(redis_cli "$port" info replication 2>/dev/null) || { problem="node $port unreachable"; break; }
+      info=$(redis_cli "$node" info replication 2>/dev/null) || { problem="node $node unreachable"; break; }
       if [ "$(redis_info_field "$info" role)" = slave ] &&
         [ "$(redis_info_field "$info" master_link_status)" != up ]; then
-        problem="replica $port: link to its master is not up yet"; break
+        problem="replica $node: link to its master is not up yet"; break
       fi
     done
     if [ -z "$problem" ]; then

@@ -3,6 +3,7 @@
 // the slot planner (redis-slot-plan.ts), before anything changes.
 import { z } from 'zod';
 import { MAX_SLOT, NODE_ID_PATTERN, type SlotRange } from './redis-cluster-view';
+import { parseNodeAddress, type NodeAddress } from './redis-node-address';
 import type { Parsed } from '../common/input';
 
 export type { Parsed };
@@ -139,19 +140,36 @@ const rebalanceSchema = strictObject(
 
 export type RedisRebalanceInput = z.output<typeof rebalanceSchema>;
 
+/** A node's "host:port" in field `field`: the host it listens and is reached on, and its port. */
+const nodeAddress = (field: string) =>
+  z.string({ error: `${field} must be the node's "host:port", such as "127.0.2.7:7000"` }).transform((text, ctx): NodeAddress => {
+    const parsed = parseNodeAddress(text.trim());
+    if ('problem' in parsed) {
+      ctx.addIssue({ code: 'custom', message: `${field}: ${parsed.problem}` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
 const addNodeSchema = strictObject(
   {
+    /** Where the new node listens: "host:port". */
+    address: nodeAddress('address').optional(),
+    /** The older form: a port alone, on REDIS_HOST (node number port - REDIS_BASE_PORT + 1). */
     port: z
       .number({ error: "port must be the new node's port, such as 7006" })
       .int('port must be a whole number')
       .min(1024, 'port must be at least 1024')
-      .max(55535, 'port must be at most 55535 (its cluster bus uses port+10000)'),
+      .max(55535, 'port must be at most 55535 (its cluster bus uses port+10000)')
+      .optional(),
     /** Make it a replica of this master, or of the master with the fewest replicas ("auto"). */
     replicaOf: z.union([z.literal('auto'), nodeId('replicaOf')]).optional(),
     joinTimeoutSeconds: z.number().int().min(1).max(600).default(60),
   },
-  '{"port":7006}',
-);
+  '{"address":"127.0.2.7:7000"}',
+).refine((v) => (v.address === undefined) !== (v.port === undefined), {
+  message: 'give exactly one of address ("host:port" of the new node) or port (a port on REDIS_HOST)',
+});
 
 export type RedisAddNodeInput = z.output<typeof addNodeSchema>;
 

@@ -83,12 +83,11 @@ function pidIn(file: string): number[] {
  */
 async function stackPids(workers: HostWorker[]): Promise<number[]> {
   const dir = (...p: string[]) => path.join(stateDir, ...p);
-  const numbered = (d: string) => (existsSync(d) ? readdirSync(d).filter((n) => /^\d+$/.test(n)) : []);
   const instances = await findProcesses({ JARVIS_MANAGED_BY: 'jarvis-scale', JARVIS_STACK_ID: stateDir });
   return [
     ...pidIn(dir('nginx', 'nginx.pid')),
     ...pidIn(dir('prometheus', 'prometheus.pid')),
-    ...numbered(dir('redis')).flatMap((port) => pidIn(dir('redis', port, 'redis.pid'))),
+    ...(existsSync(dir('redis')) ? readdirSync(dir('redis')) : []).flatMap((node) => pidIn(dir('redis', node, 'redis.pid'))),
     ...['primary', 'replica1', 'replica2'].flatMap((name) => pidIn(dir('postgres', name, 'postmaster.pid'))),
     ...instances.map((p) => p.pid),
     ...workers.map((w) => w.child.pid ?? 0),

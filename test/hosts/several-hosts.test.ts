@@ -1,6 +1,6 @@
 // Several hosts, simulated honestly on one machine (issue 13, items 3 and 4): every part on its
 // own loopback address and, where it can, its usual port (PostgreSQL on 127.0.1.1-3, all :5432;
-// Redis on 127.0.2.N; app instances on 127.0.3.N; two workers whose metrics bind 127.0.5.1
+// Redis on 127.0.2.N, all :7000; app instances on 127.0.3.N; two workers whose metrics bind 127.0.5.1
 // and 127.0.5.2; nginx, Prometheus and the admin API on 127.0.6.1). Only Temporal's dev server
 // stays on 127.0.0.1 (port 7733: see infra/local/several-hosts.sh), so a hidden assumption of
 // 127.0.0.1 anywhere else fails here. The file starts its own stack and stops it again.
@@ -12,7 +12,7 @@ import { docsRecipe, runDocsLine } from '../../testkit/docs-recipes';
 import { highestActivityAttempt } from '../../testkit/history';
 import { postmasterPid, primeMonitor, waitClusterHealthy, WritableProber, Writer } from '../../testkit/pg-cluster';
 import { instancesSeenThroughLoadBalancer, listContainers, upstreamMembers } from '../../testkit/platform';
-import { ports } from '../../testkit/ports';
+import { redisExtraNodes } from '../../testkit/ports';
 import { clusterView, extraNodeFolders, redisCliCheck } from '../../testkit/redis';
 import { ListWriter } from '../../testkit/redis-writer';
 import { taskQueueFor } from '../../testkit/stack';
@@ -74,8 +74,8 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
       '127.0.1.2:5432',
       '127.0.1.3:5432',
       '127.0.2.1:7000',
-      '127.0.2.6:7005',
-      '127.0.2.6:17005',
+      '127.0.2.6:7000',
+      '127.0.2.6:17000',
       '127.0.6.1:8080',
       '127.0.6.1:9090',
       '127.0.5.1:9464',
@@ -200,14 +200,26 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
     const writer = new ListWriter(3_000);
     await writer.populate();
     writer.start();
-    const newPort = ports.redisExtra[0];
+    const newNode = redisExtraNodes[0];
+    assert.deepEqual(newNode, { host: '127.0.2.7', port: 7000 }, 'node 7 is a host of its own, on the one port');
     const added = await session.client.workflow.execute('redisAddNode', {
       taskQueue,
       workflowId: `several-hosts-redis-add-${Date.now()}`,
-      args: [{ port: newPort }],
+      args: [{ address: '127.0.2.7:7000' }],
     });
+    assert.equal(added.address, '127.0.2.7:7000');
     const view = await clusterView();
-    assert.equal(view.nodes.find((n) => n.id === added.nodeId)?.host, '127.0.2.7', 'node 7 announces its own address');
+    const announced = view.nodes.find((n) => n.id === added.nodeId);
+    assert.equal(`${announced?.host}:${announced?.port}`, '127.0.2.7:7000', 'node 7 announces its own address and the shared port');
+    assert.deepEqual(
+      view.nodes.map((n) => n.port).filter((p) => p !== 7000),
+      [],
+      'every node of the cluster is on port 7000',
+    );
+    assert.ok(
+      (await assertOwnAddresses()).some((l) => l.startsWith('127.0.2.7:7000 ')),
+      'the new node listens on its own host',
+    );
     const SLOTS = 200;
     const reshard = await session.client.workflow.start('redisReshard', {
       taskQueue,

@@ -139,6 +139,19 @@ export const workflowCases: WorkflowCase[] = [
   invalidInput('a huge slot count', 'redisReshard', { target: UNKNOWN_NODE, slots: 20000 }, /slots must be at most 16384/),
   invalidInput('a negative slot count', 'redisReshard', { target: UNKNOWN_NODE, slots: -3 }, /slots must be at least 1/),
   invalidInput('a privileged port', 'redisAddNode', { port: 80 }, /port must be at least 1024/),
+  invalidInput('an address without a port', 'redisAddNode', { address: '127.0.2.7' }, /input: address: "127\.0\.2\.7" has no port/),
+  invalidInput(
+    'an address with a malformed host',
+    'redisAddNode',
+    { address: 'redis_7!:7000' },
+    /input: address: "redis_7!:7000" has a malformed host "redis_7!"/,
+  ),
+  invalidInput(
+    'shell metacharacters in the address',
+    'redisAddNode',
+    { address: `127.0.2.7:${ports.redisExtra[0]}; rm -rf /` },
+    /input: address: .* has no valid port/,
+  ),
   invalidInput(
     'shell metacharacters as the port',
     'redisAddNode',

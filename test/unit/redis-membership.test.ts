@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClusterNode, ClusterView } from '../../policy/redis/redis-cluster-view';
-import { BASE_NODE_COUNT, isBaseNodePort, masterWithFewestReplicas } from '../../policy/redis/redis-membership';
+import { BASE_NODE_COUNT, isBaseNode, masterWithFewestReplicas } from '../../policy/redis/redis-membership';
 
 const id = (n: number) => String(n).repeat(40).slice(0, 40);
 function master(n: number, port: number, slots = true, failing = false): ClusterNode {
@@ -91,14 +91,32 @@ describe('the master with the fewest replicas', () => {
 });
 
 describe('the base six nodes', () => {
-  it('are REDIS_BASE_PORT..+5, whatever the base', () => {
+  it('on one host are REDIS_BASE_PORT..+5, whatever the base', () => {
     assert.equal(BASE_NODE_COUNT, 6);
     for (const base of [7000, 7200]) {
+      const layout = { hostTemplate: '127.0.0.1', basePort: base };
       assert.deepEqual(
-        [base - 1, base, base + 5, base + 6].map((p) => isBaseNodePort(p, base)),
+        [base - 1, base, base + 5, base + 6].map((port) => isBaseNode({ host: '127.0.0.1', port }, layout)),
         [false, true, true, false],
         'base+6 is the first extra node; an off-by-one would refuse to remove it or delete a base folder',
       );
+      assert.equal(isBaseNode({ host: '127.0.0.2', port: base }, layout), false, 'another host is another node');
     }
+  });
+
+  it('on a host each ({n}) are hosts 1..6 on the one port', () => {
+    const layout = { hostTemplate: '127.0.2.{n}', basePort: 7000 };
+    assert.deepEqual(
+      ['127.0.2.1:7000', '127.0.2.6:7000', '127.0.2.7:7000', '127.0.2.1:7001'].map((a) => {
+        const [host, port] = a.split(':');
+        return isBaseNode({ host, port: Number(port) }, layout);
+      }),
+      [true, true, false, false],
+    );
+  });
+
+  it('from a history recorded before the settings had a host, are the six ports', () => {
+    assert.equal(isBaseNode({ host: '127.0.2.3', port: 7002 }, { basePort: 7000 }), true);
+    assert.equal(isBaseNode({ host: '127.0.2.7', port: 7006 }, { basePort: 7000 }), false);
   });
 });

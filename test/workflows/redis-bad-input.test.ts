@@ -76,6 +76,16 @@ describe('Redis topology workflows refuse bad input and change nothing', () => {
           'NodeNotEmpty',
           new RegExp(`port: 127.0.0.1:${ports.redis[1]} is already a node of the cluster`),
         );
+        await assertFailsWith(
+          start('redisAddNode', { address: `127.0.0.1:${ports.redis[2]}` }),
+          'NodeNotEmpty',
+          new RegExp(`address: 127.0.0.1:${ports.redis[2]} is already a node of the cluster`),
+        );
+        await assertFailsWith(
+          start('redisAddNode', { address: '127.0.0.1:' }),
+          'InvalidInput',
+          /address: "127\.0\.0\.1:" has no valid port/,
+        );
         await assertFailsWith(start('redisRemoveNode', { nodeId: masters[0].id }), 'InvalidInput', /nodeId: .* is base node/);
         await assertFailsWith(start('redisFailover', { replicaId: masters[0].id }), 'InvalidInput', /replicaId: .* is a master/);
 

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { REDIS_MUTEX_ID, type RedisProgress } from '../../contracts/redis';
 import { highestActivityAttempt } from '../../testkit/history';
-import { ports } from '../../testkit/ports';
+import { redisExtraNodes } from '../../testkit/ports';
 import { assertBaseCluster, clusterView, extraNodeFolders, redisCliCheck, redisWorkerEnv } from '../../testkit/redis';
 import { ListWriter } from '../../testkit/redis-writer';
 import { restoreBaseCluster } from '../../testkit/redis-restore';
@@ -55,14 +55,15 @@ describe('Redis resharding under load', () => {
     writer.start();
     const env = redisWorkerEnv();
     worker = await startWorkerProcess(taskQueue, env);
-    const newPort = ports.redisExtra[0];
+    const extra = redisExtraNodes[0];
 
     const added = await session.client.workflow.execute('redisAddNode', {
       taskQueue,
       workflowId: `redis-add-${Date.now()}`,
-      args: [{ port: newPort }],
+      args: [{ address: `${extra.host}:${extra.port}` }],
     });
     assert.equal(added.role, 'master');
+    assert.equal(added.address, `${extra.host}:${extra.port}`);
     assert.equal((await clusterView()).nodes.length, 7, 'every node knows the new one');
 
     const reshard = await session.client.workflow.start('redisReshard', {

@@ -1,7 +1,7 @@
 // redisFailover: a planned failover. CLUSTER FAILOVER (without FORCE, so the replica catches
 // up first and no acknowledged write is lost) on the chosen replica; waits until roles swap.
 import { FailureType } from '../../contracts/common/failure-types';
-import { nodeById } from '../../policy/redis/redis-cluster-view';
+import { address, nodeById } from '../../policy/redis/redis-cluster-view';
 import { parseRedisFailoverInput, type RedisFailoverInput } from '../../policy/redis/redis-input';
 import { failure, validInput, preflightTopology, redisQuick, trackProgress, underRedisMutex } from './redis-common';
 
@@ -23,12 +23,9 @@ async function failoverUnderMutex(input: RedisFailoverInput): Promise<RedisFailo
   const replica = nodeById(view, input.replicaId);
   if (!replica) throw failure(FailureType.UnknownNode, `replicaId: ${input.replicaId} is not a node of the cluster`);
   if (replica.role !== 'replica' || !replica.masterId)
-    throw failure(
-      FailureType.InvalidInput,
-      `replicaId: ${input.replicaId} (127.0.0.1:${replica.port}) is a master; name one of its replicas`,
-    );
+    throw failure(FailureType.InvalidInput, `replicaId: ${input.replicaId} (${address(replica)}) is a master; name one of its replicas`);
   progress.step = 'failover';
-  progress.detail = `CLUSTER FAILOVER on 127.0.0.1:${replica.port}`;
+  progress.detail = `CLUSTER FAILOVER on ${address(replica)}`;
   const result = await redisQuick.failoverRedisReplica({
     replicaId: replica.id,
     oldMasterId: replica.masterId,

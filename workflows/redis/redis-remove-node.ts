@@ -2,8 +2,8 @@
 // every other node forget it within the 60 s ban window, reset it, stop it and delete its
 // state folder (so `manage-cluster.sh start` does not bring it back).
 import { FailureType } from '../../contracts/common/failure-types';
-import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
-import { isBaseNodePort } from '../../policy/redis/redis-membership';
+import { address, masters, nodeById } from '../../policy/redis/redis-cluster-view';
+import { isBaseNode } from '../../policy/redis/redis-membership';
 import { migrationOptionsOf, parseRedisRemoveNodeInput, type RedisRemoveNodeInput } from '../../policy/redis/redis-input';
 import { planDrain } from '../../policy/redis/redis-slot-plan';
 import {
@@ -20,6 +20,8 @@ import { newMigrationState, runMigration } from './redis-migration';
 
 export interface RedisRemoveNodeResult {
   nodeId: string;
+  /** "host:port" of the removed node. */
+  address: string;
   port: number;
   slotsMoved: number;
   keysMoved: number;
@@ -38,11 +40,11 @@ async function removeUnderMutex(input: RedisRemoveNodeInput): Promise<RedisRemov
   const view = await preflightTopology(progress);
   const node = nodeById(view, input.nodeId);
   if (!node) throw failure(FailureType.UnknownNode, `nodeId: ${input.nodeId} is not a node of the cluster (see CLUSTER NODES)`);
-  const { basePort } = await redisQuick.redisClusterSettings();
-  if (isBaseNodePort(node.port, basePort)) {
+  const where = address(node);
+  if (isBaseNode(node, await redisQuick.redisClusterSettings())) {
     throw failure(
       FailureType.InvalidInput,
-      `nodeId: ${input.nodeId} is base node 127.0.0.1:${node.port}; the base six nodes (REDIS_BASE_PORT..+5) are not removed`,
+      `nodeId: ${input.nodeId} is base node ${where}; the six nodes the stack starts (REDIS_HOST, REDIS_BASE_PORT) are not removed`,
     );
   }
   const drain = planDrain(view, input.nodeId);
@@ -67,12 +69,12 @@ async function removeUnderMutex(input: RedisRemoveNodeInput): Promise<RedisRemov
 
   progress.step = 'forget';
   progress.detail = `CLUSTER FORGET ${node.id} on every other node, then CLUSTER RESET on it`;
-  await redisQuick.forgetRedisNode({ nodeId: node.id, port: node.port, deadlineEpochMs: Date.now() + 50_000 });
+  await redisQuick.forgetRedisNode({ nodeId: node.id, host: node.host, port: node.port, deadlineEpochMs: Date.now() + 50_000 });
 
   progress.step = 'stop';
-  progress.detail = `stopping 127.0.0.1:${node.port} and deleting its state folder`;
-  await redisQuick.stopAndDeleteRedisNode({ port: node.port });
+  progress.detail = `stopping ${where} and deleting its state folder`;
+  await redisQuick.stopAndDeleteRedisNode({ host: node.host, port: node.port });
   await requireHealthyCluster(8 * 1024 * 1024, false);
   progress.step = 'done';
-  return { nodeId: node.id, port: node.port, slotsMoved, keysMoved, replicasRepointed };
+  return { nodeId: node.id, address: where, port: node.port, slotsMoved, keysMoved, replicasRepointed };
 }
