@@ -95,7 +95,9 @@ const inside = (results: readonly VegetaResult[], windows: readonly Window[]) =>
 
 function windowFigures(results: readonly VegetaResult[], windows: readonly Window[]) {
   const seconds = Math.round(windows.reduce((t, w) => t + (w.to - w.from), 0) / 100) / 10;
-  return { seconds, ...summarize(inside(results, windows)) };
+  const summary = summarize(inside(results, windows));
+  // Over disjoint windows the span from first to last request would count the gaps between them.
+  return { seconds, ...summary, ratePerSecond: seconds > 0 ? Math.round((summary.requests / seconds) * 10) / 10 : 0 };
 }
 
 /** during ÷ steady for each latency quantile. */
