@@ -62,11 +62,12 @@ benches=(
   "pg-detection||--monitor workflow --runs 5|--monitor workflow --runs 1"
   "pg-failover|pg_auto_failover|--runs 10|--runs 1"
   "redis-reshard||BENCH_RUNS=3|BENCH_RUNS=1 BENCH_KEYS=20000 BENCH_SLOTS=512"
+  "data-plane|vegeta|--connections 10000|--quick"
   "chaos||50|5"
   "idle-executions|worker|--minutes 10|--minutes 2"
 )
 # Files under bench/ that are parts of the benches above, not benches.
-helpers=" drain-latency-chart lb-scale-events-chart pg-auto-failover-cluster pg-writer scale-common run-all "
+helpers=" data-plane-chart drain-latency-chart lb-scale-events-chart pg-auto-failover-cluster pg-writer scale-common run-all "
 
 # Why a bench cannot run here, or nothing if it can.
 missing() {
@@ -125,6 +126,8 @@ run_bench() {
   case "$name" in
     chaos) bash bench/chaos.sh "" "$args" ;;
     redis-reshard) env $args node dist/bench/redis-reshard.js ;;
+    # One descriptor per held connection: the limit is raised in the bench's own shell.
+    data-plane) bash -c "ulimit -n 20000 && node dist/bench/data-plane.js $args" ;;
     *) node "dist/bench/$name.js" $args ;;
   esac
 }
