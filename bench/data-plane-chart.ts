@@ -1,8 +1,8 @@
 // The data-plane bench as a chart (SVG, Vega-Lite rendered headless): p99 against the fixed
 // arrival rate, one line per path (through the load balancer, direct to one instance), with
 // the 200 ms bound drawn.
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { vegaLiteSvg } from './vega-svg';
 
 export interface RatePoint {
   path: string;
@@ -39,10 +39,5 @@ export function dataPlaneChartSpec(points: readonly RatePoint[], boundMs: number
 }
 
 export async function renderDataPlaneSvg(points: readonly RatePoint[], boundMs: number, title: string): Promise<string> {
-  const view = new View(parse(compile(dataPlaneChartSpec(points, boundMs, title)).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return vegaLiteSvg(dataPlaneChartSpec(points, boundMs, title));
 }

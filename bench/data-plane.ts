@@ -24,7 +24,7 @@ import { repoRoot, taskQueueFor, temporalClient, testWorkerConfig } from '../tes
 import { withWorker } from '../testkit/workers';
 import { createClients, createOrchestrator } from '../activities';
 import { renderDataPlaneSvg, type RatePoint } from './data-plane-chart';
-import { arg, cleanPlatform, sleep, writeResult } from './scale-common';
+import { arg, cleanPlatform, runRecord, sleep, writeResult } from './scale-common';
 
 const BOUND_MS = 200;
 
@@ -112,10 +112,7 @@ function dataPlaneResult(
   const { quick, connections, rates, stepSeconds, loadBefore } = run;
   return {
     bench: 'data-plane',
-    commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim(),
-    date: new Date().toISOString(),
-    nproc: os.cpus().length,
-    loadAverage: { before: loadBefore, after: os.loadavg() },
+    ...runRecord(loadBefore),
     settings: {
       quick,
       heldConnections: connections,

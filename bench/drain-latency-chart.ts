@@ -1,10 +1,10 @@
 // The drain bench as a chart (SVG, Vega-Lite rendered headless): per-second p50, p99 and max
 // latency of the open-loop load over the whole run, with the drain windows shaded and failed
 // requests as red points, so a queue building up during a drain shows as a rising line.
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { VegetaResult } from '../testkit/bench/vegeta';
 import { failedResult, quantile } from '../testkit/bench/vegeta-summary';
+import { vegaLiteSvg } from './vega-svg';
 
 export interface SecondPoint {
   /** Seconds since the first request. */
@@ -86,10 +86,5 @@ export function drainChartSpec(points: readonly SecondPoint[], bands: readonly B
 }
 
 export async function renderDrainSvg(points: readonly SecondPoint[], bands: readonly Band[], title: string): Promise<string> {
-  const view = new View(parse(compile(drainChartSpec(points, bands, title)).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return vegaLiteSvg(drainChartSpec(points, bands, title));
 }

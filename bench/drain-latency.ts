@@ -12,7 +12,6 @@
 // of the newest instance while a 2 s request is in flight on it, then a scale-up back to three
 // (in neither window). A request belongs to the window in which it was sent. Failed = an error
 // or any status but 2xx. --quick: 1 drain and a 5 s steady window.
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +25,7 @@ import { repoRoot, taskQueueFor, temporalClient, testWorkerConfig } from '../tes
 import { withWorker } from '../testkit/workers';
 import { createClients, createOrchestrator } from '../activities';
 import { perSecond, renderDrainSvg } from './drain-latency-chart';
-import { arg, cleanPlatform, sleep, writeResult } from './scale-common';
+import { arg, cleanPlatform, runRecord, sleep, writeResult } from './scale-common';
 
 const MUTEX = `scale/${SERVICE}`;
 const GOAL_P99_RATIO = 1.5;
@@ -127,10 +126,7 @@ function drainResult(results: VegetaResult[], rounds: DrainRound[], settings: Se
   const latencyRatioDrainToSteady = ratios(steady, duringDrain);
   return {
     bench: 'drain-latency',
-    commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim(),
-    date: new Date().toISOString(),
-    nproc: os.cpus().length,
-    loadAverage: { before: loadBefore, after: os.loadavg() },
+    ...runRecord(loadBefore),
     settings: {
       driver: settings.driver,
       drains: settings.drains,

@@ -67,7 +67,7 @@ benches=(
   "idle-executions|worker|--minutes 10|--minutes 2"
 )
 # Files under bench/ that are parts of the benches above, not benches.
-helpers=" data-plane-chart drain-latency-chart lb-scale-events-chart pg-auto-failover-cluster pg-writer scale-common run-all "
+helpers=" data-plane-chart vega-svg drain-latency-chart lb-scale-events-chart pg-auto-failover-cluster pg-writer scale-common run-all "
 
 # Why a bench cannot run here, or nothing if it can.
 missing() {
