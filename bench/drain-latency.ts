@@ -1,28 +1,42 @@
-// Benchmark: requests through nginx while drainInstance takes an instance out, against
-// the steady state of the same run. Writes bench/results/drain-latency-<time>.json.
+// Benchmark: latency of an open-loop load through the load balancer while drainInstance takes
+// an instance out, against the steady state of the same run. Writes
+// bench/results/drain-latency-<time>.json and .svg (latency per second across the drains).
 //
-//   set -a; . <your env file>; set +a      # the stack's services up
-//   npm run build && node dist/bench/drain-latency.js [--drains 5] [--driver docker|process] [--rate 150]
+//   set -a; . <your env file>; set +a      # the stack's services up; vegeta installed
+//   npm run build && node dist/bench/drain-latency.js [--drains 3] [--rate 150] [--driver process|docker] [--quick]
 //
-// One load runs through the whole benchmark: 8 browser-like clients sending GET
-// /api/ping through nginx at about `rate` requests per second in total (a reused
-// keep-alive connection that a reload closed before any answer is retried, up to 3 times, as
-// browsers do; that retry is counted). Three instances serve. Each round: a steady window
-// of 8 s with nothing changing, then drainInstance of the newest instance while a 2 s
-// request is in flight on it, then a scaleUp back to three (not measured). A request
-// belongs to the window in which it started. Failed = any error or a non-200.
+// One vegeta attack runs through the whole bench at a fixed arrival rate (open loop: a slow
+// answer does not hold back the next request, so queueing shows in the latency), with no
+// client retry: GET /api/ping and POST /api/session/counter in turn (testkit/bench/scale-mix.ts).
+// Three instances serve. Each round: a steady window with nothing changing, then drainInstance
+// of the newest instance while a 2 s request is in flight on it, then a scale-up back to three
+// (in neither window). A request belongs to the window in which it was sent. Failed = an error
+// or any status but 2xx. --quick: 1 drain and a 5 s steady window.
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { startScaleMix } from '../testkit/bench/scale-mix';
+import { VEGETA_VERSION, vegetaBin, type VegetaResult } from '../testkit/bench/vegeta';
+import { summarize, type AttackSummary } from '../testkit/bench/vegeta-summary';
 import { SERVICE } from '../testkit/platform';
-import { ports } from '../testkit/ports';
-import { taskQueueFor, temporalClient, testWorkerConfig } from '../testkit/stack';
-import { createClients, createOrchestrator } from '../activities';
+import { hosts, ports } from '../testkit/ports';
+import { repoRoot, taskQueueFor, temporalClient, testWorkerConfig } from '../testkit/stack';
 import { withWorker } from '../testkit/workers';
-import { arg, cleanPlatform, distribution, sleep, writeResult } from './scale-common';
+import { createClients, createOrchestrator } from '../activities';
+import { perSecond, renderDrainSvg } from './drain-latency-chart';
+import { arg, cleanPlatform, runRecord, sleep, writeResult } from './scale-common';
 
 const MUTEX = `scale/${SERVICE}`;
+const GOAL_P99_RATIO = 1.5;
+type Driver = 'docker' | 'process';
+interface Window {
+  from: number;
+  to: number;
+}
 
 /** The instances as the chosen driver sees them. */
-async function listInstances(driver: 'docker' | 'process') {
+async function listInstances(driver: Driver) {
   const config = testWorkerConfig();
   const clients = createClients(config);
   try {
@@ -32,90 +46,19 @@ async function listInstances(driver: 'docker' | 'process') {
   }
 }
 
-interface Sample {
-  startedAt: number;
-  ms: number;
-  ok: boolean;
-  retried: boolean;
-  failure?: string;
-}
-
-function closedBeforeAnswer(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET' || /other side closed/.test(cause?.message ?? '');
-}
-
-/** Paced load that records every request's start time and latency. */
-function startRecordedLoad(url: string, clients: number, rate: number) {
-  const samples: Sample[] = [];
-  let stopped = false;
-  const gapMs = (clients * 1000) / rate;
-  const one = async (): Promise<void> => {
-    const startedAt = Date.now();
-    let retried = false;
-    let ok = false;
-    let failure: string | undefined;
-    // One reload can close several idle pooled connections, so a retry may meet another (as in testkit/load.ts).
-    const attempt = async (triesLeft: number): Promise<Response> => {
-      try {
-        return await fetch(url, { signal: AbortSignal.timeout(10_000) });
-      } catch (error) {
-        if (!closedBeforeAnswer(error) || triesLeft === 0) throw error;
-        retried = true;
-        return attempt(triesLeft - 1);
-      }
-    };
-    try {
-      const res = await attempt(3);
-      await res.arrayBuffer();
-      ok = res.status === 200;
-      if (!ok) failure = `HTTP ${res.status} from ${res.headers.get('x-instance-id') ?? 'nginx'}`;
-    } catch (error) {
-      failure = String((error as Error).cause ?? error);
-    }
-    samples.push({ startedAt, ms: Date.now() - startedAt, ok, retried, failure });
-  };
-  const loops = Array.from({ length: clients }, async (_, i) => {
-    await sleep((i * gapMs) / clients);
-    while (!stopped) {
-      const began = Date.now();
-      await one();
-      await sleep(Math.max(0, gapMs - (Date.now() - began)));
-    }
-  });
-  return {
-    samples,
-    stop: async () => {
-      stopped = true;
-      await Promise.all(loops);
-    },
-  };
-}
-
-function windowFigures(samples: Sample[], windows: Array<{ from: number; to: number }>) {
-  const inside = samples.filter((s) => windows.some((w) => s.startedAt >= w.from && s.startedAt < w.to));
-  const ok = inside.filter((s) => s.ok);
-  return {
-    requests: inside.length,
-    failed: inside.length - ok.length,
-    retriedAfterReload: inside.filter((s) => s.retried).length,
-    failures: inside
-      .filter((s) => s.failure)
-      .slice(0, 10)
-      .map((s) => s.failure),
-    latencyMs: ok.length
-      ? distribution(
-          ok.map((s) => s.ms),
-          true,
-        )
-      : undefined,
-    seconds: Math.round(windows.reduce((t, w) => t + (w.to - w.from), 0) / 100) / 10,
-  };
+async function scaleTo3(client: Client, taskQueue: string, driver: Driver): Promise<void> {
+  const running = (await listInstances(driver)).filter((c) => c.running).length;
+  if (running < 3)
+    await client.workflow.execute('scaleUp', {
+      taskQueue,
+      workflowId: MUTEX,
+      args: [{ service: SERVICE, count: 3 - running, cooldownSeconds: 0 }],
+    });
 }
 
 interface DrainRound {
-  steady: { from: number; to: number };
-  drain: { from: number; to: number };
+  steady: Window;
+  drain: Window;
   victim: string;
   slowRequestOk: boolean;
   drained: boolean;
@@ -123,9 +66,9 @@ interface DrainRound {
 }
 
 /** A steady window, then one drain of the newest instance while a slow request runs on it; back to 3 after. */
-async function drainRound(client: Client, taskQueue: string, driver: 'docker' | 'process', round: number): Promise<DrainRound> {
+async function drainRound(client: Client, taskQueue: string, driver: Driver, steadyMs: number, round: number): Promise<DrainRound> {
   const steady = { from: Date.now(), to: 0 };
-  await sleep(8000);
+  await sleep(steadyMs);
   steady.to = Date.now();
   const victim = (await listInstances(driver)).filter((c) => c.running).at(-1)!;
   const slow = fetch(`http://127.0.0.1:${victim.port}/api/slow?ms=2000`).then(
@@ -142,92 +85,148 @@ async function drainRound(client: Client, taskQueue: string, driver: 'docker' | 
   const slowRequestOk = await slow;
   process.stdout.write(`round ${round}: drained ${victim.name} in ${drain.to - drain.from} ms, slow request ok: ${slowRequestOk}\n`);
   await scaleTo3(client, taskQueue, driver);
-  await sleep(2000); // the scale-up's reload is not part of either window
+  await sleep(2000); // the scale-up's change on the load balancer is not part of either window
   return { steady, drain, victim: victim.name, slowRequestOk, drained: result.drains[0].drained, forcedStop: result.drains[0].forcedStop };
 }
 
-function drainResult(samples: Sample[], rounds: DrainRound[], settings: { driver: string; drains: number; rate: number }) {
+const inside = (results: readonly VegetaResult[], windows: readonly Window[]) =>
+  results.filter((r) => windows.some((w) => r.atMs >= w.from && r.atMs < w.to));
+
+function windowFigures(results: readonly VegetaResult[], windows: readonly Window[]) {
+  const seconds = Math.round(windows.reduce((t, w) => t + (w.to - w.from), 0) / 100) / 10;
+  const summary = summarize(inside(results, windows));
+  // Over disjoint windows the span from first to last request would count the gaps between them.
+  return { seconds, ...summary, ratePerSecond: seconds > 0 ? Math.round((summary.requests / seconds) * 10) / 10 : 0 };
+}
+
+/** during ÷ steady for each latency quantile. */
+function ratios(steady: AttackSummary, during: AttackSummary) {
+  const r = (k: keyof AttackSummary['latencyMs']) =>
+    steady.latencyMs[k] > 0 ? Math.round((during.latencyMs[k] / steady.latencyMs[k]) * 100) / 100 : undefined;
+  return { p50: r('p50'), p90: r('p90'), p99: r('p99'), max: r('max') };
+}
+
+interface Settings {
+  driver: Driver;
+  drains: number;
+  rate: number;
+  steadyMs: number;
+  quick: boolean;
+}
+
+function drainResult(results: VegetaResult[], rounds: DrainRound[], settings: Settings, loadBefore: number[]) {
   const steady = windowFigures(
-    samples,
+    results,
     rounds.map((r) => r.steady),
   );
-  const during = windowFigures(
-    samples,
+  const duringDrain = windowFigures(
+    results,
     rounds.map((r) => r.drain),
   );
+  const latencyRatioDrainToSteady = ratios(steady, duringDrain);
   return {
-    benchmark: 'drain-latency',
-    at: new Date().toISOString(),
-    machine: "shared 2-core VM (load from other engineers' stacks)",
+    bench: 'drain-latency',
+    ...runRecord(loadBefore),
     settings: {
       driver: settings.driver,
       drains: settings.drains,
-      clients: 8,
-      requestsPerSecond: settings.rate,
+      quick: settings.quick,
+      requestedRatePerSecond: settings.rate,
+      load: 'vegeta open loop (fixed arrival rate), no client retry; GET /api/ping and POST /api/session/counter in turn, 8 session cookies, keep-alive',
+      vegeta: VEGETA_VERSION,
+      loadBalancer: `${process.env.LOAD_BALANCER ?? 'nginx'} at ${hosts.nginx}:${ports.nginx}`,
       instances: 3,
-      url: '/api/ping through nginx',
-      steadyWindowSeconds: 8,
+      steadyWindowSeconds: settings.steadyMs / 1000,
+      drainTimeoutSeconds: 30,
+      slowRequestOnVictimMs: 2000,
     },
-    goal: '0 failed requests during a drain; p99 close to the steady state',
+    goal: `p99 during a drain <= ${GOAL_P99_RATIO} x steady; 0 failed requests`,
+    achieved: summarize(results),
     steady,
-    duringDrain: during,
-    p99RatioDrainToSteady:
-      steady.latencyMs && during.latencyMs ? Math.round((during.latencyMs.p99! / steady.latencyMs.p99!) * 100) / 100 : undefined,
+    duringDrain,
+    latencyRatioDrainToSteady,
+    goalMet: latencyRatioDrainToSteady.p99 !== undefined && latencyRatioDrainToSteady.p99 <= GOAL_P99_RATIO && duringDrain.failed === 0,
     slowRequestsOnTheDrainedInstance: { sent: rounds.length, ok: rounds.filter((r) => r.slowRequestOk).length },
     perRound: rounds.map((r) => ({
       victim: r.victim,
       drainMs: r.drain.to - r.drain.from,
       drained: r.drained,
       forcedStop: r.forcedStop,
-      steady: windowFigures(samples, [r.steady]),
-      duringDrain: windowFigures(samples, [r.drain]),
+      steady: windowFigures(results, [r.steady]),
+      duringDrain: windowFigures(results, [r.drain]),
     })),
   };
 }
 
-async function main(): Promise<void> {
-  const drains = Number(arg('drains', '5'));
+function readSettings(): Settings {
+  const quick = process.argv.includes('--quick');
+  const drains = Number(arg('drains', quick ? '1' : '3'));
   const rate = Number(arg('rate', '150'));
-  const driver = arg('driver', 'docker') as 'docker' | 'process';
+  const driver = arg('driver', process.env.ORCHESTRATOR === 'docker' ? 'docker' : 'process');
+  const steadyMs = Number(arg('steady-seconds', quick ? '5' : '8')) * 1000;
+  if (!Number.isInteger(drains) || drains < 1 || drains > 20) throw new Error(`--drains must be a whole number from 1 to 20`);
+  if (!(rate > 0 && rate <= 2000)) throw new Error(`--rate must be a number of requests per second from 1 to 2000`);
+  if (driver !== 'docker' && driver !== 'process') throw new Error(`--driver must be docker or process, not ${driver}`);
+  if (!(steadyMs >= 1000 && steadyMs <= 60_000)) throw new Error(`--steady-seconds must be from 1 to 60`);
+  return { driver, drains, rate, steadyMs, quick };
+}
+
+async function measure(settings: Settings) {
+  const { driver, drains, rate, steadyMs } = settings;
   const env = { ORCHESTRATOR: driver, MIN_INSTANCES: '2', MAX_INSTANCES: '4', APP_BASE_PORT: String(testWorkerConfig().appBasePort) };
   const taskQueue = taskQueueFor(`bench drain ${driver}`);
   const { client, connection } = await temporalClient();
   const rounds: DrainRound[] = [];
-  let load: ReturnType<typeof startRecordedLoad> | undefined;
+  let results: VegetaResult[] = [];
   try {
     await cleanPlatform(client);
     await withWorker(
       taskQueue,
       async () => {
         await scaleTo3(client, taskQueue, driver);
-        load = startRecordedLoad(`http://127.0.0.1:${ports.nginx}/api/ping`, 8, rate);
-        await sleep(3000); // connections warm
-        for (let round = 1; round <= drains; round++) rounds.push(await drainRound(client, taskQueue, driver, round));
+        // Bounded: vegeta stops by itself after maxSeconds even if a round hangs.
+        const maxSeconds = 30 + drains * (steadyMs / 1000 + 60);
+        const load = await startScaleMix({ baseUrl: `http://${hosts.nginx}:${ports.nginx}`, ratePerSecond: rate, maxSeconds });
+        try {
+          await sleep(3000); // connections warm
+          for (let round = 1; round <= drains; round++) rounds.push(await drainRound(client, taskQueue, driver, steadyMs, round));
+        } finally {
+          results = await load.stop();
+        }
       },
       env,
     );
   } finally {
-    await load?.stop();
     await cleanPlatform(client);
     await connection.close();
   }
-  const result = drainResult(load!.samples, rounds, { driver, drains, rate });
-  const file = writeResult('drain-latency', result);
-  process.stdout.write(`results: ${file}\n`);
-  const { steady, duringDrain: during } = result;
-  process.stdout.write(
-    `steady: ${steady.requests} requests, ${steady.failed} failed, p99 ${steady.latencyMs?.p99} ms; during drains: ${during.requests} requests, ${during.failed} failed, p99 ${during.latencyMs?.p99} ms\n`,
-  );
+  return { results, rounds };
 }
 
-async function scaleTo3(client: Client, taskQueue: string, driver: 'docker' | 'process'): Promise<void> {
-  const running = (await listInstances(driver)).filter((c) => c.running).length;
-  if (running < 3)
-    await client.workflow.execute('scaleUp', {
-      taskQueue,
-      workflowId: MUTEX,
-      args: [{ service: SERVICE, count: 3 - running, cooldownSeconds: 0 }],
-    });
+async function main(): Promise<void> {
+  const settings = readSettings();
+  vegetaBin();
+  const loadBefore = os.loadavg();
+  const { results, rounds } = await measure(settings);
+  if (!results.length) throw new Error('vegeta recorded no requests');
+  const result = drainResult(results, rounds, settings, loadBefore);
+  const file = writeResult('drain-latency', result);
+  const start = results[0].atMs;
+  const bands = rounds.flatMap((r, i) => [
+    { from: (r.drain.from - start) / 1000, to: (r.drain.to - start) / 1000, label: `drain ${i + 1}` },
+  ]);
+  const svg = await renderDrainSvg(
+    perSecond(results, start),
+    bands,
+    `Open-loop GET+POST at ${settings.rate}/s through the load balancer; drains shaded (${result.commit.slice(0, 8)})`,
+  );
+  writeFileSync(path.join(repoRoot, file.replace(/\.json$/, '.svg')), svg);
+  const { steady, duringDrain: d, latencyRatioDrainToSteady: q } = result;
+  process.stdout.write(
+    `achieved ${result.achieved.ratePerSecond} req/s; steady p50/p90/p99/max ${Object.values(steady.latencyMs).join(' / ')} ms, ` +
+      `${steady.failed}/${steady.requests} failed; during drains ${Object.values(d.latencyMs).join(' / ')} ms, ${d.failed}/${d.requests} failed; ` +
+      `ratio p99 ${q.p99} (goal <= ${GOAL_P99_RATIO})\nwrote ${file} and its .svg\n`,
+  );
 }
 
 main().catch((error) => {

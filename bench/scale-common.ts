@@ -1,6 +1,8 @@
 // Shared pieces of the scaling benchmarks: a clean platform for either driver, history
 // timestamps, and distribution summaries.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { autoscaleScheduleId } from '../contracts/scaling';
@@ -83,4 +85,14 @@ export function writeResult(name: string, result: unknown): string {
   const file = path.join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   return path.relative(repoRoot, file);
+}
+
+/** What every result file records about its run: the commit, the date, nproc, the load before and after. */
+export function runRecord(loadBefore: number[]) {
+  return {
+    commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim(),
+    date: new Date().toISOString(),
+    nproc: os.cpus().length,
+    loadAverage: { before: loadBefore, after: os.loadavg() },
+  };
 }
