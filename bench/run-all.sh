@@ -61,6 +61,7 @@ benches=(
   "app-throughput||10 50|3 50"
   "pg-detection||--monitor workflow --runs 5|--monitor workflow --runs 1"
   "pg-failover|pg_auto_failover|--runs 10|--runs 1"
+  "pg-failover-peers|bench-peers|--rounds 10|--quick"
   "redis-reshard||BENCH_RUNS=3|BENCH_RUNS=1 BENCH_KEYS=20000 BENCH_SLOTS=512"
   "data-plane|vegeta|--connections 10000|--quick"
   "chaos||50|5"
@@ -79,6 +80,8 @@ missing() {
       haproxy) [ -x /usr/sbin/haproxy ] || { echo "HAProxy is not installed (/usr/sbin/haproxy)"; return; } ;;
       kubernetes) [ -x "$(bash infra/local/install-deps.sh kubernetes-path 2>/dev/null)/kube-apiserver" ] ||
         { echo "the Kubernetes binaries are absent (bash infra/local/install-deps.sh kubernetes)"; return; } ;;
+      bench-peers) [ -x "$(bash infra/local/install-deps.sh bench-peers-path 2>/dev/null)" ] && command -v etcd >/dev/null ||
+        { echo "Patroni or etcd is absent (bash infra/local/install-deps.sh bench-peers)"; return; } ;;
       pg_auto_failover) command -v pg_autoctl >/dev/null || { echo "pg_auto_failover is absent (Debian's postgresql-15-auto-failover)"; return; } ;;
       worker) [ "$use_running" = 1 ] ||
         { echo "it counts what an idle full stack (worker and app instances, stack.sh up) starts; run it with --use-running on such a stack"; return; } ;;

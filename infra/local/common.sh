@@ -44,6 +44,12 @@ APP_BASE_PORT="${APP_BASE_PORT:-3100}"
 export JARVIS_STATE_DIR="$STATE_DIR"
 
 log() { printf '[%s] %s\n' "${LOG_TAG:-stack}" "$*" >&2; }
+
+# Where clients reach Temporal: its gRPC front when there is one (temporal-front.sh, the
+# several-hosts shape), else the dev server itself.
+temporal_client_address() {
+  if [ -n "${TEMPORAL_FRONT_HOST:-}" ]; then echo "$TEMPORAL_FRONT_HOST:${TEMPORAL_FRONT_PORT:-7233}"; else echo "$TEMPORAL_HOST:$TEMPORAL_PORT"; fi
+}
 die() { log "error: $*"; exit 1; }
 
 # port_open PORT [HOST]: true when something accepts TCP connections on HOST (127.0.0.1):PORT.

@@ -18,7 +18,7 @@ infra="$REPO_ROOT/infra"
 
 ensure_app_instances() {
   load_secrets
-  TEMPORAL_ADDRESS="$TEMPORAL_HOST:$TEMPORAL_PORT" node "$REPO_ROOT/dist/workers/bootstrap/ensure-instances.js" jarvis-app "$APP_INSTANCES" \
+  TEMPORAL_ADDRESS="$(temporal_client_address)" node "$REPO_ROOT/dist/workers/bootstrap/ensure-instances.js" jarvis-app "$APP_INSTANCES" \
     >"$LOG_DIR/stack-scale-up.log" 2>&1 || die "could not start $APP_INSTANCES jarvis-app instances; see $LOG_DIR/stack-scale-up.log and the Temporal UI"
   log "$(tail -n 1 "$LOG_DIR/stack-scale-up.log")"
 }

@@ -43,10 +43,17 @@ case "${1:-status}" in
     [ "$ready" = 1 ] || die "Temporal's namespace \"$namespace\" did not answer within 20s on $TEMPORAL_HOST:$TEMPORAL_PORT (see $LOG_DIR/temporal.log)"
     register_search_attributes
     log "Temporal on $TEMPORAL_HOST:$TEMPORAL_PORT, UI on http://$TEMPORAL_HOST:$TEMPORAL_UI_PORT"
+    # Clients reach it on an address of its own when TEMPORAL_FRONT_HOST is set (several-hosts shape).
+    [ -z "${TEMPORAL_FRONT_HOST:-}" ] || bash "$(dirname "$0")/temporal-front.sh" start
     ;;
-  stop) stop_pid "$pidfile" "Temporal" 30 ;;
+  stop)
+    [ -z "${TEMPORAL_FRONT_HOST:-}" ] || bash "$(dirname "$0")/temporal-front.sh" stop
+    stop_pid "$pidfile" "Temporal" 30
+    ;;
   status)
     if pid_alive "$pidfile"; then echo "temporal: up (pid $(cat "$pidfile")), gRPC $TEMPORAL_HOST:$TEMPORAL_PORT, UI http://$TEMPORAL_HOST:$TEMPORAL_UI_PORT"
-    else echo "temporal: down"; fi ;;
+    else echo "temporal: down"; fi
+    [ -z "${TEMPORAL_FRONT_HOST:-}" ] || bash "$(dirname "$0")/temporal-front.sh" status
+    ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

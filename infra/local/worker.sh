@@ -9,7 +9,7 @@ pidfile="$STATE_DIR/worker/worker.pid"
 case "${1:-status}" in
   start)
     node_start_precheck "$pidfile" workers/main.js worker
-    export TEMPORAL_ADDRESS="$TEMPORAL_HOST:$TEMPORAL_PORT" NGINX_PORT APP_BASE_PORT WORKER_METRICS_PORT WORKER_SDK_METRICS_PORT
+    export TEMPORAL_ADDRESS="$(temporal_client_address)" NGINX_PORT APP_BASE_PORT WORKER_METRICS_PORT WORKER_SDK_METRICS_PORT
     # The log is appended to across restarts: only the lines this start writes speak for it
     # (reading just the last few lines misses "worker ready" once the SDK logs after it).
     from_line=1

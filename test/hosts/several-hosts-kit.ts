@@ -79,13 +79,14 @@ function pidIn(file: string): number[] {
 
 /**
  * Every process of this stack but Temporal's dev server (which stays on 127.0.0.1 by design):
- * nginx, Prometheus, the Redis nodes, the PostgreSQL postmasters, the app instances and the workers.
+ * nginx, the Temporal front, Prometheus, the Redis nodes, the PostgreSQL postmasters, the app instances and the workers.
  */
 async function stackPids(workers: HostWorker[]): Promise<number[]> {
   const dir = (...p: string[]) => path.join(stateDir, ...p);
   const instances = await findProcesses({ JARVIS_MANAGED_BY: 'jarvis-scale', JARVIS_STACK_ID: stateDir });
   return [
     ...pidIn(dir('nginx', 'nginx.pid')),
+    ...pidIn(dir('temporal-front', 'nginx.pid')),
     ...pidIn(dir('prometheus', 'prometheus.pid')),
     ...(existsSync(dir('redis')) ? readdirSync(dir('redis')) : []).flatMap((node) => pidIn(dir('redis', node, 'redis.pid'))),
     ...['primary', 'replica1', 'replica2'].flatMap((name) => pidIn(dir('postgres', name, 'postmaster.pid'))),

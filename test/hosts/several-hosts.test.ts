@@ -1,9 +1,9 @@
 // Several hosts, simulated honestly on one machine (issue 13, items 3 and 4): every part on its
 // own loopback address and, where it can, its usual port (PostgreSQL on 127.0.1.1-3, all :5432;
 // Redis on 127.0.2.N, all :7000; app instances on 127.0.3.N; two workers whose metrics bind 127.0.5.1
-// and 127.0.5.2; nginx, Prometheus and the admin API on 127.0.6.1). Only Temporal's dev server
-// stays on 127.0.0.1 (port 7733: see infra/local/several-hosts.sh), so a hidden assumption of
-// 127.0.0.1 anywhere else fails here. The file starts its own stack and stops it again.
+// and 127.0.5.2; nginx, Prometheus and the admin API on 127.0.6.1; Temporal reached on 127.0.4.1:7233).
+// Only Temporal's dev server stays on 127.0.0.1 (port 7733, behind its gRPC front on 127.0.4.1:
+// see infra/local/several-hosts.sh), so a hidden assumption of 127.0.0.1 anywhere else fails here. The file starts its own stack and stops it again.
 import './several-hosts-env'; // first: the testkit reads the environment when it loads
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -67,7 +67,7 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
   }
 
   it('runs every part on its own address: nothing of it listens on 127.0.0.1 or 0.0.0.0', async () => {
-    assert.equal(several.TEMPORAL_ADDRESS, '127.0.0.1:7733');
+    assert.equal(several.TEMPORAL_ADDRESS, '127.0.4.1:7233', 'every client reaches Temporal on its own host');
     const listeners = await assertOwnAddresses();
     for (const expected of [
       '127.0.1.1:5432',
@@ -76,6 +76,7 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
       '127.0.2.1:7000',
       '127.0.2.6:7000',
       '127.0.2.6:17000',
+      '127.0.4.1:7233',
       '127.0.6.1:8080',
       '127.0.6.1:9090',
       '127.0.5.1:9464',
@@ -267,7 +268,7 @@ describe('the platform on several (simulated) hosts, with two workers', () => {
     const out: string[] = [];
     for (const line of docsRecipe('several-hosts.md', 'several-hosts-look')) out.push((await runDocsLine(line)).stdout);
     const text = out.join('\n');
-    assert.match(text, /TEMPORAL_ADDRESS=127\.0\.0\.1:7733/);
+    assert.match(text, /TEMPORAL_ADDRESS=127\.0\.4\.1:7233/);
     assert.match(text, /primary +127\.0\.1\.\d:5432 +up/);
     assert.match(text, /"instance":"jarvis-app-[13]"|jarvis-app-[13]/, 'a request through nginx on 127.0.6.1 reached an instance');
   });
