@@ -62,7 +62,18 @@ async function strikePostgres(fault: FaultPlan, ctx: FaultContext): Promise<Vict
   return { victim: await killPostgres(name), detail: `writable before: ${writable.join(', ') || 'none'}` };
 }
 
-async function strikeRedis(fault: FaultPlan): Promise<Victim> {
+/** The topology activities that change the cluster (a kill during the preflight only makes the operation refuse to start). */
+const CHANGING = /^(migrateRedisSlots|meetRedisNode|startRedisNode|replicateRedisNode|forgetRedisNode|repointRedisReplicas|stopAndDeleteRedisNode|closeRedisSlot|failoverRedisReplica)$/;
+
+async function strikeRedis(fault: FaultPlan, ctx: FaultContext): Promise<Victim> {
+  if (fault.waitsForTarget) {
+    const changing = await waitFor(
+      async () => (await workflowStatus(ctx.client, ctx.workflowId)).activities.find((a) => CHANGING.test(a)),
+      ctx,
+      fault.atMs,
+    );
+    if (!changing) return undefined;
+  }
   const nodes = (await clusterView()).nodes.filter((n) => ports.redis.includes(n.port) && !n.failing);
   const candidates = fault.target === 'master' ? nodes.filter((n) => n.role === 'master' && n.slots.length > 0) : nodes.filter((n) => n.role === 'replica');
   const node = pickFrom(candidates, fault.pick);
@@ -104,7 +115,7 @@ async function strikeOne(fault: FaultPlan, ctx: FaultContext): Promise<FaultReco
   let error: string | undefined;
   try {
     if (fault.kind === 'pg-kill') victim = await strikePostgres(fault, ctx);
-    else if (fault.kind === 'redis-kill') victim = await strikeRedis(fault);
+    else if (fault.kind === 'redis-kill') victim = await strikeRedis(fault, ctx);
     else if (fault.kind === 'app-kill') victim = await strikeInstance(fault, ctx);
     else victim = await restartNginx();
   } catch (e) {

@@ -12,7 +12,8 @@ export type FaultKind = 'pg-kill' | 'redis-kill' | 'app-kill' | 'lb-restart';
  * Who the fault strikes, resolved from the live platform at the moment it strikes:
  * - primary / replica: a PostgreSQL server by role (the replica chosen with `pick`);
  * - rewind-source / rewind-other: while pg_rewind runs, the server it reads from, or the third one;
- * - master / replica-node: a Redis master holding slots, or a replica (chosen with `pick`);
+ * - master / replica-node: a Redis master holding slots, or a replica (chosen with `pick`), once the
+ *   operation runs an activity that changes the topology (a migration, a meet);
  * - new-instance / drained-instance: the instance a scale-up starts, or the one a scale-down or drain stops;
  * - nginx: the load balancer.
  */
@@ -79,7 +80,8 @@ export function drawFaults(
   if (random.chance(pgChance)) faults.push(pgFault(random, operation, window));
   if (TOPOLOGY_OPS.includes(operation) && random.chance(p.redisKill)) {
     const target = random.chance(0.75) ? 'master' : 'replica-node';
-    faults.push({ kind: 'redis-kill', target, atMs: random.int(100, window), waitsForTarget: false, fromMs: 0, pick: random.next() });
+    // It waits for an activity that changes the topology (a migration, a meet), from a moment in the window on.
+    faults.push({ kind: 'redis-kill', target, atMs: window * 3, waitsForTarget: true, fromMs: random.int(0, window), pick: random.next() });
   }
   if (random.chance(p.appKill)) {
     const fault = appFault(random, operation, window);
