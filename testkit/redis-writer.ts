@@ -111,10 +111,7 @@ export class ListWriter {
   /** Every list holds exactly the values sent to it in order, with every acknowledged one present. */
   async verify(): Promise<{ keysChecked: number; problems: string[] }> {
     const { keysChecked, outOfOrder, missing } = await this.lostWrites();
-    const problems = [
-      ...outOfOrder,
-      ...missing.map((m) => `${m.key}: acknowledged values missing: ${m.values.slice(0, 5).join(',')}`),
-    ];
+    const problems = [...outOfOrder, ...missing.map((m) => `${m.key}: acknowledged values missing: ${m.values.slice(0, 5).join(',')}`)];
     return { keysChecked, problems: problems.slice(0, 20) };
   }
 

@@ -30,7 +30,10 @@ export interface LiveEnds {
   replaced: string[];
 }
 
-export async function liveEnds(pool: RedisNodePool, input: { source: NodeRef; target: NodeRef; otherMasters: NodeRef[] }): Promise<LiveEnds> {
+export async function liveEnds(
+  pool: RedisNodePool,
+  input: { source: NodeRef; target: NodeRef; otherMasters: NodeRef[] },
+): Promise<LiveEnds> {
   const view = await anyView(pool);
   const planned = [input.source, input.target, ...input.otherMasters];
   const source = heirOf(view, input.source, planned) ?? input.source;

@@ -34,11 +34,7 @@ type Victim = { victim: string; detail?: string; redisPort?: number; redisSlots?
 const pickFrom = <T>(items: T[], pick: number): T | undefined => items[Math.min(items.length - 1, Math.floor(pick * items.length))];
 
 /** Polls `find` from now until `untilMs` after the start; undefined when the target never showed. */
-async function waitFor<T>(
-  find: () => Promise<T | undefined> | T | undefined,
-  ctx: FaultContext,
-  untilMs: number,
-): Promise<T | undefined> {
+async function waitFor<T>(find: () => Promise<T | undefined> | T | undefined, ctx: FaultContext, untilMs: number): Promise<T | undefined> {
   for (;;) {
     const found = await find();
     if (found !== undefined) return found;
@@ -63,7 +59,8 @@ async function strikePostgres(fault: FaultPlan, ctx: FaultContext): Promise<Vict
 }
 
 /** The topology activities that change the cluster (a kill during the preflight only makes the operation refuse to start). */
-const CHANGING = /^(migrateRedisSlots|meetRedisNode|startRedisNode|replicateRedisNode|forgetRedisNode|repointRedisReplicas|stopAndDeleteRedisNode|closeRedisSlot|failoverRedisReplica)$/;
+const CHANGING =
+  /^(migrateRedisSlots|meetRedisNode|startRedisNode|replicateRedisNode|forgetRedisNode|repointRedisReplicas|stopAndDeleteRedisNode|closeRedisSlot|failoverRedisReplica)$/;
 
 async function strikeRedis(fault: FaultPlan, ctx: FaultContext): Promise<Victim> {
   if (fault.waitsForTarget) {
@@ -75,7 +72,8 @@ async function strikeRedis(fault: FaultPlan, ctx: FaultContext): Promise<Victim>
     if (!changing) return undefined;
   }
   const nodes = (await clusterView()).nodes.filter((n) => ports.redis.includes(n.port) && !n.failing);
-  const candidates = fault.target === 'master' ? nodes.filter((n) => n.role === 'master' && n.slots.length > 0) : nodes.filter((n) => n.role === 'replica');
+  const candidates =
+    fault.target === 'master' ? nodes.filter((n) => n.role === 'master' && n.slots.length > 0) : nodes.filter((n) => n.role === 'replica');
   const node = pickFrom(candidates, fault.pick);
   if (!node) return undefined;
   const pid = redisPid(node.port);
@@ -104,7 +102,10 @@ async function strikeInstance(fault: FaultPlan, ctx: FaultContext): Promise<Vict
   );
   if (!target) return undefined;
   await sigkill(target.pid);
-  return { victim: `${target.name} (pid ${target.pid}, port ${target.port})`, detail: fault.target === 'new-instance' ? 'during its health wait' : 'during its drain' };
+  return {
+    victim: `${target.name} (pid ${target.pid}, port ${target.port})`,
+    detail: fault.target === 'new-instance' ? 'during its health wait' : 'during its drain',
+  };
 }
 
 async function strikeOne(fault: FaultPlan, ctx: FaultContext): Promise<FaultRecord> {
@@ -123,7 +124,15 @@ async function strikeOne(fault: FaultPlan, ctx: FaultContext): Promise<FaultReco
   }
   const atMs = Date.now() - ctx.opStart;
   const { status, activities } = await workflowStatus(ctx.client, ctx.workflowId);
-  if (!victim) return { ...base, atMs, struck: false, detail: error ?? 'the target never appeared in time', workflowStatus: status, pendingActivities: activities };
+  if (!victim)
+    return {
+      ...base,
+      atMs,
+      struck: false,
+      detail: error ?? 'the target never appeared in time',
+      workflowStatus: status,
+      pendingActivities: activities,
+    };
   return { ...base, atMs, struck: true, ...victim, workflowStatus: status, pendingActivities: activities };
 }
 

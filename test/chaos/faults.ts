@@ -18,15 +18,7 @@ export type FaultKind = 'pg-kill' | 'redis-kill' | 'app-kill' | 'lb-restart';
  * - nginx: the load balancer.
  */
 export type FaultTarget =
-  | 'primary'
-  | 'replica'
-  | 'rewind-source'
-  | 'rewind-other'
-  | 'master'
-  | 'replica-node'
-  | 'new-instance'
-  | 'drained-instance'
-  | 'nginx';
+  'primary' | 'replica' | 'rewind-source' | 'rewind-other' | 'master' | 'replica-node' | 'new-instance' | 'drained-instance' | 'nginx';
 
 export interface FaultPlan {
   kind: FaultKind;
@@ -63,7 +55,8 @@ function pgFault(random: SeededRandom, operation: OperationName, window: number)
 }
 
 function appFault(random: SeededRandom, operation: OperationName, window: number): FaultPlan | undefined {
-  const target = operation === 'scaleUp' ? 'new-instance' : operation === 'scaleDown' || operation === 'drainInstance' ? 'drained-instance' : undefined;
+  const target =
+    operation === 'scaleUp' ? 'new-instance' : operation === 'scaleDown' || operation === 'drainInstance' ? 'drained-instance' : undefined;
   if (!target) return undefined;
   return { kind: 'app-kill', target, atMs: window * 3, waitsForTarget: true, fromMs: random.int(0, 1_500), pick: random.next() };
 }
@@ -88,7 +81,14 @@ export function drawFaults(
     if (fault) faults.push(fault);
   }
   if (random.chance(p.lbRestart)) {
-    faults.push({ kind: 'lb-restart', target: 'nginx', atMs: random.int(100, window), waitsForTarget: false, fromMs: 0, pick: random.next() });
+    faults.push({
+      kind: 'lb-restart',
+      target: 'nginx',
+      atMs: random.int(100, window),
+      waitsForTarget: false,
+      fromMs: 0,
+      pick: random.next(),
+    });
   }
   return faults;
 }

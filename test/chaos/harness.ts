@@ -158,7 +158,9 @@ async function runTrial(
   await probes.sampler.stop();
   const restore: TrialReport['restore'] = { actions: [], ms: 0 };
   // Only the harness starts a killed Redis node again; its slots' failover was the cluster's own.
-  restore.actions.push(...(await restartKilledRedisNodes(faults).catch((e: Error) => [`restarting killed Redis nodes failed: ${e.message}`])));
+  restore.actions.push(
+    ...(await restartKilledRedisNodes(faults).catch((e: Error) => [`restarting killed Redis nodes failed: ${e.message}`])),
+  );
   // A primary the trial killed is replaced by pgMonitor's failover: any healthy primary then counts as rolled back.
   if (faults.some((f) => f.kind === 'pg-kill' && f.struck && before.pgPrimary && f.victim?.startsWith(`${before.pgPrimary} `)))
     before.pgPrimaryKilled = true;

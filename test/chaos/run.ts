@@ -43,7 +43,12 @@ async function main(): Promise<void> {
   for (const seed of seeds) {
     const single = seeds.length === 1 ? argument('report') : undefined;
     const reportPath = path.resolve(single ?? path.join(outDir, `chaos-seed${seed}-${count}trials.json`));
-    const report = await runChaos({ seed, trials: planTrials({ seed, count, operations }), reportPath, redisKeys: wholeNumber('redis-keys', 10_000) });
+    const report = await runChaos({
+      seed,
+      trials: planTrials({ seed, count, operations }),
+      reportPath,
+      redisKeys: wholeNumber('redis-keys', 10_000),
+    });
     reports.push({ file: reportPath, report });
     const t = report.totals;
     const faults = Object.values(t.faults).reduce((n, row) => n + row.struck, 0);

@@ -13,7 +13,9 @@ export function trialLine(trial: TrialReport): string {
         : `${f.kind}:${f.target} missed (${f.detail})`,
     ),
   ].join(' ');
-  const lost = trial.redisLostAcrossFailover?.count ? `; ${trial.redisLostAcrossFailover.count} Redis writes lost across a crash failover` : '';
+  const lost = trial.redisLostAcrossFailover?.count
+    ? `; ${trial.redisLostAcrossFailover.count} Redis writes lost across a crash failover`
+    : '';
   return (
     `[chaos] trial ${trial.index} ${trial.operation}: ${outcome.status}${outcome.failure ? ` ${outcome.failure.type}` : ''} in ${trial.operationMs} ms; ${chaos || 'no chaos'}; ` +
     `${violations.length ? `VIOLATIONS: ${violations.join(' | ')}` : 'all invariants held'}${lost}; restore ${restore.error ? `FAILED: ${restore.error}` : restore.actions.join(', ') || 'nothing to do'} (${restore.ms} ms)`

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClusterObservation, ServerProbe } from '../../policy/postgres/pg-cluster';
 import { watchStep } from '../../policy/postgres/pg-monitor-watch';
-import { evaluateStandbyLoss, STANDBY_LOSS_MIN_MS, standbysNotStreaming, type StandbyLossState } from '../../policy/postgres/pg-standby-loss';
+import {
+  evaluateStandbyLoss,
+  STANDBY_LOSS_MIN_MS,
+  standbysNotStreaming,
+  type StandbyLossState,
+} from '../../policy/postgres/pg-standby-loss';
 
 const rule = { failedProbes: 3, detectionWindowMs: 2_000 };
 const primary: ServerProbe = { name: 'primary', host: '127.0.0.1', port: 5432, reachable: true, inRecovery: false };
@@ -14,7 +19,13 @@ const streaming = (name: 'replica1' | 'replica2', port = 5432): ServerProbe => (
   inRecovery: true,
   walReceiver: { status: 'streaming', senderPort: port, lastMessageAgeSeconds: 0 },
 });
-const down = (name: 'replica1' | 'replica2'): ServerProbe => ({ name, host: '127.0.0.1', port: 5434, reachable: false, error: 'ECONNREFUSED' });
+const down = (name: 'replica1' | 'replica2'): ServerProbe => ({
+  name,
+  host: '127.0.0.1',
+  port: 5434,
+  reachable: false,
+  error: 'ECONNREFUSED',
+});
 const observe = (atMs: number, ...standbys: ServerProbe[]): ClusterObservation => ({
   cluster: 'main',
   observedAtMs: atMs,
@@ -27,13 +38,24 @@ describe('standby loss (the monitor rejoins a standby that stopped streaming)', 
   const cases: Array<{ name: string; standbys: ServerProbe[]; expected: string[] }> = [
     { name: 'both streaming from the primary', standbys: [streaming('replica1'), streaming('replica2')], expected: [] },
     { name: 'a standby that does not answer', standbys: [streaming('replica1'), down('replica2')], expected: ['replica2'] },
-    { name: 'a standby streaming from another server', standbys: [streaming('replica1', 5434), streaming('replica2')], expected: ['replica1'] },
     {
-      name: 'a standby whose receiver is not streaming',
-      standbys: [{ ...streaming('replica1'), walReceiver: { status: 'waiting', senderPort: null, lastMessageAgeSeconds: null } }, streaming('replica2')],
+      name: 'a standby streaming from another server',
+      standbys: [streaming('replica1', 5434), streaming('replica2')],
       expected: ['replica1'],
     },
-    { name: 'a second writable server does not stream either', standbys: [{ ...streaming('replica1'), inRecovery: false }, streaming('replica2')], expected: ['replica1'] },
+    {
+      name: 'a standby whose receiver is not streaming',
+      standbys: [
+        { ...streaming('replica1'), walReceiver: { status: 'waiting', senderPort: null, lastMessageAgeSeconds: null } },
+        streaming('replica2'),
+      ],
+      expected: ['replica1'],
+    },
+    {
+      name: 'a second writable server does not stream either',
+      standbys: [{ ...streaming('replica1'), inRecovery: false }, streaming('replica2')],
+      expected: ['replica1'],
+    },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(standbysNotStreaming(observe(0, ...c.standbys), 'primary'), c.expected));
 

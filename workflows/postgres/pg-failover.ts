@@ -2,7 +2,8 @@
 // cluster's mutex (shared with pgSwitchover). Steps: confirm the failure again, fence the
 // old primary, choose the standby holding the most WAL (an operator approves when it lags
 // too much), then the plan of policy/postgres/pg-plan.ts: promote, re-point, publish, restore
-// synchronous replication, rejoin the old primary, publish again.
+// synchronous replication, rejoin the old primary, publish again. With the primary healthy it
+// rejoins the standbys that do not stream from it (pgMonitor starts it so for a lost standby).
 import { ApplicationFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { decideFailoverNeed, decidePromotion, type Promotion } from '../../policy/postgres/pg-failover-decision';
@@ -214,7 +215,10 @@ async function rejoinLostStandbys(
   }
   await probe.observePgCluster(cluster);
   timings.doneAtMs = Date.now();
-  report('done', `${primary} stays the primary of ${cluster}; rejoined ${lost.join(', ')}${record.rejoinError ? ` (not all: ${record.rejoinError})` : ''}`);
+  report(
+    'done',
+    `${primary} stays the primary of ${cluster}; rejoined ${lost.join(', ')}${record.rejoinError ? ` (not all: ${record.rejoinError})` : ''}`,
+  );
   return {
     cluster,
     outcome: 'rejoined-standbys',
