@@ -59,17 +59,17 @@ describe('chaos: operations survive worker, server, machine, database, cache, in
 
   it('keeps every invariant through eight trials that strike every fault', async () => {
     const trials = [
-      trial(0, 'scaleUp', [waitingFor('app-kill', 'new-instance', 300, 15_000)], { killAtMs: [1_200], respawnDelayMs: [800] }),
+      trial(0, 'scaleUp', [waitingFor('app-kill', 'new-instance', 300, 60_000)], { killAtMs: [1_200], respawnDelayMs: [800] }),
       // The switchover is short: the server crash comes early so the workflow is still running.
       trial(1, 'pgSwitchover', [at('pg-kill', 'replica', 600, 0.9)], { serverRestartAtMs: 300 }),
-      trial(2, 'redisReshard', [waitingFor('redis-kill', 'master', 3_000, 30_000)], { machineCrashAtMs: 1_500 }),
+      trial(2, 'redisReshard', [waitingFor('redis-kill', 'master', 3_000, 60_000)], { machineCrashAtMs: 1_500 }),
       // The case the long pass (seed 9090, trial 41) found, a worker killed during the old
       // primary's rejoin, now with the third server killed while pg_rewind runs.
       trial(3, 'pgFailover', [waitingFor('pg-kill', 'rewind-other', 0, 40_000)], { killAtMs: [2_850], respawnDelayMs: [2_758], pick: 0 }),
-      trial(4, 'scaleDown', [waitingFor('app-kill', 'drained-instance', 0, 15_000), at('lb-restart', 'nginx', 800)]),
-      trial(5, 'redisAddNode', [waitingFor('redis-kill', 'replica-node', 0, 15_000)]),
+      trial(4, 'scaleDown', [waitingFor('app-kill', 'drained-instance', 0, 40_000), at('lb-restart', 'nginx', 800)]),
+      trial(5, 'redisAddNode', [waitingFor('redis-kill', 'replica-node', 0, 40_000)]),
       trial(6, 'drainInstance', [at('pg-kill', 'primary', 500)], { killAtMs: [1_500], respawnDelayMs: [500] }),
-      trial(7, 'redisRebalance', [waitingFor('redis-kill', 'master', 1_000, 30_000)]),
+      trial(7, 'redisRebalance', [waitingFor('redis-kill', 'master', 1_000, 60_000)]),
     ];
     const report = await runChaos({
       seed: SEED,

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { writableNow, type PgName } from '../../testkit/pg-cluster';
 import { SERVICE } from '../../testkit/platform';
 import { ports } from '../../testkit/ports';
-import { clusterView } from '../../testkit/redis';
+import { clusterView, withNode } from '../../testkit/redis';
 import { readRoutes } from '../../testkit/upstream';
 import { expandRanges } from '../../policy/redis/redis-cluster-view';
 import { killPostgres, otherPgNames, redisPid, restartNginx, restartRedisNode, runningRewind, sigkill } from './fault-targets';
@@ -141,21 +141,36 @@ export async function strikeFaults(faults: FaultPlan[], ctx: FaultContext): Prom
   return Promise.all(faults.map((fault) => strikeOne(fault, ctx)));
 }
 
+/**
+ * A restarted master whose slots its replica took over turns itself into that replica's
+ * replica once gossip reaches it; this waits for that (bounded), and past the bound makes it
+ * the replica of the master that has none (what an operator would do).
+ */
+async function waitUntilReplica(port: number): Promise<string> {
+  const peer = ports.redis.find((p) => p !== port) as number;
+  for (let i = 0; i < 60; i++) {
+    const view = await clusterView(peer).catch(() => undefined);
+    const me = view?.nodes.find((n) => n.port === port);
+    if (me && !me.failing && (me.role === 'replica' || me.slots.length > 0)) return me.role;
+    await sleep(500);
+  }
+  const view = await clusterView(peer);
+  const orphaned = view.nodes.find((n) => n.role === 'master' && n.slots.length > 0 && !view.nodes.some((r) => r.masterId === n.id));
+  if (!orphaned) return 'an empty master, and no master lacks a replica';
+  await withNode(port, (r) => r.call('CLUSTER', 'REPLICATE', orphaned.id));
+  return `made the replica of ${orphaned.port} by the harness`;
+}
+
 /** After the operation: starts again the Redis nodes the trial killed, and waits until each is back in the cluster. */
 export async function restartKilledRedisNodes(records: FaultRecord[]): Promise<string[]> {
   const actions: string[] = [];
   for (const record of records.filter((r) => r.kind === 'redis-kill' && r.struck && r.redisPort !== undefined)) {
     const port = record.redisPort as number;
-    await restartRedisNode(port);
     const began = Date.now();
-    for (let i = 0; i < 120; i++) {
-      const peer = ports.redis.find((p) => p !== port) as number;
-      const me = (await clusterView(peer).catch(() => undefined))?.nodes.find((n) => n.port === port);
-      if (me && !me.failing) break;
-      await sleep(500);
-    }
-    record.recoveredBy = `harness: node ${port} started again (rejoined in ${Date.now() - began} ms)`;
-    actions.push(`restarted Redis node ${port}`);
+    await restartRedisNode(port);
+    const role = await waitUntilReplica(port);
+    record.recoveredBy = `harness: node ${port} started again, back as ${role} in ${Date.now() - began} ms`;
+    actions.push(`restarted Redis node ${port} (${role})`);
   }
   return actions;
 }

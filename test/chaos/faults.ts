@@ -58,7 +58,7 @@ function appFault(random: SeededRandom, operation: OperationName, window: number
   const target =
     operation === 'scaleUp' ? 'new-instance' : operation === 'scaleDown' || operation === 'drainInstance' ? 'drained-instance' : undefined;
   if (!target) return undefined;
-  return { kind: 'app-kill', target, atMs: window * 3, waitsForTarget: true, fromMs: random.int(0, 1_500), pick: random.next() };
+  return { kind: 'app-kill', target, atMs: window * 8, waitsForTarget: true, fromMs: random.int(0, 1_500), pick: random.next() };
 }
 
 /** The faults of one trial, drawn in a fixed order so that adding a kind later keeps a seed's earlier draws. */
@@ -74,7 +74,7 @@ export function drawFaults(
   if (TOPOLOGY_OPS.includes(operation) && random.chance(p.redisKill)) {
     const target = random.chance(0.75) ? 'master' : 'replica-node';
     // It waits for an activity that changes the topology (a migration, a meet), from a moment in the window on.
-    faults.push({ kind: 'redis-kill', target, atMs: window * 3, waitsForTarget: true, fromMs: random.int(0, window), pick: random.next() });
+    faults.push({ kind: 'redis-kill', target, atMs: window * 6, waitsForTarget: true, fromMs: random.int(0, window), pick: random.next() });
   }
   if (random.chance(p.appKill)) {
     const fault = appFault(random, operation, window);
