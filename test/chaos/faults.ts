@@ -3,7 +3,6 @@
 // Redis master or replica mid-operation, SIGKILL of the app instance a scaling operation is
 // starting (in its health wait) or draining, and a restart of the load balancer. Pure, so
 // the same seed always yields the same faults.
-import type { OperationName } from './plan';
 import type { Random as SeededRandom } from './prng';
 
 export type FaultKind = 'pg-kill' | 'redis-kill' | 'app-kill' | 'lb-restart';
@@ -31,9 +30,9 @@ export interface FaultPlan {
   pick: number;
 }
 
-const POSTGRES_OPS: readonly OperationName[] = ['pgFailover', 'pgSwitchover'];
-const SCALING_OPS: readonly OperationName[] = ['scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate'];
-const TOPOLOGY_OPS: readonly OperationName[] = ['redisReshard', 'redisAddNode', 'redisRemoveNode', 'redisRebalance'];
+const POSTGRES_OPS: readonly string[] = ['pgFailover', 'pgSwitchover'];
+const SCALING_OPS: readonly string[] = ['scaleUp', 'scaleDown', 'drainInstance', 'rollingUpdate'];
+const TOPOLOGY_OPS: readonly string[] = ['redisReshard', 'redisAddNode', 'redisRemoveNode', 'redisRebalance'];
 
 export interface FaultProbabilities {
   pgKill: number;
@@ -44,7 +43,7 @@ export interface FaultProbabilities {
 
 export const DEFAULT_FAULT_PROBABILITIES: FaultProbabilities = { pgKill: 0.35, redisKill: 0.4, appKill: 0.4, lbRestart: 0.15 };
 
-function pgFault(random: SeededRandom, operation: OperationName, window: number): FaultPlan {
+function pgFault(random: SeededRandom, operation: string, window: number): FaultPlan {
   // A failover rejoins the old primary with pg_rewind: half its PostgreSQL faults strike during the rewind.
   if (operation === 'pgFailover' && random.chance(0.5)) {
     const target = random.chance(0.5) ? 'rewind-source' : 'rewind-other';
@@ -54,7 +53,7 @@ function pgFault(random: SeededRandom, operation: OperationName, window: number)
   return { kind: 'pg-kill', target, atMs: random.int(100, window), waitsForTarget: false, fromMs: 0, pick: random.next() };
 }
 
-function appFault(random: SeededRandom, operation: OperationName, window: number): FaultPlan | undefined {
+function appFault(random: SeededRandom, operation: string, window: number): FaultPlan | undefined {
   const target =
     operation === 'scaleUp' ? 'new-instance' : operation === 'scaleDown' || operation === 'drainInstance' ? 'drained-instance' : undefined;
   if (!target) return undefined;
@@ -64,7 +63,7 @@ function appFault(random: SeededRandom, operation: OperationName, window: number
 /** The faults of one trial, drawn in a fixed order so that adding a kind later keeps a seed's earlier draws. */
 export function drawFaults(
   random: SeededRandom,
-  operation: OperationName,
+  operation: string,
   window: number,
   p: FaultProbabilities = DEFAULT_FAULT_PROBABILITIES,
 ): FaultPlan[] {
