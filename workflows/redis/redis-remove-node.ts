@@ -12,7 +12,7 @@ import {
   planRejected,
   preflightTopology,
   redisQuick,
-  requireHealthyCluster,
+  verifyAfterChange,
   trackProgress,
   underRedisMutex,
 } from './redis-common';
@@ -72,7 +72,7 @@ async function removeUnderMutex(input: RedisRemoveNodeInput): Promise<RedisRemov
   progress.step = 'stop';
   progress.detail = `stopping 127.0.0.1:${node.port} and deleting its state folder`;
   await redisQuick.stopAndDeleteRedisNode({ port: node.port });
-  await requireHealthyCluster(8 * 1024 * 1024, false);
+  await verifyAfterChange(progress, 8 * 1024 * 1024);
   progress.step = 'done';
   return { nodeId: node.id, port: node.port, slotsMoved, keysMoved, replicasRepointed };
 }
