@@ -47,6 +47,8 @@ export class ListWriter {
   /** Writes the master took but WAIT did not confirm in time: not counted as acknowledged. */
   unconfirmed = 0;
   private readonly acked: number[][];
+  /** When each acknowledged value was acknowledged (ms since the epoch), beside `acked`. */
+  private readonly ackedAt: number[][];
   private readonly next: number[];
   private running = false;
   private loops: Promise<void>[] = [];
@@ -61,6 +63,7 @@ export class ListWriter {
     private readonly options: ListWriterOptions = {},
   ) {
     this.acked = Array.from({ length: keyCount }, () => []);
+    this.ackedAt = Array.from({ length: keyCount }, () => []);
     this.next = new Array(keyCount).fill(0);
   }
 
@@ -88,6 +91,7 @@ export class ListWriter {
       if (confirm) await writeConfirmed(this.client, key, (p) => p.rpush(key, String(value)), confirm);
       else await this.client.rpush(key, String(value));
       this.acked[i].push(value);
+      this.ackedAt[i].push(Date.now());
       this.writes++;
       this.latencies.push(performance.now() - began);
     } catch (error) {
@@ -121,7 +125,19 @@ export class ListWriter {
 
   /** Every list holds exactly the values sent to it in order, with every acknowledged one present. */
   async verify(): Promise<{ keysChecked: number; problems: string[] }> {
-    const problems: string[] = [];
+    const { keysChecked, outOfOrder, missing } = await this.lostWrites();
+    const problems = [...outOfOrder, ...missing.map((m) => `${m.key}: acknowledged values missing: ${m.values.slice(0, 5).join(',')}`)];
+    return { keysChecked, problems: problems.slice(0, 20) };
+  }
+
+  /** Values out of order, and per key the acknowledged values missing with when each was acknowledged. */
+  async lostWrites(): Promise<{
+    keysChecked: number;
+    outOfOrder: string[];
+    missing: Array<{ key: string; values: number[]; ackedAtMs: number[] }>;
+  }> {
+    const outOfOrder: string[] = [];
+    const missing: Array<{ key: string; values: number[]; ackedAtMs: number[] }> = [];
     for (let start = 0; start < this.keyCount; start += 2000) {
       const lists = await Promise.all(
         Array.from({ length: Math.min(2000, this.keyCount - start) }, (_, j) => this.client.lrange(this.key(start + j), 0, -1)),
@@ -130,13 +146,27 @@ export class ListWriter {
         const i = start + j;
         const values = list.map(Number);
         for (let k = 1; k < values.length; k++)
-          if (values[k] <= values[k - 1]) problems.push(`${this.key(i)}: ${values[k]} after ${values[k - 1]}`);
+          if (values[k] <= values[k - 1]) outOfOrder.push(`${this.key(i)}: ${values[k]} after ${values[k - 1]}`);
         const present = new Set(values);
-        const missing = this.acked[i].filter((v) => !present.has(v));
-        if (missing.length > 0) problems.push(`${this.key(i)}: acknowledged values missing: ${missing.slice(0, 5).join(',')}`);
+        const lost = this.acked[i].map((v, k) => ({ v, at: this.ackedAt[i][k] })).filter(({ v }) => !present.has(v));
+        if (lost.length > 0) missing.push({ key: this.key(i), values: lost.map((l) => l.v), ackedAtMs: lost.map((l) => l.at) });
       });
     }
-    return { keysChecked: this.keyCount, problems: problems.slice(0, 20) };
+    return { keysChecked: this.keyCount, outOfOrder, missing };
+  }
+
+  /** Stops expecting these values on this key (writes a crash lost and a report already counted). */
+  forget(key: string, values: number[]): void {
+    const i = Number(key.slice(key.lastIndexOf(':') + 1));
+    const drop = new Set(values);
+    const keep = this.acked[i].map((v, k) => ({ v, at: this.ackedAt[i][k] })).filter(({ v }) => !drop.has(v));
+    this.acked[i] = keep.map((x) => x.v);
+    this.ackedAt[i] = keep.map((x) => x.at);
+  }
+
+  /** The slot of a key (asked of the cluster, so no slot function is copied here). */
+  async slotOf(key: string): Promise<number> {
+    return Number(await this.client.cluster('KEYSLOT', key));
   }
 
   /** How many acknowledged values each list is missing, in all (verify() says which). */

@@ -13,6 +13,7 @@ import type { NodeRef } from '../../policy/redis/redis-slot-plan';
 import type { RedisNodePool } from './redis-cluster-connections';
 import { pipelined } from './redis-migrate-commands';
 import type { SlotMoveCounters } from './redis-slot-careful';
+import { liveEnds } from './redis-live-masters';
 import { moveSlotGroup, type GroupContext } from './redis-slot-group';
 
 export interface MigrateSlotsInput {
@@ -61,7 +62,9 @@ export function createRedisMigrateActivities(pool: RedisNodePool) {
 
 async function migrateRedisSlots(pool: RedisNodePool, input: MigrateSlotsInput): Promise<MigrateSlotsResult> {
   const began = performance.now();
-  const { source, target, options } = input;
+  const { options } = input;
+  // The planned nodes, or the replicas that took over from them if they died (redis-live-masters.ts).
+  const { source, target, otherMasters } = await liveEnds(pool, input);
   const resumed = activityInfo().heartbeatDetails as MigrateProgress | undefined;
   const progress: MigrateProgress = resumed ?? { index: 0, slot: input.slots[0], keys: 0, bytes: 0, ioerrRecoveries: 0 };
   const counters: SlotMoveCounters = { keys: progress.keys, bytes: progress.bytes, ioerrRecoveries: progress.ioerrRecoveries };
@@ -80,7 +83,7 @@ async function migrateRedisSlots(pool: RedisNodePool, input: MigrateSlotsInput):
     options,
     clock,
     counters,
-    otherMasters: input.otherMasters,
+    otherMasters,
     batchKeys: sizes.batchKeys,
     avgKeyBytes: sizes.avgKeyBytes,
     onProgress: beat,

@@ -6,6 +6,7 @@
 import type { ClusterObservation } from './pg-cluster';
 import { writableServers } from './pg-cluster';
 import type { DetectionDecision, DetectionRule, DetectionState } from './pg-detection';
+import type { StandbyLossState } from './pg-standby-loss';
 
 export interface WatchSettings extends DetectionRule {
   probeIntervalMs: number;
@@ -22,15 +23,22 @@ export interface WatchRequest {
   state: DetectionState;
 }
 
-export type WatchCode = 'FailureConfirmed' | 'WatchTimeUp' | 'KeepWatching';
+/** StandbyLost: the primary is healthy but a standby stopped streaming from it (./pg-standby-loss.ts). */
+export type WatchCode = 'FailureConfirmed' | 'StandbyLost' | 'WatchTimeUp' | 'KeepWatching';
 
 export interface WatchStep {
   code: WatchCode;
   done: boolean;
 }
 
-export function watchStep(decision: Pick<DetectionDecision, 'verdict'>, elapsedMs: number, settings: WatchSettings): WatchStep {
+export function watchStep(
+  decision: Pick<DetectionDecision, 'verdict'>,
+  elapsedMs: number,
+  settings: WatchSettings,
+  lostStandbys: string[] = [],
+): WatchStep {
   if (decision.verdict === 'confirmed' && settings.returnOnConfirmed) return { code: 'FailureConfirmed', done: true };
+  if (decision.verdict === 'healthy' && lostStandbys.length > 0 && settings.returnOnConfirmed) return { code: 'StandbyLost', done: true };
   // Time up even while suspect: the state travels with the workflow, so the next watch counts on.
   if (elapsedMs >= settings.watchMs) return { code: 'WatchTimeUp', done: true };
   return { code: 'KeepWatching', done: false };
@@ -54,4 +62,8 @@ export interface WatchReport {
   verdict: DetectionDecision['verdict'];
   detection: DetectionDecision['code'];
   reason: string;
+  /** Standbys not streaming from the healthy primary, with when they were first seen so (pg-standby-loss.ts). */
+  standbyLoss?: StandbyLossState;
+  /** With code StandbyLost: the standbys to rejoin. */
+  lostStandbys?: string[];
 }

@@ -7,28 +7,29 @@ import Dockerode from 'dockerode';
 import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
 import { clusterHealth, Writer, WritableProber } from '../../testkit/pg-cluster';
 import { SERVICE } from '../../testkit/platform';
-import { ports } from '../../testkit/ports';
 import { clusterView } from '../../testkit/redis';
 import { ListWriter } from '../../testkit/redis-writer';
-import { stackSecrets, temporalClient, testWorkerConfig } from '../../testkit/stack';
-import {
-  countWithinBounds,
-  InstanceCountSampler,
-  instanceProcesses,
-  noOrphanOrDuplicate,
-  upstreamAliveAndReady,
-  type InstanceBounds,
-} from './invariants/instances';
-import { exactlyOnePrimary, neverTwoWritable, noAcknowledgedRowLost } from './invariants/postgres';
-import { noAcknowledgedRedisWriteLost, slotsCoveredNoneOpen } from './invariants/redis';
-import { rolledBack, type PlatformBefore } from './invariants/rolled-back';
-import { broken, eventually, type InvariantResult } from './invariants/types';
-import { completedOrFailedClearly, waitForClose } from './invariants/workflow-outcome';
-import { OPERATION_SPECS, type OperationSpec, type StartedOperation } from './operations';
+import { temporalClient, testWorkerConfig } from '../../testkit/stack';
+import { chaosWorkerEnv, endBackgroundWorkflows, stopBackground } from './background';
+import { restartKilledRedisNodes, strikeFaults } from './fault-strikes';
+import { InstanceCountSampler, instanceProcesses, type InstanceBounds } from './invariants/instances';
+import type { PlatformBefore } from './invariants/rolled-back';
+import { waitForClose } from './invariants/workflow-outcome';
+import { OPERATION_SPECS, type StartedOperation } from './operations';
 import type { TrialPlan } from './plan';
-import { totalsOf, writeReport, type ChaosReport, type KillRecord, type ServerRestartRecord, type TrialReport } from './report';
+import {
+  totalsOf,
+  writeReport,
+  type ChaosReport,
+  type FaultRecord,
+  type KillRecord,
+  type ServerRestartRecord,
+  type TrialReport,
+} from './report';
 import { restorePlatform } from './restore';
 import { strikeAsPlanned } from './strikes';
+import { checkInvariants, type TrialProbes } from './trial-checks';
+import { trialLine } from './trial-line';
 import { WorkerSupervisor } from './worker-supervisor';
 
 export interface ChaosOptions {
@@ -44,20 +45,6 @@ export interface ChaosOptions {
 }
 
 const PG_TABLE = 'chaos_writes';
-
-/** The worker's environment: the stack's secrets and ports (never in an input), tight instance bounds, a slow app start so kills land mid-health-wait. */
-function workerEnv(bounds: InstanceBounds): Record<string, string> {
-  return {
-    ...stackSecrets(),
-    PG_PRIMARY_PORT: String(ports.pgPrimary),
-    PG_REPLICA1_PORT: String(ports.pgReplica1),
-    PG_REPLICA2_PORT: String(ports.pgReplica2),
-    REDIS_BASE_PORT: String(ports.redis[0]),
-    MIN_INSTANCES: String(bounds.min),
-    MAX_INSTANCES: String(bounds.max),
-    APP_STARTUP_DELAY_MS: '2000',
-  };
-}
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -77,9 +64,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const save = () => options.reportPath && writeReport(options.reportPath, report);
   const { client, connection } = await temporalClient();
-  const worker = new WorkerSupervisor(taskQueue, workerEnv(bounds));
+  const worker = new WorkerSupervisor(taskQueue, chaosWorkerEnv(bounds));
   const redisWriter = new ListWriter(options.redisKeys ?? 10_000, 2);
   try {
+    // The worker starts pgMonitor and healthRouter on its own task queue, so earlier ones end first.
+    await endBackgroundWorkflows(client, `chaos run ${taskQueue} starts its own`);
     await worker.ensureRunning();
     log(
       `[chaos] seed ${options.seed}, ${options.trials.length} trials, ${orchestrator} driver, task queue ${taskQueue}; restoring the platform first`,
@@ -101,49 +90,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     report.finishedAt = new Date().toISOString();
     save();
     await redisWriter.cleanup().catch(() => redisWriter.close());
+    await stopBackground(client).catch((e: Error) => log(`[chaos] could not stop the background workflows: ${e.message}`));
     await worker.stop();
     await connection.close();
   }
   return { ...report, totals: totalsOf(report.trials) };
-}
-
-interface TrialProbes {
-  pgWriter: Writer;
-  prober: WritableProber;
-  sampler: InstanceCountSampler;
-  redisWriter: ListWriter;
-}
-
-/** Every invariant, read from the platform itself once the operation closed. */
-async function checkInvariants(
-  spec: OperationSpec,
-  outcome: TrialReport['outcome'],
-  probes: TrialProbes,
-  before: PlatformBefore,
-  bounds: InstanceBounds,
-): Promise<InvariantResult[]> {
-  const invariants: InvariantResult[] = [];
-  invariants.push(completedOrFailedClearly({ ...outcome, unreachablePolls: 0 }));
-  invariants.push(probes.sampler.result(bounds, spec.duringUpdate));
-  invariants.push(await eventually(() => noOrphanOrDuplicate(SERVICE), 20_000));
-  invariants.push(countWithinBounds(new Set((await instanceProcesses(SERVICE)).map((p) => p.name)).size, bounds, false));
-  invariants.push(await eventually(() => upstreamAliveAndReady(SERVICE), 30_000));
-  invariants.push(neverTwoWritable(probes.prober));
-  const pg = await exactlyOnePrimary(90_000);
-  invariants.push(pg.result);
-  invariants.push(
-    await noAcknowledgedRowLost(probes.pgWriter, pg.primary).catch((e: Error) =>
-      broken('no acknowledged PostgreSQL write lost', e.message),
-    ),
-  );
-  invariants.push(
-    await slotsCoveredNoneOpen(ports.redis[0], 30_000).catch((e: Error) => broken('all 16384 slots covered, none open', e.message)),
-  );
-  invariants.push(
-    await noAcknowledgedRedisWriteLost(probes.redisWriter).catch((e: Error) => broken('no acknowledged Redis write lost', e.message)),
-  );
-  if (outcome.status === 'FAILED') invariants.push(await rolledBack(spec.domain, before));
-  return invariants;
 }
 
 async function runTrial(
@@ -175,6 +126,7 @@ async function runTrial(
   probes.prober.start(250);
   probes.sampler.start();
   let strikes: { kills: KillRecord[]; serverRestarts: ServerRestartRecord[] } = { kills: [], serverRestarts: [] };
+  let faults: FaultRecord[] = [];
   let started: StartedOperation | undefined;
   let opStart = Date.now();
   let outcome: TrialReport['outcome'] = { status: 'NOT STARTED' };
@@ -186,10 +138,14 @@ async function runTrial(
     before.pgPrimary = pgNow.healthy ? pgNow.primary : undefined;
     await client.workflow.start(started.workflowType, { taskQueue, workflowId: started.workflowId, args: [started.input] });
     opStart = Date.now();
+    let closedYet = false;
+    const context = { client, workflowId: started.workflowId, opStart, instancesBefore: before.instances, input: started.input };
+    const faultsStruck = strikeFaults(plan.faults ?? [], { ...context, closed: () => closedYet });
     strikes = await strikeAsPlanned(client, worker, plan, started.workflowId, opStart);
     await worker.ensureRunning();
-    const closed = await waitForClose(client, started.workflowId, timeoutMs);
+    const closed = await waitForClose(client, started.workflowId, timeoutMs).finally(() => (closedYet = true));
     outcome = { status: closed.status, failure: closed.failure, result: closed.result };
+    faults = await faultsStruck;
   } catch (error) {
     outcome = { status: 'HARNESS ERROR', failure: { type: 'HarnessError', message: (error as Error).message } };
   }
@@ -200,19 +156,26 @@ async function runTrial(
   await probes.pgWriter.stop();
   await probes.prober.stop();
   await probes.sampler.stop();
-  const invariants = await checkInvariants(spec, outcome, probes, before, bounds);
+  const restore: TrialReport['restore'] = { actions: [], ms: 0 };
+  // Only the harness starts a killed Redis node again; its slots' failover was the cluster's own.
+  restore.actions.push(
+    ...(await restartKilledRedisNodes(faults).catch((e: Error) => [`restarting killed Redis nodes failed: ${e.message}`])),
+  );
+  // A primary the trial killed is replaced by pgMonitor's failover: any healthy primary then counts as rolled back.
+  if (faults.some((f) => f.kind === 'pg-kill' && f.struck && before.pgPrimary && f.victim?.startsWith(`${before.pgPrimary} `)))
+    before.pgPrimaryKilled = true;
+  const checks = await checkInvariants(client, spec, outcome, probes, before, bounds, { records: faults, opStart });
 
   const restoreStart = Date.now();
-  const restore: TrialReport['restore'] = { actions: [], ms: 0 };
   try {
     await worker.ensureRunning();
-    restore.actions = await restorePlatform(client, taskQueue);
+    restore.actions.push(...(await restorePlatform(client, taskQueue)));
   } catch (error) {
     restore.error = (error as Error).message;
   }
   restore.ms = Date.now() - restoreStart;
 
-  const violations = invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.detail}`);
+  const violations = checks.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.detail}`);
   const trial: TrialReport = {
     index: plan.index,
     operation: plan.operation,
@@ -221,21 +184,17 @@ async function runTrial(
     setup: started?.setup,
     kills,
     serverRestarts,
+    faults,
+    redisLostAcrossFailover: checks.redisLostAcrossFailover,
+    background: checks.background,
     outcome,
-    invariants,
+    invariants: checks.invariants,
     violations,
     restore,
     workerUnexpectedExits: worker.unexpectedExits.splice(0),
     operationMs,
     trialMs: Date.now() - trialStart,
   };
-  const chaos = [
-    ...kills.map((k) => `kill@${k.atMs}ms(${k.workflowStatus}${k.pendingActivities.length ? ` in ${k.pendingActivities.join('+')}` : ''})`),
-    ...serverRestarts.map((r) => `${r.kind}@${r.atMs}ms(${r.workflowStatus}, down ${r.downMs}ms)`),
-  ].join(' ');
-  log(
-    `[chaos] trial ${plan.index} ${plan.operation}: ${outcome.status}${outcome.failure ? ` ${outcome.failure.type}` : ''} in ${operationMs} ms; ${chaos || 'no chaos'}; ` +
-      `${violations.length ? `VIOLATIONS: ${violations.join(' | ')}` : 'all invariants held'}; restore ${restore.error ? `FAILED: ${restore.error}` : restore.actions.join(', ') || 'nothing to do'} (${restore.ms} ms)`,
-  );
+  log(trialLine(trial));
   return trial;
 }

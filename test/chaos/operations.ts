@@ -50,7 +50,7 @@ function fixedScalingStep(workflowType: string, input: Record<string, unknown>):
 }
 
 export const OPERATION_SPECS: Record<OperationName, OperationSpec> = {
-  scaleUp: fixedScalingStep('scaleUp', { service: SERVICE, count: 1, cooldownSeconds: 0, healthTimeoutSeconds: 60 }),
+  scaleUp: fixedScalingStep('scaleUp', { service: SERVICE, count: 1, cooldownSeconds: 0, healthTimeoutSeconds: 20 }),
   scaleDown: fixedScalingStep('scaleDown', { service: SERVICE, count: 1, cooldownSeconds: 0, drainTimeoutSeconds: 10 }),
   drainInstance: {
     domain: 'scaling',
@@ -70,7 +70,7 @@ export const OPERATION_SPECS: Record<OperationName, OperationSpec> = {
     prepare: async ({ trialIndex }) => ({
       workflowType: 'rollingUpdate',
       workflowId: SCALE_MUTEX,
-      input: { service: SERVICE, version: `chaos-${trialIndex}`, drainTimeoutSeconds: 10, healthTimeoutSeconds: 60 },
+      input: { service: SERVICE, version: `chaos-${trialIndex}`, drainTimeoutSeconds: 10, healthTimeoutSeconds: 20 },
     }),
   },
   pgFailover: {

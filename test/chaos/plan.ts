@@ -1,6 +1,7 @@
 // The trial plan: which operation each trial runs and when the chaos strikes, drawn from
 // the seed before anything runs. Pure, so the same seed always yields the same plan.
 import { OPERATION_TYPES } from '../../read-models/visibility';
+import { drawFaults, type FaultPlan, type FaultProbabilities } from './faults';
 import { seededRandom } from './prng';
 
 /** The operation types the harness has no chaos spec for (OPERATION_SPECS in operations.ts). */
@@ -25,6 +26,8 @@ export interface TrialPlan {
   machineCrashAtMs?: number;
   /** A number in [0, 1) that picks among live candidates (the switchover target, the reshard target, the drained instance). */
   pick: number;
+  /** Platform faults: PostgreSQL, Redis and app-instance SIGKILLs, load-balancer restarts (faults.ts). */
+  faults: FaultPlan[];
 }
 
 /**
@@ -55,6 +58,7 @@ export interface PlanOptions {
   secondKillProbability?: number;
   serverRestartProbability?: number;
   machineCrashProbability?: number;
+  faultProbabilities?: FaultProbabilities;
 }
 
 export function planTrials(options: PlanOptions): TrialPlan[] {
@@ -74,7 +78,9 @@ export function planTrials(options: PlanOptions): TrialPlan[] {
     const pick = random.next();
     // Drawn after the others, so a seed's earlier plans keep their kills, restarts and picks.
     const machineCrashAtMs = random.chance(machineP) ? random.int(100, window) : undefined;
-    trials.push({ index, operation, killAtMs, respawnDelayMs, serverRestartAtMs, machineCrashAtMs, pick });
+    // Drawn last, for the same reason.
+    const faults = drawFaults(random, operation, window, options.faultProbabilities);
+    trials.push({ index, operation, killAtMs, respawnDelayMs, serverRestartAtMs, machineCrashAtMs, pick, faults });
   }
   return trials;
 }

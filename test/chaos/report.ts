@@ -3,6 +3,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { InvariantResult } from './invariants/types';
+import type { FaultKind, FaultTarget } from './faults';
 import type { OperationName } from './plan';
 
 export interface KillRecord {
@@ -31,6 +32,29 @@ export interface ServerRestartRecord {
   workerKilled?: boolean;
 }
 
+/** A platform fault (faults.ts) as it happened. */
+export interface FaultRecord {
+  kind: FaultKind;
+  target: FaultTarget;
+  plannedAtMs: number;
+  /** When it struck (or gave up), in ms after the workflow's start. */
+  atMs: number;
+  /** The fault waited for its target to appear (pg_rewind, a new or drained instance) until plannedAtMs. */
+  waitedForTarget: boolean;
+  struck: boolean;
+  victim?: string;
+  detail?: string;
+  workflowStatus: string;
+  pendingActivities: string[];
+  /** A killed Redis node: its port, and the slots it served as a master (a crash failover may lose their last writes). */
+  redisPort?: number;
+  redisSlots?: number[];
+  /** A load-balancer restart: from the SIGKILL to nginx listening again. */
+  downMs?: number;
+  /** What brought the victim back, when the harness had to. */
+  recoveredBy?: string;
+}
+
 export interface TrialReport {
   index: number;
   operation: OperationName;
@@ -39,6 +63,11 @@ export interface TrialReport {
   setup?: string;
   kills: KillRecord[];
   serverRestarts: ServerRestartRecord[];
+  faults: FaultRecord[];
+  /** Acknowledged Redis writes lost across a master's crash failover (asynchronous replication): reported, allowed. */
+  redisLostAcrossFailover?: { count: number; examples: string[] };
+  /** The long-running workflows (pgMonitor, healthRouter) and the autoscale Schedule after the trial. */
+  background?: Record<string, string>;
   outcome: { status: string; failure?: { type: string; message: string }; result?: unknown };
   invariants: InvariantResult[];
   violations: string[];
@@ -62,6 +91,9 @@ export interface ChaosReport {
     serverRestarts: number;
     serverRestartsWhileRunning: number;
     violations: number;
+    /** Per fault kind and target: planned, struck, struck while the workflow ran. */
+    faults: Record<string, { planned: number; struck: number; whileRunning: number }>;
+    redisWritesLostAcrossFailover: number;
     outcomes: Record<string, number>;
     byOperation: Record<string, number>;
     meanTrialMs: number;
@@ -81,11 +113,24 @@ export function totalsOf(trials: TrialReport[]): ChaosReport['totals'] {
     serverRestarts: count((t) => t.serverRestarts.length),
     serverRestartsWhileRunning: count((t) => t.serverRestarts.filter((r) => r.workflowStatus === 'RUNNING').length),
     violations: count((t) => t.violations.length),
+    faults: faultTotals(trials),
+    redisWritesLostAcrossFailover: count((t) => t.redisLostAcrossFailover?.count ?? 0),
     outcomes: tally((t) => (t.outcome.failure ? `${t.outcome.status} ${t.outcome.failure.type}` : t.outcome.status)),
     byOperation: tally((t) => t.operation),
     meanTrialMs: trials.length ? Math.round(count((t) => t.trialMs) / trials.length) : 0,
     maxTrialMs: trials.reduce((m, t) => Math.max(m, t.trialMs), 0),
   };
+}
+
+function faultTotals(trials: TrialReport[]): ChaosReport['totals']['faults'] {
+  const totals: ChaosReport['totals']['faults'] = {};
+  for (const f of trials.flatMap((t) => t.faults ?? [])) {
+    const row = (totals[`${f.kind} ${f.target}`] ??= { planned: 0, struck: 0, whileRunning: 0 });
+    row.planned += 1;
+    if (f.struck) row.struck += 1;
+    if (f.struck && f.workflowStatus === 'RUNNING') row.whileRunning += 1;
+  }
+  return totals;
 }
 
 export function writeReport(file: string, report: ChaosReport): void {

@@ -86,9 +86,20 @@ export async function restoreRedis(client: Client, taskQueue: string): Promise<s
   return actions;
 }
 
+/** A failover or rejoin pgMonitor started (after a kill) is left to finish; only one still running after `timeoutMs` is ended. */
+async function waitForClosed(client: Client, workflowId: string, timeoutMs: number): Promise<string | undefined> {
+  const handle = client.workflow.getHandle(workflowId);
+  const began = Date.now();
+  const running = async () => (await handle.describe().catch(() => undefined))?.status.name === 'RUNNING';
+  if (!(await running())) return undefined;
+  while (Date.now() - began < timeoutMs && (await running())) await new Promise((r) => setTimeout(r, 1_000));
+  if (!(await running())) return `waited ${Date.now() - began} ms for a running ${workflowId} to finish`;
+  return closeIfRunning(client, workflowId);
+}
+
 export async function restorePostgres(client: Client): Promise<string[]> {
   const actions: string[] = [];
-  const closed = await closeIfRunning(client, 'pg-failover/main');
+  const closed = await waitForClosed(client, 'pg-failover/main', 120_000);
   if (closed) actions.push(closed);
   const { result } = await exactlyOnePrimary(120_000);
   if (!result.ok) throw new Error(`the PostgreSQL cluster is not healthy after 120 s: ${result.detail}`);

@@ -9,7 +9,7 @@ import { crashTemporalServer } from './temporal-server';
 import type { WorkerSupervisor } from './worker-supervisor';
 
 /** The workflow's status and the activities it is running at this moment: where the chaos struck. */
-async function workflowStatus(client: Client, workflowId: string): Promise<{ status: string; activities: string[] }> {
+export async function workflowStatus(client: Client, workflowId: string): Promise<{ status: string; activities: string[] }> {
   return client.workflow
     .getHandle(workflowId)
     .describe()

@@ -121,11 +121,11 @@ describe('where configured hosts go', () => {
     assert.deepEqual(config.postgres.hosts, { primary: '127.0.1.1', replica1: '127.0.1.2', replica2: '127.0.1.3' });
     assert.deepEqual(
       config.redisClusterNodes.map((n) => `${n.host}:${n.port}`),
-      ['127.0.2.1:7000', '127.0.2.2:7001', '127.0.2.3:7002', '127.0.2.4:7003', '127.0.2.5:7004', '127.0.2.6:7005'],
+      ['127.0.2.1:7000', '127.0.2.2:7000', '127.0.2.3:7000', '127.0.2.4:7000', '127.0.2.5:7000', '127.0.2.6:7000'],
     );
     const env = instanceEnvironment({ service: 'jarvis-app', name: 'jarvis-app-4', port: 3104, version: 'v1' }, launchSettings(config));
     assert.equal(env.HOST, '127.0.3.4');
-    assert.equal(env.REDIS_CLUSTER_NODES.split(',')[5], '127.0.2.6:7005');
+    assert.equal(env.REDIS_CLUSTER_NODES.split(',')[5], '127.0.2.6:7000');
     assert.equal(
       instanceHost(launchSettings(config), 'jarvis-app', 'jarvis-app-{{.Task.Slot}}', '{{.Task.Slot}}'),
       '127.0.3.{{.Task.Slot}}',

@@ -2,24 +2,27 @@
 // cluster's mutex (shared with pgSwitchover). Steps: confirm the failure again, fence the
 // old primary, choose the standby holding the most WAL (an operator approves when it lags
 // too much), then the plan of policy/postgres/pg-plan.ts: promote, re-point, publish, restore
-// synchronous replication, rejoin the old primary, publish again.
-import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+// synchronous replication, rejoin the old primary, publish again. With the primary healthy it
+// rejoins the standbys that do not stream from it (pgMonitor starts it so for a lost standby).
+import { ApplicationFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { decideFailoverNeed, decidePromotion, type Promotion } from '../../policy/postgres/pg-failover-decision';
 import { parsePgFailoverInput, type PgFailoverInput } from '../../policy/postgres/pg-input';
 import { resolvePlan } from '../../policy/postgres/pg-plan';
+import { standbysNotStreaming } from '../../policy/postgres/pg-standby-loss';
 import { pgFailoverMutexId } from '../../contracts/postgres';
 import { approveFailoverSignal } from '../../contracts/postgres';
 import { surfaceApplicationFailure } from '../common/failures';
 import { underMutex } from '../common/mutex';
-import { applyStep, control, describeTransition, planModel, probe, type StepRecord, type StepTimings } from './pg-steps';
+import { applyStep, control, describeTransition, planModel, probe, rejoin, type StepRecord, type StepTimings } from './pg-steps';
 import { trackProgress } from '../common/progress';
 import type { Report } from '../scaling/instance-steps';
 import { validInput } from '../common/validation';
 
 export interface PgFailoverResult extends StepRecord {
   cluster: string;
-  outcome: 'failed-over' | 'failed-over-rejoin-pending' | 'not-needed';
+  /** rejoined-standbys: the primary was healthy and the standbys that did not stream from it were rejoined. */
+  outcome: 'failed-over' | 'failed-over-rejoin-pending' | 'not-needed' | 'rejoined-standbys';
   reason: string;
   oldPrimary?: string;
   newPrimary?: string;
@@ -53,6 +56,13 @@ async function failoverUnderMutex(input: PgFailoverInput): Promise<PgFailoverRes
     });
   }
   const oldPrimary = need.oldPrimary;
+  // A healthy primary with a standby that does not stream from it (the monitor's StandbyLost,
+  // or a standby crashed during an operation): rejoin that standby. Histories from before
+  // this step replay the plain "not needed" answer.
+  const lost = need.action === 'none' ? standbysNotStreaming(observed, need.oldPrimary) : [];
+  if (need.action === 'none' && lost.length > 0 && patched('pg-failover-rejoins-lost-standbys')) {
+    return rejoinLostStandbys(input.cluster, need.oldPrimary, lost, { record, timings, report, done, steps: progress.done });
+  }
   if (need.action === 'none') {
     report('done', `${oldPrimary} answers and accepts writes: no failover needed (use pgSwitchover for a planned change)`);
     return {
@@ -182,6 +192,43 @@ async function applyPromotion(
     candidate.approvedBy = approvedBy;
   }
   return { newPrimary: choice.name, candidate };
+}
+
+/** Rejoins each standby that does not stream from the healthy primary; one that cannot rejoin now is left for the next run. */
+async function rejoinLostStandbys(
+  cluster: string,
+  primary: string,
+  lost: string[],
+  run: { record: StepRecord; timings: StepTimings; report: Report; done: (step: string) => void; steps: string[] },
+): Promise<PgFailoverResult> {
+  const { record, timings, report, done } = run;
+  for (const name of lost) {
+    report('rejoin', `${primary} is healthy; rejoining standby ${name}, which does not stream from it`);
+    try {
+      record.rejoin = await rejoin.rejoinPgServer({ name, to: primary });
+      timings.rejoinedAtMs = Date.now();
+      done(`rejoin ${name} to ${primary}: ${record.rejoin.method}`);
+    } catch (error) {
+      record.rejoinError = `${name}: ${surfaceMessage(error)}`;
+      done(`rejoin ${name} to ${primary} failed: ${record.rejoinError}`);
+    }
+  }
+  await probe.observePgCluster(cluster);
+  timings.doneAtMs = Date.now();
+  report(
+    'done',
+    `${primary} stays the primary of ${cluster}; rejoined ${lost.join(', ')}${record.rejoinError ? ` (not all: ${record.rejoinError})` : ''}`,
+  );
+  return {
+    cluster,
+    outcome: 'rejoined-standbys',
+    reason: `${primary} is healthy; standby ${lost.join(', ')} did not stream from it`,
+    oldPrimary: primary,
+    newPrimary: primary,
+    ...record,
+    steps: [...run.steps],
+    timings,
+  };
 }
 
 function surfaceMessage(error: unknown): string {

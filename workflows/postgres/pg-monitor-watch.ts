@@ -1,7 +1,8 @@
 // The long-running monitor pg-monitor/<cluster>. Its probing loop is one heartbeating
 // activity (watchPgCluster), so an idle cluster costs one activity per watch (5 min by
 // default) and one execution per run, not one execution per probe. On a failure the
-// detection rule confirmed it starts pgFailover and waits for it; when the watch's time is
+// detection rule confirmed, or on a standby that stopped streaming (pg-standby-loss.ts), it
+// starts pgFailover and waits for it; when the watch's time is
 // up it continues as new, carrying the detection state and its totals as plain JSON.
 import {
   ChildWorkflowFailure,
@@ -65,7 +66,8 @@ export async function watchCluster(input: PgMonitorInput, watchInput: PgMonitorW
       lastReason: report.reason,
     });
     setCurrentDetails(`**pgMonitor** ${input.cluster}, run ${totals.runs}: ${report.reason} (${totals.rounds} probe rounds)`);
-    if (report.code !== 'FailureConfirmed') break;
+    // A lost standby goes to pgFailover too: it finds the primary healthy and rejoins the standby under the mutex.
+    if (report.code !== 'FailureConfirmed' && report.code !== 'StandbyLost') break;
     await failOver(input.cluster, report.reason, totals);
     // Count afresh after a failover: the next failure is a new one.
     detection = { ...initialDetectionState(), maxConsecutiveFailures: detection.maxConsecutiveFailures };

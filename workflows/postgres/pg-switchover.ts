@@ -3,13 +3,13 @@
 // stops the primary cleanly, waits until the target has replayed its shutdown checkpoint,
 // promotes it, re-points the other replica, publishes, restores sync, and rejoins the old
 // primary as a replica.
-import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, patched, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { checkSwitchoverTarget, parsePgSwitchoverInput, type PgSwitchoverInput } from '../../policy/postgres/pg-input';
-import { resolvePlan } from '../../policy/postgres/pg-plan';
+import { resolvePlan, type Transition } from '../../policy/postgres/pg-plan';
 import { pgFailoverMutexId } from '../../contracts/postgres';
 import { underMutex } from '../common/mutex';
-import { applyStep, control, describeTransition, planModel, probe, type StepRecord, type StepTimings } from './pg-steps';
+import { applyStep, control, describeTransition, planModel, probe, rejoin, type StepRecord, type StepTimings } from './pg-steps';
 import { trackProgress } from '../common/progress';
 import { validInput } from '../common/validation';
 
@@ -59,7 +59,10 @@ async function switchoverUnderMutex(input: PgSwitchoverInput): Promise<PgSwitcho
         // Stopped but nothing promoted: the old primary takes over again, so the switchover changes nothing.
         await CancellationScope.nonCancellable(() => control.unfencePgServer(oldPrimary));
       }
-      throw error;
+      // Once the target is promoted there is no going back: a server that died since the check
+      // (found by the chaos harness, a replica SIGKILLed mid-switchover) must not stop the
+      // publication, or the cluster is left with an unpublished primary and the old one stopped.
+      if (!promoted || !(await carryOnAfterPromotion(t, record, error))) throw error;
     }
     if (t.kind === 'promote') promoted = true;
     progress.done.push(describeTransition(t));
@@ -69,4 +72,24 @@ async function switchoverUnderMutex(input: PgSwitchoverInput): Promise<PgSwitcho
   timings.doneAtMs = Date.now();
   report('done', `${input.target} is the primary of ${input.cluster}; ${oldPrimary} rejoined as a replica`);
   return { cluster: input.cluster, oldPrimary, newPrimary: input.target, ...record, steps: [...progress.done], timings };
+}
+
+/**
+ * After the promotion, a re-point that fails (the server died) becomes a rejoin, and a rejoin
+ * that cannot finish is left for pgMonitor's standby-loss rejoin: the switchover carries on
+ * to publish. True when it carries on. Histories from before this rule replay the failure.
+ */
+async function carryOnAfterPromotion(t: Transition, record: StepRecord, error: unknown): Promise<boolean> {
+  if ((t.kind !== 'repoint' && t.kind !== 'rejoin') || !patched('pg-switchover-carries-on-after-promotion')) return false;
+  if (t.kind === 'repoint') {
+    try {
+      record.rejoin = await rejoin.rejoinPgServer({ name: t.node, to: t.to });
+      return true;
+    } catch (rejoinError) {
+      error = rejoinError;
+    }
+  }
+  const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause : error) : undefined;
+  record.rejoinError = `${t.node}: ${cause?.message ?? String(error)}`;
+  return true;
 }

@@ -3,7 +3,7 @@
 import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisRebalanceInput, type RedisRebalanceInput } from '../../policy/redis/redis-input';
 import { planRebalance, type RebalanceEntry } from '../../policy/redis/redis-slot-plan';
-import { validInput, planRejected, preflightTopology, requireHealthyCluster, trackProgress, underRedisMutex } from './redis-common';
+import { validInput, planRejected, preflightTopology, trackProgress, underRedisMutex, verifyAfterChange } from './redis-common';
 import { newMigrationState, runMigration } from './redis-migration';
 
 export interface RedisRebalanceResult {
@@ -55,8 +55,7 @@ async function rebalanceUnderMutex(input: RedisRebalanceInput): Promise<RedisReb
   );
   progress.step = 'migrate';
   await runMigration(state, migrationOptionsOf(input), progress, { isPaused: () => progress.paused, shouldStop: () => false });
-  progress.step = 'verify';
-  await requireHealthyCluster(8 * 1024 * 1024, false);
+  await verifyAfterChange(progress, 8 * 1024 * 1024);
   progress.step = 'done';
   return { ...result, slotsMoved: state.slotsDone, keysMoved: state.keys };
 }

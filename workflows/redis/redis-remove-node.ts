@@ -12,7 +12,7 @@ import {
   planRejected,
   preflightTopology,
   redisQuick,
-  requireHealthyCluster,
+  verifyAfterChange,
   trackProgress,
   underRedisMutex,
 } from './redis-common';
@@ -74,7 +74,7 @@ async function removeUnderMutex(input: RedisRemoveNodeInput): Promise<RedisRemov
   progress.step = 'stop';
   progress.detail = `stopping ${where} and deleting its state folder`;
   await redisQuick.stopAndDeleteRedisNode({ host: node.host, port: node.port });
-  await requireHealthyCluster(8 * 1024 * 1024, false);
+  await verifyAfterChange(progress, 8 * 1024 * 1024);
   progress.step = 'done';
   return { nodeId: node.id, address: where, port: node.port, slotsMoved, keysMoved, replicasRepointed };
 }

@@ -5,7 +5,15 @@ import { continueAsNew } from '@temporalio/workflow';
 import { masters } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisReshardInput, type RedisReshardInput } from '../../policy/redis/redis-input';
 import { planMoveCount, planMoveRanges } from '../../policy/redis/redis-slot-plan';
-import { validInput, planRejected, redisQuick, requireHealthyCluster, trackProgress, underRedisMutex } from './redis-common';
+import {
+  validInput,
+  planRejected,
+  redisQuick,
+  requireHealthyCluster,
+  trackProgress,
+  underRedisMutex,
+  verifyAfterChange,
+} from './redis-common';
 import { historyIsLong, newMigrationState, runMigration, type MigrationState } from './redis-migration';
 import type { BigKey } from '../../contracts/redis';
 import type { PhaseMs } from '../../policy/redis/redis-migrate-phases';
@@ -83,8 +91,7 @@ async function reshardUnderMutex(rawInput: unknown, input: RedisReshardInput, ca
     });
   }
 
-  progress.step = 'verify';
-  await requireHealthyCluster(input.bigKeyBytes, false);
+  await verifyAfterChange(progress, input.bigKeyBytes);
   progress.step = 'done';
   return {
     slotsMoved: state.slotsDone,

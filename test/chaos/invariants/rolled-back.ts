@@ -13,6 +13,8 @@ export interface PlatformBefore {
   versions: string[];
   redisNodes: number;
   pgPrimary?: PgName;
+  /** The trial itself killed that primary: pgMonitor's failover then picks the next one, so any healthy primary counts. */
+  pgPrimaryKilled?: boolean;
 }
 
 const NAME = 'failed operation rolled back';
@@ -41,8 +43,8 @@ export async function rolledBack(
   return eventually(
     async () => {
       const health = await clusterHealth();
-      const same = health.healthy && health.primary === before.pgPrimary;
-      const detail = `primary before: ${before.pgPrimary}; now: ${health.detail}`;
+      const same = health.healthy && (before.pgPrimaryKilled || health.primary === before.pgPrimary);
+      const detail = `primary before: ${before.pgPrimary}${before.pgPrimaryKilled ? ' (killed by the trial)' : ''}; now: ${health.detail}`;
       return same ? held(NAME, detail) : broken(NAME, detail);
     },
     pgTimeoutMs,
