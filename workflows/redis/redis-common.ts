@@ -88,16 +88,19 @@ export async function underRedisMutex<R>(
 /** The cluster must be whole before a change: every slot covered, none open, views agreeing. */
 export async function requireHealthyCluster(bigKeyBytes: number, scanBigKeys: boolean, settleMs = 20_000, scanLimits?: BigKeyScanLimits) {
   const report = await redisQuick.preflightRedisCluster({ bigKeyBytes, scanBigKeys, settleMs, ...(scanLimits ? { scanLimits } : {}) });
-  if (report.problems.length > 0) {
-    throw failure(
-      FailureType.ClusterNotHealthy,
-      `the cluster is not ready for a topology change: ${report.problems
-        .slice(0, 5)
-        .map((p) => p.detail)
-        .join('; ')}; run redisFix or wait for gossip to settle`,
-    );
-  }
+  if (report.problems.length > 0) throw clusterNotReady(report.problems);
   return report;
+}
+
+function clusterNotReady(problems: ReadonlyArray<{ detail: string }>) {
+  const listed = problems
+    .slice(0, 5)
+    .map((p) => p.detail)
+    .join('; ');
+  return failure(
+    FailureType.ClusterNotHealthy,
+    `the cluster is not ready for a topology change: ${listed}; run redisFix or wait for gossip to settle`,
+  );
 }
 
 /**
@@ -112,15 +115,7 @@ export async function verifyAfterChange(progress: RedisProgress, bigKeyBytes: nu
   const report = await redisQuick.preflightRedisCluster({ bigKeyBytes, scanBigKeys: false, settleMs: 20_000 });
   if (report.problems.length === 0) return;
   const failingOnly = report.problems.every((p) => p.code === 'NodeFailing');
-  if (!failingOnly || !patched('redis-verify-reports-failed-nodes')) {
-    throw failure(
-      FailureType.ClusterNotHealthy,
-      `the cluster is not ready for a topology change: ${report.problems
-        .slice(0, 5)
-        .map((p) => p.detail)
-        .join('; ')}; run redisFix or wait for gossip to settle`,
-    );
-  }
+  if (!failingOnly || !patched('redis-verify-reports-failed-nodes')) throw clusterNotReady(report.problems);
   progress.detail = `done; a node failed meanwhile (its replica serves its slots): ${report.problems[0].detail}`;
 }
 
