@@ -11,7 +11,7 @@ import { join } from 'node:path';
  * Files that need lane A, the main test stack: they use the one Docker Engine (containers,
  * Swarm), the Kubernetes control plane's fixed ports, the several-hosts addresses, or they
  * crash the Temporal server and the worker of their stack on purpose (chaos), which a
- * neighbour's timers would make slower than it is.
+ * neighbour's timers would make slower than it is, or they run the docs' recipes as written.
  */
 const LANE_A_ONLY = [
   /\/test\/kubernetes\//,
@@ -21,6 +21,8 @@ const LANE_A_ONLY = [
   /\/test\/workflows\/(swarm-driver|swarm-stack|scaling-crash-points|scale-up|health-scores)\.test\.js$/,
   /\/test\/integration\/admin-api\.test\.js$/,
   /\/test\/security\/secret-scan\.test\.js$/,
+  // The docs' recipes are run as written, and they name the default ports.
+  /docs-[a-z-]*recipes?\.test\.js$/,
 ];
 
 export function needsLaneA(file: string): boolean {

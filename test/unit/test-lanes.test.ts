@@ -13,6 +13,8 @@ describe('test lanes', () => {
       ['dist/test/workflows/swarm-stack.test.js', true],
       ['dist/test/workflows/scaling-crash-points.test.js', true],
       ['dist/test/infra/leftover-containers.test.js', true],
+      ['dist/test/pg/pg-docs-recipe.test.js', true],
+      ['dist/test/workflows/docs-scaling-recipes.test.js', true],
       ['dist/test/workflows/scale-down.test.js', false],
       ['dist/test/pg/pg-switchover.test.js', false],
       ['dist/test/unit/bounds.test.js', false],
