@@ -10,7 +10,6 @@
 //
 // The connections need one descriptor each in this process (hence ulimit -n). --quick: 1,000
 // connections, 3 s steps, rates up to 1,000/s.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -24,7 +23,7 @@ import { repoRoot, taskQueueFor, temporalClient, testWorkerConfig } from '../tes
 import { withWorker } from '../testkit/workers';
 import { createClients, createOrchestrator } from '../activities';
 import { renderDataPlaneSvg, type RatePoint } from './data-plane-chart';
-import { arg, cleanPlatform, runRecord, sleep, writeResult } from './scale-common';
+import { arg, cleanPlatform, openFilesLimit, runRecord, sleep, toolVersion, writeResult } from './scale-common';
 
 const BOUND_MS = 200;
 
@@ -97,14 +96,9 @@ async function ladder(label: string, url: string, port: number, connections: num
   return { connectionsAnswered: held.answered, highestRateUnderBound: best, steps };
 }
 
-function versionOf(cmd: string, args: string[]): string {
-  const out = spawnSync(cmd, args, { encoding: 'utf8' });
-  return `${out.stdout}${out.stderr}`.split('\n')[0].trim();
-}
-
 type Ladder = Awaited<ReturnType<typeof ladder>>;
 
-function dataPlaneResult(
+async function dataPlaneResult(
   run: { quick: boolean; connections: number; rates: number[]; stepSeconds: number; loadBefore: number[] },
   lb: Ladder | undefined,
   direct: Ladder | undefined,
@@ -123,11 +117,11 @@ function dataPlaneResult(
       vegeta: VEGETA_VERSION,
       loadBalancer: {
         kind: process.env.LOAD_BALANCER ?? 'nginx',
-        version: versionOf('/usr/sbin/nginx', ['-v']),
+        version: await toolVersion('/usr/sbin/nginx', ['-v']),
         config: 'infra/nginx/nginx.conf.template',
       },
       instances: 'process driver: 3 behind the load balancer; the direct path uses one of them',
-      openFilesLimit: execFileSync('bash', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim(),
+      openFilesLimit: openFilesLimit(),
     },
     throughLoadBalancer: lb,
     directToOneInstance: direct,
@@ -172,7 +166,7 @@ async function main(): Promise<void> {
     await cleanPlatform(client);
     await connection.close();
   }
-  const result = dataPlaneResult({ quick, connections, rates, stepSeconds, loadBefore }, lb, direct);
+  const result = await dataPlaneResult({ quick, connections, rates, stepSeconds, loadBefore }, lb, direct);
   const file = writeResult('data-plane', result);
   const points: RatePoint[] = [
     ...(lb?.steps ?? []).map((s) => ({

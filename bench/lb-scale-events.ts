@@ -10,7 +10,7 @@
 // scaleUp (2→3), drainInstance (3→2), a health-router ejection and its end (applyUpstreamRouting
 // and releaseUpstreamRouting, the router's own activities), rollingUpdate (2 replaced), and
 // scaleDown (2→1). Failed = an error or any status but 2xx.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +26,7 @@ import { scaleUpNow } from '../testkit/scaling';
 import { repoRoot, taskQueueFor, temporalClient, testWorkerConfig } from '../testkit/stack';
 import { withWorker } from '../testkit/workers';
 import { renderScaleEventsSvg, type ChartRun } from './lb-scale-events-chart';
-import { arg, cleanPlatform, sleep, writeResult } from './scale-common';
+import { arg, cleanPlatform, sleep, toolVersion, writeResult } from './scale-common';
 
 const MUTEX = `scale/${SERVICE}`;
 const WARM_MS = 1_500;
@@ -105,12 +105,6 @@ function totals(runs: EventRun[]) {
   return out;
 }
 
-/** nginx prints its version on stderr, HAProxy on stdout. */
-function version(cmd: string, args: string[]): string {
-  const out = spawnSync(cmd, args, { encoding: 'utf8' });
-  return `${out.stdout}${out.stderr}`.split('\n')[0].trim();
-}
-
 async function main(): Promise<void> {
   const rounds = Number(arg('rounds', '3'));
   const rate = Number(arg('rate', '200'));
@@ -142,8 +136,8 @@ async function main(): Promise<void> {
       mix: 'GET /api/ping and POST /api/session/counter in turn; 8 session cookies; keep-alive; no client retry (vegeta)',
       windowMs: { warmUp: WARM_MS, after: TAIL_MS },
       vegeta: VEGETA_VERSION,
-      nginx: { version: version('/usr/sbin/nginx', ['-v']), config: 'infra/nginx/nginx.conf.template' },
-      haproxy: { version: version('/usr/sbin/haproxy', ['-v']), config: 'infra/haproxy/haproxy.cfg.template' },
+      nginx: { version: await toolVersion('/usr/sbin/nginx', ['-v']), config: 'infra/nginx/nginx.conf.template' },
+      haproxy: { version: await toolVersion('/usr/sbin/haproxy', ['-v']), config: 'infra/haproxy/haproxy.cfg.template' },
       instances: 'process driver; MIN_INSTANCES=1, MAX_INSTANCES=4',
     },
     totals: totals(runs),

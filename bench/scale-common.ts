@@ -1,7 +1,8 @@
 // Shared pieces of the scaling benchmarks: a clean platform for either driver, history
 // timestamps, and distribution summaries.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -9,6 +10,8 @@ import { autoscaleScheduleId } from '../contracts/scaling';
 import { createClients, createOrchestrator } from '../activities';
 import { resetPlatform, SERVICE } from '../testkit/platform';
 import { repoRoot, testWorkerConfig } from '../testkit/stack';
+
+const execFileAsync = promisify(execFile);
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -95,4 +98,22 @@ export function runRecord(loadBefore: number[]) {
     nproc: os.cpus().length,
     loadAverage: { before: loadBefore, after: os.loadavg() },
   };
+}
+
+/** The first line a tool prints for its version flag, on stdout or stderr (nginx uses stderr). */
+export async function toolVersion(cmd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout, stderr } = await execFileAsync(cmd, args, { encoding: 'utf8' });
+    return `${stdout}${stderr}`.split('\n')[0].trim();
+  } catch (error) {
+    return `unknown (${(error as Error).message.split('\n')[0]})`;
+  }
+}
+
+/** This process's limit on open files, from /proc (the soft limit, as `ulimit -n` shows it). */
+export function openFilesLimit(): string {
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
+  return line?.split(/\s{2,}/)[1] ?? 'unknown';
 }

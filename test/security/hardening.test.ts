@@ -153,6 +153,8 @@ describe('no shell string built from input', () => {
     // The only `bash -c` allowed, each with its reason.
     const allowed: Record<string, string> = {
       'bench/pg-auto-failover-cluster.ts': 'a fixed script; its values are positional parameters ("$1"…), never part of the script text',
+      'bench/peers/processes.ts':
+        'a fixed script (run as postgres, output to a log); its values are positional parameters, never part of the script text',
       'testkit/docs-recipes.ts': "runs the docs' committed recipes as an operator would",
       'test/cli/docs-cli-recipes.test.ts': "runs the docs' committed recipes as an operator would",
       'test/integration/docs-troubleshooting-recipes.test.ts': "runs the runbook's committed recipes as an operator would",
