@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { temporalAddress, ports } from '../../testkit/ports';
 import { pgPort, pgWorkerEnv, waitClusterHealthy, writableNow, useHealthyPgSession } from '../../testkit/pg-cluster';
 import { repoRoot, stateDir, taskQueueFor } from '../../testkit/stack';
@@ -20,6 +20,18 @@ const nodeConf = (name: string) => readFileSync(path.join(dataRoot, name, 'jarvi
 
 describe("the seed's PostgreSQL scripts", () => {
   useHealthyPgSession();
+  // create-replica.sh makes standbys of the server named primary, as in the seed's layout; an
+  // earlier file may have left another server primary (any of the three may be), and this file
+  // itself ends with replica1 promoted. Put primary back first, through our own switchover.
+  before(async () => {
+    if ((await waitClusterHealthy()) === 'primary') return;
+    const taskQueue = taskQueueFor('seed scripts layout');
+    await withWorkerEnv(taskQueue, pgWorkerEnv(), async () => {
+      const back = await run('manage-replication.sh', ['promote', 'primary'], { TASK_QUEUE: taskQueue, TEMPORAL_ADDRESS: temporalAddress });
+      assert.equal(back.code, 0, back.stderr + back.stdout);
+    });
+    assert.equal(await waitClusterHealthy(60_000), 'primary');
+  });
 
   it('create-replica.sh takes the seed order <port> <name> and ours, and a rerun on a running replica changes nothing', async () => {
     const port = String(pgPort('replica1'));
