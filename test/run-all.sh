@@ -65,7 +65,7 @@ echo "[test] stacks ready after $((SECONDS - started)) s"
 mapfile -t files < <(find dist/test -name '*.test.js' | sort | grep -F -e "${1:-.test.js}" "${@/#/-e}")
 [ ${#files[@]} -gt 0 ] || { echo "no test files under dist/test" >&2; exit 1; }
 mapfile -t ordered < <(node dist/testkit/lane-order.js "${files[@]}")
-# Two files at a time, each on a stack of its own (testkit/lane.ts takes a free lane for
+# Four files at a time, two of them each on a stack of its own (testkit/lane.ts takes a free lane for
 # each file; files that need the Docker Engine or fixed ports wait for lane A).
-JARVIS_TEST_LANE_B="$LANE_B_ENV" node --test --test-concurrency=2 --require ./dist/testkit/lane.js --test-reporter=spec "${ordered[@]}"
+JARVIS_TEST_LANE_B="$LANE_B_ENV" node --test --test-concurrency=4 --require ./dist/testkit/lane.js --test-reporter=spec "${ordered[@]}"
 echo "[test] finished in $((SECONDS - started)) s"

@@ -1,9 +1,11 @@
 // Two test lanes, two stacks: test/run-all.sh starts a second stack on other ports and runs
-// `node --test --test-concurrency=2 --require dist/testkit/lane.js`. Each test file's process
+// `node --test --test-concurrency=4 --require dist/testkit/lane.js`. Each test file's process
 // loads this module first (the runner forwards --require), takes a free lane and, for lane B,
 // puts that stack's settings into process.env before any other module reads them. Most tests
 // wait on timers and services rather than the CPU, so two lanes on two cores nearly halve the
-// wall time. Without JARVIS_TEST_LANE_B (one file run by hand) this module does nothing.
+// wall time. The runner starts four files at once, not two: a file waiting for lane A must not
+// hold the slot lane B's next file needs, and the files that use no stack take no lane.
+// Without JARVIS_TEST_LANE_B (one file run by hand) this module does nothing.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -25,6 +27,19 @@ const LANE_A_ONLY = [
   /docs-[a-z-]*recipes?\.test\.js$/,
 ];
 
+/** Files that start no service and read no stack's settings: they run beside both lanes. */
+const NO_LANE = [/\/test\/unit\//, /\/test\/replay\//];
+
+/**
+ * The longest lane-A files (about 280 s and 190 s in a warm run): started first, so lane A's
+ * tail is the short files, not them.
+ */
+const LONGEST_FIRST = [/\/test\/chaos\/chaos\.test\.js$/, /\/test\/workflows\/scaling-crash-points\.test\.js$/, /\/test\/hosts\//];
+
+export function needsNoLane(file: string): boolean {
+  return NO_LANE.some((pattern) => pattern.test(file));
+}
+
 export function needsLaneA(file: string): boolean {
   return LANE_A_ONLY.some((pattern) => pattern.test(file));
 }
@@ -37,8 +52,11 @@ export function needsLaneA(file: string): boolean {
 export function orderForLanes(files: readonly string[]): string[] {
   // The Kubernetes files last: on a new machine they wait for the control plane's build, which
   // runs beside the other tests (test/run-all.sh).
-  const last = (file: string) => Number(file.includes('/test/kubernetes/'));
-  const onlyA = files.filter(needsLaneA).sort((a, b) => last(a) - last(b));
+  const rank = (file: string) => {
+    if (file.includes('/test/kubernetes/')) return 2;
+    return LONGEST_FIRST.some((pattern) => pattern.test(file)) ? 0 : 1;
+  };
+  const onlyA = files.filter(needsLaneA).sort((a, b) => rank(a) - rank(b));
   const either = files.filter((file) => !needsLaneA(file));
   const ordered: string[] = [];
   const step = either.length / Math.max(onlyA.length, 1);
@@ -95,6 +113,7 @@ function tryTake(lockDir: string): boolean {
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 function takeLane(file: string, laneBEnvFile: string): void {
+  if (needsNoLane(file)) return;
   const laneB = parseEnvFile(readFileSync(laneBEnvFile, 'utf8'));
   const lockA = join(process.env.JARVIS_STATE_DIR ?? '.state-test', 'lane.lock');
   const lockB = join(laneB.JARVIS_STATE_DIR, 'lane.lock');

@@ -2,7 +2,7 @@
 // spreads them, and the lane B settings file.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { needsLaneA, orderForLanes, parseEnvFile } from '../../testkit/lane';
+import { needsLaneA, needsNoLane, orderForLanes, parseEnvFile } from '../../testkit/lane';
 
 describe('test lanes', () => {
   it('keeps the Docker, Kubernetes, several-hosts and chaos files on lane A', () => {
@@ -22,15 +22,41 @@ describe('test lanes', () => {
     for (const [file, onlyA] of cases) assert.equal(needsLaneA(`/repo/${file}`), onlyA, file);
   });
 
+  it('lets the unit and replay files run beside both lanes, and no file that uses a stack', () => {
+    const cases: Array<[string, boolean]> = [
+      ['dist/test/unit/bounds.test.js', true],
+      ['dist/test/replay/replay.test.js', true],
+      ['dist/test/pg/pg-switchover.test.js', false],
+      ['dist/test/chaos/chaos.test.js', false],
+      ['dist/test/integration/unit-of-work.test.js', false],
+    ];
+    for (const [file, free] of cases) assert.equal(needsNoLane(`/repo/${file}`), free, file);
+  });
+
+  it('starts the longest lane-A files first and the Kubernetes files last', () => {
+    const ordered = orderForLanes([
+      '/r/test/kubernetes/k.test.js',
+      '/r/test/infra/leftover-containers.test.js',
+      '/r/test/workflows/scaling-crash-points.test.js',
+      '/r/test/chaos/chaos.test.js',
+    ]).filter(needsLaneA);
+    assert.deepEqual(ordered, [
+      '/r/test/workflows/scaling-crash-points.test.js',
+      '/r/test/chaos/chaos.test.js',
+      '/r/test/infra/leftover-containers.test.js',
+      '/r/test/kubernetes/k.test.js',
+    ]);
+  });
+
   it('spreads the lane-A files through the list and keeps every file once', () => {
-    const files = ['/r/test/chaos/a.test.js', '/r/test/hosts/b.test.js', ...['c', 'd', 'e', 'f'].map((n) => `/r/test/pg/${n}.test.js`)];
+    const files = ['/r/test/chaos/a.test.js', '/r/test/infra/leftover-containers.test.js', ...['c', 'd', 'e', 'f'].map((n) => `/r/test/pg/${n}.test.js`)];
     const ordered = orderForLanes(files);
     assert.deepEqual([...ordered].sort(), [...files].sort());
     assert.deepEqual(ordered, [
       '/r/test/chaos/a.test.js',
       '/r/test/pg/c.test.js',
       '/r/test/pg/d.test.js',
-      '/r/test/hosts/b.test.js',
+      '/r/test/infra/leftover-containers.test.js',
       '/r/test/pg/e.test.js',
       '/r/test/pg/f.test.js',
     ]);
