@@ -27,12 +27,16 @@ export type DetectionCode =
   | 'PrimarySuspect'
   | 'StandbysStillFollow'
   | 'NoStandbyReachable'
+  | 'PromotedNotPublished'
   | 'PrimaryFailed';
 
 export interface DetectionDecision {
   state: DetectionState;
   code: DetectionCode;
-  /** healthy: nothing to do; suspect: probe again; confirmed: start pgFailover; unknown: a person must look. */
+  /**
+   * healthy: nothing to do; suspect: probe again; confirmed: start pgFailover; unknown: a person
+   * must look (NoStandbyReachable with no other writable server: nothing can be promoted).
+   */
   verdict: 'healthy' | 'suspect' | 'confirmed' | 'unknown';
   reason: string;
 }
@@ -100,6 +104,18 @@ export function evaluateDetection(previous: DetectionState, observation: Cluster
     };
   }
   const standbys = observation.servers.filter((s) => s.name !== primaryName && s.reachable && s.inRecovery === true);
+  const promoted = observation.servers.filter((s) => s.name !== primaryName && s.reachable && s.inRecovery === false);
+  if (standbys.length === 0 && promoted.length === 1) {
+    // An operation promoted a standby and died before it published (chaos seed 20261128, trial 1):
+    // with the published primary down, the writable server is the only way forward. pgFailover
+    // fences the old primary, adopts it (AlreadyPromoted), re-points and publishes.
+    return {
+      state,
+      code: 'PromotedNotPublished',
+      verdict: 'confirmed',
+      reason: `${primaryName} failed ${consecutiveFailures} probes over ${spanMs} ms and ${promoted[0].name} already accepts writes, promoted but not published`,
+    };
+  }
   if (standbys.length === 0) {
     return {
       state,

@@ -105,6 +105,20 @@ describe('primary failure detection', () => {
       ),
       expected: ['PrimarySuspect', 'PrimarySuspect', 'NoStandbyReachable'],
     },
+    {
+      name: 'the primary is down and another server was promoted but not published: confirmed, so pgFailover adopts it',
+      sequence: [0, 1000, 2000].map((t) =>
+        obs(t, [primaryDown, { ...lost('replica1'), inRecovery: false }, { ...lost('replica2'), reachable: false }]),
+      ),
+      expected: ['PrimarySuspect', 'PrimarySuspect', 'PromotedNotPublished'],
+    },
+    {
+      name: 'two other writable servers and no standby: not for the monitor to choose, a person must look',
+      sequence: [0, 1000, 2000].map((t) =>
+        obs(t, [primaryDown, { ...lost('replica1'), inRecovery: false }, { ...lost('replica2'), inRecovery: false }]),
+      ),
+      expected: ['PrimarySuspect', 'PrimarySuspect', 'NoStandbyReachable'],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => assert.deepEqual(run(c.sequence), c.expected));
