@@ -1,15 +1,9 @@
 // The pure rules every bench's preflight applies (testkit/bench/preflight-rules.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  BenchRefusal,
-  missingTools,
-  parseListeners,
-  portProblems,
-  refusal,
-  runCount,
-  type PortUse,
-} from '../../testkit/bench/preflight-rules';
+import * as rules from '../../testkit/bench/preflight-rules';
+
+const { BenchRefusal, missingTools, parseListeners, portProblems, refusal, runCount } = rules;
 
 describe('run count', () => {
   const refused = ['0', '1', '2', '2.5', '-3', 'three', '', ' ', '3x', 'NaN', 'Infinity'];
@@ -73,7 +67,7 @@ describe('listeners from ss -ltnpH', () => {
 
 describe('port problems', () => {
   const listeners = parseListeners(SS);
-  const cases: Array<{ name: string; uses: PortUse[]; own: number[]; want: RegExp[] }> = [
+  const cases: Array<{ name: string; uses: rules.PortUse[]; own: number[]; want: RegExp[] }> = [
     { name: "this stack's own services", uses: [{ port: 17633, what: 'Temporal', use: 'ours' }], own: [18761], want: [] },
     {
       name: 'a service another stack answers',
