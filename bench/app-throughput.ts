@@ -11,7 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { addToNginx, cleanUpInstances, nginxUrl, startReadyInstances, waitNginxServes, type AppInstance } from '../testkit/app-instances';
 import { runLoad, type AutocannonResult } from '../testkit/load';
+import { benchFailed, preflight, stackPorts } from '../testkit/bench/preflight';
 import { repoRoot, stateDir } from '../testkit/stack';
+import { runRecord } from './scale-common';
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 50);
@@ -111,6 +113,8 @@ async function createSessions(count: number, base: string): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  await preflight({ bench: 'app-throughput', ports: stackPorts('redis', 'nginx') });
+  const loadBefore = os.loadavg();
   let instances: AppInstance[] = [];
   try {
     instances = await startReadyInstances([11, 12, 13], { HEARTBEAT_INTERVAL_MS: '3000', REGISTRY_TTL_SECONDS: '15' });
@@ -134,8 +138,9 @@ async function main(): Promise<void> {
     results.push(await measure('session read (Redis): nginx → 3 instances', `${nginxUrl}/api/session`, groups, cookies));
     const report = {
       benchmark: 'app-throughput',
+      ...runRecord(loadBefore),
       at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadAverageAtEnd: os.loadavg(), node: process.version },
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
       settings: { secondsPerScenario: seconds, connections },
       anchor: { source: 'the seed', requestsPerSecond: 5000, averageLatencyMsBelow: 100 },
       results,
@@ -150,7 +155,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+main().catch(benchFailed);

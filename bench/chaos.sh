@@ -12,4 +12,6 @@ npm run --silent build >/dev/null 2>&1 || { echo "build failed: run npm run buil
 if ! (exec 3<>/dev/tcp/127.0.0.1/"${TEMPORAL_PORT:-7233}") 2>/dev/null; then
   bash infra/local/stack.sh services
 fi
+# Refuses, before anything changes, a count under 3 and a stack on these ports that is not this one's.
+node dist/testkit/bench/preflight-cli.js chaos temporal,postgres,redis,nginx --runs "$count"
 exec node dist/test/chaos/run.js --seed "$seed" --count "$count" --redis-keys 20000 --report bench/results/chaos-latest.json

@@ -14,7 +14,8 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startAttack, VEGETA_VERSION, vegetaBin } from '../testkit/bench/vegeta';
+import { benchFailed, BenchRefusal, preflight, stackPorts, vegeta } from '../testkit/bench/preflight';
+import { startAttack, VEGETA_VERSION } from '../testkit/bench/vegeta';
 import { summarize, type AttackSummary } from '../testkit/bench/vegeta-summary';
 import { SERVICE } from '../testkit/platform';
 import { hosts, ports } from '../testkit/ports';
@@ -40,6 +41,9 @@ async function holdConnections(port: number, count: number) {
       s.on('data', () => {
         if (first) answered++;
         first = false;
+        // Answered: idle from here on, for as long as the ladder lasts (the 15 s limit is for
+        // the answer only; left on, it closed the first connections while the rest opened).
+        s.setTimeout(0);
         resolve();
       });
       s.on('error', () => resolve());
@@ -137,9 +141,12 @@ async function main(): Promise<void> {
   const connections = Number(arg('connections', quick ? '1000' : '10000'));
   const stepSeconds = quick ? 3 : 5;
   const rates = quick ? [250, 500, 1000] : [250, 500, 1000, 2000, 3000, 4000, 6000, 8000];
-  if (!Number.isInteger(connections) || connections < 1 || connections > 15_000)
-    throw new Error('--connections must be a whole number from 1 to 15000');
-  vegetaBin();
+  const connectionsInRange = () => {
+    if (!Number.isInteger(connections) || connections < 1 || connections > 15_000)
+      throw new BenchRefusal(`--connections must be a whole number from 1 to 15000 (got '${arg('connections', '')}')`);
+  };
+  // One ladder each way, not repeated runs: it has no run count to check.
+  await preflight({ bench: 'data-plane', ports: stackPorts('temporal', 'nginx'), tools: [vegeta], inputs: [connectionsInRange] });
   const loadBefore = os.loadavg();
   const { client, connection } = await temporalClient();
   const taskQueue = taskQueueFor('bench data-plane');
@@ -191,7 +198,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+main().catch(benchFailed);

@@ -11,13 +11,14 @@
 // Three instances serve. Each round: a steady window with nothing changing, then drainInstance
 // of the newest instance while a 2 s request is in flight on it, then a scale-up back to three
 // (in neither window). A request belongs to the window in which it was sent. Failed = an error
-// or any status but 2xx. --quick: 1 drain and a 5 s steady window.
+// or any status but 2xx. --quick: a 5 s steady window (still 3 drains: fewer give no p90; 3 is the least it accepts).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startScaleMix } from '../testkit/bench/scale-mix';
-import { VEGETA_VERSION, vegetaBin, type VegetaResult } from '../testkit/bench/vegeta';
+import { benchFailed, BenchRefusal, dockerDriverAllowed, preflight, runCount, stackPorts, vegeta } from '../testkit/bench/preflight';
+import { VEGETA_VERSION, type VegetaResult } from '../testkit/bench/vegeta';
 import { summarize, type AttackSummary } from '../testkit/bench/vegeta-summary';
 import { SERVICE } from '../testkit/platform';
 import { hosts, ports } from '../testkit/ports';
@@ -160,14 +161,15 @@ function drainResult(results: VegetaResult[], rounds: DrainRound[], settings: Se
 
 function readSettings(): Settings {
   const quick = process.argv.includes('--quick');
-  const drains = Number(arg('drains', quick ? '1' : '3'));
+  const drains = runCount('drains', arg('drains', '3'));
   const rate = Number(arg('rate', '150'));
   const driver = arg('driver', process.env.ORCHESTRATOR === 'docker' ? 'docker' : 'process');
   const steadyMs = Number(arg('steady-seconds', quick ? '5' : '8')) * 1000;
-  if (!Number.isInteger(drains) || drains < 1 || drains > 20) throw new Error(`--drains must be a whole number from 1 to 20`);
-  if (!(rate > 0 && rate <= 2000)) throw new Error(`--rate must be a number of requests per second from 1 to 2000`);
-  if (driver !== 'docker' && driver !== 'process') throw new Error(`--driver must be docker or process, not ${driver}`);
-  if (!(steadyMs >= 1000 && steadyMs <= 60_000)) throw new Error(`--steady-seconds must be from 1 to 60`);
+  if (drains > 20) throw new BenchRefusal(`--drains must be at most 20`);
+  if (!(rate > 0 && rate <= 2000)) throw new BenchRefusal(`--rate must be a number of requests per second from 1 to 2000`);
+  if (driver !== 'docker' && driver !== 'process') throw new BenchRefusal(`--driver must be docker or process, not ${driver}`);
+  dockerDriverAllowed([driver])();
+  if (!(steadyMs >= 1000 && steadyMs <= 60_000)) throw new BenchRefusal(`--steady-seconds must be from 1 to 60`);
   return { driver, drains, rate, steadyMs, quick };
 }
 
@@ -204,8 +206,8 @@ async function measure(settings: Settings) {
 }
 
 async function main(): Promise<void> {
+  await preflight({ bench: 'drain-latency', ports: stackPorts('temporal', 'nginx'), tools: [vegeta], inputs: [readSettings] });
   const settings = readSettings();
-  vegetaBin();
   const loadBefore = os.loadavg();
   const { results, rounds } = await measure(settings);
   if (!results.length) throw new Error('vegeta recorded no requests');
@@ -229,7 +231,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+main().catch(benchFailed);

@@ -3,18 +3,13 @@
 // operation going on; it counts the executions started during the window, by type.
 //   node dist/bench/idle-executions.js [--minutes 10]
 // Writes bench/results/idle-executions-<time>.json.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { benchFailed, BenchRefusal, preflight, stackPorts } from '../testkit/bench/preflight';
 import { repoRoot, temporalClient } from '../testkit/stack';
-import { runScript } from '../testkit/script';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
+import { arg, runRecord } from './scale-common';
 
 async function countSince(client: Client, since: Date): Promise<number> {
   return (await client.workflow.count(`StartTime >= "${since.toISOString()}"`)).count;
@@ -29,6 +24,11 @@ async function countByType(client: Client, since: Date): Promise<Record<string, 
 
 async function main(): Promise<void> {
   const minutes = Number(arg('minutes', '10'));
+  const minutesGiven = () => {
+    if (!(minutes > 0 && minutes <= 120))
+      throw new BenchRefusal(`--minutes must be a number from 0 to 120 (got '${arg('minutes', '10')}')`);
+  };
+  await preflight({ bench: 'idle-executions', ports: stackPorts('temporal'), inputs: [minutesGiven] });
   const { client, connection } = await temporalClient();
   try {
     const start = new Date();
@@ -39,12 +39,11 @@ async function main(): Promise<void> {
     const byType = await countByType(client, start);
     const result = {
       benchmark: 'idle-executions',
-      commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim(),
+      ...runRecord(loadBefore),
       startedAt: start.toISOString(),
       finishedAt: new Date().toISOString(),
       minutes,
       machine: { nproc: os.cpus().length, node: process.version },
-      loadAverage: { before: loadBefore, after: os.loadavg() },
       executionsInListBefore: totalBefore,
       executionsInListAfter: (await client.workflow.count()).count,
       executionsAdded: await countSince(client, start),
@@ -62,4 +61,4 @@ async function main(): Promise<void> {
   }
 }
 
-runScript(main);
+main().then(() => process.exit(0), benchFailed);

@@ -18,14 +18,16 @@
 //   totalMs       workflow started → completed
 // The overhead to compare is totalMs − the app's boot: for kubernetes all of totalMs is
 // orchestration (kwok has no boot); for process, readyMs holds the boot (APP_STARTUP_DELAY_MS is 0 here).
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { benchFailed, dockerDriverAllowed, preflight, runCount, stackPorts, type PortUse } from '../testkit/bench/preflight';
 import { controlPlane, kubernetesWorkerEnv, resetApp } from '../testkit/kubernetes';
 import { SERVICE } from '../testkit/platform';
 import { repoRoot, taskQueueFor, temporalClient } from '../testkit/stack';
 import { withWorker } from '../testkit/workers';
-import { arg, cleanPlatform, distribution, eventMs, writeResult } from './scale-common';
+import { arg, cleanPlatform, distribution, eventMs, runRecord, writeResult } from './scale-common';
 
 interface RunFigures {
   driver: string;
@@ -60,8 +62,12 @@ async function driverEnv(driver: string): Promise<Record<string, string>> {
 /** One scaleUp on one driver, from one instance (kubernetes) or none (local drivers). */
 async function runOnce(client: Client, driver: string, run: number): Promise<RunFigures> {
   const taskQueue = taskQueueFor(`bench kubernetes reaction ${driver}`);
+  // The kubernetes side first applies infra/k8s/ (namespace jarvis, the worker's ServiceAccount,
+  // the Deployment): the worker's kubeconfig is a token of that ServiceAccount, so its env is
+  // read only after (on a fresh control plane, reading it first failed: namespaces "jarvis" not found).
   if (driver === 'kubernetes') await resetApp(1);
   else await cleanPlatform(client);
+  const env = await driverEnv(driver);
   let figures: RunFigures | undefined;
   await withWorker(
     taskQueue,
@@ -74,7 +80,7 @@ async function runOnce(client: Client, driver: string, run: number): Promise<Run
       await handle.result();
       figures = await figuresOf(handle, driver, run);
     },
-    await driverEnv(driver),
+    env,
   );
   if (driver !== 'kubernetes') await cleanPlatform(client);
   return figures!;
@@ -89,12 +95,42 @@ async function runInterleaved(client: Client, drivers: readonly string[], runs: 
   return all;
 }
 
+/** The control plane's ports (infra/kubernetes/cluster.sh): this stack's own if it already runs one, else free. */
+function controlPlanePorts(): PortUse[] {
+  const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+  const etcd = port('K8S_ETCD_PORT', 16379);
+  return [
+    { port: etcd, what: 'etcd (Kubernetes)', use: 'oursOrFree' },
+    { port: port('K8S_ETCD_PEER_PORT', etcd + 1), what: 'etcd peer (Kubernetes)', use: 'oursOrFree' },
+    { port: port('K8S_API_PORT', 16443), what: 'kube-apiserver', use: 'oursOrFree' },
+    { port: port('K8S_KCM_PORT', 16257), what: 'kube-controller-manager', use: 'oursOrFree' },
+    { port: port('K8S_SCHEDULER_PORT', 16259), what: 'kube-scheduler', use: 'oursOrFree' },
+  ];
+}
+
+async function checkFirst(drivers: string[]): Promise<void> {
+  const binDir = execFileSync('bash', [path.join(repoRoot, 'infra', 'kubernetes', 'install.sh'), 'path'], { encoding: 'utf8' }).trim();
+  const install = 'bash infra/local/install-deps.sh kubernetes';
+  await preflight({
+    bench: 'kubernetes-reaction',
+    ports: [...stackPorts('temporal'), ...(drivers.includes('process') ? stackPorts('nginx') : []), ...controlPlanePorts()],
+    tools: ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'kwok'].map((b) => ({
+      what: `${b} (the Kubernetes control plane)`,
+      file: path.join(binDir, b),
+      install,
+    })),
+    inputs: [() => runCount('runs', arg('runs', '5')), dockerDriverAllowed(drivers)],
+  });
+}
+
 async function main(): Promise<void> {
-  const runs = Number(arg('runs', '5'));
-  const drivers = arg('drivers', 'process,docker,kubernetes').split(',');
+  const defaultDrivers = process.env.JARVIS_WITHOUT_DOCKER === '1' ? 'process,kubernetes' : 'process,docker,kubernetes';
+  const drivers = arg('drivers', defaultDrivers).split(',');
+  await checkFirst(drivers);
+  const runs = runCount('runs', arg('runs', '5'));
+  const loadBefore = loadavg();
   const plane = await controlPlane();
   const { client, connection } = await temporalClient();
-  const loadBefore = loadavg();
   try {
     const all = await runInterleaved(client, drivers, runs);
     const byDriver = Object.fromEntries(
@@ -106,14 +142,11 @@ async function main(): Promise<void> {
     );
     const result = {
       bench: 'kubernetes-reaction',
-      commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim(),
-      nproc: cpus().length,
-      loadAverage: { before: loadBefore, after: loadavg() },
+      ...runRecord(loadBefore),
       order: 'interleaved: each run takes every driver in turn',
       settings: Object.fromEntries(
         await Promise.all(drivers.map(async (d) => [d, d === 'kubernetes' ? 'kwok node, the test control plane' : await driverEnv(d)])),
       ),
-      when: new Date().toISOString(),
       controlPlaneStartSeconds: plane.startSeconds,
       note: 'kwok makes Pods Ready without running a container: the kubernetes figures are the orchestration alone (API writes, watches, controllers, scheduler)',
       byDriver,
@@ -132,7 +165,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+main().catch(benchFailed);

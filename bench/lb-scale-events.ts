@@ -10,7 +10,6 @@
 // scaleUp (2→3), drainInstance (3→2), a health-router ejection and its end (applyUpstreamRouting
 // and releaseUpstreamRouting, the router's own activities), rollingUpdate (2 replaced), and
 // scaleDown (2→1). Failed = an error or any status but 2xx.
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,8 @@ import type { Client } from '@temporalio/client';
 import { createNginxActivities, loadBalancerSettings } from '../activities/routing/nginx';
 import { switchLoadBalancer, type LoadBalancerKind } from '../testkit/bench/lb-switch';
 import { startScaleMix } from '../testkit/bench/scale-mix';
-import { VEGETA_VERSION, vegetaBin } from '../testkit/bench/vegeta';
+import { benchFailed, BenchRefusal, preflight, runCount, stackPorts, vegeta } from '../testkit/bench/preflight';
+import { VEGETA_VERSION } from '../testkit/bench/vegeta';
 import { summarize, timeline, type AttackSummary } from '../testkit/bench/vegeta-summary';
 import { SERVICE } from '../testkit/platform';
 import { hosts, ports } from '../testkit/ports';
@@ -26,7 +26,7 @@ import { scaleUpNow } from '../testkit/scaling';
 import { repoRoot, taskQueueFor, temporalClient, testWorkerConfig } from '../testkit/stack';
 import { withWorker } from '../testkit/workers';
 import { renderScaleEventsSvg, type ChartRun } from './lb-scale-events-chart';
-import { arg, cleanPlatform, sleep, toolVersion, writeResult } from './scale-common';
+import { arg, cleanPlatform, runRecord, sleep, toolVersion, writeResult } from './scale-common';
 
 const MUTEX = `scale/${SERVICE}`;
 const WARM_MS = 1_500;
@@ -106,11 +106,17 @@ function totals(runs: EventRun[]) {
 }
 
 async function main(): Promise<void> {
-  const rounds = Number(arg('rounds', '3'));
   const rate = Number(arg('rate', '200'));
-  if (!Number.isInteger(rounds) || rounds < 3) throw new Error(`--rounds must be a whole number of at least 3, not ${arg('rounds', '3')}`);
-  if (!(rate > 0 && rate <= 2000)) throw new Error(`--rate must be a number of requests per second from 1 to 2000`);
-  vegetaBin();
+  const rateInRange = () => {
+    if (!(rate > 0 && rate <= 2000)) throw new BenchRefusal(`--rate must be a number of requests per second from 1 to 2000`);
+  };
+  await preflight({
+    bench: 'lb-scale-events',
+    ports: stackPorts('temporal', 'nginx'),
+    tools: [vegeta, { what: 'HAProxy (Debian haproxy)', file: '/usr/sbin/haproxy', install: 'bash infra/local/install-deps.sh' }],
+    inputs: [() => runCount('rounds', arg('rounds', '3')), rateInRange],
+  });
+  const rounds = runCount('rounds', arg('rounds', '3'));
   const loadBefore = os.loadavg();
   const { client, connection } = await temporalClient();
   const runs: EventRun[] = [];
@@ -126,10 +132,7 @@ async function main(): Promise<void> {
   }
   const result = {
     bench: 'lb-scale-events',
-    commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim(),
-    date: new Date().toISOString(),
-    nproc: os.cpus().length,
-    loadAverage: { before: loadBefore, after: os.loadavg() },
+    ...runRecord(loadBefore),
     settings: {
       rounds,
       ratePerSecond: rate,
@@ -152,7 +155,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result.totals, null, 2)}\nwrote ${file} and its .svg\n`);
 }
 
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+main().catch(benchFailed);

@@ -14,9 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { pgWorkerEnv, postmasterPid, primeMonitor, sleep, waitClusterHealthy, waitForFailoverRun } from '../testkit/pg-cluster';
+import { benchFailed, BenchRefusal, preflight, runCount, stackPorts } from '../testkit/bench/preflight';
 import { repoRoot, taskQueueFor, temporalClient } from '../testkit/stack';
 import { withWorker } from '../testkit/workers';
 import { summarize } from './pg-writer';
+import { runRecord } from './scale-common';
 
 type MonitorShape = 'schedule' | 'workflow';
 const MONITOR_ID = 'pg-monitor/main';
@@ -77,8 +79,15 @@ function gitCommit(): string {
 
 async function main(): Promise<void> {
   const shape = arg('monitor', 'workflow') as MonitorShape;
-  if (shape !== 'schedule' && shape !== 'workflow') throw new Error('--monitor must be schedule or workflow');
-  const runs = Number(arg('runs', '5'));
+  const shapeKnown = () => {
+    if (shape !== 'schedule' && shape !== 'workflow') throw new BenchRefusal(`--monitor must be schedule or workflow, not '${shape}'`);
+  };
+  await preflight({
+    bench: 'pg-detection',
+    ports: stackPorts('temporal', 'postgres'),
+    inputs: [shapeKnown, () => runCount('runs', arg('runs', '5'))],
+  });
+  const runs = runCount('runs', arg('runs', '5'));
   const startedAt = new Date().toISOString();
   const loadBefore = os.loadavg();
   const { client, connection } = await temporalClient();
@@ -105,12 +114,13 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'pg-detection',
     measures: 'SIGKILL of the primary postmaster -> start of the pgFailover run the monitor started (failure confirmed)',
+    ...runRecord(loadBefore),
+    // --commit names the code under test when this script runs against another checkout's build.
     commit: arg('commit', gitCommit()),
     monitor: shape,
     startedAt,
     finishedAt: new Date().toISOString(),
     machine: { nproc: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-    loadAverage: { before: loadBefore, after: os.loadavg() },
     settings: {
       monitorInput: MONITOR_INPUT,
       scheduleEveryMs: shape === 'schedule' ? SCHEDULE_EVERY_MS : undefined,
@@ -129,10 +139,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`${(error as Error).stack}\n`);
-    process.exit(1);
-  },
-);
+main().then(() => process.exit(0), benchFailed);

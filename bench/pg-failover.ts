@@ -21,10 +21,14 @@ import path from 'node:path';
 import { runPgMonitorOn, stopPgMonitor } from '../testkit/pg-monitor';
 import { pgWorkerEnv, postmasterPid, primeMonitor, waitClusterHealthy, waitForFailoverRun } from '../testkit/pg-cluster';
 import { ports } from '../testkit/ports';
+import { benchFailed, BenchRefusal, preflight, runCount, stackPorts, type PortUse } from '../testkit/bench/preflight';
 import { repoRoot, stackSecrets, stateDir, taskQueueFor, temporalClient } from '../testkit/stack';
 import { withWorker } from '../testkit/workers';
-import { PAF_LOGIN, PAF_NODES, PgAutoFailoverCluster } from './pg-auto-failover-cluster';
+import { PAF_LOGIN, PAF_MONITOR_PORT, PAF_NODES, PgAutoFailoverCluster } from './pg-auto-failover-cluster';
+
+const PG_AUTOCTL = `${process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin'}/pg_autoctl`;
 import { BenchWriter, sleep, summarize, waitNewWritable, type Login, type ServerRef } from './pg-writer';
+import { runRecord } from './scale-common';
 
 interface RunFigures {
   run: number;
@@ -37,6 +41,8 @@ interface RunFigures {
   acked: number;
   lostAcknowledged: number;
 }
+
+const withoutSecrets = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([k]) => !/PASSWORD/.test(k)));
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -174,8 +180,24 @@ function report(figures: RunFigures[]) {
 }
 
 async function main(): Promise<void> {
-  const runs = Number(arg('runs', '10'));
   const only = arg('only', 'both');
+  const onlyKnown = () => {
+    if (!['both', 'ours', 'paf'].includes(only)) throw new BenchRefusal(`--only must be ours, paf or both, not '${only}'`);
+  };
+  const pafPorts: PortUse[] = [{ port: PAF_MONITOR_PORT, what: 'pg_auto_failover monitor', use: 'free' as const }].concat(
+    PAF_NODES.map((n) => ({ port: n.port, what: `pg_auto_failover ${n.name}`, use: 'free' as const })),
+  );
+  await preflight({
+    bench: 'pg-failover',
+    ports: [...(only === 'paf' ? [] : stackPorts('temporal', 'postgres')), ...(only === 'ours' ? [] : pafPorts)],
+    tools:
+      only === 'ours'
+        ? []
+        : [{ what: 'pg_autoctl (Debian postgresql-15-auto-failover)', file: PG_AUTOCTL, install: 'bash infra/local/install-deps.sh' }],
+    inputs: [onlyKnown, () => runCount('runs', arg('runs', '10'))],
+  });
+  const runs = runCount('runs', arg('runs', '10'));
+  const loadBefore = os.loadavg();
   const startedAt = new Date().toISOString();
   const ours = only === 'paf' ? undefined : report(await benchOurs(runs));
   const paf = only === 'ours' ? undefined : report(await benchPgAutoFailover(runs));
@@ -183,7 +205,13 @@ async function main(): Promise<void> {
     benchmark: 'pg-failover',
     startedAt,
     finishedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg(), node: process.version },
+    ...runRecord(loadBefore),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    settings: {
+      runs,
+      ours: { worker: withoutSecrets(pgWorkerEnv()), monitor: 'pgMonitor defaults (testkit/pg-monitor.ts runPgMonitorOn)' },
+      pgAutoFailover: 'its defaults (bench/pg-auto-failover-cluster.ts, no tuning)',
+    },
     kill: {
       ours: 'SIGKILL of the primary postmaster',
       pgAutoFailover: 'SIGKILL of the primary node (pg_autoctl keeper process group and postmaster)',
@@ -202,10 +230,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`${(error as Error).stack}\n`);
-    process.exit(1);
-  },
-);
+main().then(() => process.exit(0), benchFailed);

@@ -3,7 +3,8 @@
 # ports, with a state folder of its own), runs each bench that applies here, and stops what it
 # started. Each bench writes its JSON (and chart, where it draws one) under bench/results/.
 #   bash bench/run-all.sh [--quick] [--only name[,name...]] [--use-running]
-#     --quick        each bench's quick/small setting (minutes, not hours)
+#     --quick        each bench's quick/small setting (minutes, not hours); still 3 runs where a bench
+#                    repeats (fewer give no p90, and every bench refuses a run count under 3)
 #     --only         just these benches (names as listed below)
 #     --use-running  use the stack already up on this environment's ports; start and stop nothing
 # Ports: the environment's (TEMPORAL_PORT, NGINX_PORT, ... as in infra/local/common.sh) if set,
@@ -56,11 +57,11 @@ export ORCHESTRATOR="${ORCHESTRATOR:-process}"
 benches=(
   "drain-latency|vegeta|--drains 3 --driver process|--quick --driver process"
   "lb-scale-events|vegeta haproxy|--rounds 3 --rate 200|--rounds 3 --rate 100"
-  "scale-reaction||--runs 5 --drivers $drivers|--runs 1 --drivers $drivers --check-interval 5"
-  "kubernetes-reaction|kubernetes|--runs 5|--runs 1"
+  "scale-reaction||--runs 5 --drivers $drivers|--runs 3 --drivers $drivers --check-interval 5"
+  "kubernetes-reaction|kubernetes|--runs 5 --drivers $drivers,kubernetes|--runs 3 --drivers $drivers,kubernetes"
   "app-throughput||10 50|3 50"
-  "pg-detection||--monitor workflow --runs 5|--monitor workflow --runs 1"
-  "pg-failover|pg_auto_failover|--runs 10|--runs 1"
+  "pg-detection||--monitor workflow --runs 5|--monitor workflow --runs 3"
+  "pg-failover|pg_auto_failover|--runs 10|--runs 3"
   "pg-failover-peers|bench-peers|--rounds 10|--quick"
   "redis-reshard||BENCH_RUNS=3|BENCH_RUNS=1 BENCH_KEYS=20000 BENCH_SLOTS=512"
   "data-plane|vegeta|--connections 10000|--quick"

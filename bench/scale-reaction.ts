@@ -21,14 +21,16 @@
 //               starting the container or process, the health-wait poll, the nginx reload,
 //               until nginx sends a request to the new instance
 //   total       load step → first answer from the new instance through nginx
+import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import { autoscaleScheduleId } from '../contracts/scaling';
+import { benchFailed, dockerDriverAllowed, preflight, runCount, stackPorts } from '../testkit/bench/preflight';
 import { runLoad } from '../testkit/load';
 import { SERVICE } from '../testkit/platform';
 import { ports } from '../testkit/ports';
 import { taskQueueFor, temporalClient, testWorkerConfig } from '../testkit/stack';
 import { runWorkerScript, withWorker } from '../testkit/workers';
-import { arg, cleanPlatform, distribution, eventMs, sleep, writeResult } from './scale-common';
+import { arg, cleanPlatform, distribution, eventMs, runRecord, sleep, writeResult } from './scale-common';
 
 const MUTEX = `scale/${SERVICE}`;
 const NEW_INSTANCE = `${SERVICE}-2`;
@@ -173,7 +175,14 @@ async function runAll(drivers: string[], runs: number, env: Record<string, strin
 
 function reactionResult(
   all: RunFigures[],
-  settings: { runs: number; drivers: string[]; checkIntervalSeconds: number; appStartupDelayMs: number },
+  settings: {
+    runs: number;
+    drivers: string[];
+    checkIntervalSeconds: number;
+    appStartupDelayMs: number;
+    loadBefore: number[];
+    env: Record<string, string>;
+  },
 ) {
   const { runs, drivers, checkIntervalSeconds } = settings;
   const byDriver = Object.fromEntries(
@@ -184,8 +193,7 @@ function reactionResult(
   );
   return {
     benchmark: 'scale-reaction',
-    at: new Date().toISOString(),
-    machine: "shared 2-core VM (load from other engineers' stacks)",
+    ...runRecord(settings.loadBefore),
     settings: {
       runs,
       drivers,
@@ -194,6 +202,8 @@ function reactionResult(
       targetRequestRate: 20,
       appStartupDelayMs: settings.appStartupDelayMs,
       appHeartbeatMs: 3000,
+      load: 'autocannon at a fixed 100 req/s through nginx: the load step that triggers the scale-up (no latency is measured from it)',
+      worker: settings.env,
     },
     goal: 'overhead < 1000 ms',
     byDriver,
@@ -218,8 +228,14 @@ function reactionResult(
 }
 
 async function main(): Promise<void> {
-  const runs = Number(arg('runs', '5'));
   const drivers = arg('drivers', 'process,docker').split(',');
+  await preflight({
+    bench: 'scale-reaction',
+    ports: stackPorts('temporal', 'nginx'),
+    inputs: [() => runCount('runs', arg('runs', '5')), dockerDriverAllowed(drivers)],
+  });
+  const runs = runCount('runs', arg('runs', '5'));
+  const loadBefore = os.loadavg();
   const checkIntervalSeconds = Number(arg('check-interval', '15'));
   const base = testWorkerConfig();
   const env = {
@@ -232,7 +248,7 @@ async function main(): Promise<void> {
     APP_BASE_PORT: String(base.appBasePort),
   };
   const all = await runAll(drivers, runs, env, checkIntervalSeconds);
-  const result = reactionResult(all, { runs, drivers, checkIntervalSeconds, appStartupDelayMs: base.appStartupDelayMs });
+  const result = reactionResult(all, { runs, drivers, checkIntervalSeconds, appStartupDelayMs: base.appStartupDelayMs, loadBefore, env });
   const file = writeResult('scale-reaction', result);
   process.stdout.write(`results: ${file}\n`);
   for (const driver of drivers) {
@@ -243,7 +259,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+main().catch(benchFailed);

@@ -1,6 +1,7 @@
 // The chaos harness: runs each planned trial against the real stack (the services must be
 // up) with the worker as a child process, strikes it with SIGKILLs and Temporal server
 // restarts at the planned moments, then checks every invariant and restores the platform.
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import Dockerode from 'dockerode';
@@ -59,6 +60,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     count: options.trials.length,
     startedAt: new Date().toISOString(),
     machine: { orchestrator, cpus: os.cpus().length, node: process.version },
+    commit: execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim(),
+    loadAverage: { before: os.loadavg() },
     trials: [],
     totals: undefined as unknown as ChaosReport['totals'],
   };
@@ -88,6 +91,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
   } finally {
     report.finishedAt = new Date().toISOString();
+    report.loadAverage = { before: report.loadAverage?.before ?? [], after: os.loadavg() };
     save();
     await redisWriter.cleanup().catch(() => redisWriter.close());
     await stopBackground(client).catch((e: Error) => log(`[chaos] could not stop the background workflows: ${e.message}`));

@@ -83,6 +83,9 @@ export interface ChaosReport {
   startedAt: string;
   finishedAt?: string;
   machine: { orchestrator: string; cpus: number; node: string };
+  /** The code measured, and the machine's load average (1, 5, 15 min) at the start and the end. */
+  commit?: string;
+  loadAverage?: { before: number[]; after?: number[] };
   trials: TrialReport[];
   totals: {
     trials: number;

@@ -44,9 +44,14 @@ export interface AttackOptions {
   timeoutSeconds?: number;
 }
 
-export function vegetaBin(): string {
+/** Where vegeta is (or would be, once built). */
+export function vegetaPath(): string {
   const cache = process.env.JARVIS_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'jarvis-scale');
-  const bin = process.env.VEGETA_BIN ?? path.join(cache, `vegeta-${VEGETA_VERSION}`, 'vegeta');
+  return process.env.VEGETA_BIN ?? path.join(cache, `vegeta-${VEGETA_VERSION}`, 'vegeta');
+}
+
+export function vegetaBin(): string {
+  const bin = vegetaPath();
   if (!existsSync(bin)) throw new Error(`no vegeta at ${bin}; build it once with: bash infra/local/install-deps.sh vegeta`);
   return bin;
 }
