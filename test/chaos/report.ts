@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { InvariantResult } from './invariants/types';
 import type { FaultKind, FaultTarget } from './faults';
 import type { OperationName } from './plan';
-import { RELOAD_CAUSE, type TrafficResult } from './traffic-attribution';
+import { RELOAD_CAUSE, type TrafficResult } from './traffic';
 
 export interface KillRecord {
   plannedAtMs: number;

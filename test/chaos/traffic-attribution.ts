@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stateDir } from '../../testkit/stack';
 import type { FaultRecord } from './report';
-import type { TrafficRequest } from './traffic';
+import { RELOAD_CAUSE, type TrafficRequest, type TrafficResult } from './traffic';
 import { broken, held, type InvariantResult } from './invariants/types';
 
 /** One line of nginx's failure log (infra/nginx/nginx.conf.template, log_format jarvis_failures). */
@@ -15,30 +15,6 @@ export interface FailureLogLine {
   status: number;
   upstreams: string[];
   upstreamStatuses: string[];
-}
-
-export interface TrafficFailure {
-  id: string;
-  method: 'GET' | 'POST';
-  /** Sent and answered, in ms after the workflow's start (negative: before it started). */
-  atMs: number;
-  durationMs: number;
-  status?: number;
-  error?: string;
-  /** The upstream tries nginx logged (address and status), when it answered. */
-  upstreams?: string;
-  slot?: number;
-  reusedSocket?: boolean;
-  /** The struck fault that explains it (or an nginx reload, reported apart); undefined: nothing does (a violation). */
-  cause?: string;
-}
-
-export interface TrafficResult {
-  sent: { GET: number; POST: number };
-  failed: { GET: number; POST: number };
-  /** Failures per cause ("unexplained" for those no fault explains). */
-  byCause: Record<string, number>;
-  failures: TrafficFailure[];
 }
 
 export const nginxFailureLog = () => path.join(stateDir, 'logs', 'nginx-failures.log');
@@ -108,7 +84,6 @@ const failed = (r: TrafficRequest) => r.status === undefined || r.status >= 500;
 
 /** How far from a reload seen in the process table (sampled every 200 ms, on a loaded machine) a reset still counts as its. */
 const RELOAD_SLACK_MS = 1_500;
-export const RELOAD_CAUSE = 'nginx reload: a reused keep-alive connection closed (not covered, docs/routing.md)';
 
 /**
  * Not a fault the trial struck, but the documented limit of nginx as load balancer: at a

@@ -32,6 +32,33 @@ export interface TrafficRequest {
   reusedSocket?: boolean;
 }
 
+/** The cause of a reset on a keep-alive connection an nginx reload closed (traffic-attribution.ts). */
+export const RELOAD_CAUSE = 'nginx reload: a reused keep-alive connection closed (not covered, docs/routing.md)';
+
+export interface TrafficFailure {
+  id: string;
+  method: 'GET' | 'POST';
+  /** Sent and answered, in ms after the workflow's start (negative: before it started). */
+  atMs: number;
+  durationMs: number;
+  status?: number;
+  error?: string;
+  /** The upstream tries nginx logged (address and status), when it answered. */
+  upstreams?: string;
+  slot?: number;
+  reusedSocket?: boolean;
+  /** The struck fault that explains it (or an nginx reload, reported apart); undefined: nothing does (a violation). */
+  cause?: string;
+}
+
+export interface TrafficResult {
+  sent: { GET: number; POST: number };
+  failed: { GET: number; POST: number };
+  /** Failures per cause ("unexplained" for those no fault explains). */
+  byCause: Record<string, number>;
+  failures: TrafficFailure[];
+}
+
 export interface TrafficOptions {
   baseUrl: string;
   /** Requests per second, GET and POST alternating. */

@@ -19,8 +19,8 @@ import { noAcknowledgedRedisWriteLost, slotsCoveredNoneOpen, type MasterCrash } 
 import { rolledBack, type PlatformBefore } from './invariants/rolled-back';
 import { broken, eventually, type InvariantResult } from './invariants/types';
 import { completedOrFailedClearly } from './invariants/workflow-outcome';
-import type { OpenLoopTraffic } from './traffic';
-import { attributeTraffic, readFailureLog, trafficExplained, type TrafficResult } from './traffic-attribution';
+import type { OpenLoopTraffic, TrafficResult } from './traffic';
+import { attributeTraffic, readFailureLog, trafficExplained } from './traffic-attribution';
 import type { OperationSpec } from './operations';
 import type { FaultRecord, TrialReport } from './report';
 

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { FaultRecord } from '../chaos/report';
-import type { TrafficRequest } from '../chaos/traffic';
-import { attributeTraffic, readFailureLog, RELOAD_CAUSE, trafficExplained, type FailureLogLine } from '../chaos/traffic-attribution';
+import { RELOAD_CAUSE, type TrafficRequest } from '../chaos/traffic';
+import { attributeTraffic, readFailureLog, trafficExplained, type FailureLogLine } from '../chaos/traffic-attribution';
 
 const OP = 1_000_000;
 const req = (id: string, method: 'GET' | 'POST', start: number, end: number, extra: Partial<TrafficRequest> = {}): TrafficRequest => ({
