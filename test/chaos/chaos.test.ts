@@ -3,7 +3,8 @@
 // beside them: worker SIGKILLs, a Temporal server crash, a machine crash, SIGKILL of the
 // PostgreSQL primary, of a replica and of a server while a rejoin's pg_rewind runs, SIGKILL of
 // a Redis master mid-reshard and mid-rebalance and of a Redis replica mid-add, SIGKILL of an app
-// instance in its health wait and in its drain, and a load-balancer restart. Any invariant
+// instance in its health wait and in its drain, and a load-balancer restart, with open-loop GET
+// and POST traffic through the load balancer during each (test/chaos/traffic.ts). Any invariant
 // violation fails the test with what was seen. The long pass is bench/chaos.sh.
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -87,7 +88,9 @@ describe('chaos: operations survive worker, server, machine, database, cache, in
     const violations = report.trials.flatMap((tr) => tr.violations.map((v) => `trial ${tr.index} ${tr.operation}: ${v}`));
     assert.deepEqual(violations, [], 'no invariant violation');
     for (const tr of report.trials) {
-      assert.ok(tr.invariants.length >= 11, `trial ${tr.index} checked every invariant (${tr.invariants.length})`);
+      assert.ok(tr.invariants.length >= 12, `trial ${tr.index} checked every invariant (${tr.invariants.length})`);
+      const sent = tr.traffic?.sent ?? { GET: 0, POST: 0 };
+      assert.ok(sent.GET > 0 && sent.POST > 0, `trial ${tr.index} ran traffic through the load balancer: ${JSON.stringify(sent)}`);
       assert.ok(['COMPLETED', 'FAILED'].includes(tr.outcome.status), `trial ${tr.index} ${tr.operation}: ${tr.outcome.status}`);
     }
     const struck = Object.entries(t.faults)

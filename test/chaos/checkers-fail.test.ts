@@ -19,6 +19,9 @@ import { InstanceCountSampler, instanceProcesses, upstreamAliveAndReady } from '
 import { exactlyOnePrimary, neverTwoWritable } from './invariants/postgres';
 import { noAcknowledgedRedisWriteLost } from './invariants/redis';
 import { rolledBack } from './invariants/rolled-back';
+import { hosts, ports } from '../../testkit/ports';
+import { createSessions, OpenLoopTraffic } from './traffic';
+import { attributeTraffic, readFailureLog, trafficExplained } from './traffic-attribution';
 
 describe('chaos checkers report a planted violation', () => {
   const session = usePlatformSession();
@@ -67,6 +70,50 @@ describe('chaos checkers report a planted violation', () => {
       process.kill(instance.pid, 'SIGCONT');
     }
     assert.equal((await upstreamAliveAndReady(SERVICE, 2)).ok, true);
+  });
+
+  it('traffic failures no struck fault explains: an upstream member frozen with SIGSTOP that the trial never killed', async () => {
+    await withWorker(taskQueue, () => scaleUpNow(session.client, taskQueue, 1));
+    const [instance] = await instanceProcesses(SERVICE);
+    const baseUrl = `http://${hosts.nginx}:${ports.nginx}`;
+    const idPrefix = `checkers-fail-${Date.now()}`;
+    const options = {
+      baseUrl,
+      rate: 40,
+      maxRequests: 400,
+      maxMs: 10_000,
+      timeoutMs: 1_500,
+      idPrefix,
+      sessions: await createSessions(baseUrl, 4),
+    };
+    const traffic = new OpenLoopTraffic(options);
+    const began = Date.now();
+    traffic.start();
+    try {
+      await sleep(500);
+      process.kill(instance.pid, 'SIGSTOP');
+      await sleep(3_000);
+    } finally {
+      process.kill(instance.pid, 'SIGCONT');
+    }
+    const requests = await traffic.stop();
+    const log = readFailureLog(undefined, idPrefix);
+    const seen = attributeTraffic(requests, log, [], began);
+    const verdict = trafficExplained(seen);
+    assert.equal(verdict.ok, false, verdict.detail);
+    // The client gave up (no answer in 1.5 s); nginx logged it (499) with the frozen instance as its upstream.
+    assert.match(verdict.detail, new RegExp(`unexplained: .*no answer in 1500 ms via 127\\.0\\.0\\.1:${instance.port}`));
+    // A kill of another instance at that moment explains none of them.
+    const elsewhere = { kind: 'app-kill', target: 'drained-instance', plannedAtMs: 500, atMs: 500, killedAtMs: 500 } as const;
+    const other = {
+      ...elsewhere,
+      waitedForTarget: false,
+      struck: true,
+      workflowStatus: 'RUNNING',
+      pendingActivities: [],
+      appPort: instance.port + 50,
+    };
+    assert.equal(attributeTraffic(requests, log, [other], began).byCause.unexplained, seen.byCause.unexplained);
   });
 
   it('an instance count above its bounds while the in-trial sampler runs', async () => {

@@ -29,7 +29,9 @@ export interface FaultContext {
   closed: () => boolean;
 }
 
-type Victim = { victim: string; detail?: string; redisPort?: number; redisSlots?: number[]; downMs?: number } | undefined;
+type Victim =
+  | { victim: string; killedAt: number; detail?: string; redisPort?: number; redisSlots?: number[]; downMs?: number; appPort?: number }
+  | undefined;
 
 const pickFrom = <T>(items: T[], pick: number): T | undefined => items[Math.min(items.length - 1, Math.floor(pick * items.length))];
 
@@ -49,13 +51,15 @@ async function strikePostgres(fault: FaultPlan, ctx: FaultContext): Promise<Vict
     if (!rewind) return undefined;
     const name = fault.target === 'rewind-source' ? rewind.source : pickFrom(otherPgNames(rewind.rewound, rewind.source), fault.pick);
     if (!name) return undefined;
-    return { victim: await killPostgres(name), detail: `while pg_rewind rewound ${rewind.rewound} from ${rewind.source ?? '?'}` };
+    const killedAt = Date.now();
+    return { victim: await killPostgres(name), killedAt, detail: `while pg_rewind rewound ${rewind.rewound} from ${rewind.source ?? '?'}` };
   }
   const writable = await writableNow();
   const primary: PgName | undefined = writable[0];
   const name = fault.target === 'primary' ? primary : pickFrom(otherPgNames(primary), fault.pick);
   if (!name) return undefined;
-  return { victim: await killPostgres(name), detail: `writable before: ${writable.join(', ') || 'none'}` };
+  const killedAt = Date.now();
+  return { victim: await killPostgres(name), killedAt, detail: `writable before: ${writable.join(', ') || 'none'}` };
 }
 
 /** The topology activities that change the cluster (a kill during the preflight only makes the operation refuse to start). */
@@ -77,9 +81,11 @@ async function strikeRedis(fault: FaultPlan, ctx: FaultContext): Promise<Victim>
   const node = pickFrom(candidates, fault.pick);
   if (!node) return undefined;
   const pid = redisPid(node.port);
+  const killedAt = Date.now();
   await sigkill(pid);
   return {
     victim: `${node.role} ${node.host}:${node.port} (pid ${pid})`,
+    killedAt,
     detail: node.role === 'master' ? `held ${expandRanges(node.slots).length} slots` : undefined,
     redisPort: node.port,
     redisSlots: node.role === 'master' ? expandRanges(node.slots) : [],
@@ -101,9 +107,12 @@ async function strikeInstance(fault: FaultPlan, ctx: FaultContext): Promise<Vict
     fault.atMs,
   );
   if (!target) return undefined;
+  const killedAt = Date.now();
   await sigkill(target.pid);
   return {
     victim: `${target.name} (pid ${target.pid}, port ${target.port})`,
+    killedAt,
+    appPort: target.port,
     detail: fault.target === 'new-instance' ? 'during its health wait' : 'during its drain',
   };
 }
@@ -133,7 +142,16 @@ async function strikeOne(fault: FaultPlan, ctx: FaultContext): Promise<FaultReco
       workflowStatus: status,
       pendingActivities: activities,
     };
-  return { ...base, atMs, struck: true, ...victim, workflowStatus: status, pendingActivities: activities };
+  const { killedAt, ...struck } = victim;
+  return {
+    ...base,
+    atMs,
+    killedAtMs: killedAt - ctx.opStart,
+    struck: true,
+    ...struck,
+    workflowStatus: status,
+    pendingActivities: activities,
+  };
 }
 
 /** Strikes every fault of the trial, each at its own moment (they run side by side). */

@@ -89,7 +89,7 @@ function nginxProcesses(): number[] {
 }
 
 /** SIGKILL of nginx (master and workers), then a start through the stack's own script. */
-export async function restartNginx(): Promise<{ victim: string; downMs: number }> {
+export async function restartNginx(): Promise<{ victim: string; killedAt: number; downMs: number }> {
   const began = Date.now();
   const victims = nginxProcesses();
   for (const pid of victims) process.kill(pid, 'SIGKILL');
@@ -99,5 +99,5 @@ export async function restartNginx(): Promise<{ victim: string; downMs: number }
     env: { ...process.env, JARVIS_STATE_DIR: stateDir },
     timeout: 30_000,
   });
-  return { victim: `nginx (pids ${victims.join(', ')})`, downMs: Date.now() - began };
+  return { victim: `nginx (pids ${victims.join(', ')})`, killedAt: began, downMs: Date.now() - began };
 }

@@ -8,6 +8,7 @@ import Dockerode from 'dockerode';
 import { chooseOrchestrator } from '../../activities/scaling/orchestrator-choice';
 import { clusterHealth, Writer, WritableProber } from '../../testkit/pg-cluster';
 import { SERVICE } from '../../testkit/platform';
+import { hosts, ports } from '../../testkit/ports';
 import { clusterView } from '../../testkit/redis';
 import { ListWriter } from '../../testkit/redis-writer';
 import { temporalClient, testWorkerConfig } from '../../testkit/stack';
@@ -31,6 +32,7 @@ import { restorePlatform } from './restore';
 import { strikeAsPlanned } from './strikes';
 import { checkInvariants, type TrialProbes } from './trial-checks';
 import { trialLine } from './trial-line';
+import { createSessions, OpenLoopTraffic } from './traffic';
 import { WorkerSupervisor } from './worker-supervisor';
 
 export interface ChaosOptions {
@@ -42,7 +44,16 @@ export interface ChaosOptions {
   bounds?: InstanceBounds;
   /** How long a trial's workflow may take before it counts as stuck. */
   workflowTimeoutMs?: number;
+  /** Requests per second of the open-loop GET + POST traffic through the load balancer during every trial. */
+  trafficRate?: number;
   log?: (line: string) => void;
+}
+
+/** What every trial's traffic shares: the load balancer, the rate, the sessions its POSTs write to. */
+interface TrafficSetup {
+  baseUrl: string;
+  rate: number;
+  sessions: string[];
 }
 
 const PG_TABLE = 'chaos_writes';
@@ -79,8 +90,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const first = await restorePlatform(client, taskQueue);
     if (first.length) log(`[chaos] restored: ${first.join('; ')}`);
     await redisWriter.populate();
+    const baseUrl = `http://${hosts.nginx}:${ports.nginx}`;
+    const traffic = { baseUrl, rate: options.trafficRate ?? 30, sessions: await createSessions(baseUrl, 16) };
     for (const plan of options.trials) {
-      const trial = await runTrial(client, taskQueue, worker, redisWriter, plan, bounds, timeoutMs, log);
+      const trial = await runTrial(client, taskQueue, worker, redisWriter, traffic, plan, bounds, timeoutMs, log);
       report.trials.push(trial);
       save();
       if (trial.restore.error) {
@@ -106,6 +119,7 @@ async function runTrial(
   taskQueue: string,
   worker: WorkerSupervisor,
   redisWriter: ListWriter,
+  traffic: TrafficSetup,
   plan: TrialPlan,
   bounds: InstanceBounds,
   timeoutMs: number,
@@ -124,7 +138,16 @@ async function runTrial(
     prober: new WritableProber(),
     sampler: new InstanceCountSampler(SERVICE),
     redisWriter,
+    // Bounded by itself too: the longest a trial's operation and its checks before the stop can take.
+    traffic: new OpenLoopTraffic({
+      ...traffic,
+      maxMs: timeoutMs + 180_000,
+      maxRequests: Math.ceil((traffic.rate * (timeoutMs + 180_000)) / 1000),
+      timeoutMs: 10_000,
+      idPrefix: `${taskQueue}-t${plan.index}`,
+    }),
   };
+  probes.traffic.start();
   probes.pgWriter.start();
   redisWriter.start();
   probes.prober.start(250);
@@ -160,6 +183,7 @@ async function runTrial(
   await probes.pgWriter.stop();
   await probes.prober.stop();
   await probes.sampler.stop();
+  await probes.traffic.stop();
   const restore: TrialReport['restore'] = { actions: [], ms: 0 };
   // Only the harness starts a killed Redis node again; its slots' failover was the cluster's own.
   restore.actions.push(
@@ -190,6 +214,7 @@ async function runTrial(
     serverRestarts,
     faults,
     redisLostAcrossFailover: checks.redisLostAcrossFailover,
+    traffic: checks.traffic,
     background: checks.background,
     outcome,
     invariants: checks.invariants,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { InvariantResult } from './invariants/types';
 import type { FaultKind, FaultTarget } from './faults';
 import type { OperationName } from './plan';
+import { RELOAD_CAUSE, type TrafficResult } from './traffic';
 
 export interface KillRecord {
   plannedAtMs: number;
@@ -39,6 +40,10 @@ export interface FaultRecord {
   plannedAtMs: number;
   /** When it struck (or gave up), in ms after the workflow's start. */
   atMs: number;
+  /** The SIGKILL's own moment, in ms after the workflow's start (atMs is after the victim was gone or restarted). */
+  killedAtMs?: number;
+  /** A killed app instance's port, as nginx's upstream names it. */
+  appPort?: number;
   /** The fault waited for its target to appear (pg_rewind, a new or drained instance) until plannedAtMs. */
   waitedForTarget: boolean;
   struck: boolean;
@@ -66,6 +71,8 @@ export interface TrialReport {
   faults: FaultRecord[];
   /** Acknowledged Redis writes lost across a master's crash failover (asynchronous replication): reported, allowed. */
   redisLostAcrossFailover?: { count: number; examples: string[] };
+  /** The open-loop GET + POST traffic through the load balancer: sent, failed, each failure and its cause. */
+  traffic?: TrafficResult;
   /** The long-running workflows (pgMonitor, healthRouter) and the autoscale Schedule after the trial. */
   background?: Record<string, string>;
   outcome: { status: string; failure?: { type: string; message: string }; result?: unknown };
@@ -97,6 +104,11 @@ export interface ChaosReport {
     /** Per fault kind and target: planned, struck, struck while the workflow ran. */
     faults: Record<string, { planned: number; struck: number; whileRunning: number }>;
     redisWritesLostAcrossFailover: number;
+    /**
+     * The traffic of every trial: requests sent, failed, failed with nothing to explain them (violations), and
+     * reset on a keep-alive connection an nginx reload closed (reported: the documented limit of nginx reloads).
+     */
+    traffic: { sent: number; failed: number; unexplained: number; closedByReload: number };
     outcomes: Record<string, number>;
     byOperation: Record<string, number>;
     meanTrialMs: number;
@@ -118,11 +130,26 @@ export function totalsOf(trials: TrialReport[]): ChaosReport['totals'] {
     violations: count((t) => t.violations.length),
     faults: faultTotals(trials),
     redisWritesLostAcrossFailover: count((t) => t.redisLostAcrossFailover?.count ?? 0),
+    traffic: trafficTotals(trials),
     outcomes: tally((t) => (t.outcome.failure ? `${t.outcome.status} ${t.outcome.failure.type}` : t.outcome.status)),
     byOperation: tally((t) => t.operation),
     meanTrialMs: trials.length ? Math.round(count((t) => t.trialMs) / trials.length) : 0,
     maxTrialMs: trials.reduce((m, t) => Math.max(m, t.trialMs), 0),
   };
+}
+
+export function trafficTotals(trials: TrialReport[]): ChaosReport['totals']['traffic'] {
+  const none: TrafficResult = { sent: { GET: 0, POST: 0 }, failed: { GET: 0, POST: 0 }, byCause: {}, failures: [] };
+  const of = (t: TrialReport) => t.traffic ?? none;
+  return trials.reduce(
+    (sum, t) => ({
+      sent: sum.sent + of(t).sent.GET + of(t).sent.POST,
+      failed: sum.failed + of(t).failed.GET + of(t).failed.POST,
+      unexplained: sum.unexplained + (of(t).byCause.unexplained ?? 0),
+      closedByReload: sum.closedByReload + (of(t).byCause[RELOAD_CAUSE] ?? 0),
+    }),
+    { sent: 0, failed: 0, unexplained: 0, closedByReload: 0 },
+  );
 }
 
 function faultTotals(trials: TrialReport[]): ChaosReport['totals']['faults'] {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChaosReport, TrialReport } from './report';
+import { trafficTotals, type ChaosReport, type TrialReport } from './report';
 
 interface Row {
   fault: string;
@@ -14,12 +14,15 @@ interface Row {
   struck: number;
   whileRunning: number;
   trialsWithViolations: number;
+  /** Failed requests of the traffic this fault explained. */
+  trafficFailures: number;
 }
 
 function rowsOf(trials: TrialReport[]): Row[] {
   const rows = new Map<string, Row>();
   const row = (fault: string) =>
-    rows.get(fault) ?? rows.set(fault, { fault, planned: 0, struck: 0, whileRunning: 0, trialsWithViolations: 0 }).get(fault)!;
+    rows.get(fault) ??
+    rows.set(fault, { fault, planned: 0, struck: 0, whileRunning: 0, trialsWithViolations: 0, trafficFailures: 0 }).get(fault)!;
   for (const t of trials) {
     const entries = [
       ...t.kills.map((k) => ({ key: 'worker SIGKILL', struck: k.killed, running: k.workflowStatus === 'RUNNING' })),
@@ -34,6 +37,8 @@ function rowsOf(trials: TrialReport[]): Row[] {
     }
     for (const key of new Set(entries.filter((e) => e.struck).map((e) => e.key)))
       if (t.violations.length) row(key).trialsWithViolations += 1;
+    // A cause reads "<kind> <target>: <victim>", the fault's row; failures no fault explains get their own row.
+    for (const f of t.traffic?.failures ?? []) row(f.cause ? f.cause.split(':')[0] : 'unexplained traffic failure').trafficFailures += 1;
   }
   return [...rows.values()].sort((a, b) => a.fault.localeCompare(b.fault));
 }
@@ -47,10 +52,13 @@ export function writeSummary(
   const violations = trials.reduce((n, t) => n + t.violations.length, 0);
   const lost = trials.reduce((n, t) => n + (t.redisLostAcrossFailover?.count ?? 0), 0);
   const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-  const header = '| fault | planned | struck | while the operation ran | trials with a violation |\n|---|---|---|---|---|';
+  const header =
+    '| fault | planned | struck | while the operation ran | trials with a violation | traffic failures it explains |\n|---|---|---|---|---|---|';
   const table = [
     header,
-    ...rows.map((r) => `| ${r.fault} | ${r.planned} | ${r.struck} | ${r.whileRunning} | ${r.trialsWithViolations} |`),
+    ...rows.map(
+      (r) => `| ${r.fault} | ${r.planned} | ${r.struck} | ${r.whileRunning} | ${r.trialsWithViolations} | ${r.trafficFailures} |`,
+    ),
   ].join('\n');
   const seeds = reports.map((r) => r.report.seed);
   const stamp = `chaos-summary-seeds${seeds.join('-')}-${trials.length}trials`;
@@ -61,6 +69,7 @@ export function writeSummary(
     trials: trials.length,
     violations,
     redisWritesLostAcrossFailover: lost,
+    traffic: trafficTotals(trials),
     stoppedEarly: reports.map((r) => r.report.stoppedEarly).filter(Boolean),
   };
   const machine = { commit, nproc: os.cpus().length, loadavg: os.loadavg(), node: process.version };
@@ -71,7 +80,8 @@ export function writeSummary(
   writeFileSync(
     markdown,
     `# Chaos long pass: seeds ${seeds.join(', ')}, ${trials.length} trials\n\ncommit ${commit}, ${machine.nproc} CPUs, load ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')} at the end\n\n` +
-      `${table}\n\n${violations} invariant violations; ${lost} acknowledged Redis writes lost across a master's crash failover (reported, allowed).\n`,
+      `${table}\n\n${violations} invariant violations; ${lost} acknowledged Redis writes lost across a master's crash failover (reported, allowed).\n` +
+      `Traffic through the load balancer: ${totals.traffic.sent} requests, ${totals.traffic.failed} failed, ${totals.traffic.unexplained} with no struck fault to explain them, ${totals.traffic.closedByReload} reset on a keep-alive connection an nginx reload closed.\n`,
   );
   return { json, markdown, table };
 }

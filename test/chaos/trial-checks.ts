@@ -19,6 +19,8 @@ import { noAcknowledgedRedisWriteLost, slotsCoveredNoneOpen, type MasterCrash } 
 import { rolledBack, type PlatformBefore } from './invariants/rolled-back';
 import { broken, eventually, type InvariantResult } from './invariants/types';
 import { completedOrFailedClearly } from './invariants/workflow-outcome';
+import type { OpenLoopTraffic, TrafficResult } from './traffic';
+import { attributeTraffic, readFailureLog, trafficExplained } from './traffic-attribution';
 import type { OperationSpec } from './operations';
 import type { FaultRecord, TrialReport } from './report';
 
@@ -27,12 +29,15 @@ export interface TrialProbes {
   prober: WritableProber;
   sampler: InstanceCountSampler;
   redisWriter: ListWriter;
+  /** The open-loop traffic through the load balancer, stopped before the checks. */
+  traffic: OpenLoopTraffic;
 }
 
 export interface TrialChecks {
   invariants: InvariantResult[];
   redisLostAcrossFailover: { count: number; examples: string[] };
   background: Record<string, string>;
+  traffic: TrafficResult;
 }
 
 /** The Redis masters the trial killed, with the moment and the slots they served. */
@@ -53,6 +58,9 @@ export async function checkInvariants(
 ): Promise<TrialChecks> {
   const invariants: InvariantResult[] = [];
   invariants.push(completedOrFailedClearly({ ...outcome, unreachablePolls: 0 }));
+  const log = readFailureLog(undefined, probes.traffic.options.idPrefix);
+  const traffic = attributeTraffic(probes.traffic.requests, log, faults.records, faults.opStart, probes.traffic.reloads.reloads);
+  invariants.push(trafficExplained(traffic));
   invariants.push(probes.sampler.result(bounds, spec.duringUpdate));
   invariants.push(await eventually(() => noOrphanOrDuplicate(SERVICE), 20_000));
   invariants.push(countWithinBounds(new Set((await instanceProcesses(SERVICE)).map((p) => p.name)).size, bounds, false));
@@ -80,5 +88,5 @@ export async function checkInvariants(
   if (outcome.status === 'FAILED') invariants.push(await rolledBack(spec.domain, before));
   const background = await backgroundState(client);
   invariants.push(backgroundAlive(background));
-  return { invariants, redisLostAcrossFailover, background };
+  return { invariants, redisLostAcrossFailover, background, traffic };
 }

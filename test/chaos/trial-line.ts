@@ -16,8 +16,12 @@ export function trialLine(trial: TrialReport): string {
   const lost = trial.redisLostAcrossFailover?.count
     ? `; ${trial.redisLostAcrossFailover.count} Redis writes lost across a crash failover`
     : '';
+  const t = trial.traffic;
+  const traffic = t
+    ? `; traffic ${t.sent.GET} GET + ${t.sent.POST} POST, ${t.failed.GET + t.failed.POST} failed${t.byCause.unexplained ? ` (${t.byCause.unexplained} unexplained)` : ''}`
+    : '';
   return (
     `[chaos] trial ${trial.index} ${trial.operation}: ${outcome.status}${outcome.failure ? ` ${outcome.failure.type}` : ''} in ${trial.operationMs} ms; ${chaos || 'no chaos'}; ` +
-    `${violations.length ? `VIOLATIONS: ${violations.join(' | ')}` : 'all invariants held'}${lost}; restore ${restore.error ? `FAILED: ${restore.error}` : restore.actions.join(', ') || 'nothing to do'} (${restore.ms} ms)`
+    `${violations.length ? `VIOLATIONS: ${violations.join(' | ')}` : 'all invariants held'}${lost}${traffic}; restore ${restore.error ? `FAILED: ${restore.error}` : restore.actions.join(', ') || 'nothing to do'} (${restore.ms} ms)`
   );
 }
