@@ -21,7 +21,15 @@ import { startWorkerProcess } from '../testkit/workers';
 import { PreflightError } from './peers/preflight';
 import { runRecord, toolVersion, writeResult } from './scale-common';
 import { renderReshardChart } from './reshard/chart';
-import { oursMover, oursSettings, redisCliMover, redisCliSettings, REDIS_CLI_DEFAULT_PIPELINE, type Move, type Mover } from './reshard/movers';
+import {
+  oursMover,
+  oursSettings,
+  redisCliMover,
+  redisCliSettings,
+  REDIS_CLI_DEFAULT_PIPELINE,
+  type Move,
+  type Mover,
+} from './reshard/movers';
 import { parseOptions, type BenchOptions } from './reshard/options';
 import { checkOwnStack, redisCliPath } from './reshard/preflight';
 import { baseline, measuredRun, type RunFigures } from './reshard/run';
@@ -127,7 +135,10 @@ async function report(
   };
   const file = writeResult('redis-reshard', result);
   const svg = file.replace(/\.json$/, '.svg');
-  writeFileSync(path.join(repoRoot, svg), await renderReshardChart(runs, `Keys moved per second, ${opts.slots} slots (${keysMoved.join('/')} keys)`));
+  writeFileSync(
+    path.join(repoRoot, svg),
+    await renderReshardChart(runs, `Keys moved per second, ${opts.slots} slots (${keysMoved.join('/')} keys)`),
+  );
   process.stdout.write(`${JSON.stringify({ summary, goals: result.goals }, null, 2)}\nwrote ${file} and ${svg}\n`);
   if (lost > 0) throw new Error(`${lost} acknowledged writes were lost (must be 0): see ${file}`);
   if (keysMoved.length !== 1) throw new Error(`the runs moved different key counts (${keysMoved.join(', ')}): see ${file}`);

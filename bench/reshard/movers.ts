@@ -50,7 +50,11 @@ export function redisCliSettings(pipeline: number, why: string): Record<string, 
 
 export function oursMover(client: Client, taskQueue: string): Mover {
   return async ({ from, to, slots }) => {
-    await client.workflow.execute('redisReshard', { taskQueue, workflowId: REDIS_MUTEX_ID, args: [{ target: to, sources: [from], slots }] });
+    await client.workflow.execute('redisReshard', {
+      taskQueue,
+      workflowId: REDIS_MUTEX_ID,
+      args: [{ target: to, sources: [from], slots }],
+    });
   };
 }
 
@@ -59,6 +63,7 @@ export function oursSettings(): Record<string, SettingRecord> {
   const defaults = parseRedisReshardInput({ target: 'a'.repeat(40), slots: 1 });
   if (!defaults.ok) throw new Error(`redisReshard's defaults could not be read: ${defaults.problems.join('; ')}`);
   const settings: Record<string, SettingRecord> = {};
-  for (const [name, v] of Object.entries(migrationOptionsOf(defaults.value))) settings[name] = { value: v, source: 'default, policy/redis/redis-input.ts' };
+  for (const [name, v] of Object.entries(migrationOptionsOf(defaults.value)))
+    settings[name] = { value: v, source: 'default, policy/redis/redis-input.ts' };
   return settings;
 }

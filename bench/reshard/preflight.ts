@@ -41,7 +41,9 @@ export async function checkOwnStack(): Promise<void> {
   for (const [p, what] of Object.entries(wanted)) {
     const port = Number(p);
     if (!(await listening(port)))
-      throw new PreflightError(`${what} on 127.0.0.1:${port} does not answer: start this stack first (bash infra/local/stack.sh services with your env)`);
+      throw new PreflightError(
+        `${what} on 127.0.0.1:${port} does not answer: start this stack first (bash infra/local/stack.sh services with your env)`,
+      );
     const proc = listener(port);
     if (proc && !processPlace(proc.pid).includes(root))
       throw new PreflightError(

@@ -4,7 +4,7 @@
 // starts from the same layout. The baseline is the same writer with no reshard.
 import os from 'node:os';
 import { ListWriter } from '../../testkit/redis-writer';
-import { withNode } from '../../testkit/redis';
+import { assertBaseCluster, withNode } from '../../testkit/redis';
 import type { BenchOptions } from './options';
 import type { Move, Mover } from './movers';
 import { rates, startSampler, type Sample } from './sampler';
@@ -36,7 +36,8 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
 
 export async function waitForQuiet(opts: BenchOptions): Promise<Machine> {
   const began = Date.now();
-  while (os.loadavg()[0] >= opts.quietLoad && Date.now() - began < opts.quietWaitSeconds * 1000) await new Promise((r) => setTimeout(r, 5000));
+  while (os.loadavg()[0] >= opts.quietLoad && Date.now() - began < opts.quietWaitSeconds * 1000)
+    await new Promise((r) => setTimeout(r, 5000));
   const load = os.loadavg()[0];
   return { loadAtStart: round2(load), quiet: load < opts.quietLoad, waitedSeconds: Math.round((Date.now() - began) / 1000) };
 }
@@ -95,6 +96,8 @@ export async function measuredRun(opts: BenchOptions, plan: RunPlan): Promise<Ru
   const keysMoved = before - (await dbsize(plan.sourcePort));
   const lost = (await writer.verify()).problems.length;
   await writer.cleanup();
+  // redis-cli refuses to start while the nodes' views still disagree about the moved slots.
+  await assertBaseCluster(60_000);
   await plan.moveBack({ from: plan.there.to, to: plan.there.from, slots: plan.there.slots });
   const figures: RunFigures = {
     configuration: plan.configuration,
