@@ -63,7 +63,7 @@ benches=(
   "pg-detection||--monitor workflow --runs 5|--monitor workflow --runs 3"
   "pg-failover|pg_auto_failover|--runs 10|--runs 3"
   "pg-failover-peers|bench-peers|--rounds 10|--quick"
-  "redis-reshard||BENCH_RUNS=3|BENCH_RUNS=1 BENCH_KEYS=20000 BENCH_SLOTS=512"
+  "redis-reshard||--runs 5|--quick"
   "data-plane|vegeta|--connections 10000|--quick"
   "chaos||50|5"
   "idle-executions|worker|--minutes 10|--minutes 2"
@@ -129,7 +129,6 @@ run_bench() {
   local name="$1" args="$2"
   case "$name" in
     chaos) bash bench/chaos.sh "" "$args" ;;
-    redis-reshard) env $args node dist/bench/redis-reshard.js ;;
     # One descriptor per held connection: the limit is raised in the bench's own shell.
     data-plane) bash -c "ulimit -n 20000 && node dist/bench/data-plane.js $args" ;;
     *) node "dist/bench/$name.js" $args ;;

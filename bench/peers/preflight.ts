@@ -10,23 +10,23 @@ const INSTALL = 'bash infra/local/install-deps.sh bench-peers';
 
 export class PreflightError extends Error {}
 
-export function checkRounds(rounds: number): void {
+export function checkRounds(rounds: number, flag = '--rounds'): void {
   if (!Number.isInteger(rounds) || rounds < MIN_ROUNDS)
-    throw new PreflightError(`--rounds must be a whole number of at least ${MIN_ROUNDS} (got ${String(rounds)}): fewer rounds give no p90`);
+    throw new PreflightError(`${flag} must be a whole number of at least ${MIN_ROUNDS} (got ${String(rounds)}): fewer rounds give no p90`);
 }
 
-/** Each binary must exist and be executable. */
-export function checkBinaries(binaries: Record<string, string>): void {
+/** Each binary must exist and be executable; `install` is the step that installs them. */
+export function checkBinaries(binaries: Record<string, string>, install = INSTALL): void {
   for (const [what, file] of Object.entries(binaries)) {
     try {
       accessSync(file, constants.X_OK);
     } catch {
-      throw new PreflightError(`${what} is not installed (${file} is missing): run \`${INSTALL}\` first`);
+      throw new PreflightError(`${what} is not installed (${file} is missing): run \`${install}\` first`);
     }
   }
 }
 
-function listening(port: number): Promise<boolean> {
+export function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.setTimeout(1000);
@@ -36,14 +36,20 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-function holder(port: number): string {
+/** The program listening on a port (from `ss`), or null when `ss` does not say. */
+export function listener(port: number): { name: string; pid: number } | null {
   try {
     const line = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' }).trim();
     const proc = /users:\(\("([^"]+)",pid=(\d+)/.exec(line);
-    return proc ? `${proc[1]} (pid ${proc[2]})` : 'another program';
+    return proc ? { name: proc[1], pid: Number(proc[2]) } : null;
   } catch {
-    return 'another program';
+    return null;
   }
+}
+
+export function holder(port: number): string {
+  const proc = listener(port);
+  return proc ? `${proc.name} (pid ${proc.pid})` : 'another program';
 }
 
 /** Every port the bench is about to listen on must be free; `ports` maps each to what it is for. */
