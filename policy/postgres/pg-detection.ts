@@ -103,6 +103,20 @@ export function evaluateDetection(previous: DetectionState, observation: Cluster
       reason: `${primaryName} failed ${consecutiveFailures} probe(s) in a row over ${spanMs} ms (needs ${rule.failedProbes} over ${rule.detectionWindowMs} ms): ${primary?.error ?? 'not probed'}`,
     };
   }
+  return confirmFromOtherServers({ state, primaryName, primaryPort: primary?.port ?? -1, spanMs }, observation, rule);
+}
+
+interface Suspicion {
+  state: DetectionState;
+  primaryName: string;
+  primaryPort: number;
+  spanMs: number;
+}
+
+/** The primary failed enough probes over the window: the other servers must agree before a failover. */
+function confirmFromOtherServers(suspicion: Suspicion, observation: ClusterObservation, rule: DetectionRule): DetectionDecision {
+  const { state, primaryName, spanMs } = suspicion;
+  const consecutiveFailures = state.consecutiveFailures;
   const standbys = observation.servers.filter((s) => s.name !== primaryName && s.reachable && s.inRecovery === true);
   const promoted = observation.servers.filter((s) => s.name !== primaryName && s.reachable && s.inRecovery === false);
   if (standbys.length === 0 && promoted.length === 1) {
@@ -124,7 +138,7 @@ export function evaluateDetection(previous: DetectionState, observation: Cluster
       reason: `${primaryName} is down and no standby answers: nothing to promote, and no second vantage point`,
     };
   }
-  const stillFollowing = standbys.filter((s) => !standbyLostPrimary(s, primary?.port ?? -1, rule.receiverSilenceSeconds));
+  const stillFollowing = standbys.filter((s) => !standbyLostPrimary(s, suspicion.primaryPort, rule.receiverSilenceSeconds));
   if (stillFollowing.length > 0) {
     return {
       state,
