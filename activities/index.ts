@@ -31,6 +31,7 @@ import { nodeAtPort, type RedisNodeLayout } from '../policy/redis/redis-node-add
 import { createRedisNodePool, type RedisNodePool } from './redis/redis-cluster-connections';
 import { createRedisFailoverActivities } from './redis/redis-cluster-failover';
 import { createRedisFixActivities } from './redis/redis-cluster-fix';
+import { createRedisGhostActivities } from './redis/redis-ghosts';
 import { createRedisSlotOwnerActivities } from './redis/redis-slot-owners';
 import { createRedisMembershipActivities } from './redis/redis-cluster-membership';
 import { createRedisMigrateActivities } from './redis/redis-cluster-migrate';
@@ -155,6 +156,7 @@ export function createActivities(
     }),
     ...createRedisFailoverActivities(clients.redis),
     ...createRedisFixActivities(clients.redis),
+    ...createRedisGhostActivities(clients.redis),
     ...createRedisSlotOwnerActivities(clients.redis),
     /** Where the stack's own nodes live (REDIS_HOST, REDIS_BASE_PORT): its six base nodes are never removed. */
     async redisClusterSettings(): Promise<RedisNodeLayout> {

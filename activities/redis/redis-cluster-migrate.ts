@@ -64,7 +64,7 @@ async function migrateRedisSlots(pool: RedisNodePool, input: MigrateSlotsInput):
   const began = performance.now();
   const { options } = input;
   // The planned nodes, or the replicas that took over from them if they died (redis-live-masters.ts).
-  const { source, target, otherMasters } = await liveEnds(pool, input);
+  const { source, target, otherMasters, heirs } = await liveEnds(pool, input);
   const resumed = activityInfo().heartbeatDetails as MigrateProgress | undefined;
   const progress: MigrateProgress = resumed ?? { index: 0, slot: input.slots[0], keys: 0, bytes: 0, ioerrRecoveries: 0 };
   const counters: SlotMoveCounters = { keys: progress.keys, bytes: progress.bytes, ioerrRecoveries: progress.ioerrRecoveries };
@@ -84,6 +84,7 @@ async function migrateRedisSlots(pool: RedisNodePool, input: MigrateSlotsInput):
     clock,
     counters,
     otherMasters,
+    heirs,
     batchKeys: sizes.batchKeys,
     avgKeyBytes: sizes.avgKeyBytes,
     onProgress: beat,

@@ -5,6 +5,7 @@
 // live cluster: a planned source or target that is no longer a live master is replaced by
 // its heir, and only live masters are told a slot's new owner.
 import type { ClusterView } from '../../policy/redis/redis-cluster-view';
+import type { Heirs } from '../../policy/redis/redis-slot-heirs';
 import type { NodeRef } from '../../policy/redis/redis-slot-plan';
 import { anyView, type RedisNodePool } from './redis-cluster-connections';
 
@@ -28,6 +29,8 @@ export interface LiveEnds {
   otherMasters: NodeRef[];
   /** What was replaced, for the activity's log and heartbeat. */
   replaced: string[];
+  /** The dead ends and their heirs: slot states on the live end may still name the dead one. */
+  heirs: Heirs;
 }
 
 export async function liveEnds(
@@ -42,7 +45,11 @@ export async function liveEnds(
     source.id !== input.source.id ? `source ${input.source.port} -> ${source.port}` : '',
     target.id !== input.target.id ? `target ${input.target.port} -> ${target.port}` : '',
   ].filter(Boolean);
+  const heirs: Heirs = {
+    ...(source.id !== input.source.id ? { source: { dead: input.source.id, heir: source.id } } : {}),
+    ...(target.id !== input.target.id ? { target: { dead: input.target.id, heir: target.id } } : {}),
+  };
   const liveIds = new Set(view.nodes.filter((n) => n.role === 'master' && !n.failing).map((n) => n.id));
   const otherMasters = view.nodes.filter((n) => liveIds.has(n.id)).map(ref);
-  return { source, target, otherMasters: otherMasters.length ? otherMasters : input.otherMasters, replaced };
+  return { source, target, otherMasters: otherMasters.length ? otherMasters : input.otherMasters, replaced, heirs };
 }

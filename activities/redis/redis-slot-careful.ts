@@ -8,7 +8,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PhaseClock } from '../../policy/redis/redis-migrate-phases';
 import type { MigrationOptions } from '../../policy/redis/redis-input';
 import type { NodeRef } from '../../policy/redis/redis-slot-plan';
-import { nextSlotStep } from '../../policy/redis/redis-slot-steps';
+import { throughHeirs, type Heirs } from '../../policy/redis/redis-slot-heirs';
+import { nextSlotStep, type SlotObservation, type SlotStep } from '../../policy/redis/redis-slot-steps';
 import { FailureType, permanentFailure } from '../common/errors';
 import type { RedisNodePool } from './redis-cluster-connections';
 import { errorText, isErrorReply, migrateArgs, slotSide } from './redis-migrate-commands';
@@ -30,6 +31,13 @@ export interface CarefulContext {
   batchKeys: () => number;
   avgKeyBytes: () => number;
   onProgress: () => void;
+  /** Ends of the plan that died, and the replicas that took over (their slot states may still name the dead node). */
+  heirs?: Heirs;
+}
+
+/** The next step for a slot, reading a reference to a dead end as its heir (policy/redis/redis-slot-heirs.ts). */
+export function stepThroughHeirs(ctx: Pick<CarefulContext, 'heirs'>, observation: SlotObservation): SlotStep {
+  return nextSlotStep(ctx.heirs ? throughHeirs(observation, ctx.heirs).observation : observation);
 }
 
 const MAX_WAITS_PER_SLOT = 100;
@@ -76,7 +84,7 @@ export async function moveSlotCarefully(ctx: CarefulContext, slot: number): Prom
         pool.node(source).call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)),
       ]),
     );
-    const next = nextSlotStep({ slot, source: source.id, target: target.id, onSource, onTarget, keysOnSource: Number(count) });
+    const next = stepThroughHeirs(ctx, { slot, source: source.id, target: target.id, onSource, onTarget, keysOnSource: Number(count) });
     switch (next.kind) {
       case 'done':
         return;

@@ -11,11 +11,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { sleep } from '@temporalio/activity';
 import type { NodeRef } from '../../policy/redis/redis-slot-plan';
-import { nextSlotStep } from '../../policy/redis/redis-slot-steps';
 import { viewFrom } from './redis-cluster-connections';
 import { FailureType } from '../common/errors';
 import { errorText, isErrorReply, migrateArgs, pipelined, sideOf } from './redis-migrate-commands';
-import { moveSlotCarefully, type CarefulContext } from './redis-slot-careful';
+import { moveSlotCarefully, stepThroughHeirs, type CarefulContext } from './redis-slot-careful';
 
 export interface GroupContext extends CarefulContext {
   /** Every master at plan time; the ones that are neither source nor target learn the new owner last. */
@@ -72,7 +71,7 @@ async function classify(ctx: GroupContext, slots: number[]): Promise<{ clean: nu
     const onTarget = sideOf(targetView, slot);
     const open = onSource.migratingTo || onSource.importingFrom || onTarget.migratingTo || onTarget.importingFrom;
     if (!open && onSource.owner === source.id && onTarget.owner === source.id) clean.push(slot);
-    else if (nextSlotStep({ slot, source: source.id, target: target.id, onSource, onTarget, keysOnSource: 0 }).kind !== 'done')
+    else if (stepThroughHeirs(ctx, { slot, source: source.id, target: target.id, onSource, onTarget, keysOnSource: 0 }).kind !== 'done')
       careful.add(slot);
     // Otherwise it is done on both (a resumed attempt): only the other masters are told, at the end.
   }

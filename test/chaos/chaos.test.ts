@@ -2,9 +2,10 @@
 // kind of fault at least once, with pgMonitor, healthRouter and the autoscale Schedule running
 // beside them: worker SIGKILLs, a Temporal server crash, a machine crash, SIGKILL of the
 // PostgreSQL primary, of a replica and of a server while a rejoin's pg_rewind runs, SIGKILL of
-// a Redis master mid-reshard and mid-rebalance and of a Redis replica mid-add, SIGKILL of an app
-// instance in its health wait and in its drain, and a load-balancer restart, with open-loop GET
-// and POST traffic through the load balancer during each (test/chaos/traffic.ts). Any invariant
+// a Redis master mid-reshard (after a machine crash) and mid-rebalance and of a Redis replica
+// mid-add, SIGKILL of an app instance in its health wait and in its drain, and a load-balancer
+// restart, with open-loop GET and POST traffic through the load balancer during each
+// (test/chaos/traffic.ts). Any invariant
 // violation fails the test with what was seen. The long pass is bench/chaos.sh.
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -65,10 +66,10 @@ describe('chaos: operations survive worker, server, machine, database, cache, in
       trial(0, 'scaleUp', [waitingFor('app-kill', 'new-instance', 300, 120_000)], { killAtMs: [1_200], respawnDelayMs: [800] }),
       // The switchover is short: the server crash comes early so the workflow is still running.
       trial(1, 'pgSwitchover', [at('pg-kill', 'replica', 600, 0.9)], { serverRestartAtMs: 300 }),
-      // A master killed mid-reshard is the open case (seed 20261128, trial 2, docs/chaos.md): the
-      // reshard can leave a slot importing from the dead master. The long pass keeps drawing it;
-      // here the master kill lands in the rebalance (trial 7), whose migration carries on.
-      trial(2, 'redisReshard', [], { machineCrashAtMs: 1_500 }),
+      // A master killed mid-reshard after a machine crash: this trial once left slots importing
+      // from the dead master (seed 20261128, trial 2, docs/chaos.md); the migration now carries
+      // on with the replica that took over (policy/redis/redis-slot-heirs.ts).
+      trial(2, 'redisReshard', [waitingFor('redis-kill', 'master', 1_000, 60_000)], { machineCrashAtMs: 1_500 }),
       // The case the long pass (seed 9090, trial 41) found, a worker killed during the old
       // primary's rejoin, now with the third server killed while pg_rewind runs.
       trial(3, 'pgFailover', [waitingFor('pg-kill', 'rewind-other', 0, 40_000)], { killAtMs: [2_850], respawnDelayMs: [2_758], pick: 0 }),

@@ -67,9 +67,15 @@ export async function restoreRedis(client: Client, taskQueue: string): Promise<s
   const actions: string[] = [];
   const closed = await closeIfRunning(client, REDIS_MUTEX_ID);
   if (closed) actions.push(closed);
-  if (!(await slotsCoveredNoneOpen(ports.redis[0], 5_000)).ok) {
-    await execute(client, taskQueue, 'redisFix', REDIS_MUTEX_ID, {});
-    actions.push('redisFix');
+  // A failed node that is not one of the six is a ghost (a removal's CLUSTER FORGET that a dead
+  // node missed): redisFix forgets it, the product's way, as it closes open slots.
+  const ghosts = (await clusterView()).nodes.filter((n) => n.failing && !ports.redis.includes(n.port));
+  if (ghosts.length > 0 || !(await slotsCoveredNoneOpen(ports.redis[0], 5_000)).ok) {
+    const fixed = (await execute(client, taskQueue, 'redisFix', REDIS_MUTEX_ID, {})) as {
+      ghosts?: Array<{ address: string; forget: boolean }>;
+    };
+    const forgot = (fixed.ghosts ?? []).filter((g) => g.forget).map((g) => g.address);
+    actions.push(`redisFix${forgot.length ? ` (forgot ${forgot.join(', ')})` : ''}`);
   }
   const extra = (await clusterView()).nodes.filter((n) => !ports.redis.includes(n.port));
   // Replicas first: removing them moves no slot.

@@ -1,15 +1,21 @@
 // redisFix: repairs open slots and slots more than one master owns (split-brain) the way
 // `redis-cli --cluster fix` does (policy/redis-slot-steps planSlotFix, policy/redis-slot-owners),
 // and refuses the whole run, changing nothing, when any slot is a case it is not sure about.
+// Then it forgets ghost nodes (policy/redis/redis-ghosts.ts): failed, empty masters that nothing
+// answers for, which a node that missed a removal's CLUSTER FORGET gossiped back.
+import { patched } from '@temporalio/workflow';
 import { FailureType } from '../../contracts/common/failure-types';
 import { masters, nodeById } from '../../policy/redis/redis-cluster-view';
 import { migrationOptionsOf, parseRedisFixInput, type RedisFixInput } from '../../policy/redis/redis-input';
 import { planSlotFix, type FixAction } from '../../policy/redis/redis-slot-steps';
-import { failure, validInput, redisMigrate, redisQuick, trackProgress, underRedisMutex } from './redis-common';
+import type { GhostNode } from '../../policy/redis/redis-ghosts';
+import { failure, validInput, redisMigrate, redisQuick, trackProgress, underRedisMutex, type RedisProgress } from './redis-common';
 
 export interface RedisFixResult {
   dryRun: boolean;
   actions: Array<{ slot: number } & FixAction>;
+  /** Failed nodes looked at, each with the decision (forgotten unless dryRun); absent in runs from before ghosts. */
+  ghosts?: GhostNode[];
 }
 
 export async function redisFix(rawInput: unknown): Promise<RedisFixResult> {
@@ -32,7 +38,7 @@ async function fixUnderMutex(input: RedisFixInput): Promise<RedisFixResult> {
         .join('; ')}`,
     );
   }
-  if (input.dryRun || actions.length === 0) return { dryRun: input.dryRun, actions };
+  if (input.dryRun || actions.length === 0) return withGhosts(input.dryRun, { dryRun: input.dryRun, actions }, progress);
 
   const view = await redisQuick.readRedisTopology();
   const allMasters = masters(view).map(({ id, host, port }) => ({ id, host, port }));
@@ -69,6 +75,21 @@ async function fixUnderMutex(input: RedisFixInput): Promise<RedisFixResult> {
     }
     progress.done.push(`slot ${action.slot}: ${action.kind}`);
   }
+  return withGhosts(false, { dryRun: false, actions }, progress);
+}
+
+/** Looks for ghost nodes and, unless dryRun, forgets them. Runs from before this step return `result` as they did. */
+async function withGhosts(dryRun: boolean, result: RedisFixResult, progress: RedisProgress): Promise<RedisFixResult> {
   progress.step = 'done';
-  return { dryRun: false, actions };
+  if (!patched('redis-fix-forgets-ghosts')) return result;
+  progress.step = 'ghosts';
+  const ghosts = await redisQuick.findRedisGhosts();
+  if (!dryRun) {
+    for (const ghost of ghosts.filter((g) => g.forget)) {
+      await redisQuick.forgetRedisGhost({ nodeId: ghost.id });
+      progress.done.push(`forgot ghost ${ghost.address} (${ghost.id.slice(0, 8)}): ${ghost.reason}`);
+    }
+  }
+  progress.step = 'done';
+  return { ...result, ghosts };
 }
