@@ -79,7 +79,7 @@ describe('redisFix forgets a ghost node, and keeps a member that is only down', 
     }
 
     await restartRedisNode(replica.port);
-    await until('the replica is back and all six agree on six nodes', 60_000, async () => {
+    await until('the replica is back and all six agree on six nodes', 120_000, async () => {
       const views = await Promise.all(ports.redis.map((p) => clusterView(p)));
       return views.every((v) => v.nodes.length === 6 && !v.nodes.some((n) => n.failing)) ? true : undefined;
     });

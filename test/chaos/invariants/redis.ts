@@ -10,8 +10,12 @@ export async function slotsCoveredNoneOpen(basePort: number, timeoutMs: number):
   const name = 'all 16384 slots covered, none open';
   return eventually(
     async () => {
-      const first = await clusterView(basePort);
-      const views = await Promise.all(first.nodes.map((n) => clusterView(n.port)));
+      // A check must not die on one node that is down a moment (a killed node the harness is
+      // starting again): eventually() retries the whole check until its time is up.
+      const first = await clusterView(basePort).catch(() => undefined);
+      if (!first) return broken(name, `node ${basePort} does not answer`);
+      const views = await Promise.all(first.nodes.map((n) => clusterView(n.port))).catch(() => undefined);
+      if (!views) return broken(name, `a node ${basePort} knows does not answer`);
       const problems = coverageProblems(views);
       if (problems.length > 0)
         return broken(
