@@ -49,7 +49,11 @@ describe('test lanes', () => {
   });
 
   it('spreads the lane-A files through the list and keeps every file once', () => {
-    const files = ['/r/test/chaos/a.test.js', '/r/test/infra/leftover-containers.test.js', ...['c', 'd', 'e', 'f'].map((n) => `/r/test/pg/${n}.test.js`)];
+    const files = [
+      '/r/test/chaos/a.test.js',
+      '/r/test/infra/leftover-containers.test.js',
+      ...['c', 'd', 'e', 'f'].map((n) => `/r/test/pg/${n}.test.js`),
+    ];
     const ordered = orderForLanes(files);
     assert.deepEqual([...ordered].sort(), [...files].sort());
     assert.deepEqual(ordered, [
