@@ -38,6 +38,7 @@ export function eventText(event: unknown): string {
 }
 
 /** A log file: a name ending in .log (or a rotated .log.N), or any file under a logs/ folder. */
+/** `file` relative to the scanned folder: a "logs" folder above it (a clone under /x/logs/) does not count. */
 function isLogFile(file: string): boolean {
   return /\.log(\.\d+)?$/.test(file) || file.split(path.sep).includes('logs');
 }
@@ -59,7 +60,7 @@ export function logFilesUnder(dir: string): string[] {
       seen++;
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) queue.push(full);
-      else if (entry.isFile() && isLogFile(full)) found.push(full);
+      else if (entry.isFile() && isLogFile(path.relative(dir, full))) found.push(full);
     }
   }
   return found.sort();
